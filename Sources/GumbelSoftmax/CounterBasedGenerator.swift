@@ -1,0 +1,41 @@
+/// How a generator turns one 32-bit random word into a uniform `Float` in the open interval (0, 1).
+public enum UniformMapping: Sendable, Hashable {
+    /// `u = (Float(x >> 9) + 0.5) * 2^-23`, in `[2^-24, 1 - 2^-24]` (this package's contract).
+    case centered
+    /// JAX's `uniform(minval: tiny, maxval: 1)`: `max(tiny, f * (1 - tiny) + tiny)` with
+    /// `f = bitcast(0x3F800000 | x >> 9) - 1`, in `[tiny, 1 - 2^-23]`.
+    case jaxTiny
+}
+
+/// A random number generator whose output is an endless, indexable sequence of 32-bit words.
+///
+/// Word number `p` (the *position*) is a pure function of the generator's key and `p`, so any
+/// stretch of the stream can be produced directly, by any thread, in any order. Every sampling
+/// function of this package accepts any conforming generator. A generator is a value type: copy it
+/// to share its key; sharing one `var` between threads is not safe.
+public protocol CounterBasedRandomGenerator: RandomNumberGenerator, Sendable {
+    /// The position of the next word `next()` or a sampling function will use.
+    var position: UInt64 { get set }
+
+    /// How this generator's words become uniforms (and so Gumbel noise).
+    static var uniformMapping: UniformMapping { get }
+
+    /// Writes words `position ..< position + buffer.count` (wrapping modulo 2^64) into `buffer`.
+    ///
+    /// Does not change the generator's own `position`.
+    func fillWords(startingAt position: UInt64, into buffer: UnsafeMutableBufferPointer<UInt32>)
+}
+
+extension CounterBasedRandomGenerator {
+    /// Returns `count` words starting at the current position and advances past them.
+    public mutating func nextWords(_ count: Int) -> [UInt32] {
+        precondition(count >= 0, "count must not be negative")
+        let start = position
+        let words = [UInt32](unsafeUninitializedCapacity: count) { buffer, initialized in
+            fillWords(startingAt: start, into: buffer)
+            initialized = count
+        }
+        position = start &+ UInt64(count)
+        return words
+    }
+}

@@ -1,0 +1,176 @@
+/// Philox4x32-10, the counter-based generator of Salmon et al. (SC'11), as in Random123.
+///
+/// A generator is named by a 64-bit `seed` (the key, `(lo32(seed), hi32(seed))`) and a 64-bit
+/// `stream`. Its output is one endless sequence of 32-bit words: word `p` is lane `p % 4` of the
+/// block with counter `(lo32(p / 4), hi32(p / 4), lo32(stream), hi32(stream))`. The generator
+/// remembers a `position`; drawing `n` words advances it by exactly `n`, and setting `position`
+/// jumps anywhere in O(1).
+///
+/// As a `RandomNumberGenerator`, `next()` returns word `p` in the low 32 bits and word `p + 1` in
+/// the high 32 bits, and advances by 2.
+///
+/// `PhiloxGenerator` is a value type and `Sendable`: copies are independent. Do not share one
+/// variable between threads; give each thread its own copy (sampling functions do this for you).
+public struct PhiloxGenerator: CounterBasedRandomGenerator, Hashable {
+    /// The 64-bit key.
+    public let seed: UInt64
+    /// The 64-bit stream number (counter words 2 and 3).
+    public let stream: UInt64
+    /// The position of the next word.
+    public var position: UInt64
+
+    public static var uniformMapping: UniformMapping { .centered }
+
+    /// Creates a generator.
+    ///
+    /// - Parameters:
+    ///   - seed: The key; `(lo32(seed), hi32(seed))`.
+    ///   - stream: The stream number; independent streams for the same seed.
+    ///   - position: The first word to produce.
+    public init(seed: UInt64, stream: UInt64 = 0, position: UInt64 = 0) {
+        self.seed = seed
+        self.stream = stream
+        self.position = position
+    }
+
+    /// Returns words `p` and `p + 1` as `lo | hi << 32` and advances the position by 2.
+    public mutating func next() -> UInt64 {
+        let lo = word(at: position)
+        let hi = word(at: position &+ 1)
+        position = position &+ 2
+        return UInt64(lo) | UInt64(hi) << 32
+    }
+
+    /// The word at `position`, without changing the generator.
+    public func word(at position: UInt64) -> UInt32 {
+        let block = Philox.block(
+            counter: (UInt32(truncatingIfNeeded: position >> 2), UInt32(truncatingIfNeeded: position >> 34),
+                UInt32(truncatingIfNeeded: stream), UInt32(truncatingIfNeeded: stream >> 32)),
+            key: (UInt32(truncatingIfNeeded: seed), UInt32(truncatingIfNeeded: seed >> 32)))
+        switch position & 3 {
+        case 0: return block.0
+        case 1: return block.1
+        case 2: return block.2
+        default: return block.3
+        }
+    }
+
+    /// Writes words `position ..< position + buffer.count` into `buffer`.
+    ///
+    /// - Complexity: O(`buffer.count`); eight blocks are computed at a time in SIMD lanes.
+    public func fillWords(startingAt position: UInt64, into buffer: UnsafeMutableBufferPointer<UInt32>) {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return }
+        Philox.fill(seed: seed, stream: stream, position: position, count: buffer.count, into: base)
+    }
+}
+
+/// The Philox4x32-10 bijection, scalar and in SIMD lanes.
+enum Philox {
+    static let multiplier0: UInt32 = 0xD251_1F53
+    static let multiplier1: UInt32 = 0xCD9E_8D57
+    static let weyl0: UInt32 = 0x9E37_79B9
+    static let weyl1: UInt32 = 0xBB67_AE85
+
+    /// One Philox4x32-10 block: 10 rounds, the key bumped between rounds.
+    static func block(
+        counter: (UInt32, UInt32, UInt32, UInt32), key: (UInt32, UInt32)
+    ) -> (UInt32, UInt32, UInt32, UInt32) {
+        var (c0, c1, c2, c3) = counter
+        var (k0, k1) = key
+        for round in 0..<10 {
+            if round > 0 {
+                k0 &+= weyl0
+                k1 &+= weyl1
+            }
+            let p0 = UInt64(multiplier0) &* UInt64(c0)
+            let p1 = UInt64(multiplier1) &* UInt64(c2)
+            (c0, c1, c2, c3) = (
+                UInt32(truncatingIfNeeded: p1 >> 32) ^ c1 ^ k0, UInt32(truncatingIfNeeded: p1),
+                UInt32(truncatingIfNeeded: p0 >> 32) ^ c3 ^ k1, UInt32(truncatingIfNeeded: p0)
+            )
+        }
+        return (c0, c1, c2, c3)
+    }
+
+    typealias Lanes = SIMD8<UInt64>
+    static let low32: Lanes = Lanes(repeating: 0xFFFF_FFFF)
+
+    /// Eight blocks at once, one per 64-bit lane holding a zero-extended 32-bit word, so that
+    /// `&*` is a 32x32->64 multiply (`pmuludq`).
+    @inline(__always)
+    static func blocks8(
+        blockIndex: Lanes, stream2: Lanes, stream3: Lanes, keys: UnsafePointer<(UInt64, UInt64)>
+    ) -> (Lanes, Lanes, Lanes, Lanes) {
+        var c0 = blockIndex & low32
+        var c1 = blockIndex &>> 32
+        var c2 = stream2
+        var c3 = stream3
+        let m0 = Lanes(repeating: UInt64(multiplier0))
+        let m1 = Lanes(repeating: UInt64(multiplier1))
+        for round in 0..<10 {
+            let (k0, k1) = keys[round]
+            let p0 = m0 &* c0
+            let p1 = m1 &* c2
+            let n0 = (p1 &>> 32) ^ c1 ^ Lanes(repeating: k0)
+            let n2 = (p0 &>> 32) ^ c3 ^ Lanes(repeating: k1)
+            c1 = p1 & low32
+            c3 = p0 & low32
+            c0 = n0
+            c2 = n2
+        }
+        return (c0, c1, c2, c3)
+    }
+
+    /// Writes `count` words of stream `(seed, stream)` from `position` on to `out`.
+    static func fill(seed: UInt64, stream: UInt64, position: UInt64, count: Int, into out: UnsafeMutablePointer<UInt32>) {
+        withUnsafeTemporaryAllocation(of: (UInt64, UInt64).self, capacity: 10) { keys in
+            // Round keys, zero-extended.
+            var k0 = UInt32(truncatingIfNeeded: seed)
+            var k1 = UInt32(truncatingIfNeeded: seed >> 32)
+            for round in 0..<10 {
+                if round > 0 {
+                    k0 &+= weyl0
+                    k1 &+= weyl1
+                }
+                keys[round] = (UInt64(k0), UInt64(k1))
+            }
+            fill(keys: UnsafePointer(keys.baseAddress!), stream: stream, position: position, count: count, into: out)
+        }
+    }
+
+    private static func fill(
+        keys keyPointer: UnsafePointer<(UInt64, UInt64)>, stream: UInt64, position: UInt64, count: Int,
+        into out: UnsafeMutablePointer<UInt32>
+    ) {
+        let stream2 = Lanes(repeating: stream & 0xFFFF_FFFF)
+        let stream3 = Lanes(repeating: stream >> 32)
+        let blockMask: UInt64 = (1 << 62) - 1
+        let laneOffsets = Lanes(0, 1, 2, 3, 4, 5, 6, 7)
+        do {
+            var block = position >> 2
+            var skip = Int(position & 3)  // words of the first block before `position`
+            var written = 0
+            var staging = (SIMD16<UInt32>(), SIMD16<UInt32>())
+            while written < count {
+                let indices = (Lanes(repeating: block) &+ laneOffsets) & Lanes(repeating: blockMask)
+                let (x0, x1, x2, x3) = blocks8(
+                    blockIndex: indices, stream2: stream2, stream3: stream3, keys: keyPointer)
+                let available = 32 - skip
+                let take = min(available, count - written)
+                withUnsafeMutableBytes(of: &staging) { raw in
+                    let words = raw.baseAddress!.assumingMemoryBound(to: UInt32.self)
+                    for lane in 0..<8 {
+                        words[4 * lane] = UInt32(truncatingIfNeeded: x0[lane])
+                        words[4 * lane + 1] = UInt32(truncatingIfNeeded: x1[lane])
+                        words[4 * lane + 2] = UInt32(truncatingIfNeeded: x2[lane])
+                        words[4 * lane + 3] = UInt32(truncatingIfNeeded: x3[lane])
+                    }
+                    (out + written).update(from: words + skip, count: take)
+                }
+                written += take
+                skip = 0
+                block &+= 8
+            }
+        }
+    }
+}

@@ -1,0 +1,442 @@
+import Dispatch
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// The batched sampling engine behind every public sampling function.
+//
+// Work is cut into units whose boundaries depend only on the shape, never on the thread count:
+// - rows with K <= tile are grouped, `tile / K` rows to a unit, so the words, the noise and the
+//   add of logits run over one contiguous stretch of the batch (8-wide, or one saxpy);
+// - longer rows are cut into segments of `segment` columns, each processed tile by tile with an
+//   online softmax (a running maximum), then finished once the row's segments are combined in
+//   order. Rows of one segment are finished by the same thread while they sit in cache.
+// Each worker owns its scratch for the whole call; nothing is allocated per row.
+
+/// What a sampling pass produces.
+enum SampleKind: Sendable {
+    case soft, log, hard, categorical
+}
+
+/// Tuning knobs of the kernel; the benchmarks set them to compare paths. Not API.
+public enum _KernelTuning {
+    /// Tiles (or groups of rows) at least this long add the logits to the noise with
+    /// `cblas_saxpy` instead of the fused loop. `Int.max` disables the BLAS path.
+    nonisolated(unsafe) public static var blasAddNoiseMinimum = Int.max
+    /// Runs of at least this many outputs sharing one normalising factor are scaled with
+    /// `cblas_sscal` instead of a Swift loop.
+    nonisolated(unsafe) public static var blasScaleMinimum = 4096
+    /// Batches smaller than this many elements run on the calling thread.
+    nonisolated(unsafe) public static var parallelMinimum = 1 << 15
+}
+
+struct SamplingJob: @unchecked Sendable {
+    var logits: UnsafePointer<Float>
+    var rows: Int
+    var columns: Int
+    /// `min(1 / temperature, .greatestFiniteMagnitude)`, used when `rowInverseTemperatures` is nil.
+    var inverseTemperature: Float
+    var rowInverseTemperatures: UnsafePointer<Float>?
+    var position: UInt64
+    var words: @Sendable (UInt64, UnsafeMutableBufferPointer<UInt32>) -> Void
+    var mapping: UniformMapping
+    var kind: SampleKind
+    /// `B * K` floats for soft, log and hard output.
+    var output: UnsafeMutablePointer<Float>?
+    /// `B` indices for categorical output.
+    var indices: UnsafeMutablePointer<Int>?
+
+    @inline(__always)
+    func inverseTemperature(row: Int) -> Float {
+        rowInverseTemperatures?[row] ?? inverseTemperature
+    }
+}
+
+enum SamplingKernel {
+    static let tile = 2048
+    static let segment = 16 * tile
+
+    /// Per-worker scratch: words (block-aligned, with room for a partial first block) and the
+    /// perturbed logits `d = logits + g` of one tile.
+    struct Scratch {
+        let words: UnsafeMutablePointer<UInt32>
+        let perturbed: UnsafeMutablePointer<Float>
+
+        init() {
+            words = .allocate(capacity: SamplingKernel.tile + 64)
+            perturbed = .allocate(capacity: SamplingKernel.tile + 16)
+        }
+
+        func deallocate() {
+            words.deallocate()
+            perturbed.deallocate()
+        }
+    }
+
+    /// The number of worker threads to use for `elements` elements.
+    static func workerCount(requested: Int?, elements: Int, units: Int) -> Int {
+        let available = requested ?? defaultThreadCount
+        if elements < _KernelTuning.parallelMinimum { return 1 }
+        return Swift.max(1, Swift.min(available, units))
+    }
+
+    static let defaultThreadCount: Int = {
+        #if canImport(Glibc)
+        return Swift.max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        #else
+        return 1
+        #endif
+    }()
+
+    /// Runs `body` over `0 ..< units` cut into `workers` contiguous ranges.
+    static func parallelFor(units: Int, workers: Int, _ body: @Sendable (Range<Int>) -> Void) {
+        if workers <= 1 || units <= 1 {
+            body(0..<units)
+            return
+        }
+        BLAS.withSingleThreadedBLAS {
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                let start = units * worker / workers
+                let end = units * (worker + 1) / workers
+                if start < end { body(start..<end) }
+            }
+        }
+    }
+
+    /// `d = logits + gumbel(words)` over `count` elements, fused or through `cblas_saxpy`.
+    @inline(__always)
+    static func perturb(
+        _ logits: UnsafePointer<Float>, words: UnsafePointer<UInt32>, into d: UnsafeMutablePointer<Float>,
+        count: Int, mapping: UniformMapping
+    ) {
+        if count >= _KernelTuning.blasAddNoiseMinimum {
+            switch mapping {
+            case .centered: noise(words, into: d, count: count, mapping: .centered)
+            case .jaxTiny: noise(words, into: d, count: count, mapping: .jaxTiny)
+            }
+            BLAS.axpy(1, logits, d, count: count)
+        } else {
+            switch mapping {
+            case .centered: fusedPerturb(logits, words, d, count: count, mapping: .centered)
+            case .jaxTiny: fusedPerturb(logits, words, d, count: count, mapping: .jaxTiny)
+            }
+        }
+    }
+
+    @inline(__always)
+    static func fusedPerturb(
+        _ logits: UnsafePointer<Float>, _ words: UnsafePointer<UInt32>, _ d: UnsafeMutablePointer<Float>,
+        count: Int, mapping: UniformMapping
+    ) {
+        var i = 0
+        while i + 16 <= count {
+            let g0 = FastMath.gumbel(load8(words + i), mapping: mapping)
+            let g1 = FastMath.gumbel(load8(words + i + 8), mapping: mapping)
+            store8(load8(logits + i) + g0, d + i)
+            store8(load8(logits + i + 8) + g1, d + i + 8)
+            i += 16
+        }
+        while i < count {
+            let n = Swift.min(8, count - i)
+            let g = FastMath.gumbel(loadPartial(words + i, count: n), mapping: mapping)
+            let l = loadPartial(logits + i, count: n, padding: 0)
+            storePartial(l + g, d + i, count: n)
+            i += n
+        }
+    }
+
+    /// Gumbel noise from `count` words.
+    @inline(__always)
+    static func noise(
+        _ words: UnsafePointer<UInt32>, into g: UnsafeMutablePointer<Float>, count: Int, mapping: UniformMapping
+    ) {
+        var i = 0
+        while i + 16 <= count {
+            store8(FastMath.gumbel(load8(words + i), mapping: mapping), g + i)
+            store8(FastMath.gumbel(load8(words + i + 8), mapping: mapping), g + i + 8)
+            i += 16
+        }
+        while i < count {
+            let n = Swift.min(8, count - i)
+            storePartial(FastMath.gumbel(loadPartial(words + i, count: n), mapping: mapping), g + i, count: n)
+            i += n
+        }
+    }
+
+    /// Fills `scratch.perturbed[0 ..< count]` with `logits + g` for the elements starting at flat
+    /// index `element` of the batch.
+    @inline(__always)
+    static func perturbRange(_ job: SamplingJob, element: Int, count: Int, scratch: Scratch) {
+        job.words(job.position &+ UInt64(element), UnsafeMutableBufferPointer(start: scratch.words, count: count))
+        perturb(job.logits + element, words: scratch.words, into: scratch.perturbed, count: count, mapping: job.mapping)
+    }
+
+    /// Scales `count` floats by `factor`, with `cblas_sscal` for long runs.
+    @inline(__always)
+    static func scale(_ x: UnsafeMutablePointer<Float>, count: Int, by factor: Float) {
+        if count >= _KernelTuning.blasScaleMinimum {
+            BLAS.scale(factor, x, count: count)
+        } else {
+            let f = FloatLanes(repeating: factor)
+            mapLanes(x, x, count: count) { $0 * f }
+        }
+    }
+
+    /// Runs `job`. Returns the lowest row whose logits are refused, or nil.
+    static func run(_ job: SamplingJob, threads: Int?) -> Int? {
+        let (rows, columns) = (job.rows, job.columns)
+        if rows == 0 { return nil }
+        if columns <= tile {
+            let rowsPerUnit = tile / columns
+            let units = (rows + rowsPerUnit - 1) / rowsPerUnit
+            let workers = workerCount(requested: threads, elements: rows * columns, units: units)
+            let firstBad = FirstBadRow()
+            parallelFor(units: units, workers: workers) { range in
+                let scratch = Scratch()
+                defer { scratch.deallocate() }
+                for unit in range {
+                    let start = unit * rowsPerUnit
+                    let end = Swift.min(rows, start + rowsPerUnit)
+                    if let bad = shortRows(job, rows: start..<end, scratch: scratch) {
+                        firstBad.record(bad)
+                        return
+                    }
+                }
+            }
+            return firstBad.value
+        }
+        return longRows(job, threads: threads)
+    }
+
+    /// Rows `rows` (each at most one tile long), perturbed together, reduced row by row.
+    static func shortRows(_ job: SamplingJob, rows: Range<Int>, scratch: Scratch) -> Int? {
+        let k = job.columns
+        let first = rows.lowerBound * k
+        perturbRange(job, element: first, count: rows.count * k, scratch: scratch)
+        for row in rows {
+            let d = UnsafePointer(scratch.perturbed + (row - rows.lowerBound) * k)
+            let (m, invalid) = RowReduce.max(d, count: k)
+            if invalid || m == -.infinity { return row }
+            let invT = job.inverseTemperature(row: row)
+            switch job.kind {
+            case .soft:
+                let y = job.output! + row * k
+                let sum = RowReduce.expSum(d, count: k, reference: m, scale: invT, storingTo: y)
+                scale(y, count: k, by: Float(1 / sum))
+            case .log:
+                let y = job.output! + row * k
+                let sum = RowReduce.expSum(d, count: k, reference: m, scale: invT, storingTo: nil)
+                let shift = FloatLanes(repeating: m)
+                let t = FloatLanes(repeating: invT)
+                let logSum = FloatLanes(repeating: logOf(sum))
+                mapLanes(d, y, count: k) { ($0 - shift) * t - logSum }
+            case .hard:
+                let y = job.output! + row * k
+                y.update(repeating: 0, count: k)
+                y[RowReduce.argmax(d, count: k, max: m)] = 1
+            case .categorical:
+                job.indices![row] = RowReduce.argmax(d, count: k, max: m)
+            }
+        }
+        return nil
+    }
+
+    /// `log(sum)` for a sum >= 1, with the kernel's own log.
+    static func logOf(_ sum: Double) -> Float {
+        FastMath.log(FloatLanes(repeating: Float(sum)))[0]
+    }
+
+    /// The state of one segment of a long row after its first pass.
+    struct SegmentResult {
+        var maximum: Float = -.infinity
+        var sum: Double = 0
+        var argmax: Int = 0
+        var invalid = false
+    }
+
+    /// Rows longer than a tile: segments in parallel, then the row's combination, then the finish.
+    static func longRows(_ job: SamplingJob, threads: Int?) -> Int? {
+        let (rows, k) = (job.rows, job.columns)
+        let segmentsPerRow = (k + segment - 1) / segment
+        let tilesPerSegment = segment / tile
+        let units = rows * segmentsPerRow
+        let workers = workerCount(requested: threads, elements: rows * k, units: units)
+        let results = UnsafeMutablePointer<SegmentResult>.allocate(capacity: units)
+        results.initialize(repeating: SegmentResult(), count: units)
+        let references = UnsafeMutablePointer<Float>.allocate(capacity: units * tilesPerSegment)
+        defer {
+            results.deallocate()
+            references.deallocate()
+        }
+        let shared = (results: results, references: references)
+        let firstBad = FirstBadRow()
+        let single = segmentsPerRow == 1
+        nonisolated(unsafe) let state = shared
+        parallelFor(units: units, workers: workers) { range in
+            let scratch = Scratch()
+            defer { scratch.deallocate() }
+            for unit in range {
+                let row = unit / segmentsPerRow
+                let seg = unit % segmentsPerRow
+                let result = firstPass(
+                    job, row: row, segment: seg, scratch: scratch,
+                    references: state.references + unit * tilesPerSegment)
+                state.results[unit] = result
+                if result.invalid {
+                    firstBad.record(row)
+                    return
+                }
+                if single {
+                    if result.maximum == -.infinity {
+                        firstBad.record(row)
+                        return
+                    }
+                    finish(job, row: row, segment: seg, result: result,
+                        references: state.references + unit * tilesPerSegment)
+                }
+            }
+        }
+        if single || firstBad.value != nil { return firstBad.value }
+        // Combine each row's segments in order: deterministic whatever thread ran which.
+        let combined = UnsafeMutablePointer<SegmentResult>.allocate(capacity: rows)
+        defer { combined.deallocate() }
+        for row in 0..<rows {
+            var total = SegmentResult()
+            for seg in 0..<segmentsPerRow {
+                let r = results[row * segmentsPerRow + seg]
+                if r.maximum > total.maximum {
+                    total.maximum = r.maximum
+                    total.argmax = r.argmax
+                }
+            }
+            if total.maximum == -.infinity { return row }
+            let invT = job.inverseTemperature(row: row)
+            for seg in 0..<segmentsPerRow {
+                let r = results[row * segmentsPerRow + seg]
+                total.sum += r.sum * Double(expScalar((r.maximum - total.maximum) * invT))
+            }
+            (combined + row).initialize(to: total)
+        }
+        nonisolated(unsafe) let rowResults = combined
+        parallelFor(units: units, workers: workers) { range in
+            for unit in range {
+                let row = unit / segmentsPerRow
+                finish(job, row: row, segment: unit % segmentsPerRow, result: rowResults[row],
+                    references: state.references + unit * tilesPerSegment)
+            }
+        }
+        return nil
+    }
+
+    @inline(__always)
+    static func expScalar(_ x: Float) -> Float {
+        FastMath.expNonPositive(FloatLanes(repeating: x))[0]
+    }
+
+    /// First pass over one segment of a long row: perturb tile by tile; for soft output store
+    /// `exp((d - m) * invT)` with `m` the running maximum (recorded per tile in `references`);
+    /// for log output store `d`; for hard output store zeros.
+    static func firstPass(
+        _ job: SamplingJob, row: Int, segment seg: Int, scratch: Scratch, references: UnsafeMutablePointer<Float>
+    ) -> SegmentResult {
+        let k = job.columns
+        let start = seg * segment
+        let end = Swift.min(k, start + segment)
+        let invT = job.inverseTemperature(row: row)
+        var result = SegmentResult()
+        var column = start
+        var tileIndex = 0
+        while column < end {
+            let n = Swift.min(tile, end - column)
+            let element = row * k + column
+            perturbRange(job, element: element, count: n, scratch: scratch)
+            let d = UnsafePointer(scratch.perturbed)
+            let (m, invalid) = RowReduce.max(d, count: n)
+            if invalid {
+                result.invalid = true
+                return result
+            }
+            if m > result.maximum {
+                if job.kind == .soft || job.kind == .log {
+                    result.sum *= Double(expScalar((result.maximum - m) * invT))
+                }
+                result.maximum = m
+                result.argmax = column + RowReduce.argmax(d, count: n, max: m)
+            }
+            switch job.kind {
+            case .soft:
+                let y = job.output! + element
+                if result.maximum == -.infinity {
+                    y.update(repeating: 0, count: n)
+                } else {
+                    result.sum += RowReduce.expSum(d, count: n, reference: result.maximum, scale: invT, storingTo: y)
+                }
+            case .log:
+                (job.output! + element).update(from: d, count: n)
+                if result.maximum != -.infinity {
+                    result.sum += RowReduce.expSum(d, count: n, reference: result.maximum, scale: invT, storingTo: nil)
+                }
+            case .hard:
+                (job.output! + element).update(repeating: 0, count: n)
+            case .categorical:
+                break
+            }
+            references[tileIndex] = result.maximum
+            tileIndex += 1
+            column += n
+        }
+        return result
+    }
+
+    /// Second pass over one segment once the row's maximum, sum and argmax are known.
+    static func finish(
+        _ job: SamplingJob, row: Int, segment seg: Int, result: SegmentResult, references: UnsafePointer<Float>
+    ) {
+        let k = job.columns
+        let start = seg * segment
+        let end = Swift.min(k, start + segment)
+        let invT = job.inverseTemperature(row: row)
+        let base = row * k
+        switch job.kind {
+        case .soft:
+            // Runs of tiles that used the same reference share one factor: one scale call each.
+            let inverseSum = 1 / result.sum
+            var column = start
+            var tileIndex = 0
+            while column < end {
+                let reference = references[tileIndex]
+                var runEnd = Swift.min(end, column + tile)
+                var next = tileIndex + 1
+                while runEnd < end && references[next] == reference {
+                    runEnd = Swift.min(end, runEnd + tile)
+                    next += 1
+                }
+                let factor = Float(Double(expScalar((reference - result.maximum) * invT)) * inverseSum)
+                scale(job.output! + base + column, count: runEnd - column, by: factor)
+                column = runEnd
+                tileIndex = next
+            }
+        case .log:
+            let y = job.output! + base + start
+            let shift = FloatLanes(repeating: result.maximum)
+            let t = FloatLanes(repeating: invT)
+            let logSum = FloatLanes(repeating: logOf(result.sum))
+            mapLanes(y, y, count: end - start) { ($0 - shift) * t - logSum }
+        case .hard:
+            if result.argmax >= start && result.argmax < end { job.output![base + result.argmax] = 1 }
+        case .categorical:
+            if seg == 0 { job.indices![row] = result.argmax }
+        }
+    }
+}
+
+/// The lowest row any worker reported as refused.
+final class FirstBadRow: Sendable {
+    private let lock = Mutex(Int.max)
+    func record(_ row: Int) { lock.withLock { $0 = Swift.min($0, row) } }
+    var value: Int? {
+        let v = lock.withLock { $0 }
+        return v == Int.max ? nil : v
+    }
+}

@@ -1,0 +1,136 @@
+// Loads, stores and row reductions over SIMD8 lanes shared by the sampling and gradient kernels.
+// Partial vectors are padded so that every element goes through the same lane arithmetic
+// wherever it sits, which keeps results identical however rows are grouped or split.
+
+@inline(__always)
+func load8(_ pointer: UnsafePointer<Float>) -> FloatLanes {
+    UnsafeRawPointer(pointer).loadUnaligned(as: FloatLanes.self)
+}
+
+@inline(__always)
+func load8(_ pointer: UnsafePointer<UInt32>) -> WordLanes {
+    UnsafeRawPointer(pointer).loadUnaligned(as: WordLanes.self)
+}
+
+@inline(__always)
+func store8(_ value: FloatLanes, _ pointer: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: FloatLanes.self)
+}
+
+@inline(__always)
+func loadPartial(_ pointer: UnsafePointer<Float>, count: Int, padding: Float) -> FloatLanes {
+    var value = FloatLanes(repeating: padding)
+    for lane in 0..<count { value[lane] = pointer[lane] }
+    return value
+}
+
+@inline(__always)
+func loadPartial(_ pointer: UnsafePointer<UInt32>, count: Int) -> WordLanes {
+    var value = WordLanes(repeating: 0)
+    for lane in 0..<count { value[lane] = pointer[lane] }
+    return value
+}
+
+@inline(__always)
+func storePartial(_ value: FloatLanes, _ pointer: UnsafeMutablePointer<Float>, count: Int) {
+    for lane in 0..<count { pointer[lane] = value[lane] }
+}
+
+/// Applies `transform` to `count` floats at `source`, eight at a time, writing to `target`
+/// (which may equal `source`).
+@inline(__always)
+func mapLanes(
+    _ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, count: Int, padding: Float = 0,
+    _ transform: (FloatLanes) -> FloatLanes
+) {
+    var i = 0
+    while i + 8 <= count {
+        store8(transform(load8(source + i)), target + i)
+        i += 8
+    }
+    if i < count {
+        storePartial(transform(loadPartial(source + i, count: count - i, padding: padding)), target + i, count: count - i)
+    }
+}
+
+enum RowReduce {
+    /// The largest of `count` floats, and whether any is NaN or `+inf`.
+    @inline(__always)
+    static func max(_ x: UnsafePointer<Float>, count: Int) -> (max: Float, invalid: Bool) {
+        let negInf = FloatLanes(repeating: -.infinity)
+        let inf = FloatLanes(repeating: .infinity)
+        var m0 = negInf
+        var m1 = negInf
+        var valid0 = SIMDMask<SIMD8<Int32>>(repeating: true)
+        var valid1 = valid0
+        var i = 0
+        while i + 16 <= count {
+            let a = load8(x + i)
+            let b = load8(x + i + 8)
+            valid0 = valid0 .& (a .< inf)
+            valid1 = valid1 .& (b .< inf)
+            m0 = pointwiseMax(m0, a)
+            m1 = pointwiseMax(m1, b)
+            i += 16
+        }
+        while i < count {
+            let n = Swift.min(8, count - i)
+            let a = n == 8 ? load8(x + i) : loadPartial(x + i, count: n, padding: -.infinity)
+            valid0 = valid0 .& (a .< inf)
+            m0 = pointwiseMax(m0, a)
+            i += n
+        }
+        let valid = valid0 .& valid1
+        return (pointwiseMax(m0, m1).max(), !all(valid))
+    }
+
+    /// The first index of the largest of `count` floats (ties to the lowest index).
+    @inline(__always)
+    static func argmax(_ x: UnsafePointer<Float>, count: Int, max: Float) -> Int {
+        var i = 0
+        while i < count {
+            if x[i] == max { return i }
+            i += 1
+        }
+        return 0
+    }
+
+    /// `sum(exp((x - reference) * scale))` over `count` floats, storing each term to `output` when
+    /// it is not nil. Accumulates in 16 float lanes, then in Double.
+    @inline(__always)
+    static func expSum(
+        _ x: UnsafePointer<Float>, count: Int, reference: Float, scale: Float,
+        storingTo output: UnsafeMutablePointer<Float>?
+    ) -> Double {
+        let ref = FloatLanes(repeating: reference)
+        let s = FloatLanes(repeating: scale)
+        var sum0 = FloatLanes()
+        var sum1 = FloatLanes()
+        var i = 0
+        while i + 16 <= count {
+            let e0 = FastMath.expNonPositive((load8(x + i) - ref) * s)
+            let e1 = FastMath.expNonPositive((load8(x + i + 8) - ref) * s)
+            if let output {
+                store8(e0, output + i)
+                store8(e1, output + i + 8)
+            }
+            sum0 += e0
+            sum1 += e1
+            i += 16
+        }
+        while i < count {
+            let n = Swift.min(8, count - i)
+            let a = n == 8 ? load8(x + i) : loadPartial(x + i, count: n, padding: -.infinity)
+            let e = FastMath.expNonPositive((a - ref) * s)
+            if let output {
+                if n == 8 { store8(e, output + i) } else { storePartial(e, output + i, count: n) }
+            }
+            sum0 += e
+            i += n
+        }
+        let total = sum0 + sum1
+        var result = 0.0
+        for lane in 0..<8 { result += Double(total[lane]) }
+        return result
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import Testing
+
+@testable import GumbelSoftmax
+
+@Suite("Known answers from golden/vectors.json")
+struct GoldenTests {
+    @Test func committedCopyMatchesShared() throws {
+        let shared = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/golden/vectors.json")
+        let copy = packageRoot.appendingPathComponent("Tests/golden/vectors.json")
+        let copyData = try Data(contentsOf: copy)
+        #expect(!copyData.isEmpty)
+        if FileManager.default.fileExists(atPath: shared.path) {
+            #expect(try Data(contentsOf: shared) == copyData)
+        }
+    }
+
+    @Test func philoxBlocks() {
+        let cases = goldenCases("philox4x32_10_known_answers")
+        #expect(cases.count == 3)
+        for c in cases {
+            let counter = (c["counter"] as! [Any]).map(hex32)
+            let key = (c["key"] as! [Any]).map(hex32)
+            let expected = (c["output"] as! [Any]).map(hex32)
+            let out = Philox.block(counter: (counter[0], counter[1], counter[2], counter[3]), key: (key[0], key[1]))
+            #expect([out.0, out.1, out.2, out.3] == expected)
+        }
+    }
+
+    @Test func streamWords() {
+        let cases = goldenCases("stream_words")
+        #expect(cases.count == 4)
+        for c in cases {
+            let expected = (c["words"] as! [Any]).map(hex32)
+            var generator = PhiloxGenerator(
+                seed: decimal64(c["seed"]!), stream: decimal64(c["stream"]!), position: decimal64(c["position"]!))
+            let start = generator.position
+            // The scalar path, the bulk path, and every offset into the bulk path.
+            let scalar = (0..<expected.count).map { generator.word(at: start &+ UInt64($0)) }
+            #expect(scalar == expected)
+            for skip in 0..<expected.count {
+                var g = generator
+                g.position = start &+ UInt64(skip)
+                #expect(g.nextWords(expected.count - skip) == Array(expected[skip...]))
+            }
+            #expect(generator.nextWords(expected.count) == expected)
+            #expect(generator.position == start &+ UInt64(expected.count))
+        }
+    }
+
+    @Test func uniforms() {
+        let cases = goldenCases("uniform")
+        #expect(cases.count == 8)
+        for c in cases {
+            let u = GumbelNoise.uniform(word: hex32(c["word"]!))
+            #expect(u.bitPattern == hex32(c["u_bits"]!))
+            // Foundation parses JSON decimals to about 15 digits; the bit pattern above is the exact check.
+            #expect(Swift.abs(Double(u) - number(c["u"]!)) <= 1e-15)
+        }
+    }
+
+    @Test func gumbelNoise() throws {
+        let cases = goldenCases("gumbel")
+        #expect(cases.count >= 2)
+        for c in cases {
+            let expected = (c["values"] as! [Any]).map(number)
+            let values = try GumbelNoise.sample(
+                count: expected.count, seed: decimal64(c["seed"]!), stream: decimal64(c["stream"]!),
+                position: decimal64(c["position"]!))
+            for (g, e) in zip(values, expected) {
+                #expect(Swift.abs(Double(g) - e) <= 2e-6 * Swift.max(1, Swift.abs(e)), "g \(g) expected \(e)")
+            }
+        }
+    }
+
+    @Test(arguments: [1, 2])
+    func gumbelSoftmax(threads: Int) throws {
+        let cases = goldenCases("gumbel_softmax")
+        #expect(cases.count == 8)
+        for c in cases {
+            let name = c["name"] as! String
+            let shape = (c["shape"] as! [Int])
+            let (rows, columns) = shape.count == 1 ? (1, shape[0]) : (shape[0], shape[1])
+            let logits = (c["logits"] as! [Any]).map { Float(number($0)) }
+            let temperature = Float(number(c["temperature"]!))
+            let expectedSoft = (c["soft"] as! [Any]).map(number)
+            let expectedLog = (c["log_soft"] as! [Any]).map(number)
+            let argmax = c["argmax"] as! [Int]
+            let seed = decimal64(c["seed"]!)
+            let stream = decimal64(c["stream"]!)
+            let position = decimal64(c["position"]!)
+            let reference = Reference.sample(
+                logits: logits, rows: rows, columns: columns, temperatures: Array(repeating: Double(temperature), count: rows),
+                generator: PhiloxGenerator(seed: seed, stream: stream, position: position))
+            func sample(_ output: GumbelSoftmax.Output) throws -> [Float] {
+                try GumbelSoftmax.sample(
+                    logits: logits, rows: rows, columns: columns, temperature: temperature, output: output, seed: seed,
+                    stream: stream, position: position, threads: threads)
+            }
+            let soft = try sample(.soft)
+            let log = try sample(.log)
+            let hard = try sample(.hard)
+            let indices = try GumbelSoftmax.categorical(
+                logits: logits, rows: rows, columns: columns, seed: seed, stream: stream, position: position)
+            #expect(indices == argmax, "\(name)")
+            for b in 0..<rows {
+                let zmax = reference.zmax[b]
+                var rowSum: Float = 0
+                for k in 0..<columns {
+                    let i = b * columns + k
+                    rowSum += soft[i]
+                    #expect(
+                        Swift.abs(Double(soft[i]) - expectedSoft[i]) <= Reference.softTolerance(zmax: zmax),
+                        "\(name) soft[\(i)] = \(soft[i]), expected \(expectedSoft[i])")
+                    if expectedLog[i] == -.infinity {
+                        #expect(log[i] == -.infinity, "\(name) log[\(i)]")
+                        #expect(soft[i] == 0, "\(name) soft[\(i)] masked")
+                    } else {
+                        let tol = Reference.logTolerance(expected: expectedLog[i], zmax: zmax)
+                        #expect(
+                            Swift.abs(Double(log[i]) - expectedLog[i]) <= tol,
+                            "\(name) log[\(i)] = \(log[i]), expected \(expectedLog[i])")
+                    }
+                    #expect(hard[i] == (k == argmax[b] ? 1 : 0), "\(name) hard[\(i)]")
+                }
+                #expect(Swift.abs(rowSum - 1) <= 1e-5, "\(name) row \(b) sums to \(rowSum)")
+            }
+        }
+    }
+}

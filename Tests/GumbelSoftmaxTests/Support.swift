@@ -1,0 +1,103 @@
+import Foundation
+import GumbelSoftmax
+
+/// The package root, found from this file's path.
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
+/// `../shared/golden/vectors.json` beside the package when present, else the copy committed in
+/// `Tests/golden/` (a fresh clone has only that one; a test checks the two are identical).
+let goldenURL: URL = {
+    let shared = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/golden/vectors.json")
+    if FileManager.default.fileExists(atPath: shared.path) { return shared }
+    return packageRoot.appendingPathComponent("Tests/golden/vectors.json")
+}()
+
+nonisolated(unsafe) let golden: [String: Any] = {
+    let data = try! Data(contentsOf: goldenURL)
+    return try! JSONSerialization.jsonObject(with: data) as! [String: Any]
+}()
+
+func goldenCases(_ section: String) -> [[String: Any]] {
+    (golden[section] as! [String: Any])["cases"] as! [[String: Any]]
+}
+
+func hex32(_ any: Any) -> UInt32 {
+    let s = (any as! String).dropFirst(2)
+    return UInt32(s, radix: 16)!
+}
+
+func decimal64(_ any: Any) -> UInt64 { UInt64(any as! String)! }
+
+/// A JSON number, or the strings "inf" / "-inf".
+func number(_ any: Any) -> Double {
+    if let s = any as? String {
+        switch s {
+        case "inf": return .infinity
+        case "-inf": return -.infinity
+        default: return Double(s)!
+        }
+    }
+    return (any as! NSNumber).doubleValue
+}
+
+/// Float64 reference of SPEC 2 and 3, built from the scalar `word(at:)` path.
+enum Reference {
+    static func uniform(_ word: UInt32) -> Double { (Double(word >> 9) + 0.5) * 0x1p-23 }
+    static func gumbel(_ word: UInt32) -> Double { -Foundation.log(-Foundation.log(uniform(word))) }
+
+    /// `z`, `softmax(z)` and `log_softmax(z)` per row, in Double, for the same Float32 logits.
+    static func sample(
+        logits: [Float], rows: Int, columns: Int, temperatures: [Double], generator: PhiloxGenerator
+    ) -> (soft: [Double], log: [Double], z: [Double], zmax: [Double]) {
+        var soft = [Double](repeating: 0, count: rows * columns)
+        var logs = soft
+        var zs = soft
+        var zmax = [Double](repeating: 0, count: rows)
+        for b in 0..<rows {
+            var z = [Double](repeating: 0, count: columns)
+            for k in 0..<columns {
+                let w = generator.word(at: generator.position &+ UInt64(b * columns + k))
+                z[k] = (Double(logits[b * columns + k]) + gumbel(w)) / temperatures[b]
+            }
+            let m = z.max()!
+            let s = z.reduce(0.0) { $0 + Foundation.exp($1 - m) }
+            for k in 0..<columns {
+                soft[b * columns + k] = Foundation.exp(z[k] - m) / s
+                logs[b * columns + k] = z[k] - m - Foundation.log(s)
+                zs[b * columns + k] = z[k]
+            }
+            zmax[b] = z.filter { $0.isFinite }.map { Swift.abs($0) }.max() ?? 0
+        }
+        return (soft, logs, zs, zmax)
+    }
+
+    static func softTolerance(zmax: Double) -> Double { 2e-5 + 0x1p-22 * zmax }
+    static func logTolerance(expected: Double, zmax: Double) -> Double {
+        2e-4 * Swift.max(1, Swift.abs(expected)) + 0x1p-22 * zmax
+    }
+}
+
+/// Deterministic test logits (a small LCG, independent of the code under test).
+func testLogits(count: Int, seed: UInt64, scale: Float = 3) -> [Float] {
+    var state = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+    return (0..<count).map { _ in
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return (Float(state >> 40) / Float(1 << 24) * 2 - 1) * scale
+    }
+}
+
+/// The chi-squared statistic of observed counts against expected probabilities.
+func chiSquared(observed: [Int], probabilities: [Double]) -> Double {
+    let n = Double(observed.reduce(0, +))
+    var total = 0.0
+    for (o, p) in zip(observed, probabilities) where p > 0 {
+        let e = n * p
+        total += (Double(o) - e) * (Double(o) - e) / e
+    }
+    return total
+}
+
+/// Upper 1e-6 quantiles of chi-squared, from scipy: `scipy.stats.chi2.isf(1e-6, df)`.
+let chiSquaredCritical: [Int: Double] = [1: 23.928126976934827, 4: 33.37684158171984, 9: 44.81093787068782,
+    999: 1226.046189012162]
