@@ -52,6 +52,43 @@ enum BLAS {
         return total
     }
 
+    /// The longest block `blockedDot` hands to one CBLAS call: short enough that OpenBLAS
+    /// computes it on the calling thread (its x86-64 `sdot` splits only vectors longer than 10000
+    /// across its pool), so the sum does not depend on OpenBLAS's thread count.
+    static let dotBlock = 4096
+
+    /// The dot product of `count` floats at `x` and `y`, taken in blocks of `dotBlock` whose
+    /// partial sums are added in order in Double.
+    ///
+    /// The result depends only on the inputs and the build, never on OpenBLAS's thread count
+    /// (SPEC: keep reductions whose order would vary out of the result).
+    ///
+    /// The corresponding C function is `cblas_sdot`.
+    static func blockedDot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Double {
+        precondition(count >= 0, "negative BLAS length")
+        var done = 0
+        var total: Double = 0
+        while done < count {
+            let n = min(count - done, dotBlock)
+            total += Double(cblas_sdot(Int32(n), x + done, 1, y + done, 1))
+            done += n
+        }
+        return total
+    }
+
+    /// Copies `count` floats from `x` to `y`.
+    ///
+    /// The corresponding C function is `cblas_scopy`.
+    static func copy(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+        precondition(count >= 0, "negative BLAS length")
+        var done = 0
+        while done < count {
+            let n = min(count - done, maximumChunk)
+            cblas_scopy(Int32(n), x + done, 1, y + done, 1)
+            done += n
+        }
+    }
+
     /// The number of threads OpenBLAS's own pool uses.
     ///
     /// The corresponding C function is `openblas_get_num_threads`.

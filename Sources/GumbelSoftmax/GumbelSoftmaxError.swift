@@ -26,6 +26,11 @@ public enum GumbelSoftmaxError: Error, Hashable, Sendable, CustomStringConvertib
     case invalidTopK(k: Int, categories: Int)
     /// A thread count below 1.
     case invalidThreadCount(Int)
+    /// Gumbel-top-k needs `k` distinct categories, but a row has only `available` unmasked
+    /// (not `-infinity`) logits: the other picks would have probability 0.
+    case insufficientCategories(row: Int, available: Int, k: Int)
+    /// A point given to a Concrete log-density is NaN, `+infinity`, or (on the simplex) negative.
+    case invalidPoint(row: Int, column: Int, value: Float)
 
     public var description: String {
         switch self {
@@ -53,6 +58,10 @@ public enum GumbelSoftmaxError: Error, Hashable, Sendable, CustomStringConvertib
             return "k must be in 1...\(categories) (the number of categories), got \(k)"
         case .invalidThreadCount(let count):
             return "thread count must be >= 1, got \(count)"
+        case .insufficientCategories(let row, let available, let k):
+            return "row \(row) has \(available) unmasked categories but top-k needs k = \(k) distinct ones"
+        case .invalidPoint(let row, let column, let value):
+            return "point at row \(row), column \(column) is \(value): not a valid coordinate"
         }
     }
 }
