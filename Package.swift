@@ -6,6 +6,8 @@ let package = Package(
     products: [
         .library(name: "GumbelSoftmax", targets: ["GumbelSoftmax"]),
         .executable(name: "gumbel", targets: ["gumbel"]),
+        // The C ABI (include/gumbel_softmax.h): libgumbelsoftmax.so.
+        .library(name: "gumbelsoftmax", type: .dynamic, targets: ["GumbelSoftmaxC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -19,6 +21,8 @@ let package = Package(
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
         .target(name: "GumbelSoftmax", dependencies: ["COpenBLAS"]),
+        // `@_cdecl` exports behind include/gumbel_softmax.h; no Swift API of its own.
+        .target(name: "GumbelSoftmaxC", dependencies: ["GumbelSoftmax"]),
         .executableTarget(
             name: "gumbel",
             dependencies: [

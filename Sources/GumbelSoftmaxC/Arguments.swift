@@ -1,0 +1,70 @@
+// Checks of the raw C arguments, made before any memory is touched: element counts >= 0 and
+// representable, non-NULL pointers wherever a count is > 0, outputs not overlapping inputs,
+// thread counts >= 0. Shapes (negative B or K, B*K overflow, K == 0, counts that are not B*K) are
+// checked by the library's own validation, which also runs before any memory is read.
+
+enum Arguments {
+    /// `threads` of the C API: 0 means all cores (the library's `nil`).
+    static func threads(_ threads: Int32) throws(CallError) -> Int? {
+        guard threads >= 0 else {
+            throw CallError(.invalidThreadCount, "thread count must be >= 0 (0 = all cores), got \(threads)")
+        }
+        return threads == 0 ? nil : Int(threads)
+    }
+
+    static func count(_ count: Int64, name: String) throws(CallError) -> Int {
+        guard count >= 0, let value = Int(exactly: count) else {
+            throw CallError(.invalidArgument, "\(name)_count must be >= 0, got \(count)")
+        }
+        return value
+    }
+
+    /// The `count` elements at `pointer`, which may be NULL only when `count` is 0.
+    static func input<T>(_ pointer: UnsafePointer<T>?, count: Int64, name: String) throws(CallError)
+        -> UnsafeBufferPointer<T>
+    {
+        let n = try Self.count(count, name: name)
+        guard n == 0 || pointer != nil else {
+            throw CallError(.nullPointer, "\(name) is NULL but \(name)_count is \(n)")
+        }
+        return UnsafeBufferPointer(start: n == 0 ? nil : pointer, count: n)
+    }
+
+    /// The `count` writable elements at `pointer`, which may be NULL only when `count` is 0.
+    static func output<T>(_ pointer: UnsafeMutablePointer<T>?, count: Int64, name: String) throws(CallError)
+        -> UnsafeMutableBufferPointer<T>
+    {
+        let n = try Self.count(count, name: name)
+        guard n == 0 || pointer != nil else {
+            throw CallError(.nullPointer, "\(name) is NULL but \(name)_count is \(n)")
+        }
+        return UnsafeMutableBufferPointer(start: n == 0 ? nil : pointer, count: n)
+    }
+
+    /// Refuses an output whose bytes overlap an input's: the kernel reads inputs after writing.
+    static func disjoint<I, O>(
+        _ input: UnsafeBufferPointer<I>, _ inputName: String, _ output: UnsafeMutableBufferPointer<O>,
+        _ outputName: String
+    ) throws(CallError) {
+        guard let i = input.baseAddress, let o = output.baseAddress, !input.isEmpty, !output.isEmpty else { return }
+        // Counts too large for the address space are left to the size checks that follow.
+        let (inputBytes, o1) = input.count.multipliedReportingOverflow(by: MemoryLayout<I>.stride)
+        let (outputBytes, o2) = output.count.multipliedReportingOverflow(by: MemoryLayout<O>.stride)
+        guard !o1, !o2 else { return }
+        let inputStart = UInt(bitPattern: i)
+        let inputEnd = inputStart &+ UInt(inputBytes)
+        let outputStart = UInt(bitPattern: o)
+        let outputEnd = outputStart &+ UInt(outputBytes)
+        if inputStart < outputEnd && outputStart < inputEnd {
+            throw CallError(.invalidArgument, "\(outputName) overlaps \(inputName): in-place operation is not supported")
+        }
+    }
+
+    /// `gs_output`: 0 soft, 1 log, 2 hard.
+    static func output(kind: Int32) throws(CallError) -> OutputKind {
+        guard let kind = OutputKind(rawValue: kind) else {
+            throw CallError(.invalidArgument, "output must be GS_OUTPUT_SOFT (0), GS_OUTPUT_LOG (1) or GS_OUTPUT_HARD (2), got \(kind)")
+        }
+        return kind
+    }
+}

@@ -1,0 +1,143 @@
+import GumbelSoftmax
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// The functions of include/gumbel_softmax.h. Each checks its raw arguments, calls the library's
+// buffer-based API, and returns a `gs_status`; nothing is thrown or trapped across the boundary.
+
+/// `gs_output`.
+enum OutputKind: Int32 {
+    case soft = 0
+    case log = 1
+    case hard = 2
+
+    var output: GumbelSoftmax.Output {
+        switch self {
+        case .soft: return .soft
+        case .log: return .log
+        case .hard: return .hard
+        }
+    }
+}
+
+/// The library version `gs_version` returns; the header's `GS_VERSION` must equal it.
+let versionString = "0.1.0"
+nonisolated(unsafe) let versionCString: UnsafeMutablePointer<CChar> = strdup(versionString)!
+
+/// Status names for `gs_status_name`, allocated once.
+nonisolated(unsafe) let statusNames: [UnsafeMutablePointer<CChar>] = (0...Status.invalidArgument.rawValue).map {
+    strdup(Status(rawValue: $0)!.name)!
+}
+nonisolated(unsafe) let unknownStatusName: UnsafeMutablePointer<CChar> = strdup("GS_UNKNOWN_STATUS")!
+
+@_cdecl("gs_version")
+public func gs_version() -> UnsafePointer<CChar> {
+    UnsafePointer(versionCString)
+}
+
+@_cdecl("gs_status_name")
+public func gs_status_name(_ status: Int32) -> UnsafePointer<CChar> {
+    guard status >= 0, Int(status) < statusNames.count else { return UnsafePointer(unknownStatusName) }
+    return UnsafePointer(statusNames[Int(status)])
+}
+
+@_cdecl("gs_last_error_message")
+public func gs_last_error_message() -> UnsafePointer<CChar> {
+    LastError.current
+}
+
+@_cdecl("gs_copy_last_error_message")
+public func gs_copy_last_error_message(_ buffer: UnsafeMutablePointer<CChar>?, _ capacity: Int) -> Int {
+    let message = LastError.current
+    let length = strlen(message)
+    if let buffer, capacity > 0 {
+        let n = min(length, capacity - 1)
+        buffer.update(from: message, count: n)
+        buffer[n] = 0
+    }
+    return length
+}
+
+@_cdecl("gs_sample")
+public func gs_sample(
+    _ logits: UnsafePointer<Float>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64, _ temperature: Float,
+    _ output: Int32, _ seed: UInt64, _ stream: UInt64, _ position: UInt64, _ threads: Int32,
+    _ result: UnsafeMutablePointer<Float>?, _ resultCount: Int64
+) -> Int32 {
+    exported { () throws(CallError) in
+        let kind = try Arguments.output(kind: output)
+        let threads = try Arguments.threads(threads)
+        let input = try Arguments.input(logits, count: logitsCount, name: "logits")
+        let out = try Arguments.output(result, count: resultCount, name: "result")
+        try Arguments.disjoint(input, "logits", out, "result")
+        var generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
+        try library { () throws(GumbelSoftmaxError) in
+            try GumbelSoftmax.sample(
+                logits: input, rows: Int(rows), columns: Int(columns), temperature: temperature, output: kind.output,
+                into: out, using: &generator, threads: threads)
+        }
+    }
+}
+
+@_cdecl("gs_sample_per_row")
+public func gs_sample_per_row(
+    _ logits: UnsafePointer<Float>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64,
+    _ temperatures: UnsafePointer<Float>?, _ temperatureCount: Int64, _ output: Int32, _ seed: UInt64,
+    _ stream: UInt64, _ position: UInt64, _ threads: Int32, _ result: UnsafeMutablePointer<Float>?,
+    _ resultCount: Int64
+) -> Int32 {
+    exported { () throws(CallError) in
+        let kind = try Arguments.output(kind: output)
+        let threads = try Arguments.threads(threads)
+        let input = try Arguments.input(logits, count: logitsCount, name: "logits")
+        let temps = try Arguments.input(temperatures, count: temperatureCount, name: "temperatures")
+        let out = try Arguments.output(result, count: resultCount, name: "result")
+        try Arguments.disjoint(input, "logits", out, "result")
+        try Arguments.disjoint(temps, "temperatures", out, "result")
+        var generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
+        try library { () throws(GumbelSoftmaxError) in
+            try GumbelSoftmax.sample(
+                logits: input, rows: Int(rows), columns: Int(columns), temperatures: temps, output: kind.output,
+                into: out, using: &generator, threads: threads)
+        }
+    }
+}
+
+@_cdecl("gs_categorical")
+public func gs_categorical(
+    _ logits: UnsafePointer<Float>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64, _ seed: UInt64,
+    _ stream: UInt64, _ position: UInt64, _ threads: Int32, _ indices: UnsafeMutablePointer<Int64>?,
+    _ indexCount: Int64
+) -> Int32 {
+    exported { () throws(CallError) in
+        let threads = try Arguments.threads(threads)
+        let input = try Arguments.input(logits, count: logitsCount, name: "logits")
+        let out = try Arguments.output(indices, count: indexCount, name: "indices")
+        try Arguments.disjoint(input, "logits", out, "indices")
+        var generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
+        try out.withMemoryRebound(to: Int.self) { (ints) throws(CallError) in
+            try library { () throws(GumbelSoftmaxError) in
+                try GumbelSoftmax.categorical(
+                    logits: input, rows: Int(rows), columns: Int(columns), into: ints, using: &generator,
+                    threads: threads)
+            }
+        }
+    }
+}
+
+@_cdecl("gs_gumbel_noise")
+public func gs_gumbel_noise(
+    _ seed: UInt64, _ stream: UInt64, _ position: UInt64, _ threads: Int32, _ result: UnsafeMutablePointer<Float>?,
+    _ count: Int64
+) -> Int32 {
+    exported { () throws(CallError) in
+        let threads = try Arguments.threads(threads)
+        let out = try Arguments.output(result, count: count, name: "result")
+        var generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
+        try library { () throws(GumbelSoftmaxError) in
+            try GumbelNoise.fill(out, using: &generator, threads: threads)
+        }
+    }
+}
