@@ -29,13 +29,17 @@ public protocol CounterBasedRandomGenerator: RandomNumberGenerator, Sendable {
 extension CounterBasedRandomGenerator {
     /// Returns `count` words starting at the current position and advances past them.
     public mutating func nextWords(_ count: Int) -> [UInt32] {
+        let result = words(startingAt: position, count: count)
+        position &+= UInt64(count)
+        return result
+    }
+
+    /// Returns words `position ..< position + count` without changing the generator.
+    public func words(startingAt position: UInt64, count: Int) -> [UInt32] {
         precondition(count >= 0, "count must not be negative")
-        let start = position
-        let words = [UInt32](unsafeUninitializedCapacity: count) { buffer, initialized in
-            fillWords(startingAt: start, into: buffer)
+        return [UInt32](unsafeUninitializedCapacity: count) { buffer, initialized in
+            fillWords(startingAt: position, into: buffer)
             initialized = count
         }
-        position = start &+ UInt64(count)
-        return words
     }
 }

@@ -1,0 +1,161 @@
+import Testing
+
+@testable import GumbelSoftmax
+
+/// Every refused input of SPEC section 4 throws its typed error, with a message naming it.
+@Suite("Refused inputs")
+struct ErrorTests {
+    let logits: [Float] = [0.5, -1, 2, 0, 1, 3]
+
+    func sample(_ logits: [Float], rows: Int = 2, columns: Int = 3, temperature: Float = 1) throws(GumbelSoftmaxError)
+        -> [Float]
+    {
+        try GumbelSoftmax.sample(logits: logits, rows: rows, columns: columns, temperature: temperature, seed: 1)
+    }
+
+    @Test(arguments: [Float(0), -1, .nan, .infinity, -.infinity, -0.0])
+    func badTemperature(_ t: Float) {
+        do {
+            _ = try sample(logits, temperature: t)
+            Issue.record("temperature \(t) was accepted")
+        } catch {
+            guard case .invalidTemperature(let value) = error else {
+                Issue.record("wrong error \(error)")
+                return
+            }
+            #expect(value.bitPattern == t.bitPattern)
+            #expect(error.description.hasPrefix("temperature must be finite and > 0, got"))
+        }
+    }
+
+    @Test func messageForNegativeTemperature() {
+        #expect(GumbelSoftmaxError.invalidTemperature(-1).description == "temperature must be finite and > 0, got -1.0")
+    }
+
+    @Test func nanLogit() {
+        var bad = [Float](repeating: 0, count: 4 * 20)
+        bad[3 * 20 + 17] = .nan
+        bad[3 * 20 + 18] = .infinity
+        #expect(throws: GumbelSoftmaxError.nanLogit(row: 3, column: 17)) {
+            try sample(bad, rows: 4, columns: 20)
+        }
+        #expect(GumbelSoftmaxError.nanLogit(row: 3, column: 17).description == "logit at row 3, column 17 is NaN")
+    }
+
+    @Test func positiveInfinityLogit() {
+        var bad = logits
+        bad[4] = .infinity
+        #expect(throws: GumbelSoftmaxError.infiniteLogit(row: 1, column: 1)) { try sample(bad) }
+    }
+
+    @Test func allMaskedRow() {
+        var bad = logits
+        bad[3] = -.infinity
+        bad[4] = -.infinity
+        bad[5] = -.infinity
+        #expect(throws: GumbelSoftmaxError.allMaskedRow(row: 1)) { try sample(bad) }
+        #expect(throws: GumbelSoftmaxError.allMaskedRow(row: 1)) {
+            try GumbelSoftmax.categorical(logits: bad, rows: 2, columns: 3, seed: 0)
+        }
+    }
+
+    /// The lowest bad row is reported even when several threads see several bad rows, for short
+    /// rows, single-segment long rows and multi-segment long rows.
+    @Test(arguments: [7, 5000, 70000])
+    func firstBadRowWins(columns: Int) {
+        var bad = [Float](repeating: 0, count: 6 * columns)
+        bad[5 * columns + 1] = .nan
+        bad[2 * columns + columns - 1] = .infinity
+        for output in GumbelSoftmax.Output.allCases {
+            #expect(throws: GumbelSoftmaxError.infiniteLogit(row: 2, column: columns - 1)) {
+                try GumbelSoftmax.sample(
+                    logits: bad, rows: 6, columns: columns, temperature: 1, output: output, seed: 0, threads: 2)
+            }
+        }
+        var masked = [Float](repeating: 0, count: 6 * columns)
+        for k in 0..<columns { masked[4 * columns + k] = -.infinity }
+        #expect(throws: GumbelSoftmaxError.allMaskedRow(row: 4)) {
+            try GumbelSoftmax.sample(logits: masked, rows: 6, columns: columns, temperature: 1, seed: 0, threads: 2)
+        }
+    }
+
+    @Test func noCategories() {
+        #expect(throws: GumbelSoftmaxError.noCategories) { try sample([], rows: 3, columns: 0) }
+        #expect(throws: GumbelSoftmaxError.noCategories) {
+            try GumbelSoftmax.sample(logits: [], temperature: 1, seed: 0)
+        }
+    }
+
+    @Test func wrongLogitCount() {
+        #expect(throws: GumbelSoftmaxError.logitCountMismatch(expected: 6, actual: 5)) {
+            try sample(Array(logits.dropLast()))
+        }
+        #expect(throws: GumbelSoftmaxError.invalidShape(rows: -1, columns: 3)) { try sample(logits, rows: -1) }
+        #expect(throws: GumbelSoftmaxError.invalidShape(rows: Int.max, columns: 3)) {
+            try sample(logits, rows: Int.max)
+        }
+    }
+
+    @Test func wrongOutputSize() {
+        var out = [Float](repeating: 7, count: 5)
+        var generator = PhiloxGenerator(seed: 0)
+        logits.withUnsafeBufferPointer { (input) -> Void in
+            out.withUnsafeMutableBufferPointer { (output) -> Void in
+                #expect(throws: GumbelSoftmaxError.bufferSizeMismatch(name: "output", expected: 6, actual: 5)) {
+                    try GumbelSoftmax.sample(
+                        logits: input, rows: 2, columns: 3, temperature: 1, into: output, using: &generator)
+                }
+            }
+        }
+        #expect(generator.position == 0, "a refused call must not advance the generator")
+        var indices = [Int](repeating: 0, count: 3)
+        logits.withUnsafeBufferPointer { (input) -> Void in
+            indices.withUnsafeMutableBufferPointer { (output) -> Void in
+                #expect(throws: GumbelSoftmaxError.bufferSizeMismatch(name: "index output", expected: 2, actual: 3)) {
+                    try GumbelSoftmax.categorical(logits: input, rows: 2, columns: 3, into: output, using: &generator)
+                }
+            }
+        }
+    }
+
+    /// A refused call into a caller's buffer leaves zeros, not half a sample.
+    @Test func refusedCallLeavesNoHalfWrittenOutput() {
+        let columns = 40000
+        var bad = [Float](repeating: 1, count: 3 * columns)
+        bad[2 * columns + 5] = .nan
+        var out = [Float](repeating: 7, count: 3 * columns)
+        var generator = PhiloxGenerator(seed: 0)
+        bad.withUnsafeBufferPointer { (input) -> Void in
+            out.withUnsafeMutableBufferPointer { (output) -> Void in
+                #expect(throws: GumbelSoftmaxError.nanLogit(row: 2, column: 5)) {
+                    try GumbelSoftmax.sample(
+                        logits: input, rows: 3, columns: columns, temperature: 1, into: output, using: &generator)
+                }
+            }
+        }
+        #expect(out.allSatisfy { $0 == 0 })
+    }
+
+    @Test func emptyBatchIsNotAnError() throws {
+        #expect(try sample([], rows: 0, columns: 3).isEmpty)
+        #expect(try GumbelSoftmax.categorical(logits: [], rows: 0, columns: 5, seed: 0).isEmpty)
+        var generator = PhiloxGenerator(seed: 0, position: 9)
+        _ = try GumbelSoftmax.sample(logits: [], rows: 0, columns: 5, temperature: 1, using: &generator)
+        #expect(generator.position == 9)
+    }
+
+    @Test func badThreadCount() {
+        #expect(throws: GumbelSoftmaxError.invalidThreadCount(0)) {
+            try GumbelSoftmax.sample(logits: logits, rows: 2, columns: 3, temperature: 1, seed: 0, threads: 0)
+        }
+    }
+
+    @Test func badRowTemperatures() {
+        #expect(throws: GumbelSoftmaxError.temperatureCountMismatch(expected: 2, actual: 1)) {
+            try GumbelSoftmax.sample(logits: logits, rows: 2, columns: 3, temperatures: [1], seed: 0)
+        }
+        #expect(throws: GumbelSoftmaxError.invalidRowTemperature(row: 1, value: -2)) {
+            try GumbelSoftmax.sample(logits: logits, rows: 2, columns: 3, temperatures: [1, -2], seed: 0)
+        }
+    }
+}

@@ -1,0 +1,191 @@
+import Foundation
+import Testing
+
+@testable import GumbelSoftmax
+
+/// The reproducibility promises of SPEC 3, on shapes that exercise every kernel path: grouped short
+/// rows, single-segment long rows and multi-segment long rows.
+@Suite("Invariants")
+struct InvariantTests {
+    static let shapes: [(rows: Int, columns: Int)] = [(37, 1), (50, 3), (33, 17), (9, 2048), (5, 2049), (4, 5000),
+        (3, 32768), (2, 32769), (2, 70001)]
+
+    @Test(arguments: 0..<shapes.count)
+    func batchEqualsRowsOneByOne(shapeIndex: Int) throws {
+        let (rows, columns) = Self.shapes[shapeIndex]
+        let logits = testLogits(count: rows * columns, seed: 5)
+        for output in GumbelSoftmax.Output.allCases {
+            let batch = try GumbelSoftmax.sample(
+                logits: logits, rows: rows, columns: columns, temperature: 0.7, output: output, seed: 11, stream: 2,
+                position: 1 << 33 - 5)
+            for row in 0..<rows {
+                let alone = try GumbelSoftmax.sample(
+                    logits: Array(logits[row * columns..<(row + 1) * columns]), temperature: 0.7, output: output,
+                    seed: 11, stream: 2, position: 1 << 33 - 5 + UInt64(row * columns), threads: 1)
+                #expect(alone == Array(batch[row * columns..<(row + 1) * columns]), "row \(row) of \(output)")
+            }
+        }
+    }
+
+    @Test(arguments: 0..<shapes.count)
+    func anyThreadCountGivesTheSameBits(shapeIndex: Int) throws {
+        let (rows, columns) = Self.shapes[shapeIndex]
+        let logits = testLogits(count: rows * columns, seed: 6)
+        let saved = _KernelTuning.parallelMinimum
+        _KernelTuning.parallelMinimum = 0
+        defer { _KernelTuning.parallelMinimum = saved }
+        for output in GumbelSoftmax.Output.allCases {
+            let one = try GumbelSoftmax.sample(
+                logits: logits, rows: rows, columns: columns, temperature: 0.3, output: output, seed: 3, threads: 1)
+            for threads in [2, 3, 8] {
+                let many = try GumbelSoftmax.sample(
+                    logits: logits, rows: rows, columns: columns, temperature: 0.3, output: output, seed: 3,
+                    threads: threads)
+                #expect(many.map(\.bitPattern) == one.map(\.bitPattern), "\(output) with \(threads) threads")
+            }
+        }
+        let indices = try GumbelSoftmax.categorical(logits: logits, rows: rows, columns: columns, seed: 3, threads: 1)
+        #expect(try GumbelSoftmax.categorical(logits: logits, rows: rows, columns: columns, seed: 3, threads: 4) == indices)
+    }
+
+    /// The CBLAS add-noise path (saxpy) and the fused loop give identical bits.
+    @Test func blasAndFusedPathsAgree() throws {
+        let logits = testLogits(count: 4 * 9000, seed: 8)
+        let fused = try GumbelSoftmax.sample(logits: logits, rows: 4, columns: 9000, temperature: 0.5, seed: 1)
+        let (savedAdd, savedScale) = (_KernelTuning.blasAddNoiseMinimum, _KernelTuning.blasScaleMinimum)
+        defer { (_KernelTuning.blasAddNoiseMinimum, _KernelTuning.blasScaleMinimum) = (savedAdd, savedScale) }
+        _KernelTuning.blasAddNoiseMinimum = 1
+        _KernelTuning.blasScaleMinimum = Int.max
+        let blasAdd = try GumbelSoftmax.sample(logits: logits, rows: 4, columns: 9000, temperature: 0.5, seed: 1)
+        #expect(blasAdd.map(\.bitPattern) == fused.map(\.bitPattern))
+        _KernelTuning.blasScaleMinimum = 1
+        let blasScale = try GumbelSoftmax.sample(logits: logits, rows: 4, columns: 9000, temperature: 0.5, seed: 1)
+        // sscal may use FMA-free multiplies like ours: a single rounding either way.
+        #expect(blasScale.map(\.bitPattern) == fused.map(\.bitPattern))
+    }
+
+    @Test func statefulDrawsConcatenate() throws {
+        let logits = testLogits(count: 6 * 40, seed: 9)
+        var generator = PhiloxGenerator(seed: 77, stream: 1, position: 3)
+        let first = try GumbelSoftmax.sample(logits: logits, rows: 6, columns: 40, temperature: 1, using: &generator)
+        #expect(generator.position == 3 + 240)
+        let second = try GumbelSoftmax.sample(logits: logits, rows: 6, columns: 40, temperature: 1, using: &generator)
+        let once = try GumbelSoftmax.sample(
+            logits: logits + logits, rows: 12, columns: 40, temperature: 1, seed: 77, stream: 1, position: 3)
+        #expect(first + second == once)
+        #expect(first != second)
+    }
+
+    /// Every path against the float64 reference of SPEC 3, with masked entries.
+    @Test(arguments: 0..<shapes.count)
+    func matchesFloat64Reference(shapeIndex: Int) throws {
+        let (rows, columns) = Self.shapes[shapeIndex]
+        var logits = testLogits(count: rows * columns, seed: 10, scale: 4)
+        for i in stride(from: 0, to: logits.count, by: 7) where columns > 1 && i % columns != 0 {
+            logits[i] = -.infinity
+        }
+        let generator = PhiloxGenerator(seed: 123, stream: 4, position: 99)
+        let temperature: Float = 0.4
+        let reference = Reference.sample(
+            logits: logits, rows: rows, columns: columns,
+            temperatures: Array(repeating: Double(temperature), count: rows), generator: generator)
+        var g1 = generator
+        var g2 = generator
+        var g3 = generator
+        let soft = try GumbelSoftmax.sample(logits: logits, rows: rows, columns: columns, temperature: temperature, using: &g1)
+        let log = try GumbelSoftmax.sample(
+            logits: logits, rows: rows, columns: columns, temperature: temperature, output: .log, using: &g2)
+        let hard = try GumbelSoftmax.sample(
+            logits: logits, rows: rows, columns: columns, temperature: temperature, output: .hard, using: &g3)
+        var g4 = generator
+        let indices = try GumbelSoftmax.categorical(logits: logits, rows: rows, columns: columns, using: &g4)
+        for b in 0..<rows {
+            var sum: Double = 0
+            var worst = 0.0
+            for k in 0..<columns {
+                let i = b * columns + k
+                sum += Double(soft[i])
+                if logits[i] == -.infinity {
+                    #expect(soft[i] == 0 && log[i] == -.infinity, "masked element \(i)")
+                    continue
+                }
+                worst = Swift.max(worst, Swift.abs(Double(soft[i]) - reference.soft[i]))
+                let tol = Reference.logTolerance(expected: reference.log[i], zmax: reference.zmax[b])
+                if Swift.abs(Double(log[i]) - reference.log[i]) > tol {
+                    Issue.record("log[\(i)] = \(log[i]), expected \(reference.log[i])")
+                }
+            }
+            #expect(worst <= Reference.softTolerance(zmax: reference.zmax[b]), "row \(b) soft error \(worst)")
+            #expect(Swift.abs(sum - 1) <= 1e-5, "row \(b) sums to \(sum)")
+            let row = Array(reference.z[b * columns..<(b + 1) * columns])
+            let expectedIndex = row.firstIndex(of: row.max()!)!
+            #expect(indices[b] == expectedIndex)
+            #expect(hard[b * columns + expectedIndex] == 1)
+            #expect(hard[b * columns..<(b + 1) * columns].reduce(0, +) == 1)
+        }
+    }
+
+    @Test func extremeTemperatureAndLogitsStayFinite() throws {
+        let logits: [Float] = [1000, 1001, 999, -1000, 1000.5, 0]
+        for t: Float in [0.05, 1e-30, Float.leastNonzeroMagnitude, 1e30] {
+            let soft = try GumbelSoftmax.sample(logits: logits, rows: 1, columns: 6, temperature: t, seed: 4)
+            let log = try GumbelSoftmax.sample(logits: logits, rows: 1, columns: 6, temperature: t, output: .log, seed: 4)
+            #expect(soft.allSatisfy { $0.isFinite && $0 >= 0 && $0 <= 1 }, "T = \(t): \(soft)")
+            #expect(Swift.abs(soft.reduce(0, +) - 1) <= 1e-5)
+            #expect(log.allSatisfy { !$0.isNaN && $0 <= 0 }, "T = \(t): \(log)")
+            if t == 0.05 { #expect(log.allSatisfy { $0.isFinite }) }
+        }
+        let hot = try GumbelSoftmax.sample(logits: logits, rows: 1, columns: 6, temperature: 1e-30, seed: 4)
+        #expect(hot.filter { $0 == 1 }.count == 1)
+    }
+
+    @Test func degenerateGeneratorWordsStayFinite() throws {
+        struct Constant: CounterBasedRandomGenerator {
+            var word: UInt32
+            var position: UInt64 = 0
+            static var uniformMapping: UniformMapping { .centered }
+            mutating func next() -> UInt64 { UInt64(word) | UInt64(word) << 32 }
+            func fillWords(startingAt position: UInt64, into buffer: UnsafeMutableBufferPointer<UInt32>) {
+                buffer.initialize(repeating: word)
+            }
+        }
+        let logits = testLogits(count: 3 * 50, seed: 12)
+        for word: UInt32 in [0, .max] {
+            var generator = Constant(word: word)
+            let y = try GumbelSoftmax.sample(logits: logits, rows: 3, columns: 50, temperature: 0.5, using: &generator)
+            #expect(y.allSatisfy { $0.isFinite })
+            #expect(generator.position == 150)
+            // Identical noise everywhere: the sample is softmax(logits / T), ties broken by index.
+            var g = Constant(word: word)
+            let index = try GumbelSoftmax.categorical(logits: Array(logits[0..<50]), using: &g)
+            #expect(index == logits[0..<50].firstIndex(of: logits[0..<50].max()!)!)
+        }
+    }
+
+    @Test func randomNumberGeneratorConformance() {
+        var generator = PhiloxGenerator(seed: 5, stream: 6, position: 10)
+        let value = generator.next()
+        #expect(generator.position == 12)
+        let words = PhiloxGenerator(seed: 5, stream: 6).words(startingAt: 10, count: 2)
+        #expect(value == UInt64(words[0]) | UInt64(words[1]) << 32)
+        var a = PhiloxGenerator(seed: 1)
+        var b = PhiloxGenerator(seed: 1)
+        #expect(Int.random(in: 0..<1000, using: &a) == Int.random(in: 0..<1000, using: &b))
+        #expect(PhiloxGenerator(seed: 1).words(startingAt: 0, count: 8) != PhiloxGenerator(seed: 1, stream: 1).words(startingAt: 0, count: 8))
+    }
+
+    @Test func noiseIsIndependentOfChunkingAndThreads() throws {
+        let saved = _KernelTuning.parallelMinimum
+        _KernelTuning.parallelMinimum = 0
+        defer { _KernelTuning.parallelMinimum = saved }
+        var generator = PhiloxGenerator(seed: 8, position: 3)
+        let whole = try GumbelNoise.sample(count: 10_001, using: &generator, threads: 3)
+        #expect(generator.position == 10_004)
+        var pieces = PhiloxGenerator(seed: 8, position: 3)
+        let a = try GumbelNoise.sample(count: 4097, using: &pieces, threads: 1)
+        let b = try GumbelNoise.sample(count: 5904, using: &pieces, threads: 2)
+        #expect((a + b).map(\.bitPattern) == whole.map(\.bitPattern))
+        let scalar = PhiloxGenerator(seed: 8).words(startingAt: 3, count: 10_001).map { GumbelNoise.gumbel(word: $0) }
+        #expect(scalar.map(\.bitPattern) == whole.map(\.bitPattern))
+    }
+}
