@@ -61,9 +61,11 @@ enum Arguments {
     }
 
     /// `gs_output`: 0 soft, 1 log, 2 hard.
-    static func output(kind: Int32) throws(CallError) -> OutputKind {
+    static func output(kind: Int32, name: String = "output") throws(CallError) -> OutputKind {
         guard let kind = OutputKind(rawValue: kind) else {
-            throw CallError(.invalidArgument, "output must be GS_OUTPUT_SOFT (0), GS_OUTPUT_LOG (1) or GS_OUTPUT_HARD (2), got \(kind)")
+            throw CallError(
+                .invalidArgument,
+                "\(name) must be GS_OUTPUT_SOFT (0), GS_OUTPUT_LOG (1) or GS_OUTPUT_HARD (2), got \(kind)")
         }
         return kind
     }

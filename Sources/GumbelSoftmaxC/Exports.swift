@@ -27,9 +27,7 @@ let versionString = "0.1.0"
 nonisolated(unsafe) let versionCString: UnsafeMutablePointer<CChar> = strdup(versionString)!
 
 /// Status names for `gs_status_name`, allocated once.
-nonisolated(unsafe) let statusNames: [UnsafeMutablePointer<CChar>] = (0...Status.invalidArgument.rawValue).map {
-    strdup(Status(rawValue: $0)!.name)!
-}
+nonisolated(unsafe) let statusNames: [UnsafeMutablePointer<CChar>] = Status.allCases.map { strdup($0.name)! }
 nonisolated(unsafe) let unknownStatusName: UnsafeMutablePointer<CChar> = strdup("GS_UNKNOWN_STATUS")!
 
 @_cdecl("gs_version")
@@ -39,8 +37,8 @@ public func gs_version() -> UnsafePointer<CChar> {
 
 @_cdecl("gs_status_name")
 public func gs_status_name(_ status: Int32) -> UnsafePointer<CChar> {
-    guard status >= 0, Int(status) < statusNames.count else { return UnsafePointer(unknownStatusName) }
-    return UnsafePointer(statusNames[Int(status)])
+    guard let known = Status(rawValue: status) else { return UnsafePointer(unknownStatusName) }
+    return UnsafePointer(statusNames[Int(known.rawValue)])
 }
 
 @_cdecl("gs_last_error_message")
@@ -49,13 +47,13 @@ public func gs_last_error_message() -> UnsafePointer<CChar> {
 }
 
 @_cdecl("gs_copy_last_error_message")
-public func gs_copy_last_error_message(_ buffer: UnsafeMutablePointer<CChar>?, _ capacity: Int) -> Int {
+public func gs_copy_last_error_message(_ buffer: UnsafeMutablePointer<CChar>?, _ capacity: UInt) -> UInt {
     let message = LastError.current
-    let length = strlen(message)
+    let length = UInt(strlen(message))
     if let buffer, capacity > 0 {
         let n = min(length, capacity - 1)
-        buffer.update(from: message, count: n)
-        buffer[n] = 0
+        buffer.update(from: message, count: Int(n))
+        buffer[Int(n)] = 0
     }
     return length
 }
@@ -130,14 +128,84 @@ public func gs_categorical(
 @_cdecl("gs_gumbel_noise")
 public func gs_gumbel_noise(
     _ seed: UInt64, _ stream: UInt64, _ position: UInt64, _ threads: Int32, _ result: UnsafeMutablePointer<Float>?,
-    _ count: Int64
+    _ resultCount: Int64
 ) -> Int32 {
     exported { () throws(CallError) in
         let threads = try Arguments.threads(threads)
-        let out = try Arguments.output(result, count: count, name: "result")
+        let out = try Arguments.output(result, count: resultCount, name: "result")
         var generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
         try library { () throws(GumbelSoftmaxError) in
             try GumbelNoise.fill(out, using: &generator, threads: threads)
+        }
+    }
+}
+
+/// The gradient's optional per-row temperature output: NULL with a count of 0 skips it.
+private func optionalTemperatureGradient(_ pointer: UnsafeMutablePointer<Float>?, count: Int64) throws(CallError)
+    -> UnsafeMutableBufferPointer<Float>?
+{
+    if pointer == nil && count == 0 { return nil }
+    return try Arguments.output(pointer, count: count, name: "temperature_gradient")
+}
+
+private func checkGradientBuffers(
+    _ y: UnsafeBufferPointer<Float>, _ v: UnsafeBufferPointer<Float>, _ g: UnsafeMutableBufferPointer<Float>,
+    _ t: UnsafeMutableBufferPointer<Float>?, _ temps: UnsafeBufferPointer<Float>?
+) throws(CallError) {
+    try Arguments.disjoint(y, "output", g, "logits_gradient")
+    try Arguments.disjoint(v, "upstream", g, "logits_gradient")
+    if let temps { try Arguments.disjoint(temps, "temperatures", g, "logits_gradient") }
+    if let t {
+        try Arguments.disjoint(y, "output", t, "temperature_gradient")
+        try Arguments.disjoint(v, "upstream", t, "temperature_gradient")
+        try Arguments.disjoint(UnsafeBufferPointer(g), "logits_gradient", t, "temperature_gradient")
+        if let temps { try Arguments.disjoint(temps, "temperatures", t, "temperature_gradient") }
+    }
+}
+
+@_cdecl("gs_gradient")
+public func gs_gradient(
+    _ output: UnsafePointer<Float>?, _ outputCount: Int64, _ upstream: UnsafePointer<Float>?, _ upstreamCount: Int64,
+    _ rows: Int64, _ columns: Int64, _ temperature: Float, _ kind: Int32, _ threads: Int32,
+    _ logitsGradient: UnsafeMutablePointer<Float>?, _ logitsGradientCount: Int64,
+    _ temperatureGradient: UnsafeMutablePointer<Float>?, _ temperatureGradientCount: Int64
+) -> Int32 {
+    exported { () throws(CallError) in
+        let kind = try Arguments.output(kind: kind, name: "kind")
+        let threads = try Arguments.threads(threads)
+        let y = try Arguments.input(output, count: outputCount, name: "output")
+        let v = try Arguments.input(upstream, count: upstreamCount, name: "upstream")
+        let g = try Arguments.output(logitsGradient, count: logitsGradientCount, name: "logits_gradient")
+        let t = try optionalTemperatureGradient(temperatureGradient, count: temperatureGradientCount)
+        try checkGradientBuffers(y, v, g, t, nil)
+        try library { () throws(GumbelSoftmaxError) in
+            try GumbelSoftmax.backward(
+                output: y, upstream: v, rows: Int(rows), columns: Int(columns), temperature: temperature,
+                kind: kind.output, logitsGradient: g, temperatureGradient: t, threads: threads)
+        }
+    }
+}
+
+@_cdecl("gs_gradient_per_row")
+public func gs_gradient_per_row(
+    _ output: UnsafePointer<Float>?, _ outputCount: Int64, _ upstream: UnsafePointer<Float>?, _ upstreamCount: Int64,
+    _ rows: Int64, _ columns: Int64, _ temperatures: UnsafePointer<Float>?, _ temperaturesCount: Int64,
+    _ kind: Int32, _ threads: Int32, _ logitsGradient: UnsafeMutablePointer<Float>?, _ logitsGradientCount: Int64,
+    _ temperatureGradient: UnsafeMutablePointer<Float>?, _ temperatureGradientCount: Int64
+) -> Int32 {
+    exported { () throws(CallError) in
+        let kind = try Arguments.output(kind: kind, name: "kind")
+        let threads = try Arguments.threads(threads)
+        let y = try Arguments.input(output, count: outputCount, name: "output")
+        let v = try Arguments.input(upstream, count: upstreamCount, name: "upstream")
+        let temps = try Arguments.input(temperatures, count: temperaturesCount, name: "temperatures")
+        let g = try Arguments.output(logitsGradient, count: logitsGradientCount, name: "logits_gradient")
+        let t = try optionalTemperatureGradient(temperatureGradient, count: temperatureGradientCount)
+        try checkGradientBuffers(y, v, g, t, temps)
+        try library { () throws(GumbelSoftmaxError) in
+            try GumbelSoftmax.backward(
+                output: y, upstream: v, rows: Int(rows), columns: Int(columns), temperatures: temps,
+                kind: kind.output, logitsGradient: g, temperatureGradient: t, threads: threads)
         }
     }
 }
