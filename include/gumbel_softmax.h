@@ -120,6 +120,17 @@ gs_status gs_categorical(const float *logits, int64_t logits_count, int64_t rows
                          uint64_t seed, uint64_t stream, uint64_t position, int32_t threads,
                          int64_t *indices, int64_t indices_count);
 
+/* Gumbel-top-k (Kool et al. 2019): the indices of the k largest logits + g of each row, in
+   descending order of perturbed logit, ties to the lowest index: k distinct categories drawn
+   without replacement, each with probability proportional to exp(logit) among those left. The
+   same words as gs_sample and gs_categorical, so indices[b*k] equals gs_categorical's indices[b].
+   `indices`: rows*k int64 values, row-major.
+   Refuses also GS_INVALID_TOP_K (k outside 1...columns) and GS_INSUFFICIENT_CATEGORIES (a row
+   with fewer than k logits that are not -inf; GS_ALL_MASKED_ROW when it has none). */
+gs_status gs_top_k(const float *logits, int64_t logits_count, int64_t rows, int64_t columns,
+                   int64_t k, uint64_t seed, uint64_t stream, uint64_t position, int32_t threads,
+                   int64_t *indices, int64_t indices_count);
+
 /* The vector-Jacobian product of a sample with the Gumbel noise held fixed (the
    reparameterisation trick): given a sample `output` of rows*columns floats and `upstream` =
    dL/doutput (rows*columns), writes dL/dlogits to `logits_gradient` (rows*columns) and each row's

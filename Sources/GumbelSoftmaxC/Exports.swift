@@ -125,6 +125,28 @@ public func gs_categorical(
     }
 }
 
+@_cdecl("gs_top_k")
+public func gs_top_k(
+    _ logits: UnsafePointer<Float>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64, _ k: Int64,
+    _ seed: UInt64, _ stream: UInt64, _ position: UInt64, _ threads: Int32, _ indices: UnsafeMutablePointer<Int64>?,
+    _ indexCount: Int64
+) -> Int32 {
+    exported { () throws(CallError) in
+        let threads = try Arguments.threads(threads)
+        let input = try Arguments.input(logits, count: logitsCount, name: "logits")
+        let out = try Arguments.output(indices, count: indexCount, name: "indices")
+        try Arguments.disjoint(input, "logits", out, "indices")
+        var generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
+        try out.withMemoryRebound(to: Int.self) { (ints) throws(CallError) in
+            try library { () throws(GumbelSoftmaxError) in
+                try GumbelSoftmax.topK(
+                    logits: input, rows: Int(rows), columns: Int(columns), k: Int(k), into: ints, using: &generator,
+                    threads: threads)
+            }
+        }
+    }
+}
+
 @_cdecl("gs_gumbel_noise")
 public func gs_gumbel_noise(
     _ seed: UInt64, _ stream: UInt64, _ position: UInt64, _ threads: Int32, _ result: UnsafeMutablePointer<Float>?,

@@ -181,6 +181,45 @@ static void test_determinism(void) {
     free(x); free(ref); free(y); free(noise_ref); free(noise);
 }
 
+/* Top-k: the k largest logits + g (g from gs_gumbel_noise at the same words), in descending
+   order, distinct; the first equals gs_categorical; the thread count changes nothing. K = 40000
+   takes the long-row path. */
+static void test_top_k(int64_t b, int64_t k, int64_t top) {
+    int64_t n = b * k;
+    float *x = random_logits(n);
+    float *g = malloc((size_t)n * sizeof(float));
+    int64_t *idx = malloc((size_t)(b * top) * sizeof(int64_t));
+    int64_t *idx2 = malloc((size_t)(b * top) * sizeof(int64_t));
+    int64_t *cat = malloc((size_t)b * sizeof(int64_t));
+    CHECK(gs_top_k(x, n, b, k, top, 21, 2, 500, 1, idx, b * top) == GS_OK, "%s", gs_last_error_message());
+    CHECK(gs_top_k(x, n, b, k, top, 21, 2, 500, 0, idx2, b * top) == GS_OK, "%s", gs_last_error_message());
+    CHECK(memcmp(idx, idx2, (size_t)(b * top) * sizeof(int64_t)) == 0, "top-k: thread count changed indices");
+    CHECK(gs_categorical(x, n, b, k, 21, 2, 500, 0, cat, b) == GS_OK, "%s", gs_last_error_message());
+    CHECK(gs_gumbel_noise(21, 2, 500, 0, g, n) == GS_OK, "%s", gs_last_error_message());
+    int bad_first = 0, bad_order = 0, bad_rest = 0;
+    char *chosen = calloc((size_t)k, 1);
+    for (int64_t r = 0; r < b; r++) {
+        const int64_t *row = idx + r * top;
+        if (row[0] != cat[r]) bad_first++;
+        memset(chosen, 0, (size_t)k);
+        for (int64_t j = 0; j < top; j++) {
+            if (row[j] < 0 || row[j] >= k || chosen[row[j]]) { bad_order++; break; }
+            chosen[row[j]] = 1;
+            if (j > 0 && x[r * k + row[j]] + g[r * k + row[j]] > x[r * k + row[j - 1]] + g[r * k + row[j - 1]])
+                bad_order++;
+        }
+        if (bad_order) break;
+        float last = x[r * k + row[top - 1]] + g[r * k + row[top - 1]];
+        for (int64_t j = 0; j < k; j++)
+            if (!chosen[j] && x[r * k + j] + g[r * k + j] > last) bad_rest++;
+    }
+    CHECK(bad_first == 0, "[%lld, %lld] k=%lld: %d rows' first index is not the categorical one", (long long)b,
+          (long long)k, (long long)top, bad_first);
+    CHECK(bad_order == 0, "top-k indices not distinct and descending");
+    CHECK(bad_rest == 0, "%d unchosen categories beat the k-th chosen", bad_rest);
+    free(x); free(g); free(idx); free(idx2); free(cat); free(chosen);
+}
+
 /* The gradient against the formulas of the header, evaluated in double; rows of dL/dlogits sum
    to 0; HARD (straight-through) equals SOFT; LOG agrees with SOFT (the same loss seen through
    log y); the thread count changes no bit. */
@@ -318,6 +357,17 @@ static void test_errors(void) {
     expect_error(gs_sample(x, 6, 2, 3, 1.0f, GS_OUTPUT_SOFT, 0, 0, 0, 0, x + 2, 6), GS_INVALID_ARGUMENT,
                  "result overlaps logits", "result overlapping logits");
 
+    int64_t top[6];
+    expect_error(gs_top_k(x, 6, 2, 3, 0, 0, 0, 0, 0, top, 0), GS_INVALID_TOP_K, "k must be in 1...3 (the number of categories), got 0",
+                 "top-k: k 0");
+    expect_error(gs_top_k(x, 6, 2, 3, 4, 0, 0, 0, 0, top, 8), GS_INVALID_TOP_K, "got 4", "top-k: k 4 > K");
+    float one_left[6] = {0, 1, 2, -INFINITY, 7, -INFINITY};
+    expect_error(gs_top_k(one_left, 6, 2, 3, 2, 0, 0, 0, 0, top, 4), GS_INSUFFICIENT_CATEGORIES,
+                 "row 1 has 1 unmasked categories but top-k needs k = 2", "top-k: 1 unmasked, k 2");
+    expect_error(gs_top_k(x, 6, 2, 3, 2, 0, 0, 0, 0, top, 6), GS_SIZE_MISMATCH, "holds 6 elements but the shape needs 4",
+                 "top-k: indices_count 6 for B*k = 4");
+    expect_error(gs_top_k(nan_x, 6, 2, 3, 2, 0, 0, 0, 0, top, 4), GS_NAN_LOGIT, "row 1, column 1", "top-k: NaN");
+    expect_error(gs_top_k(x, 6, 2, 3, 2, 0, 0, 0, 0, NULL, 4), GS_NULL_POINTER, "indices is NULL", "top-k: NULL");
     float gy[6], gg[6], gt[2];
     for (int i = 0; i < 6; i++) gy[i] = 1.0f / 3;
     expect_error(gs_gradient(gy, 6, x, 6, 2, 3, 0.0f, GS_OUTPUT_SOFT, 0, gg, 6, gt, 2), GS_INVALID_TEMPERATURE,
@@ -369,6 +419,9 @@ static void test_errors(void) {
     CHECK(strcmp(gs_last_error_message(), "") == 0, "message after success: \"%s\"", gs_last_error_message());
     CHECK(gs_categorical(NULL, 0, 0, 3, 0, 0, 0, 0, NULL, 0) == GS_OK, "B == 0: %s", gs_last_error_message());
     CHECK(gs_gumbel_noise(0, 0, 0, 0, NULL, 0) == GS_OK, "count 0: %s", gs_last_error_message());
+    CHECK(gs_top_k(NULL, 0, 0, 3, 2, 0, 0, 0, 0, NULL, 0) == GS_OK, "B == 0: %s", gs_last_error_message());
+    CHECK(gs_gradient(NULL, 0, NULL, 0, 0, 3, 1.0f, GS_OUTPUT_SOFT, 0, NULL, 0, NULL, 0) == GS_OK, "B == 0: %s",
+          gs_last_error_message());
     /* A refused sample leaves the output zeroed, never half-written. */
     for (int i = 0; i < 6; i++) y[i] = 9.0f;
     gs_sample(nan_x, 6, 2, 3, 1.0f, GS_OUTPUT_SOFT, 0, 0, 0, 0, y, 6);
@@ -385,6 +438,9 @@ int main(void) {
     test_properties(300, 3, 0.1f);
     test_determinism();
     test_gradient();
+    test_top_k(50, 700, 5);
+    test_top_k(2, 40000, 17);
+    test_top_k(100, 4, 4);
     test_errors();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
