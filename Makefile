@@ -73,3 +73,10 @@ test-dask: deps
 	fi
 	GUMBEL_SOFTMAX_LIB="$$($(EMBED_BUILD) --show-bin-path)/libgumbelsoftmax.so" \
 		$(DASK_VENV)/bin/python -m pytest python/tests_dask -q
+
+# Fuzzes the .npy header parser (Sources/NumpyFormat) with libFuzzer for FUZZ_SECONDS (default 60).
+# Not part of `make test`; crash inputs land in fuzz-corpus/artifacts/.
+.PHONY: fuzz
+FUZZ_SECONDS ?= 60
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash Fuzz/run.sh
