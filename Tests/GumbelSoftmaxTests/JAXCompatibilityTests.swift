@@ -124,7 +124,8 @@ struct JAXCompatibilityTests {
         var m: UInt32 = 0
         while m < 1 << 23 {
             // Varying low bits, which JAX ignores.
-            let lanes = (WordLanes(repeating: m) &+ WordLanes(0, 1, 2, 3, 4, 5, 6, 7)) &<< 9
+            let lanes =
+                (WordLanes(repeating: m) &+ WordLanes(0, 1, 2, 3, 4, 5, 6, 7)) &<< 9
                 | (WordLanes(0, 1, 2, 3, 4, 5, 6, 7) &* 73 &+ m) & 0x1FF
             let u = FastMath.uniform(lanes, mapping: .jaxTiny)
             for lane in 0..<8 {
@@ -190,7 +191,8 @@ struct JAXCompatibilityTests {
                         var buffer = [UInt32](repeating: 0xDEAD_BEEF, count: count + 1)
                         buffer.withUnsafeMutableBufferPointer { b in
                             g.fillWords(
-                                startingAt: base &+ UInt64(offset), into: UnsafeMutableBufferPointer(rebasing: b[..<count]))
+                                startingAt: base &+ UInt64(offset),
+                                into: UnsafeMutableBufferPointer(rebasing: b[..<count]))
                         }
                         #expect(Array(buffer[..<count]) == Array(reference[offset..<offset + count]))
                         #expect(buffer[count] == 0xDEAD_BEEF, "wrote past the buffer")
@@ -267,7 +269,9 @@ struct JAXCompatibilityTests {
                 }.max()!
                 for k in 0..<columns {
                     let i = b * columns + k
-                    #expect(Swift.abs(Double(y[i]) - jax[i]) <= Reference.softTolerance(zmax: zmax), "seed \(c["seed"]!) [\(b), \(k)]")
+                    #expect(
+                        Swift.abs(Double(y[i]) - jax[i]) <= Reference.softTolerance(zmax: zmax),
+                        "seed \(c["seed"]!) [\(b), \(k)]")
                 }
             }
         }
