@@ -32,7 +32,8 @@ demo: build
 	$(SWIFT) run $(RELEASE_FLAGS) gumbel demo
 
 # Tests run optimised: the accuracy sweeps cover every one of the 2^23 uniforms.
-test: deps
+# test-c and test-python (the C ABI and Python package, about 15 s once the library is built) run first.
+test: deps test-c test-python
 	$(SWIFT) build $(RELEASE_FLAGS)
 	$(SWIFT) test $(RELEASE_FLAGS) -Xswiftc -enable-testing
 
