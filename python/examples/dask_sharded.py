@@ -6,11 +6,12 @@ Rows [r0, r1) of a batch sampled alone at position + r0*K equal those rows of th
 (seed, stream) and its own starting position.
 
     python3 python/examples/dask_sharded.py                      # a LocalCluster of 3 processes
-    python3 python/examples/dask_sharded.py --scheduler tcp://scheduler:8786
+    python3 python/examples/dask_sharded.py --scheduler tcp://scheduler:8786 --ship libgumbelsoftmax.so
 
-Every worker must be able to `import gumbel_softmax` and load libgumbelsoftmax.so: see
-docs/embedding.md. With the default LocalCluster the workers inherit this process's environment,
-to which this script adds the package's directory (PYTHONPATH).
+Every worker must be able to `import gumbel_softmax` and this module, and load
+libgumbelsoftmax.so: install them on each node, or let `--ship` upload all three (see
+docs/embedding.md). The default LocalCluster's workers inherit this process's environment and
+module path.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from distributed.diagnostics.plugin import WorkerPlugin
 
 PACKAGE_DIRECTORY = Path(__file__).resolve().parent.parent  # python/, holding gumbel_softmax/
 if str(PACKAGE_DIRECTORY) not in sys.path:
@@ -90,15 +92,58 @@ def local_reference(logits, *, kind: str, temperature: float, seed: int, stream:
     return gs.sample(logits, temperature=temperature, output=kind, seed=seed, stream=stream, position=position)
 
 
-def start_local_cluster(workers: int = 3):
-    """A LocalCluster of `workers` single-threaded worker processes that can import the package."""
+class ShipLibrary(WorkerPlugin):
+    """A Dask worker plugin that writes libgumbelsoftmax.so into each worker's local directory
+    (now and on every worker that joins later) and points GUMBEL_SOFTMAX_LIB at it, for workers
+    on machines where the library is not installed.
+
+    The library links the Swift runtime: build it with `-Xswiftc -static-stdlib` to ship one file
+    (docs/embedding.md); OpenBLAS (libopenblas0) must be installed on the workers either way.
+    """
+
+    name = "gumbel-softmax-library"
+
+    def __init__(self, path):
+        self.data = Path(path).read_bytes()
+
+    def setup(self, worker):  # runs on the worker
+        target = Path(worker.local_directory) / "libgumbelsoftmax.so"
+        partial = target.with_suffix(".so.partial")
+        partial.write_bytes(self.data)
+        partial.replace(target)
+        os.environ["GUMBEL_SOFTMAX_LIB"] = str(target)
+
+    def teardown(self, worker):
+        pass
+
+
+def ship_to_workers(client, library_path) -> None:
+    """Makes every worker (current and future) able to run the shards with nothing installed but
+    numpy and OpenBLAS: uploads the gumbel_softmax package (as a zip), this module, and the shared
+    library."""
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as directory:
+        archive = shutil.make_archive(
+            str(Path(directory) / "gumbel_softmax"), "zip", PACKAGE_DIRECTORY, "gumbel_softmax"
+        )
+        client.upload_file(archive)
+    client.upload_file(__file__)  # sample_shard is pickled by reference to this module
+    client.register_plugin(ShipLibrary(library_path))
+
+
+def start_local_cluster(workers: int = 3, env: dict[str, str] | None = None):
+    """A LocalCluster of `workers` single-threaded worker processes that can import the package;
+    `env` adds environment variables to the workers'."""
     from dask.distributed import LocalCluster
 
     path = os.environ.get("PYTHONPATH", "")
     if str(PACKAGE_DIRECTORY) not in path.split(os.pathsep):
         os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(PACKAGE_DIRECTORY), path) if p)
     return LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, host="127.0.0.1"
+        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0", host="127.0.0.1",
+        env=env or {},
     )
 
 
@@ -113,12 +158,17 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--stream", type=int, default=0)
     parser.add_argument("--position", type=int, default=0)
+    parser.add_argument(
+        "--ship", metavar="LIBRARY", help="upload the package, this script and LIBRARY (the .so) to the workers"
+    )
     args = parser.parse_args()
 
     from dask.distributed import Client
 
     cluster = None if args.scheduler else start_local_cluster(args.workers)
     with Client(args.scheduler or cluster) as client:
+        if args.ship:
+            ship_to_workers(client, args.ship)
         logits = np.random.default_rng(args.seed).normal(0, 2, size=(args.rows, args.columns)).astype(np.float32)
         keys = dict(temperature=args.temperature, seed=args.seed, stream=args.stream, position=args.position)
         ok = True

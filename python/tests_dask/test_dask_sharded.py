@@ -1,6 +1,7 @@
 """Sharded sampling on a Dask LocalCluster of 3 worker processes is bit-identical to one process
 sampling the whole batch. Run with `make test-dask` (installs dask[distributed] into .venv-dask)."""
 
+import os
 import sys
 from pathlib import Path
 
@@ -49,3 +50,29 @@ def test_long_rows_uneven_and_empty_shards_and_position_wrap(client):
 def test_shard_bounds_cover_the_rows_in_order():
     assert dask_sharded.shard_bounds(10, 3) == [(0, 3), (3, 6), (6, 10)]
     assert dask_sharded.shard_bounds(2, 4) == [(0, 0), (0, 1), (1, 1), (1, 2)]
+
+
+def test_shipping_the_library_to_workers_that_lack_it():
+    # Workers told to load a library that does not exist fail until ship_to_workers uploads the
+    # package, the example module and the .so, as for a remote cluster.
+    library = os.environ.get("GUMBEL_SOFTMAX_LIB") or str(
+        Path(__file__).resolve().parents[2] / ".build" / "release" / "libgumbelsoftmax.so"
+    )
+    cluster = dask_sharded.start_local_cluster(
+        workers=2, env={"GUMBEL_SOFTMAX_LIB": "/nonexistent/libgumbelsoftmax.so"}
+    )
+    logits = np.random.default_rng(3).normal(size=(40, 900)).astype(np.float32)
+    keys = dict(temperature=0.9, seed=5, stream=1, position=0)
+    try:
+        with Client(cluster) as client:
+            client.wait_for_workers(2, timeout=60)
+            with pytest.raises(OSError, match="cannot load libgumbelsoftmax.so"):
+                dask_sharded.sample_on_cluster(client, logits, shards=4, **keys)
+            dask_sharded.ship_to_workers(client, library)
+            sharded, pids = dask_sharded.sample_on_cluster(client, logits, shards=4, **keys)
+            shipped = client.run(lambda: os.environ["GUMBEL_SOFTMAX_LIB"])
+    finally:
+        cluster.close()
+    assert sharded.tobytes() == dask_sharded.local_reference(logits, kind="soft", **keys).tobytes()
+    assert len(pids) == 2
+    assert all(path.endswith("libgumbelsoftmax.so") and not path.startswith("/nonexistent") for path in shipped.values())
