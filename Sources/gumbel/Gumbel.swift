@@ -29,7 +29,7 @@ struct Gumbel: ParsableCommand {
               gumbel topk --input logits.npy --output top3.npy --k 3 --seed 7
               gumbel bench --shape 4096x1000 --json
             """,
-        subcommands: [Demo.self, Sample.self, Categorical.self, Bench.self]
+        subcommands: [Demo.self, Sample.self, Categorical.self, TopK.self, Bench.self]
     )
 
     /// Runs the command; refused inputs print `error: ...` and exit with status 1, usage errors
