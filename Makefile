@@ -62,7 +62,7 @@ test-c: deps
 test-python: deps
 	$(EMBED_BUILD) --product gumbelsoftmax
 	GUMBEL_SOFTMAX_LIB="$$($(EMBED_BUILD) --show-bin-path)/libgumbelsoftmax.so" \
-		$(PYTHON) -m pytest python/tests -q
+		$(PYTHON) -m pytest -p no:cacheprovider python/tests -q
 
 # Sharded sampling on a Dask LocalCluster; installs dask[distributed] into $(DASK_VENV).
 test-dask: deps
@@ -73,7 +73,7 @@ test-dask: deps
 		$(DASK_VENV)/bin/python -m pip install --quiet "dask[distributed]"; \
 	fi
 	GUMBEL_SOFTMAX_LIB="$$($(EMBED_BUILD) --show-bin-path)/libgumbelsoftmax.so" \
-		$(DASK_VENV)/bin/python -m pytest python/tests_dask -q
+		$(DASK_VENV)/bin/python -m pytest -p no:cacheprovider python/tests_dask -q
 
 # Fuzzes the .npy header parser (Sources/NumpyFormat) with libFuzzer for FUZZ_SECONDS (default 60).
 # Not part of `make test`; crash inputs land in fuzz-corpus/artifacts/.

@@ -20,7 +20,9 @@ enum Arguments {
     }
 
     /// The `count` elements at `pointer`, which may be NULL only when `count` is 0.
-    static func input<T>(_ pointer: UnsafePointer<T>?, count: Int64, name: String) throws(CallError)
+    static func input<T>(
+        _ pointer: UnsafePointer<T>?, count: Int64, name: String
+    ) throws(CallError)
         -> UnsafeBufferPointer<T>
     {
         let n = try Self.count(count, name: name)
@@ -31,7 +33,9 @@ enum Arguments {
     }
 
     /// The `count` writable elements at `pointer`, which may be NULL only when `count` is 0.
-    static func output<T>(_ pointer: UnsafeMutablePointer<T>?, count: Int64, name: String) throws(CallError)
+    static func output<T>(
+        _ pointer: UnsafeMutablePointer<T>?, count: Int64, name: String
+    ) throws(CallError)
         -> UnsafeMutableBufferPointer<T>
     {
         let n = try Self.count(count, name: name)
@@ -56,7 +60,8 @@ enum Arguments {
         let outputStart = UInt(bitPattern: o)
         let outputEnd = outputStart &+ UInt(outputBytes)
         if inputStart < outputEnd && outputStart < inputEnd {
-            throw CallError(.invalidArgument, "\(outputName) overlaps \(inputName): in-place operation is not supported")
+            throw CallError(
+                .invalidArgument, "\(outputName) overlaps \(inputName): in-place operation is not supported")
         }
     }
 

@@ -1,7 +1,7 @@
 import GumbelSoftmax
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 // The functions of include/gumbel_softmax.h. Each checks its raw arguments, calls the library's
@@ -30,24 +30,36 @@ nonisolated(unsafe) let versionCString: UnsafeMutablePointer<CChar> = strdup(ver
 nonisolated(unsafe) let statusNames: [UnsafeMutablePointer<CChar>] = Status.allCases.map { strdup($0.name)! }
 nonisolated(unsafe) let unknownStatusName: UnsafeMutablePointer<CChar> = strdup("GS_UNKNOWN_STATUS")!
 
+/// Returns the library version, a static string.
+///
+/// The corresponding C function is `gs_version` (include/gumbel_softmax.h).
 @_cdecl("gs_version")
-public func gs_version() -> UnsafePointer<CChar> {
+public func gsVersion() -> UnsafePointer<CChar> {
     UnsafePointer(versionCString)
 }
 
+/// Returns the name of a `gs_status` constant, a static string.
+///
+/// The corresponding C function is `gs_status_name` (include/gumbel_softmax.h).
 @_cdecl("gs_status_name")
-public func gs_status_name(_ status: Int32) -> UnsafePointer<CChar> {
+public func gsStatusName(_ status: Int32) -> UnsafePointer<CChar> {
     guard let known = Status(rawValue: status) else { return UnsafePointer(unknownStatusName) }
     return UnsafePointer(statusNames[Int(known.rawValue)])
 }
 
+/// Returns the calling thread's last error message, or "" after a success.
+///
+/// The corresponding C function is `gs_last_error_message` (include/gumbel_softmax.h).
 @_cdecl("gs_last_error_message")
-public func gs_last_error_message() -> UnsafePointer<CChar> {
+public func gsLastErrorMessage() -> UnsafePointer<CChar> {
     LastError.current
 }
 
+/// Copies the calling thread's last error message into a caller's buffer; returns its length.
+///
+/// The corresponding C function is `gs_copy_last_error_message` (include/gumbel_softmax.h).
 @_cdecl("gs_copy_last_error_message")
-public func gs_copy_last_error_message(_ buffer: UnsafeMutablePointer<CChar>?, _ capacity: UInt) -> UInt {
+public func gsCopyLastErrorMessage(_ buffer: UnsafeMutablePointer<CChar>?, _ capacity: UInt) -> UInt {
     let message = LastError.current
     let length = UInt(strlen(message))
     if let buffer, capacity > 0 {
@@ -58,8 +70,11 @@ public func gs_copy_last_error_message(_ buffer: UnsafeMutablePointer<CChar>?, _
     return length
 }
 
+/// Samples a batch: soft, log-space or hard.
+///
+/// The corresponding C function is `gs_sample` (include/gumbel_softmax.h).
 @_cdecl("gs_sample")
-public func gs_sample(
+public func gsSample(
     _ logits: UnsafePointer<Float>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64, _ temperature: Float,
     _ output: Int32, _ seed: UInt64, _ stream: UInt64, _ position: UInt64, _ threads: Int32,
     _ result: UnsafeMutablePointer<Float>?, _ resultCount: Int64
@@ -79,8 +94,11 @@ public func gs_sample(
     }
 }
 
+/// Samples a batch with one temperature per row.
+///
+/// The corresponding C function is `gs_sample_per_row` (include/gumbel_softmax.h).
 @_cdecl("gs_sample_per_row")
-public func gs_sample_per_row(
+public func gsSamplePerRow(
     _ logits: UnsafePointer<Float>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64,
     _ temperatures: UnsafePointer<Float>?, _ temperatureCount: Int64, _ output: Int32, _ seed: UInt64,
     _ stream: UInt64, _ position: UInt64, _ threads: Int32, _ result: UnsafeMutablePointer<Float>?,
@@ -103,8 +121,11 @@ public func gs_sample_per_row(
     }
 }
 
+/// Gumbel-max categorical indices, one per row.
+///
+/// The corresponding C function is `gs_categorical` (include/gumbel_softmax.h).
 @_cdecl("gs_categorical")
-public func gs_categorical(
+public func gsCategorical(
     _ logits: UnsafePointer<Float>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64, _ seed: UInt64,
     _ stream: UInt64, _ position: UInt64, _ threads: Int32, _ indices: UnsafeMutablePointer<Int64>?,
     _ indexCount: Int64
@@ -125,8 +146,11 @@ public func gs_categorical(
     }
 }
 
+/// Gumbel-top-k indices, `k` per row.
+///
+/// The corresponding C function is `gs_top_k` (include/gumbel_softmax.h).
 @_cdecl("gs_top_k")
-public func gs_top_k(
+public func gsTopK(
     _ logits: UnsafePointer<Float>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64, _ k: Int64,
     _ seed: UInt64, _ stream: UInt64, _ position: UInt64, _ threads: Int32, _ indices: UnsafeMutablePointer<Int64>?,
     _ indexCount: Int64
@@ -147,8 +171,11 @@ public func gs_top_k(
     }
 }
 
+/// Raw Gumbel(0, 1) noise.
+///
+/// The corresponding C function is `gs_gumbel_noise` (include/gumbel_softmax.h).
 @_cdecl("gs_gumbel_noise")
-public func gs_gumbel_noise(
+public func gsGumbelNoise(
     _ seed: UInt64, _ stream: UInt64, _ position: UInt64, _ threads: Int32, _ result: UnsafeMutablePointer<Float>?,
     _ resultCount: Int64
 ) -> Int32 {
@@ -163,7 +190,9 @@ public func gs_gumbel_noise(
 }
 
 /// The gradient's optional per-row temperature output: NULL with a count of 0 skips it.
-private func optionalTemperatureGradient(_ pointer: UnsafeMutablePointer<Float>?, count: Int64) throws(CallError)
+private func optionalTemperatureGradient(
+    _ pointer: UnsafeMutablePointer<Float>?, count: Int64
+) throws(CallError)
     -> UnsafeMutableBufferPointer<Float>?
 {
     if pointer == nil && count == 0 { return nil }
@@ -185,8 +214,11 @@ private func checkGradientBuffers(
     }
 }
 
+/// The vector-Jacobian product of a sample (noise held fixed).
+///
+/// The corresponding C function is `gs_gradient` (include/gumbel_softmax.h).
 @_cdecl("gs_gradient")
-public func gs_gradient(
+public func gsGradient(
     _ output: UnsafePointer<Float>?, _ outputCount: Int64, _ upstream: UnsafePointer<Float>?, _ upstreamCount: Int64,
     _ rows: Int64, _ columns: Int64, _ temperature: Float, _ kind: Int32, _ threads: Int32,
     _ logitsGradient: UnsafeMutablePointer<Float>?, _ logitsGradientCount: Int64,
@@ -208,8 +240,11 @@ public func gs_gradient(
     }
 }
 
+/// The vector-Jacobian product of a sample drawn with one temperature per row.
+///
+/// The corresponding C function is `gs_gradient_per_row` (include/gumbel_softmax.h).
 @_cdecl("gs_gradient_per_row")
-public func gs_gradient_per_row(
+public func gsGradientPerRow(
     _ output: UnsafePointer<Float>?, _ outputCount: Int64, _ upstream: UnsafePointer<Float>?, _ upstreamCount: Int64,
     _ rows: Int64, _ columns: Int64, _ temperatures: UnsafePointer<Float>?, _ temperaturesCount: Int64,
     _ kind: Int32, _ threads: Int32, _ logitsGradient: UnsafeMutablePointer<Float>?, _ logitsGradientCount: Int64,

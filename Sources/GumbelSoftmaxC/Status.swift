@@ -1,7 +1,7 @@
 import GumbelSoftmax
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 // Status codes and the thread-local last-error message of the C ABI (include/gumbel_softmax.h).
