@@ -32,10 +32,9 @@ extension GumbelSoftmax {
     public static func topK<G: CounterBasedRandomGenerator>(
         logits: [Float], rows: Int, columns: Int, k: Int, using generator: inout G, threads: Int? = nil
     ) throws(GumbelSoftmaxError) -> [Int] {
-        guard rows >= 0 else { throw .invalidShape(rows: rows, columns: columns) }
-        guard k >= 1, k <= columns else { throw .invalidTopK(k: k, categories: columns) }
-        let (count, overflow) = rows.multipliedReportingOverflow(by: k)
-        guard !overflow else { throw .invalidShape(rows: rows, columns: columns) }
+        // The buffer form validates; a size it would refuse gets an empty buffer here.
+        let (product, overflow) = rows.multipliedReportingOverflow(by: k)
+        let count = rows >= 0 && k >= 1 && k <= columns && !overflow ? product : 0
         var result = [Int](repeating: 0, count: count)
         try logits.withUnsafeBufferPointer { (buffer) throws(GumbelSoftmaxError) in
             try result.withUnsafeMutableBufferPointer { (out) throws(GumbelSoftmaxError) in
