@@ -101,8 +101,9 @@ struct HeaderParser {
 
     private mutating func parseWord() -> Substring {
         let start = index
-        while let byte = current, (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
-            || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || byte == UInt8(ascii: "_")
+        while let byte = current,
+            (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+                || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || byte == UInt8(ascii: "_")
         {
             index += 1
         }

@@ -61,7 +61,8 @@ public enum NpyError: Error, Hashable, Sendable, CustomStringConvertible {
         case .fortranOrder:
             return ".npy array is in Fortran (column-major) order: only C order is supported"
         case .invalidShape(let shape):
-            return ".npy shape \(Self.format(shape)) is invalid: dimensions must be >= 0 and the size must fit in memory"
+            return
+                ".npy shape \(Self.format(shape)) is invalid: dimensions must be >= 0 and the size must fit in memory"
         case .unsupportedDimensions(let count, let allowed):
             let range =
                 allowed.lowerBound == allowed.upperBound

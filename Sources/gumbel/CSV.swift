@@ -58,7 +58,8 @@ enum CSV {
         }
         try result.get()
         guard rows > 0 else {
-            throw CommandFailure("\(source): the CSV input has no rows (for an empty batch use a .npy file of shape (0, K))")
+            throw CommandFailure(
+                "\(source): the CSV input has no rows (for an empty batch use a .npy file of shape (0, K))")
         }
         return LogitMatrix(rows: rows, columns: columns, values: values, isVector: false)
     }
@@ -91,7 +92,9 @@ enum CSV {
                 var fieldEnd = position
                 while fieldEnd < end && base[fieldEnd] != 0x2C { fieldEnd += 1 }
                 let field = text(base, from: position, to: fieldEnd)
-                if !valid { throw CommandFailure("\(source): line \(line), value \(count): '\(field)' is not a number") }
+                if !valid {
+                    throw CommandFailure("\(source): line \(line), value \(count): '\(field)' is not a number")
+                }
                 throw CommandFailure("\(source): line \(line), value \(count): \(field) is too large for float32")
             }
             values.append(value)

@@ -55,7 +55,8 @@ struct Demo: ParsableCommand {
         let header = Format.padRight("temperature", 12) + (0..<k).map { Format.pad("c\($0)", width) }.joined()
         lines.append(header)
         for temperature in Self.temperatures {
-            let sample = try GumbelSoftmax.sample(logits: logits, temperature: temperature, seed: seed, threads: threads)
+            let sample = try GumbelSoftmax.sample(
+                logits: logits, temperature: temperature, seed: seed, threads: threads)
             lines.append(
                 Format.padRight(temperature.description, 12)
                     + sample.map { Format.pad(Format.fixed(Double($0), 4), width) }.joined())
@@ -117,7 +118,8 @@ struct Demo: ParsableCommand {
         lines.append("")
         lines.append(
             "largest |observed - softmax| = \(Format.fixed(largest, 4)); chi-squared = \(Format.fixed(chiSquared, 2))"
-                + " with \(degrees) degrees of freedom (mean \(degrees), 99.9% below \(Format.fixed(chiSquaredQuantile(degrees), 1)))")
+                + " with \(degrees) degrees of freedom (mean \(degrees), 99.9% below \(Format.fixed(chiSquaredQuantile(degrees), 1)))"
+        )
         return lines
     }
 

@@ -23,7 +23,7 @@ struct Gumbel: ParsableCommand {
 
             Examples:
               gumbel demo
-              gumbel sample --input logits.npy --output sample.npy --temperature 0.5 --seed 7
+              gumbel sample -i logits.npy -o sample.npy --temperature 0.5 --seed 7
               echo "2,1,0.5" | gumbel sample --input - --output - --temperature 1
               gumbel categorical --input logits.npy --output indices.npy --seed 7
               gumbel topk --input logits.npy --output top3.npy --k 3 --seed 7

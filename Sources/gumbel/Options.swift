@@ -50,7 +50,9 @@ struct RandomOptions: ParsableArguments {
 
 /// `--input` and `--output`.
 struct FileOptions: ParsableArguments {
-    @Option(name: .shortAndLong, help: "Logits: a .npy file (float32 or float64, 1-D or 2-D), a .csv file, or - for CSV on standard input.")
+    @Option(
+        name: .shortAndLong,
+        help: "Logits: a .npy file (float32 or float64, 1-D or 2-D), a .csv file, or - for CSV on standard input.")
     var input: String
 
     @Option(name: .shortAndLong, help: "Where to write: a .npy file, a .csv file, or - for CSV on standard output.")
@@ -61,7 +63,8 @@ struct FileOptions: ParsableArguments {
             throw ValidationError("--input must end in .npy or .csv, or be - (CSV on standard input); got '\(input)'")
         }
         guard FileKind(path: output) != nil else {
-            throw ValidationError("--output must end in .npy or .csv, or be - (CSV on standard output); got '\(output)'")
+            throw ValidationError(
+                "--output must end in .npy or .csv, or be - (CSV on standard output); got '\(output)'")
         }
     }
 }

@@ -16,7 +16,7 @@ struct Sample: ParsableCommand {
             (exit status 1, no output file).
 
             Examples:
-              gumbel sample --input logits.npy --output sample.npy --temperature 0.5 --seed 7
+              gumbel sample -i logits.npy -o sample.npy --temperature 0.5 --seed 7
               gumbel sample -i logits.csv -o - --temperature 2 --log
               printf '1,2,3\\n0,0,-inf\\n' | gumbel sample -i - -o - --temperature 1 --hard
               gumbel sample -i logits.npy -o s.npy --temperature 1 --generator jax --seed 0
@@ -31,7 +31,7 @@ struct Sample: ParsableCommand {
 
         static func help(for value: Form) -> ArgumentHelp? {
             switch value {
-            case .soft: return "softmax(z), a point on the simplex (default)."
+            case .soft: return "softmax(z), a point on the simplex."
             case .hard: return "The one-hot of argmax(z), ties to the lowest index."
             case .log: return "log_softmax(z): accurate far into the tails where --soft underflows."
             }

@@ -115,7 +115,9 @@ final class ByteSink {
         let pending = buffer
         buffer.removeAll(keepingCapacity: true)
         let result = pending.withUnsafeBytes { bytes in
-            Result { () throws(CommandFailure) in try SystemIO.writeAll(descriptor: descriptor, bytes: bytes, name: name) }
+            Result { () throws(CommandFailure) in
+                try SystemIO.writeAll(descriptor: descriptor, bytes: bytes, name: name)
+            }
         }
         try result.get()
     }

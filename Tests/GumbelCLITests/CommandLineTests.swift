@@ -16,8 +16,10 @@ import Testing
         let shape = vector ? [columns] : [rows, columns]
         try scratch.write("in.npy", NpyWriter.encode(logits, shape: shape))
         let result = try scratch.run(
-            ["sample", "--input", "in.npy", "--output", "out.npy", "--temperature", "0.7", "--seed", "11",
-                "--stream", "3", "--position", "5"])
+            [
+                "sample", "--input", "in.npy", "--output", "out.npy", "--temperature", "0.7", "--seed", "11",
+                "--stream", "3", "--position", "5",
+            ])
         #expect(result.status == 0, "\(result.standardError)")
         let output = try readNpy(Float.self, try scratch.read("out.npy"))
         #expect(output.shape == shape)
@@ -72,7 +74,9 @@ import Testing
         defer { scratch.cleanUp() }
         let logits = testLogits(rows: 50, columns: 9, seed: 4)
         try scratch.write("in.npy", NpyWriter.encode(logits, shape: [50, 9]))
-        let result = try scratch.run(["categorical", "-i", "in.npy", "-o", "idx.npy", "--seed", "99", "--position", "7"])
+        let result = try scratch.run([
+            "categorical", "-i", "in.npy", "-o", "idx.npy", "--seed", "99", "--position", "7",
+        ])
         #expect(result.status == 0, "\(result.standardError)")
         let output = try readNpy(Int64.self, try scratch.read("idx.npy"))
         #expect(output.shape == [50] && output.storedDType == .int64)
@@ -93,7 +97,9 @@ import Testing
         #expect(output.values == expected.map(Int64.init))
         let csv = try scratch.run(["topk", "-i", "in.npy", "-o", "-", "--k", "4", "--seed", "3"])
         #expect(csv.status == 0)
-        #expect(parseCSV(csv.standardOutput).map { $0.map { Int($0)! } } == (0..<20).map { Array(expected[4 * $0..<4 * $0 + 4]) })
+        #expect(
+            parseCSV(csv.standardOutput).map { $0.map { Int($0)! } }
+                == (0..<20).map { Array(expected[4 * $0..<4 * $0 + 4]) })
         let tooMany = try scratch.run(["topk", "-i", "in.npy", "-o", "bad.npy", "--k", "13"])
         #expect(tooMany.status == 1 && tooMany.standardError.hasPrefix("error: "))
         #expect(!scratch.exists("bad.npy"))
@@ -139,9 +145,11 @@ import Testing
         #expect(result.status == 0, "\(result.standardError)")
         #expect(result.standardError.isEmpty)
         let values = parseCSV(result.standardOutput).flatMap { $0 }.map { Float($0)! }
-        let expected = try GumbelSoftmax.sample(logits: [2, 1, 0.5, 0, 0, 0], rows: 2, columns: 3, temperature: 1, seed: 5)
+        let expected = try GumbelSoftmax.sample(
+            logits: [2, 1, 0.5, 0, 0, 0], rows: 2, columns: 3, temperature: 1, seed: 5)
         #expect(values == expected)
-        let categories = try scratch.run(["categorical", "-i", "-", "-o", "-", "--seed", "5"], input: "2,1,0.5\n0,0,0\n")
+        let categories = try scratch.run(
+            ["categorical", "-i", "-", "-o", "-", "--seed", "5"], input: "2,1,0.5\n0,0,0\n")
         #expect(categories.status == 0)
         let indices = try GumbelSoftmax.categorical(logits: [2, 1, 0.5, 0, 0, 0], rows: 2, columns: 3, seed: 5)
         #expect(categories.standardOutput == indices.map { "\($0)\n" }.joined())
@@ -153,7 +161,9 @@ import Testing
         defer { scratch.cleanUp() }
         let logits = testLogits(rows: 4, columns: 6, seed: 2)
         try scratch.write("in.npy", NpyWriter.encode(logits, shape: [4, 6]))
-        let result = try scratch.run(["sample", "-i", "in.npy", "-o", "out.npy", "-t", "1", "--generator", "jax", "--seed", "42"])
+        let result = try scratch.run([
+            "sample", "-i", "in.npy", "-o", "out.npy", "-t", "1", "--generator", "jax", "--seed", "42",
+        ])
         #expect(result.status == 0, "\(result.standardError)")
         var generator = ThreefryJAXGenerator(seed: 42)
         let expected = try GumbelSoftmax.sample(logits: logits, rows: 4, columns: 6, temperature: 1, using: &generator)
@@ -206,7 +216,8 @@ import Testing
         for (values, shape, message) in cases {
             let file = NpyWriter.encode(values, shape: shape)
             for command in [["sample", "-t", "1"], ["categorical"], ["topk", "--k", "1"]] {
-                try expectRefused(command + ["-i", "in.npy", "-o", "out.npy"], files: [("in.npy", file)], message: message)
+                try expectRefused(
+                    command + ["-i", "in.npy", "-o", "out.npy"], files: [("in.npy", file)], message: message)
             }
         }
         try expectRefused(
@@ -245,9 +256,15 @@ import Testing
             (Array("not a numpy file at all".utf8), "does not start with the magic string"),
             ([], "header is truncated"),
             (file("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), "), "malformed .npy header"),
-            (file("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), 'x': 1}"), "unexpected or repeated key 'x'"),
+            (
+                file("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), 'x': 1}"),
+                "unexpected or repeated key 'x'"
+            ),
             (file("{'descr': '<i4', 'fortran_order': False, 'shape': (2, 3), }"), "data type '<i4' is not supported"),
-            (file("{'descr': '<i8', 'fortran_order': False, 'shape': (3,), }"), "int64 '<i8' cannot be read as float32"),
+            (
+                file("{'descr': '<i8', 'fortran_order': False, 'shape': (3,), }"),
+                "int64 '<i8' cannot be read as float32"
+            ),
             (file("{'descr': '>f4', 'fortran_order': False, 'shape': (2, 3), }"), "big-endian"),
             (file("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }"), "Fortran"),
             (file("{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2, 3), }"), "3 dimensions: 1 to 2 supported"),
@@ -337,7 +354,9 @@ import Testing
         let result = try scratch.run(["demo"])
         #expect(result.status == 0, "\(result.standardError)")
         let text = result.standardOutput
-        for needle in ["temperature", "0.1 ", "0.5 ", "1.0 ", "5.0 ", "hard", "Gumbel-max check: 100000 draws", "chi-squared"] {
+        for needle in [
+            "temperature", "0.1 ", "0.5 ", "1.0 ", "5.0 ", "hard", "Gumbel-max check: 100000 draws", "chi-squared",
+        ] {
             #expect(text.contains(needle), "\(needle)")
         }
         #expect(text.contains("#"))
@@ -348,8 +367,10 @@ import Testing
         defer { scratch.cleanUp() }
         for output in ["soft", "categorical"] {
             let result = try scratch.run(
-                ["bench", "--shape", "3x50", "--shape", "2x7", "--threads", "1", "--repeats", "2", "--json",
-                    "--output", output])
+                [
+                    "bench", "--shape", "3x50", "--shape", "2x7", "--threads", "1", "--repeats", "2", "--json",
+                    "--output", output,
+                ])
             #expect(result.status == 0, "\(result.standardError)")
             let lines = result.standardOutput.split(separator: "\n")
             #expect(lines.count == 2)
@@ -362,6 +383,8 @@ import Testing
             #expect((objects[0]?["elements_per_second"] as? Double ?? -1) > 0)
         }
         let text = try scratch.run(["bench", "--shape", "2x8", "--repeats", "1"])
-        #expect(text.status == 0 && text.standardOutput.contains("ns/element") && text.standardOutput.contains("elements/s"))
+        #expect(
+            text.status == 0 && text.standardOutput.contains("ns/element") && text.standardOutput.contains("elements/s")
+        )
     }
 }

@@ -20,7 +20,8 @@ import Testing
         return try result.get()
     }
 
-    static func readFloats(_ bytes: [UInt8], dimensions: ClosedRange<Int> = 0...32) throws(NpyError) -> NpyArray<Float> {
+    static func readFloats(_ bytes: [UInt8], dimensions: ClosedRange<Int> = 0...32) throws(NpyError) -> NpyArray<Float>
+    {
         let result = bytes.withUnsafeBytes { raw in
             Result { () throws(NpyError) in try NpyReader.read(Float.self, from: raw, dimensions: dimensions) }
         }
@@ -28,7 +29,9 @@ import Testing
     }
 
     /// A file with a hand-written header dictionary (version 1.0) followed by `data`.
-    static func file(header dictionary: String, data: [UInt8] = [], version: UInt8 = 1, magic: [UInt8]? = nil) -> [UInt8] {
+    static func file(
+        header dictionary: String, data: [UInt8] = [], version: UInt8 = 1, magic: [UInt8]? = nil
+    ) -> [UInt8] {
         let text = Array(dictionary.utf8) + [0x0A]
         var bytes = (magic ?? NpyHeader.magic) + [version, 0]
         for index in 0..<(version == 1 ? 2 : 4) { bytes.append(UInt8(truncatingIfNeeded: text.count >> (8 * index))) }
@@ -100,7 +103,8 @@ import Testing
 
     @Test func headersNumPyMayWriteDifferently() throws {
         // Double quotes, no trailing comma, extra spaces, Python 2 long integers, keys in another order.
-        let header = try Self.parse(Self.file(header: #"{ "shape" : ( 2L , 1 ) , "descr":"<f8","fortran_order":False}"#))
+        let header = try Self.parse(
+            Self.file(header: #"{ "shape" : ( 2L , 1 ) , "descr":"<f8","fortran_order":False}"#))
         #expect(header.shape == [2, 1] && header.dtype == .float64)
         let native = try Self.parse(Self.file(header: "{'descr': '=f4', 'fortran_order': False, 'shape': ()}"))
         #expect(native.dtype == .float32 && native.shape == [] && native.elementCount == 1)
@@ -135,7 +139,8 @@ import Testing
             try Self.parse(Self.file(header: utf8Header))
         }
         let accentOffset = 12 + utf8Header.utf8.count - 2
-        #expect(throws: NpyError.malformedHeader(reason: "unexpected text after the dictionary", offset: accentOffset)) {
+        #expect(throws: NpyError.malformedHeader(reason: "unexpected text after the dictionary", offset: accentOffset))
+        {
             try Self.parse(Self.file(header: utf8Header, version: 3))
         }
         #expect(throws: NpyError.invalidHeaderEncoding(version: .v3)) {
@@ -149,8 +154,10 @@ import Testing
         ("{'descr': '<i4', 'fortran_order': False, 'shape': (1,), }", NpyError.unsupportedDType("<i4")),
         ("{'descr': '|u1', 'fortran_order': False, 'shape': (1,), }", NpyError.unsupportedDType("|u1")),
         ("{'descr': '<f2', 'fortran_order': False, 'shape': (1,), }", NpyError.unsupportedDType("<f2")),
-        ("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }",
-            NpyError.unsupportedDType("structured (a list of fields)")),
+        (
+            "{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }",
+            NpyError.unsupportedDType("structured (a list of fields)")
+        ),
         ("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }", NpyError.fortranOrder),
         ("{'descr': '<f4', 'shape': (1,), }", NpyError.missingKey("fortran_order")),
         ("{'descr': '<f4', 'fortran_order': False, }", NpyError.missingKey("shape")),
@@ -158,10 +165,14 @@ import Testing
         ("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'extra': 1}", NpyError.unexpectedKey("extra")),
         ("{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (1,)}", NpyError.unexpectedKey("descr")),
         ("{'descr': '<f4', 'fortran_order': False, 'shape': (-1, 2), }", NpyError.invalidShape([-1, 2])),
-        ("{'descr': '<f8', 'fortran_order': False, 'shape': (4611686018427387904, 2), }",
-            NpyError.invalidShape([4_611_686_018_427_387_904, 2])),
-        ("{'descr': '<f8', 'fortran_order': False, 'shape': (1152921504606846976,), }",
-            NpyError.invalidShape([1_152_921_504_606_846_976])),
+        (
+            "{'descr': '<f8', 'fortran_order': False, 'shape': (4611686018427387904, 2), }",
+            NpyError.invalidShape([4_611_686_018_427_387_904, 2])
+        ),
+        (
+            "{'descr': '<f8', 'fortran_order': False, 'shape': (1152921504606846976,), }",
+            NpyError.invalidShape([1_152_921_504_606_846_976])
+        ),
     ])
     func refusedHeaders(header: String, error: NpyError) {
         #expect(throws: error) { try Self.parse(Self.file(header: header)) }
