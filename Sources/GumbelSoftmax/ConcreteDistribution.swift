@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The Concrete distribution of Maddison et al. (2017), also called Gumbel-Softmax

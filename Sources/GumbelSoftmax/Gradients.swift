@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 // Vector-Jacobian products of a Gumbel-Softmax sample with the noise held fixed: the reverse pass

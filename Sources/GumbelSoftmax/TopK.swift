@@ -144,7 +144,9 @@ struct TopKHeap {
         while true {
             var child = 2 * parent + 1
             if child >= count { break }
-            if child + 1 < count && Self.worse(values[child + 1], indices[child + 1], than: values[child], indices[child]) {
+            if child + 1 < count
+                && Self.worse(values[child + 1], indices[child + 1], than: values[child], indices[child])
+            {
                 child += 1
             }
             guard Self.worse(values[child], indices[child], than: value, index) else { break }

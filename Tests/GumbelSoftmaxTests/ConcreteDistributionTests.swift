@@ -100,7 +100,9 @@ struct ConcreteDistributionTests {
         // Over the simplex for K = 2 the density is with respect to y1 on (0, 1). Substituting
         // y1 = sigmoid(s), dy1 = y1 * y2 ds, gives a smooth integrand with exponential tails, which
         // the trapezoid rule integrates to near machine precision.
-        for (logits, temperature) in [([Float(0.7), -0.4], Float(0.5)), ([0, 0], 1), ([2, -1], 3), ([-1, 1.5], 0.3)] {
+        for (logits, temperature) in [
+            ([Float(0.7), -0.4], Float(0.5)), ([0, 0], 1), ([2, -1], 3), ([-1, 1.5], 0.3),
+        ] {
             let span = 25 / Double(temperature) + 20
             let step = 0.01
             let count = Int(2 * span / step) + 1
@@ -206,12 +208,16 @@ struct ConcreteDistributionTests {
             } catch { return error as? GumbelSoftmaxError }
         }
         #expect(error { _ = try ConcreteDistribution(logits: [0, 1], temperature: 0) } == .invalidTemperature(0))
-        #expect(error { _ = try ConcreteDistribution(logits: [0, .nan], temperature: 1) } == .nanLogit(row: 0, column: 1))
+        #expect(
+            error { _ = try ConcreteDistribution(logits: [0, .nan], temperature: 1) } == .nanLogit(row: 0, column: 1))
         #expect(
             error { _ = try ConcreteDistribution(logits: [0, 1, .infinity, 0], rows: 2, columns: 2, temperature: 1) }
                 == .infiniteLogit(row: 1, column: 0))
         #expect(
-            error { _ = try ConcreteDistribution(logits: [0, 1, -.infinity, -.infinity], rows: 2, columns: 2, temperature: 1) }
+            error {
+                _ = try ConcreteDistribution(
+                    logits: [0, 1, -.infinity, -.infinity], rows: 2, columns: 2, temperature: 1)
+            }
                 == .allMaskedRow(row: 1))
         #expect(error { _ = try ConcreteDistribution(logits: [], temperature: 1) } == .noCategories)
         #expect(
@@ -221,7 +227,9 @@ struct ConcreteDistributionTests {
             error { _ = try ConcreteDistribution(logits: [0, 1, 2, 3], rows: 2, columns: 2, temperatures: [1]) }
                 == .temperatureCountMismatch(expected: 2, actual: 1))
         #expect(
-            error { _ = try ConcreteDistribution(logits: [0, 1, 2, 3], rows: 2, columns: 2, temperatures: [1, .infinity]) }
+            error {
+                _ = try ConcreteDistribution(logits: [0, 1, 2, 3], rows: 2, columns: 2, temperatures: [1, .infinity])
+            }
                 == .invalidRowTemperature(row: 1, value: .infinity))
         let d = try ConcreteDistribution(logits: [0, 1, 2, 3], rows: 2, columns: 2, temperature: 1)
         #expect(

@@ -4,7 +4,7 @@ import Testing
 @testable import GumbelSoftmax
 
 #if canImport(_Differentiation)
-import _Differentiation
+    import _Differentiation
 #endif
 
 /// A Double re-implementation of a sample from the same words, for central finite differences.
@@ -94,7 +94,8 @@ private func relativeErrors(
             logitError = Swift.max(logitError, Swift.abs(Double(logits[i]) - e) / scale)
         }
         let tScale = Swift.max(Swift.abs(expected.temperatures[b]), scale)
-        temperatureError = Swift.max(temperatureError, Swift.abs(Double(temperatures[b]) - expected.temperatures[b]) / tScale)
+        temperatureError = Swift.max(
+            temperatureError, Swift.abs(Double(temperatures[b]) - expected.temperatures[b]) / tScale)
     }
     return (logitError, temperatureError)
 }
@@ -105,16 +106,18 @@ private func upstreamGradient(count: Int, seed: UInt64) -> [Float] {
 }
 
 #if canImport(_Differentiation)
-/// `sum_i y_i * w_i`, differentiable with respect to `y`.
-@differentiable(reverse, wrt: y)
-private func weightedSum(_ y: [Float], _ w: [Float]) -> Float {
-    zip(y, w).reduce(0) { $0 + $1.0 * $1.1 }
-}
+    /// `sum_i y_i * w_i`, differentiable with respect to `y`.
+    @differentiable(reverse,wrt: y)
+    private func weightedSum(_ y: [Float], _ w: [Float]) -> Float {
+        zip(y, w).reduce(0) { $0 + $1.0 * $1.1 }
+    }
 
-@derivative(of: weightedSum, wrt: y)
-private func vjpWeightedSum(_ y: [Float], _ w: [Float]) -> (value: Float, pullback: (Float) -> [Float].TangentVector) {
-    (weightedSum(y, w), { s in [Float].TangentVector(w.map { $0 * s }) })
-}
+    @derivative(of: weightedSum, wrt: y)
+    private func vjpWeightedSum(
+        _ y: [Float], _ w: [Float]
+    ) -> (value: Float, pullback: (Float) -> [Float].TangentVector) {
+        (weightedSum(y, w), { s in [Float].TangentVector(w.map { $0 * s }) })
+    }
 #endif
 
 @Suite("Gradients: VJP against finite differences, straight-through, Swift AD")
@@ -273,7 +276,8 @@ struct GradientTests {
     @Test func bufferFormWritesIntoCallerBuffers() throws {
         let logits = Self.logits(seed: 17)
         let n = logits.count
-        let y = try GumbelSoftmax.sample(logits: logits, rows: Self.rows, columns: Self.columns, temperature: 1, seed: 1)
+        let y = try GumbelSoftmax.sample(
+            logits: logits, rows: Self.rows, columns: Self.columns, temperature: 1, seed: 1)
         let v = upstreamGradient(count: n, seed: 1)
         let expected = try GumbelSoftmax.backward(
             output: y, upstream: v, rows: Self.rows, columns: Self.columns, temperature: 1)
@@ -316,14 +320,18 @@ struct GradientTests {
             } catch { return error as? GumbelSoftmaxError }
         }
         for bad: Float in [0, -1, .infinity, .nan] {
-            let e = error { _ = try GumbelSoftmax.backward(output: y, upstream: v, rows: 2, columns: 2, temperature: bad) }
+            let e = error {
+                _ = try GumbelSoftmax.backward(output: y, upstream: v, rows: 2, columns: 2, temperature: bad)
+            }
             guard case .invalidTemperature = e else {
                 Issue.record("temperature \(bad): \(String(describing: e))")
                 continue
             }
         }
         #expect(
-            error { _ = try GumbelSoftmax.backward(output: y, upstream: [1, 2, 3], rows: 2, columns: 2, temperature: 1) }
+            error {
+                _ = try GumbelSoftmax.backward(output: y, upstream: [1, 2, 3], rows: 2, columns: 2, temperature: 1)
+            }
                 == .bufferSizeMismatch(name: "upstream gradient", expected: 4, actual: 3))
         #expect(
             error { _ = try GumbelSoftmax.backward(output: y, upstream: v, rows: 3, columns: 2, temperature: 1) }
@@ -374,87 +382,89 @@ struct GradientTests {
     }
 
     #if canImport(_Differentiation)
-    @Test(arguments: [GumbelSoftmax.Output.soft, .log, .hard])
-    func swiftAutomaticDifferentiation(kind: GumbelSoftmax.Output) throws {
-        let (rows, columns) = (Self.rows, Self.columns)
-        let logits = Self.logits(seed: 18)
-        let temperature: Float = 0.9
-        let v = upstreamGradient(count: rows * columns, seed: 12)
-        let generator = PhiloxGenerator(seed: 77, stream: 2, position: 5)
+        @Test(arguments: [GumbelSoftmax.Output.soft, .log, .hard])
+        func swiftAutomaticDifferentiation(kind: GumbelSoftmax.Output) throws {
+            let (rows, columns) = (Self.rows, Self.columns)
+            let logits = Self.logits(seed: 18)
+            let temperature: Float = 0.9
+            let v = upstreamGradient(count: rows * columns, seed: 12)
+            let generator = PhiloxGenerator(seed: 77, stream: 2, position: 5)
 
-        // The value is the sample, bit for bit.
-        let value = GumbelSoftmax.differentiableSample(
-            logits: logits, rows: rows, columns: columns, temperature: temperature, output: kind, seed: 77,
-            stream: 2, position: 5)
-        #expect(
-            value
-                == (try GumbelSoftmax.sample(
-                    logits: logits, rows: rows, columns: columns, temperature: temperature, output: kind, seed: 77,
-                    stream: 2, position: 5)))
+            // The value is the sample, bit for bit.
+            let value = GumbelSoftmax.differentiableSample(
+                logits: logits, rows: rows, columns: columns, temperature: temperature, output: kind, seed: 77,
+                stream: 2, position: 5)
+            #expect(
+                value
+                    == (try GumbelSoftmax.sample(
+                        logits: logits, rows: rows, columns: columns, temperature: temperature, output: kind, seed: 77,
+                        stream: 2, position: 5)))
 
-        let (dl, dt) = gradient(at: logits, temperature) { l, t in
-            weightedSum(
+            let (dl, dt) = gradient(at: logits, temperature) { l, t in
+                weightedSum(
+                    GumbelSoftmax.differentiableSample(
+                        logits: l, rows: rows, columns: columns, temperature: t, output: kind, seed: 77, stream: 2,
+                        position: 5),
+                    v)
+            }
+            let fd = DoubleSampler(rows: rows, columns: columns, generator: generator).finiteDifferences(
+                logits: logits, temperatures: [Double](repeating: Double(temperature), count: rows), upstream: v,
+                log: kind == .log)
+            let errors = relativeErrors(
+                logits: dl.base, temperatures: [dt] + [Float](repeating: 0, count: rows - 1),
+                expected: (fd.logits, [fd.temperatures.reduce(0, +)] + [Double](repeating: 0, count: rows - 1)),
+                columns: columns)
+            #expect(errors.logits < 1e-3)
+            #expect(errors.temperature < 1e-3)
+
+            // The pullback is `backward` of the (soft, for hard) sample.
+            let (pulledValue, pullback) = valueWithPullback(at: logits, temperature) { l, t in
                 GumbelSoftmax.differentiableSample(
                     logits: l, rows: rows, columns: columns, temperature: t, output: kind, seed: 77, stream: 2,
-                    position: 5),
-                v)
+                    position: 5)
+            }
+            #expect(pulledValue == value)
+            let saved = try GumbelSoftmax.sample(
+                logits: logits, rows: rows, columns: columns, temperature: temperature,
+                output: kind == .hard ? .soft : kind,
+                seed: 77, stream: 2, position: 5)
+            let expected = try GumbelSoftmax.backward(
+                output: saved, upstream: v, rows: rows, columns: columns, temperature: temperature, kind: kind)
+            let (pl, pt) = pullback([Float].TangentVector(v))
+            #expect(pl.base == expected.logits)
+            #expect(pt == expected.totalTemperature)
+            // A zero tangent gives zeros.
+            let (zl, zt) = pullback(.zero)
+            #expect(zl.base.allSatisfy { $0 == 0 } && zt == 0)
         }
-        let fd = DoubleSampler(rows: rows, columns: columns, generator: generator).finiteDifferences(
-            logits: logits, temperatures: [Double](repeating: Double(temperature), count: rows), upstream: v,
-            log: kind == .log)
-        let errors = relativeErrors(
-            logits: dl.base, temperatures: [dt] + [Float](repeating: 0, count: rows - 1),
-            expected: (fd.logits, [fd.temperatures.reduce(0, +)] + [Double](repeating: 0, count: rows - 1)),
-            columns: columns)
-        #expect(errors.logits < 1e-3)
-        #expect(errors.temperature < 1e-3)
 
-        // The pullback is `backward` of the (soft, for hard) sample.
-        let (pulledValue, pullback) = valueWithPullback(at: logits, temperature) { l, t in
-            GumbelSoftmax.differentiableSample(
-                logits: l, rows: rows, columns: columns, temperature: t, output: kind, seed: 77, stream: 2,
-                position: 5)
-        }
-        #expect(pulledValue == value)
-        let saved = try GumbelSoftmax.sample(
-            logits: logits, rows: rows, columns: columns, temperature: temperature, output: kind == .hard ? .soft : kind,
-            seed: 77, stream: 2, position: 5)
-        let expected = try GumbelSoftmax.backward(
-            output: saved, upstream: v, rows: rows, columns: columns, temperature: temperature, kind: kind)
-        let (pl, pt) = pullback([Float].TangentVector(v))
-        #expect(pl.base == expected.logits)
-        #expect(pt == expected.totalTemperature)
-        // A zero tangent gives zeros.
-        let (zl, zt) = pullback(.zero)
-        #expect(zl.base.allSatisfy { $0 == 0 } && zt == 0)
-    }
+        @Test func swiftAutomaticDifferentiationPerRowAndOneRow() throws {
+            let (rows, columns) = (Self.rows, Self.columns)
+            let logits = Self.logits(seed: 19)
+            let temperatures: [Float] = [0.6, 1.4, 1, 2.5]
+            let v = upstreamGradient(count: rows * columns, seed: 13)
+            let (dl, dt) = gradient(at: logits, temperatures) { l, t in
+                weightedSum(
+                    GumbelSoftmax.differentiableSample(
+                        logits: l, rows: rows, columns: columns, temperatures: t, seed: 3), v)
+            }
+            let fd = DoubleSampler(rows: rows, columns: columns, generator: PhiloxGenerator(seed: 3))
+                .finiteDifferences(logits: logits, temperatures: temperatures.map(Double.init), upstream: v, log: false)
+            let errors = relativeErrors(logits: dl.base, temperatures: dt.base, expected: fd, columns: columns)
+            #expect(errors.logits < 1e-3)
+            #expect(errors.temperature < 1e-3)
 
-    @Test func swiftAutomaticDifferentiationPerRowAndOneRow() throws {
-        let (rows, columns) = (Self.rows, Self.columns)
-        let logits = Self.logits(seed: 19)
-        let temperatures: [Float] = [0.6, 1.4, 1, 2.5]
-        let v = upstreamGradient(count: rows * columns, seed: 13)
-        let (dl, dt) = gradient(at: logits, temperatures) { l, t in
-            weightedSum(
-                GumbelSoftmax.differentiableSample(logits: l, rows: rows, columns: columns, temperatures: t, seed: 3), v)
+            // One row: the same as the first row of a batch.
+            let row = Array(logits[0..<columns])
+            let w = Array(v[0..<columns])
+            let (rl, rt) = gradient(at: row, Float(0.6)) { l, t in
+                weightedSum(GumbelSoftmax.differentiableSample(logits: l, temperature: t, seed: 3), w)
+            }
+            let rowFD = DoubleSampler(rows: 1, columns: columns, generator: PhiloxGenerator(seed: 3))
+                .finiteDifferences(logits: row, temperatures: [0.6], upstream: w, log: false)
+            let rowErrors = relativeErrors(logits: rl.base, temperatures: [rt], expected: rowFD, columns: columns)
+            #expect(rowErrors.logits < 1e-3)
+            #expect(rowErrors.temperature < 1e-3)
         }
-        let fd = DoubleSampler(rows: rows, columns: columns, generator: PhiloxGenerator(seed: 3))
-            .finiteDifferences(logits: logits, temperatures: temperatures.map(Double.init), upstream: v, log: false)
-        let errors = relativeErrors(logits: dl.base, temperatures: dt.base, expected: fd, columns: columns)
-        #expect(errors.logits < 1e-3)
-        #expect(errors.temperature < 1e-3)
-
-        // One row: the same as the first row of a batch.
-        let row = Array(logits[0..<columns])
-        let w = Array(v[0..<columns])
-        let (rl, rt) = gradient(at: row, Float(0.6)) { l, t in
-            weightedSum(GumbelSoftmax.differentiableSample(logits: l, temperature: t, seed: 3), w)
-        }
-        let rowFD = DoubleSampler(rows: 1, columns: columns, generator: PhiloxGenerator(seed: 3))
-            .finiteDifferences(logits: row, temperatures: [0.6], upstream: w, log: false)
-        let rowErrors = relativeErrors(logits: rl.base, temperatures: [rt], expected: rowFD, columns: columns)
-        #expect(rowErrors.logits < 1e-3)
-        #expect(rowErrors.temperature < 1e-3)
-    }
     #endif
 }

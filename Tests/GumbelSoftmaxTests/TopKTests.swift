@@ -22,7 +22,9 @@ private struct ConstantWordGenerator: CounterBasedRandomGenerator {
 
 /// The k best indices of each row by a full sort of `logits + g`, the noise drawn separately from
 /// the same words (`GumbelNoise.sample`), in Float as the sampler adds them.
-private func referenceTopK(logits: [Float], rows: Int, columns: Int, k: Int, seed: UInt64, position: UInt64) throws
+private func referenceTopK(
+    logits: [Float], rows: Int, columns: Int, k: Int, seed: UInt64, position: UInt64
+) throws
     -> [Int]
 {
     let noise = try GumbelNoise.sample(count: rows * columns, seed: seed, position: position)
@@ -77,7 +79,8 @@ struct TopKTests {
             let argmax = try GumbelSoftmax.categorical(logits: logits, rows: rows, columns: columns, using: &b)
             #expect((0..<rows).map { top[$0 * k] } == argmax)
             #expect(a.position == b.position)
-            let one = try GumbelSoftmax.topK(logits: logits, rows: rows, columns: columns, k: 1, seed: 7, stream: 1, position: 123)
+            let one = try GumbelSoftmax.topK(
+                logits: logits, rows: rows, columns: columns, k: 1, seed: 7, stream: 1, position: 123)
             #expect(one == argmax)
         }
     }
@@ -102,16 +105,21 @@ struct TopKTests {
     @Test func tiesGoToTheLowestIndex() throws {
         var generator = ConstantWordGenerator(word: 0x8000_0000)
         let logits: [Float] = [1, 2, 2, 1, 2, 0, 2, 1]
-        #expect(try GumbelSoftmax.topK(logits: logits, rows: 2, columns: 4, k: 3, using: &generator) == [1, 2, 0, 0, 2, 3])
+        #expect(
+            try GumbelSoftmax.topK(logits: logits, rows: 2, columns: 4, k: 3, using: &generator) == [1, 2, 0, 0, 2, 3])
         #expect(generator.position == 8)
         // Equal values across the segments of a long row.
         let flat = [Float](repeating: 0, count: 70_000)
         generator.position = 0
-        #expect(try GumbelSoftmax.topK(logits: flat, rows: 1, columns: flat.count, k: 3, using: &generator) == [0, 1, 2])
+        #expect(
+            try GumbelSoftmax.topK(logits: flat, rows: 1, columns: flat.count, k: 3, using: &generator) == [0, 1, 2])
         var late = flat
         late[69_999] = 1
         late[40_000] = 1
-        #expect(try GumbelSoftmax.topK(logits: late, rows: 1, columns: late.count, k: 3, using: &generator) == [40_000, 69_999, 0])
+        #expect(
+            try GumbelSoftmax.topK(logits: late, rows: 1, columns: late.count, k: 3, using: &generator) == [
+                40_000, 69_999, 0,
+            ])
     }
 
     @Test func maskedCategoriesAreNeverChosen() throws {
@@ -148,26 +156,59 @@ struct TopKTests {
         }
         var generator = PhiloxGenerator(seed: 1, position: 5)
         let ok: [Float] = [0, 1, 2, 3, 4, 5]
-        #expect(error { _ = try GumbelSoftmax.topK(logits: ok, rows: 2, columns: 3, k: 0, using: &generator) } == .invalidTopK(k: 0, categories: 3))
-        #expect(error { _ = try GumbelSoftmax.topK(logits: ok, rows: 2, columns: 3, k: 4, using: &generator) } == .invalidTopK(k: 4, categories: 3))
-        #expect(error { _ = try GumbelSoftmax.topK(logits: [0, 1, .nan, 3, 4, 5], rows: 2, columns: 3, k: 2, using: &generator) } == .nanLogit(row: 0, column: 2))
-        #expect(error { _ = try GumbelSoftmax.topK(logits: [0, 1, 2, 3, .infinity, 5], rows: 2, columns: 3, k: 2, using: &generator) } == .infiniteLogit(row: 1, column: 1))
-        #expect(error { _ = try GumbelSoftmax.topK(logits: [0, 1, 2, -.infinity, -.infinity, -.infinity], rows: 2, columns: 3, k: 1, using: &generator) } == .allMaskedRow(row: 1))
-        #expect(error { _ = try GumbelSoftmax.topK(logits: [0, 1, 2, -.infinity, 1, -.infinity], rows: 2, columns: 3, k: 2, using: &generator) } == .insufficientCategories(row: 1, available: 1, k: 2))
+        #expect(
+            error { _ = try GumbelSoftmax.topK(logits: ok, rows: 2, columns: 3, k: 0, using: &generator) }
+                == .invalidTopK(k: 0, categories: 3))
+        #expect(
+            error { _ = try GumbelSoftmax.topK(logits: ok, rows: 2, columns: 3, k: 4, using: &generator) }
+                == .invalidTopK(k: 4, categories: 3))
+        #expect(
+            error {
+                _ = try GumbelSoftmax.topK(logits: [0, 1, .nan, 3, 4, 5], rows: 2, columns: 3, k: 2, using: &generator)
+            } == .nanLogit(row: 0, column: 2))
+        #expect(
+            error {
+                _ = try GumbelSoftmax.topK(
+                    logits: [0, 1, 2, 3, .infinity, 5], rows: 2, columns: 3, k: 2, using: &generator)
+            } == .infiniteLogit(row: 1, column: 1))
+        #expect(
+            error {
+                _ = try GumbelSoftmax.topK(
+                    logits: [0, 1, 2, -.infinity, -.infinity, -.infinity], rows: 2, columns: 3, k: 1, using: &generator)
+            } == .allMaskedRow(row: 1))
+        #expect(
+            error {
+                _ = try GumbelSoftmax.topK(
+                    logits: [0, 1, 2, -.infinity, 1, -.infinity], rows: 2, columns: 3, k: 2, using: &generator)
+            } == .insufficientCategories(row: 1, available: 1, k: 2))
         // The lowest refused row is reported, whatever its kind.
-        #expect(error { _ = try GumbelSoftmax.topK(logits: [0, -.infinity, -.infinity, 3, .nan, 5], rows: 2, columns: 3, k: 2, using: &generator) } == .insufficientCategories(row: 0, available: 1, k: 2))
-        #expect(error { _ = try GumbelSoftmax.topK(logits: ok, rows: 2, columns: 4, k: 2, using: &generator) } == .logitCountMismatch(expected: 8, actual: 6))
-        #expect(error { _ = try GumbelSoftmax.topK(logits: [], rows: 2, columns: 0, k: 1, using: &generator) } == .noCategories)
-        #expect(error { _ = try GumbelSoftmax.topK(logits: ok, rows: 2, columns: 3, k: 2, using: &generator, threads: 0) } == .invalidThreadCount(0))
+        #expect(
+            error {
+                _ = try GumbelSoftmax.topK(
+                    logits: [0, -.infinity, -.infinity, 3, .nan, 5], rows: 2, columns: 3, k: 2, using: &generator)
+            } == .insufficientCategories(row: 0, available: 1, k: 2))
+        #expect(
+            error { _ = try GumbelSoftmax.topK(logits: ok, rows: 2, columns: 4, k: 2, using: &generator) }
+                == .logitCountMismatch(expected: 8, actual: 6))
+        #expect(
+            error { _ = try GumbelSoftmax.topK(logits: [], rows: 2, columns: 0, k: 1, using: &generator) }
+                == .noCategories)
+        #expect(
+            error { _ = try GumbelSoftmax.topK(logits: ok, rows: 2, columns: 3, k: 2, using: &generator, threads: 0) }
+                == .invalidThreadCount(0))
         // A long row with too few unmasked categories, found in the merge of its segments.
         var long = [Float](repeating: -.infinity, count: 2 * 40_000)
         long[0] = 0
         long[40_000 + 3] = 1
         long[40_000 + 39_000] = 1
-        #expect(error { _ = try GumbelSoftmax.topK(logits: long, rows: 2, columns: 40_000, k: 2, using: &generator) } == .insufficientCategories(row: 0, available: 1, k: 2))
+        #expect(
+            error { _ = try GumbelSoftmax.topK(logits: long, rows: 2, columns: 40_000, k: 2, using: &generator) }
+                == .insufficientCategories(row: 0, available: 1, k: 2))
         long[1] = 2
         long[40_000 + 5] = .infinity
-        #expect(error { _ = try GumbelSoftmax.topK(logits: long, rows: 2, columns: 40_000, k: 2, using: &generator) } == .infiniteLogit(row: 1, column: 5))
+        #expect(
+            error { _ = try GumbelSoftmax.topK(logits: long, rows: 2, columns: 40_000, k: 2, using: &generator) }
+                == .infiniteLogit(row: 1, column: 5))
         // No refusal moved the generator.
         #expect(generator.position == 5)
         // A wrong-sized output buffer, zero-filled on the throw.
