@@ -20,7 +20,12 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
-        .target(name: "GumbelSoftmax", dependencies: ["COpenBLAS"]),
+        .target(
+            name: "GumbelSoftmax",
+            dependencies: ["COpenBLAS"],
+            // Vector builtins for the hot loops (Lanes.swift); swift-collections uses it the same way.
+            swiftSettings: [.enableExperimentalFeature("BuiltinModule")]
+        ),
         // `@_cdecl` exports behind include/gumbel_softmax.h; no Swift API of its own.
         .target(name: "GumbelSoftmaxC", dependencies: ["GumbelSoftmax"]),
         .executableTarget(

@@ -5,15 +5,6 @@
 // polynomials are Cephes' `logf`/`expf` (S. L. Moshier), whose relative error is about 1e-7;
 // the tests sweep every possible uniform and a dense range of exp arguments.
 
-typealias FloatLanes = SIMD8<Float>
-typealias WordLanes = SIMD8<UInt32>
-typealias IntLanes = SIMD8<Int32>
-
-extension SIMD8 where Scalar == Float {
-    @inline(__always) var bits: SIMD8<UInt32> { unsafeBitCast(self, to: SIMD8<UInt32>.self) }
-    @inline(__always) init(bits: SIMD8<UInt32>) { self = unsafeBitCast(bits, to: SIMD8<Float>.self) }
-}
-
 enum FastMath {
     /// Natural logarithm of positive, finite, normal floats; about 1 ulp relative error, including
     /// near 1 (where `log(x)` is computed from `x - 1`, which is exact there).
@@ -22,24 +13,24 @@ enum FastMath {
         // x = 2^k * m with m in [sqrt(1/2), sqrt(2)).
         let ix = x.bits
         let t = ix &- 0x3F35_04F3
-        let k = IntLanes(truncatingIfNeeded: t) &>> 23  // arithmetic shift of the bit pattern
+        let k = unsafeBitCast(t, to: IntLanes.self) &>> 23  // arithmetic shift of the bit pattern
         let m = FloatLanes(bits: ix &- (t & 0xFF80_0000))
-        let f = m - 1  // exact
+        let f = m - 1.0  // exact
         let kf = exactFloat(k)
         let z = f * f
-        var p: FloatLanes = FloatLanes(repeating: 7.037_683_629_2e-2)
-        p = p * f + -1.151_461_031_0e-1
-        p = p * f + 1.167_699_874_0e-1
-        p = p * f + -1.242_014_084_6e-1
-        p = p * f + 1.424_932_278_7e-1
-        p = p * f + -1.666_805_766_5e-1
-        p = p * f + 2.000_071_476_5e-1
-        p = p * f + -2.499_999_399_3e-1
-        p = p * f + 3.333_333_117_4e-1
+        var p: FloatLanes = 7.037_683_629_2e-2
+        p = .multiplyAdd(p, f, -1.151_461_031_0e-1)
+        p = .multiplyAdd(p, f, 1.167_699_874_0e-1)
+        p = .multiplyAdd(p, f, -1.242_014_084_6e-1)
+        p = .multiplyAdd(p, f, 1.424_932_278_7e-1)
+        p = .multiplyAdd(p, f, -1.666_805_766_5e-1)
+        p = .multiplyAdd(p, f, 2.000_071_476_5e-1)
+        p = .multiplyAdd(p, f, -2.499_999_399_3e-1)
+        p = .multiplyAdd(p, f, 3.333_333_117_4e-1)
         var y = p * f * z
-        y = y + kf * -2.121_944_40e-4
-        y = y - 0.5 * z
-        return f + y + kf * 0.693_359_375
+        y = .multiplyAdd(kf, -2.121_944_40e-4, y)
+        y = .multiplyAdd(z, -0.5, y)
+        return .multiplyAdd(kf, 0.693_359_375, f + y)
     }
 
     /// `exp(x)` for `x <= 0` (including `-inf`, which gives exactly 0). Arguments below
@@ -49,41 +40,41 @@ enum FastMath {
         let clamped = x.replacing(with: -87.5, where: x .< -87.5)
         // n = round(x / ln 2), with the 1.5 * 2^23 trick; its bit pattern carries n.
         let shifter: Float = 12_582_912
-        let t = clamped * 1.442_695_04 + shifter
-        let n = t - shifter
-        let r = clamped - n * 0.693_359_375 - n * -2.121_944_40e-4
-        var p: FloatLanes = FloatLanes(repeating: 1.987_569_150_0e-4)
-        p = p * r + 1.398_199_950_7e-3
-        p = p * r + 8.333_451_907_3e-3
-        p = p * r + 4.166_579_589_4e-2
-        p = p * r + 1.666_666_545_9e-1
-        p = p * r + 5.000_000_120_1e-1
-        p = p * (r * r) + r + 1
+        let t = FloatLanes.multiplyAdd(clamped, 1.442_695_04, FloatLanes(repeating: shifter))
+        let n = t - FloatLanes(repeating: shifter)
+        let r = FloatLanes.multiplyAdd(n, 2.121_944_40e-4, FloatLanes.multiplyAdd(n, -0.693_359_375, clamped))
+        var p: FloatLanes = 1.987_569_150_0e-4
+        p = .multiplyAdd(p, r, 1.398_199_950_7e-3)
+        p = .multiplyAdd(p, r, 8.333_451_907_3e-3)
+        p = .multiplyAdd(p, r, 4.166_579_589_4e-2)
+        p = .multiplyAdd(p, r, 1.666_666_545_9e-1)
+        p = .multiplyAdd(p, r, 5.000_000_120_1e-1)
+        p = .multiplyAdd(p, r * r, r + 1.0)
         // 2^n: (n + 127) << 23, with n read from t's low mantissa bits (t = 0x4B400000 + n).
         let scale = FloatLanes(bits: (t.bits &+ (127 &- 0x4B40_0000)) &<< 23)
         let result = p * scale
-        return result.replacing(with: 0, where: x .< -87.33)
+        return result.replacing(with: 0.0, where: x .< -87.33)
     }
 
     /// Converts integers of magnitude below 2^22 to Float through their bit patterns.
     @inline(__always)
     static func exactFloat(_ k: IntLanes) -> FloatLanes {
         let shifter: Float = 12_582_912  // 1.5 * 2^23, bit pattern 0x4B400000
-        return FloatLanes(bits: WordLanes(truncatingIfNeeded: k &+ 0x4B40_0000)) - shifter
+        return FloatLanes(bits: unsafeBitCast(k &+ 0x4B40_0000, to: WordLanes.self)) - FloatLanes(repeating: shifter)
     }
 
     /// Uniforms in (0, 1) from words, per `mapping`; exact.
     @inline(__always)
     static func uniform(_ words: WordLanes, mapping: UniformMapping) -> FloatLanes {
         // f = bitcast(0x3F800000 | x >> 9) - 1 = (x >> 9) * 2^-23, exact.
-        let f = FloatLanes(bits: (words &>> 9) | 0x3F80_0000) - 1
+        let f = FloatLanes(bits: (words &>> 9) | 0x3F80_0000) - 1.0
         switch mapping {
         case .centered:
             return f + 0x1p-24  // (m + 0.5) * 2^-23, exact: fits in 24 bits
         case .jaxTiny:
             let tiny = Float.leastNormalMagnitude
-            let u = f * (1 - tiny) + tiny
-            return u.replacing(with: tiny, where: u .< tiny)
+            let u = f * FloatLanes(repeating: 1 - tiny) + FloatLanes(repeating: tiny)
+            return u.replacing(with: FloatLanes(repeating: tiny), where: u .< FloatLanes(repeating: tiny))
         }
     }
 

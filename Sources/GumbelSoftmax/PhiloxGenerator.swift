@@ -92,33 +92,49 @@ enum Philox {
         return (c0, c1, c2, c3)
     }
 
-    typealias Lanes = SIMD8<UInt64>
-    static let low32: Lanes = Lanes(repeating: 0xFFFF_FFFF)
+    typealias Lanes = SIMD4<UInt64>
 
-    /// Eight blocks at once, one per 64-bit lane holding a zero-extended 32-bit word, so that
-    /// `&*` is a 32x32->64 multiply (`pmuludq`).
+    /// Four blocks at once, one per 64-bit lane holding a zero-extended 32-bit word, so that `&*`
+    /// is a 32x32->64 multiply (`pmuludq`). Returns the words packed in pairs per block:
+    /// `(w0 | w1 << 32, w2 | w3 << 32)`.
     @inline(__always)
-    static func blocks8(
+    static func blocks4(
         blockIndex: Lanes, stream2: Lanes, stream3: Lanes, keys: UnsafePointer<(UInt64, UInt64)>
-    ) -> (Lanes, Lanes, Lanes, Lanes) {
+    ) -> (Lanes, Lanes) {
+        let low32 = Lanes(repeating: 0xFFFF_FFFF)  // a literal, not a global: LLVM must see its bits
         var c0 = blockIndex & low32
         var c1 = blockIndex &>> 32
         var c2 = stream2
         var c3 = stream3
-        let m0 = Lanes(repeating: UInt64(multiplier0))
-        let m1 = Lanes(repeating: UInt64(multiplier1))
-        for round in 0..<10 {
-            let (k0, k1) = keys[round]
-            let p0 = m0 &* c0
-            let p1 = m1 &* c2
-            let n0 = (p1 &>> 32) ^ c1 ^ Lanes(repeating: k0)
-            let n2 = (p0 &>> 32) ^ c3 ^ Lanes(repeating: k1)
+        // Unrolled; each multiplicand is masked to 32 bits so LLVM emits one `pmuludq` per multiply.
+        @inline(__always) func round(_ key: (UInt64, UInt64)) {
+            let p0 = Lanes(repeating: UInt64(multiplier0)) &* (c0 & low32)
+            let p1 = Lanes(repeating: UInt64(multiplier1)) &* (c2 & low32)
+            c0 = (p1 &>> 32) ^ c1 ^ Lanes(repeating: key.0 & 0xFFFF_FFFF)
+            c2 = (p0 &>> 32) ^ c3 ^ Lanes(repeating: key.1 & 0xFFFF_FFFF)
             c1 = p1 & low32
             c3 = p0 & low32
-            c0 = n0
-            c2 = n2
         }
-        return (c0, c1, c2, c3)
+        round(keys[0])
+        round(keys[1])
+        round(keys[2])
+        round(keys[3])
+        round(keys[4])
+        round(keys[5])
+        round(keys[6])
+        round(keys[7])
+        round(keys[8])
+        round(keys[9])
+        return (c0 | c1 &<< 32, c2 | c3 &<< 32)
+    }
+
+    /// Stores four blocks' words, in order, at `out` (16 words).
+    @inline(__always)
+    static func store(_ pairs: (Lanes, Lanes), to out: UnsafeMutablePointer<UInt32>) {
+        let raw = UnsafeMutableRawPointer(out)
+        let (a, b) = pairs
+        raw.storeBytes(of: SIMD4<UInt64>(a[0], b[0], a[1], b[1]), as: SIMD4<UInt64>.self)
+        raw.storeBytes(of: SIMD4<UInt64>(a[2], b[2], a[3], b[3]), toByteOffset: 32, as: SIMD4<UInt64>.self)
     }
 
     /// Writes `count` words of stream `(seed, stream)` from `position` on to `out`.
@@ -144,32 +160,42 @@ enum Philox {
     ) {
         let stream2 = Lanes(repeating: stream & 0xFFFF_FFFF)
         let stream3 = Lanes(repeating: stream >> 32)
-        let blockMask: UInt64 = (1 << 62) - 1
-        let laneOffsets = Lanes(0, 1, 2, 3, 4, 5, 6, 7)
-        do {
-            var block = position >> 2
-            var skip = Int(position & 3)  // words of the first block before `position`
-            var written = 0
-            var staging = (SIMD16<UInt32>(), SIMD16<UInt32>())
-            while written < count {
-                let indices = (Lanes(repeating: block) &+ laneOffsets) & Lanes(repeating: blockMask)
-                let (x0, x1, x2, x3) = blocks8(
-                    blockIndex: indices, stream2: stream2, stream3: stream3, keys: keyPointer)
-                let available = 32 - skip
-                let take = min(available, count - written)
-                withUnsafeMutableBytes(of: &staging) { raw in
-                    let words = raw.baseAddress!.assumingMemoryBound(to: UInt32.self)
-                    for lane in 0..<8 {
-                        words[4 * lane] = UInt32(truncatingIfNeeded: x0[lane])
-                        words[4 * lane + 1] = UInt32(truncatingIfNeeded: x1[lane])
-                        words[4 * lane + 2] = UInt32(truncatingIfNeeded: x2[lane])
-                        words[4 * lane + 3] = UInt32(truncatingIfNeeded: x3[lane])
-                    }
-                    (out + written).update(from: words + skip, count: take)
-                }
-                written += take
-                skip = 0
-                block &+= 8
+        let blockMask = Lanes(repeating: (1 << 62) - 1)
+        let laneOffsets = Lanes(0, 1, 2, 3)
+        var block = position >> 2
+        var written = 0
+        // A partial first block, then 16 words at a time straight into `out`, then the tail.
+        let skip = Int(position & 3)
+        var staging = (SIMD8<UInt64>(), SIMD8<UInt64>())
+        if skip != 0 || count < 16 {
+            let pairs = blocks4(
+                blockIndex: (Lanes(repeating: block) &+ laneOffsets) & blockMask, stream2: stream2, stream3: stream3,
+                keys: keyPointer)
+            let take = Swift.min(16 - skip, count)
+            withUnsafeMutableBytes(of: &staging) { raw in
+                let words = raw.baseAddress!.assumingMemoryBound(to: UInt32.self)
+                store(pairs, to: words)
+                out.update(from: words + skip, count: take)
+            }
+            written = take
+            block &+= 4
+        }
+        while count - written >= 16 {
+            let pairs = blocks4(
+                blockIndex: (Lanes(repeating: block) &+ laneOffsets) & blockMask, stream2: stream2, stream3: stream3,
+                keys: keyPointer)
+            store(pairs, to: out + written)
+            written += 16
+            block &+= 4
+        }
+        if written < count {
+            let pairs = blocks4(
+                blockIndex: (Lanes(repeating: block) &+ laneOffsets) & blockMask, stream2: stream2, stream3: stream3,
+                keys: keyPointer)
+            withUnsafeMutableBytes(of: &staging) { raw in
+                let words = raw.baseAddress!.assumingMemoryBound(to: UInt32.self)
+                store(pairs, to: words)
+                (out + written).update(from: words, count: count - written)
             }
         }
     }

@@ -4,7 +4,7 @@
 
 @inline(__always)
 func load8(_ pointer: UnsafePointer<Float>) -> FloatLanes {
-    UnsafeRawPointer(pointer).loadUnaligned(as: FloatLanes.self)
+    FloatLanes(UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self))
 }
 
 @inline(__always)
@@ -14,7 +14,7 @@ func load8(_ pointer: UnsafePointer<UInt32>) -> WordLanes {
 
 @inline(__always)
 func store8(_ value: FloatLanes, _ pointer: UnsafeMutablePointer<Float>) {
-    UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: FloatLanes.self)
+    UnsafeMutableRawPointer(pointer).storeBytes(of: value.simd, as: SIMD8<Float>.self)
 }
 
 @inline(__always)
@@ -69,19 +69,19 @@ enum RowReduce {
             let b = load8(x + i + 8)
             valid0 = valid0 .& (a .< inf)
             valid1 = valid1 .& (b .< inf)
-            m0 = pointwiseMax(m0, a)
-            m1 = pointwiseMax(m1, b)
+            m0 = FloatLanes.maximum(m0, a)
+            m1 = FloatLanes.maximum(m1, b)
             i += 16
         }
         while i < count {
             let n = Swift.min(8, count - i)
             let a = n == 8 ? load8(x + i) : loadPartial(x + i, count: n, padding: -.infinity)
             valid0 = valid0 .& (a .< inf)
-            m0 = pointwiseMax(m0, a)
+            m0 = FloatLanes.maximum(m0, a)
             i += n
         }
         let valid = valid0 .& valid1
-        return (pointwiseMax(m0, m1).max(), !all(valid))
+        return (FloatLanes.maximum(m0, m1).max(), !all(valid))
     }
 
     /// The first index of the largest of `count` floats (ties to the lowest index).
@@ -128,9 +128,6 @@ enum RowReduce {
             sum0 += e
             i += n
         }
-        let total = sum0 + sum1
-        var result = 0.0
-        for lane in 0..<8 { result += Double(total[lane]) }
-        return result
+        return (sum0 + sum1).sumInDouble()
     }
 }

@@ -1,0 +1,91 @@
+import Builtin
+
+// Eight Float lanes whose arithmetic is emitted as LLVM vector instructions.
+//
+// Swift's generic SIMD float operators are lowered lane by lane and LLVM re-vectorises only part of
+// a long polynomial (`objdump` of the log showed half its multiplies as scalar `mulss`). These
+// operators call the vector builtins directly, so the default build gets `mulps`/`addps` and a
+// build for AVX2 gets `vmulps`/`vfmadd` everywhere. `multiplyAdd` uses LLVM's `fmuladd`, which is
+// fused only when the target has FMA: one build always gives the same bits.
+
+typealias WordLanes = SIMD8<UInt32>
+typealias IntLanes = SIMD8<Int32>
+
+struct FloatLanes: ExpressibleByFloatLiteral {
+    var simd: SIMD8<Float>
+
+    @_transparent init(_ simd: SIMD8<Float>) { self.simd = simd }
+    @_transparent init() { simd = SIMD8() }
+    @_transparent init(repeating value: Float) { simd = SIMD8(repeating: value) }
+    @_transparent init(floatLiteral value: Float) { simd = SIMD8(repeating: value) }
+    @_transparent init(_ a: Float, _ b: Float, _ c: Float, _ d: Float, _ e: Float, _ f: Float, _ g: Float, _ h: Float) {
+        simd = SIMD8(a, b, c, d, e, f, g, h)
+    }
+    @_transparent init(bits: WordLanes) { simd = unsafeBitCast(bits, to: SIMD8<Float>.self) }
+
+    @_transparent var bits: WordLanes { unsafeBitCast(simd, to: WordLanes.self) }
+
+    @inline(__always) subscript(lane: Int) -> Float {
+        get { simd[lane] }
+        set { simd[lane] = newValue }
+    }
+
+    @_transparent static func + (a: FloatLanes, b: FloatLanes) -> FloatLanes {
+        var r = SIMD8<Float>()
+        r._storage._value = Builtin.fadd_Vec8xFPIEEE32(a.simd._storage._value, b.simd._storage._value)
+        return FloatLanes(r)
+    }
+
+    @_transparent static func - (a: FloatLanes, b: FloatLanes) -> FloatLanes {
+        var r = SIMD8<Float>()
+        r._storage._value = Builtin.fsub_Vec8xFPIEEE32(a.simd._storage._value, b.simd._storage._value)
+        return FloatLanes(r)
+    }
+
+    @_transparent static func * (a: FloatLanes, b: FloatLanes) -> FloatLanes {
+        var r = SIMD8<Float>()
+        r._storage._value = Builtin.fmul_Vec8xFPIEEE32(a.simd._storage._value, b.simd._storage._value)
+        return FloatLanes(r)
+    }
+
+    @_transparent static prefix func - (a: FloatLanes) -> FloatLanes {
+        FloatLanes(bits: a.bits ^ 0x8000_0000)
+    }
+
+    @_transparent static func += (a: inout FloatLanes, b: FloatLanes) { a = a + b }
+
+    /// `a * b + c`, fused when the target has FMA.
+    @_transparent static func multiplyAdd(_ a: FloatLanes, _ b: FloatLanes, _ c: FloatLanes) -> FloatLanes {
+        var r = SIMD8<Float>()
+        r._storage._value = Builtin.int_fmuladd_Vec8xFPIEEE32(
+            a.simd._storage._value, b.simd._storage._value, c.simd._storage._value)
+        return FloatLanes(r)
+    }
+
+    /// Lanes of `self`, with `value`'s lanes where `mask` is set.
+    @_transparent func replacing(with value: FloatLanes, where mask: SIMDMask<IntLanes>) -> FloatLanes {
+        FloatLanes(simd.replacing(with: value.simd, where: mask))
+    }
+
+    @_transparent static func .< (a: FloatLanes, b: FloatLanes) -> SIMDMask<IntLanes> { a.simd .< b.simd }
+    @_transparent static func .== (a: FloatLanes, b: FloatLanes) -> SIMDMask<IntLanes> { a.simd .== b.simd }
+
+    /// Lane-wise maximum (for non-NaN lanes).
+    @_transparent static func maximum(_ a: FloatLanes, _ b: FloatLanes) -> FloatLanes {
+        a.replacing(with: b, where: a .< b)
+    }
+
+    /// The largest lane.
+    @inline(__always) func max() -> Float {
+        var m = simd[0]
+        for lane in 1..<8 where simd[lane] > m { m = simd[lane] }
+        return m
+    }
+
+    /// The sum of the lanes in a fixed order, in Double.
+    @inline(__always) func sumInDouble() -> Double {
+        var total = 0.0
+        for lane in 0..<8 { total += Double(simd[lane]) }
+        return total
+    }
+}
