@@ -32,9 +32,52 @@ demo: build
 	$(SWIFT) run $(RELEASE_FLAGS) gumbel demo
 
 # Tests run optimised: the accuracy sweeps cover every one of the 2^23 uniforms.
-test: deps
+# test-c and test-python (the C ABI and Python package, about 15 s once the library is built) run first.
+test: deps test-c test-python
 	$(SWIFT) build $(RELEASE_FLAGS)
 	$(SWIFT) test $(RELEASE_FLAGS) -Xswiftc -enable-testing
 
 clean:
 	rm -rf .build
+
+# --- Embedding: the C ABI (include/gumbel_softmax.h), Python (python/) and Dask. ---
+# EMBED_BUILD_FLAGS passes extra flags to these targets' `swift build`, e.g. a scratch path.
+EMBED_BUILD = $(SWIFT) build $(RELEASE_FLAGS) $(EMBED_BUILD_FLAGS)
+CC ?= cc
+PYTHON ?= python3
+DASK_VENV ?= .venv-dask
+
+.PHONY: test-c test-python test-dask
+
+# Builds libgumbelsoftmax.so, compiles the C test against the header and runs it.
+test-c: deps
+	$(EMBED_BUILD) --product gumbelsoftmax
+	@bin="$$($(EMBED_BUILD) --show-bin-path)"; \
+	set -x; \
+	$(CC) -std=c11 -Wall -Wextra -Werror -O2 -I include Tests/CABI/test_gumbel_softmax.c \
+		-L "$$bin" -lgumbelsoftmax -Wl,-rpath,"$$bin" -lm -lpthread -o "$$bin/test_gumbel_softmax" && \
+	"$$bin/test_gumbel_softmax"
+
+# The Python package (ctypes over libgumbelsoftmax.so) against a float64 numpy reference.
+test-python: deps
+	$(EMBED_BUILD) --product gumbelsoftmax
+	GUMBEL_SOFTMAX_LIB="$$($(EMBED_BUILD) --show-bin-path)/libgumbelsoftmax.so" \
+		$(PYTHON) -m pytest -p no:cacheprovider python/tests -q
+
+# Sharded sampling on a Dask LocalCluster; installs dask[distributed] into $(DASK_VENV).
+test-dask: deps
+	$(EMBED_BUILD) --product gumbelsoftmax
+	@if ! $(DASK_VENV)/bin/python -c "import dask.distributed" 2>/dev/null; then \
+		set -x; \
+		$(PYTHON) -m venv --system-site-packages $(DASK_VENV) && \
+		$(DASK_VENV)/bin/python -m pip install --quiet "dask[distributed]"; \
+	fi
+	GUMBEL_SOFTMAX_LIB="$$($(EMBED_BUILD) --show-bin-path)/libgumbelsoftmax.so" \
+		$(DASK_VENV)/bin/python -m pytest -p no:cacheprovider python/tests_dask -q
+
+# Fuzzes the .npy header parser (Sources/NumpyFormat) with libFuzzer for FUZZ_SECONDS (default 60).
+# Not part of `make test`; crash inputs land in fuzz-corpus/artifacts/.
+.PHONY: fuzz
+FUZZ_SECONDS ?= 60
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash Fuzz/run.sh

@@ -32,9 +32,13 @@ let package = Package(
             name: "gumbel",
             dependencies: [
                 "GumbelSoftmax",
+                "NumpyFormat",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // NumPy .npy reading and writing for the command-line tool and its fuzzer; pure Swift.
+        .target(name: "NumpyFormat"),
+        .testTarget(name: "GumbelCLITests", dependencies: ["gumbel", "GumbelSoftmax", "NumpyFormat"]),
         .testTarget(name: "GumbelSoftmaxTests", dependencies: ["GumbelSoftmax"]),
     ],
     swiftLanguageModes: [.v6]

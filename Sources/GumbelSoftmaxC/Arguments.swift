@@ -20,7 +20,9 @@ enum Arguments {
     }
 
     /// The `count` elements at `pointer`, which may be NULL only when `count` is 0.
-    static func input<T>(_ pointer: UnsafePointer<T>?, count: Int64, name: String) throws(CallError)
+    static func input<T>(
+        _ pointer: UnsafePointer<T>?, count: Int64, name: String
+    ) throws(CallError)
         -> UnsafeBufferPointer<T>
     {
         let n = try Self.count(count, name: name)
@@ -31,7 +33,9 @@ enum Arguments {
     }
 
     /// The `count` writable elements at `pointer`, which may be NULL only when `count` is 0.
-    static func output<T>(_ pointer: UnsafeMutablePointer<T>?, count: Int64, name: String) throws(CallError)
+    static func output<T>(
+        _ pointer: UnsafeMutablePointer<T>?, count: Int64, name: String
+    ) throws(CallError)
         -> UnsafeMutableBufferPointer<T>
     {
         let n = try Self.count(count, name: name)
@@ -56,14 +60,17 @@ enum Arguments {
         let outputStart = UInt(bitPattern: o)
         let outputEnd = outputStart &+ UInt(outputBytes)
         if inputStart < outputEnd && outputStart < inputEnd {
-            throw CallError(.invalidArgument, "\(outputName) overlaps \(inputName): in-place operation is not supported")
+            throw CallError(
+                .invalidArgument, "\(outputName) overlaps \(inputName): in-place operation is not supported")
         }
     }
 
     /// `gs_output`: 0 soft, 1 log, 2 hard.
-    static func output(kind: Int32) throws(CallError) -> OutputKind {
+    static func output(kind: Int32, name: String = "output") throws(CallError) -> OutputKind {
         guard let kind = OutputKind(rawValue: kind) else {
-            throw CallError(.invalidArgument, "output must be GS_OUTPUT_SOFT (0), GS_OUTPUT_LOG (1) or GS_OUTPUT_HARD (2), got \(kind)")
+            throw CallError(
+                .invalidArgument,
+                "\(name) must be GS_OUTPUT_SOFT (0), GS_OUTPUT_LOG (1) or GS_OUTPUT_HARD (2), got \(kind)")
         }
         return kind
     }

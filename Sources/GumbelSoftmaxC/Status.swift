@@ -1,7 +1,7 @@
 import GumbelSoftmax
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 // Status codes and the thread-local last-error message of the C ABI (include/gumbel_softmax.h).
@@ -9,8 +9,8 @@ import Glibc
 
 /// `gs_status`: one code per family of `GumbelSoftmaxError` cases, plus the C-only refusals.
 ///
-/// The raw values are the header's enum constants and never change.
-enum Status: Int32 {
+/// The raw values are the header's enum constants, contiguous from 0, and never change.
+enum Status: Int32, CaseIterable {
     case ok = 0
     case invalidTemperature = 1
     case nanLogit = 2
@@ -23,6 +23,8 @@ enum Status: Int32 {
     case invalidThreadCount = 9
     case nullPointer = 10
     case invalidArgument = 11
+    case insufficientCategories = 12
+    case invalidPoint = 13
 
     /// The enum constant's name in the header, e.g. `GS_NAN_LOGIT`.
     var name: String {
@@ -39,6 +41,8 @@ enum Status: Int32 {
         case .invalidThreadCount: return "GS_INVALID_THREAD_COUNT"
         case .nullPointer: return "GS_NULL_POINTER"
         case .invalidArgument: return "GS_INVALID_ARGUMENT"
+        case .insufficientCategories: return "GS_INSUFFICIENT_CATEGORIES"
+        case .invalidPoint: return "GS_INVALID_POINT"
         }
     }
 }
@@ -72,6 +76,8 @@ struct CallError: Error {
         if case .temperatureCountMismatch = error { return .sizeMismatch }
         if case .invalidTopK = error { return .invalidTopK }
         if case .invalidThreadCount = error { return .invalidThreadCount }
+        if case .insufficientCategories = error { return .insufficientCategories }
+        if case .invalidPoint = error { return .invalidPoint }
         return .invalidArgument
     }
 }

@@ -1,0 +1,271 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+// Vector-Jacobian products of a Gumbel-Softmax sample with the noise held fixed: the reverse pass
+// of the reparameterisation trick. Rows are independent, so they run in parallel and the thread
+// count never changes a bit of the result; the one reduction BLAS does (`<v, y>`) goes through
+// `BLAS.blockedDot`, whose order does not depend on OpenBLAS's thread count either.
+
+extension GumbelSoftmax {
+    /// The gradient of a loss with respect to the inputs of a Gumbel-Softmax sample, with the
+    /// Gumbel noise held fixed.
+    public struct Gradient: Sendable, Hashable {
+        /// `dL/dlogits`, row-major `[B, K]` like the logits.
+        public var logits: [Float]
+        /// `dL/dtemperature` of each row (`B` values). With one scalar temperature for the whole
+        /// batch, its gradient is `totalTemperature`, the sum of these.
+        public var temperature: [Float]
+
+        /// Creates a gradient from its parts.
+        public init(logits: [Float], temperature: [Float]) {
+            self.logits = logits
+            self.temperature = temperature
+        }
+
+        /// The gradient with respect to one temperature shared by every row: the sum of the
+        /// per-row values, added in order in Double.
+        public var totalTemperature: Float {
+            Float(temperature.reduce(0.0) { $0 + Double($1) })
+        }
+    }
+
+    // MARK: Into caller buffers
+
+    /// Computes the gradient of a loss with respect to the logits and the temperature of a
+    /// Gumbel-Softmax sample, given the sample and the gradient with respect to it, with the
+    /// Gumbel noise held fixed (the reparameterisation trick of Jang et al. 2017 and
+    /// Maddison et al. 2017).
+    ///
+    /// Per row, with `z = (logits + g) / temperature`:
+    /// - `.soft` (`y = softmax(z)`): `dL/dz = y * (v - <v, y>)`;
+    /// - `.log` (`log_y = log_softmax(z)`): `dL/dz = v - exp(log_y) * sum(v)`, the sum over the
+    ///   unmasked categories; a masked category (`log_y == -inf`) gets 0 whatever its upstream;
+    /// - `.hard`: the straight-through estimator, as PyTorch's `gumbel_softmax(hard: true)`: the
+    ///   forward value is one-hot but the backward pass is that of the soft sample, so pass the
+    ///   *soft* sample `y` as `output`. The result equals `.soft`'s.
+    ///
+    /// Then `dL/dlogits = dL/dz / temperature` and
+    /// `dL/dtemperature = -(1 / temperature) * sum_k dL/dz_k * z_k`. Since `sum_k dL/dz_k = 0`,
+    /// `z_k` is replaced by `log y_k` (the row's constant shift drops out), so the noise is not
+    /// needed; categories with `y_k = 0` contribute 0.
+    ///
+    /// Validation is of shapes and temperatures only: the values of `output` are taken to be a
+    /// sample of this library (`sample(..., output: .soft)` or `.log`).
+    ///
+    /// - Parameters:
+    ///   - output: The sample, `rows * columns` floats: `softmax(z)` for `.soft` and `.hard`,
+    ///     `log_softmax(z)` for `.log`.
+    ///   - upstream: `dL/doutput`, `rows * columns` floats.
+    ///   - rows: `B`; 0 gives an empty result.
+    ///   - columns: `K`; at least 1.
+    ///   - temperature: The temperature the sample was drawn at; finite and > 0.
+    ///   - kind: Which output `output` and `upstream` belong to.
+    ///   - logitsGradient: `rows * columns` floats to overwrite with `dL/dlogits`.
+    ///   - temperatureGradient: `rows` floats to overwrite with each row's `dL/dtemperature`
+    ///     (their sum is the gradient of the shared temperature), or nil to skip it.
+    ///   - threads: Worker threads; defaults to all cores. Never changes the result.
+    /// - Throws: `GumbelSoftmaxError`: `.invalidTemperature`, `.invalidShape`, `.noCategories`,
+    ///   `.bufferSizeMismatch` naming the wrong-sized buffer, `.invalidThreadCount`. On a throw
+    ///   the gradient buffers are filled with zeros.
+    /// - Complexity: O(B * K).
+    public static func backward(
+        output: UnsafeBufferPointer<Float>, upstream: UnsafeBufferPointer<Float>, rows: Int, columns: Int,
+        temperature: Float, kind: Output = .soft, logitsGradient: UnsafeMutableBufferPointer<Float>,
+        temperatureGradient: UnsafeMutableBufferPointer<Float>?, threads: Int? = nil
+    ) throws(GumbelSoftmaxError) {
+        try runBackward(
+            output: output, upstream: upstream, rows: rows, columns: columns, temperatures: .scalar(temperature),
+            kind: kind, logitsGradient: logitsGradient, temperatureGradient: temperatureGradient, threads: threads)
+    }
+
+    /// Computes the gradient of a sample drawn with one temperature per row, into caller
+    /// buffers; see `backward(output:upstream:rows:columns:temperature:kind:logitsGradient:temperatureGradient:threads:)`.
+    ///
+    /// - Parameters:
+    ///   - temperatures: `rows` values, each finite and > 0.
+    ///   - temperatureGradient: `rows` floats: `dL/dtemperatures`, or nil to skip it.
+    /// - Throws: `.temperatureCountMismatch`, `.invalidRowTemperature` and the other refusals.
+    /// - Complexity: O(B * K).
+    public static func backward(
+        output: UnsafeBufferPointer<Float>, upstream: UnsafeBufferPointer<Float>, rows: Int, columns: Int,
+        temperatures: UnsafeBufferPointer<Float>, kind: Output = .soft,
+        logitsGradient: UnsafeMutableBufferPointer<Float>, temperatureGradient: UnsafeMutableBufferPointer<Float>?,
+        threads: Int? = nil
+    ) throws(GumbelSoftmaxError) {
+        try runBackward(
+            output: output, upstream: upstream, rows: rows, columns: columns, temperatures: .perRow(temperatures),
+            kind: kind, logitsGradient: logitsGradient, temperatureGradient: temperatureGradient, threads: threads)
+    }
+
+    // MARK: Arrays
+
+    /// Returns the gradient of a loss with respect to the logits and the temperature of a
+    /// `[rows, columns]` Gumbel-Softmax sample, with the noise held fixed.
+    ///
+    /// See `backward(output:upstream:rows:columns:temperature:kind:logitsGradient:temperatureGradient:threads:)`
+    /// for the formulas; for `.hard`, pass the soft sample (straight-through).
+    ///
+    /// - Returns: `dL/dlogits` (`B * K`) and each row's `dL/dtemperature` (`B`); the gradient of
+    ///   the shared temperature is `totalTemperature`.
+    /// - Throws: `GumbelSoftmaxError` for wrong sizes or a temperature that is not finite and > 0.
+    /// - Complexity: O(B * K).
+    public static func backward(
+        output: [Float], upstream: [Float], rows: Int, columns: Int, temperature: Float, kind: Output = .soft,
+        threads: Int? = nil
+    ) throws(GumbelSoftmaxError) -> Gradient {
+        try backwardArrays(
+            output: output, upstream: upstream, rows: rows, columns: columns, kind: kind, threads: threads
+        ) { (y, v, g, t) throws(GumbelSoftmaxError) in
+            try runBackward(
+                output: y, upstream: v, rows: rows, columns: columns, temperatures: .scalar(temperature), kind: kind,
+                logitsGradient: g, temperatureGradient: t, threads: threads)
+        }
+    }
+
+    /// Returns the gradient of a one-row sample: `K` logit gradients and one temperature gradient.
+    ///
+    /// - Complexity: O(K).
+    public static func backward(
+        output: [Float], upstream: [Float], temperature: Float, kind: Output = .soft
+    ) throws(GumbelSoftmaxError) -> Gradient {
+        try backward(
+            output: output, upstream: upstream, rows: 1, columns: output.count, temperature: temperature, kind: kind)
+    }
+
+    /// Returns the gradient of a `[rows, columns]` sample drawn with one temperature per row.
+    ///
+    /// - Returns: `dL/dlogits` (`B * K`) and `dL/dtemperatures` (`B`).
+    /// - Throws: `.temperatureCountMismatch`, `.invalidRowTemperature` and the other refusals.
+    /// - Complexity: O(B * K).
+    public static func backward(
+        output: [Float], upstream: [Float], rows: Int, columns: Int, temperatures: [Float], kind: Output = .soft,
+        threads: Int? = nil
+    ) throws(GumbelSoftmaxError) -> Gradient {
+        try temperatures.withUnsafeBufferPointer { (temps) throws(GumbelSoftmaxError) in
+            try backwardArrays(
+                output: output, upstream: upstream, rows: rows, columns: columns, kind: kind, threads: threads
+            ) { (y, v, g, t) throws(GumbelSoftmaxError) in
+                try runBackward(
+                    output: y, upstream: v, rows: rows, columns: columns, temperatures: .perRow(temps), kind: kind,
+                    logitsGradient: g, temperatureGradient: t, threads: threads)
+            }
+        }
+    }
+
+    // MARK: Implementation
+
+    static func backwardArrays(
+        output: [Float], upstream: [Float], rows: Int, columns: Int, kind: Output, threads: Int?,
+        _ body: (
+            UnsafeBufferPointer<Float>, UnsafeBufferPointer<Float>, UnsafeMutableBufferPointer<Float>,
+            UnsafeMutableBufferPointer<Float>
+        ) throws(GumbelSoftmaxError) -> Void
+    ) throws(GumbelSoftmaxError) -> Gradient {
+        guard rows >= 0 else { throw .invalidShape(rows: rows, columns: columns) }
+        var temperatureGradient = [Float](repeating: 0, count: rows)
+        let logitsGradient = try output.withUnsafeBufferPointer { (y) throws(GumbelSoftmaxError) in
+            try upstream.withUnsafeBufferPointer { (v) throws(GumbelSoftmaxError) in
+                try temperatureGradient.withUnsafeMutableBufferPointer { (t) throws(GumbelSoftmaxError) in
+                    try allocating(count: output.count) { (g) throws(GumbelSoftmaxError) in
+                        try body(y, v, g, t)
+                    }
+                }
+            }
+        }
+        return Gradient(logits: logitsGradient, temperature: temperatureGradient)
+    }
+
+    static func runBackward(
+        output: UnsafeBufferPointer<Float>, upstream: UnsafeBufferPointer<Float>, rows: Int, columns: Int,
+        temperatures: Temperatures, kind: Output, logitsGradient: UnsafeMutableBufferPointer<Float>,
+        temperatureGradient: UnsafeMutableBufferPointer<Float>?, threads: Int?
+    ) throws(GumbelSoftmaxError) {
+        do throws(GumbelSoftmaxError) {
+            try Validate.threads(threads)
+            let count = try Validate.elementCount(rows: rows, columns: columns)
+            try Validate.output(name: "output", expected: count, actual: output.count)
+            try Validate.output(name: "upstream gradient", expected: count, actual: upstream.count)
+            try Validate.output(name: "logits gradient", expected: count, actual: logitsGradient.count)
+            if let temperatureGradient {
+                try Validate.output(name: "temperature gradient", expected: rows, actual: temperatureGradient.count)
+            }
+            var inverses: [Float] = []
+            var scalarInverse: Float = 1
+            switch temperatures {
+            case .scalar(let t): scalarInverse = try Validate.inverseTemperature(t)
+            case .perRow(let ts): inverses = try Validate.inverseTemperatures(ts, rows: rows)
+            }
+            if rows == 0 { return }
+            let job = BackwardJob(
+                output: output.baseAddress!, upstream: upstream.baseAddress!, columns: columns,
+                logitsGradient: logitsGradient.baseAddress!, temperatureGradient: temperatureGradient?.baseAddress,
+                logSpace: kind == .log)
+            let workers = SamplingKernel.workerCount(requested: threads, elements: count, units: rows)
+            let sharedInverse = scalarInverse
+            inverses.withUnsafeBufferPointer { inverseBuffer in
+                nonisolated(unsafe) let rowInverses = inverseBuffer
+                SamplingKernel.parallelFor(units: rows, workers: workers) { range in
+                    for row in range {
+                        job.row(row, inverseTemperature: rowInverses.isEmpty ? sharedInverse : rowInverses[row])
+                    }
+                }
+            }
+        } catch {
+            logitsGradient.update(repeating: 0)
+            temperatureGradient?.update(repeating: 0)
+            throw error
+        }
+    }
+}
+
+extension Validate {
+    /// Checks a `[rows, columns]` shape and returns `rows * columns`.
+    static func elementCount(rows: Int, columns: Int) throws(GumbelSoftmaxError) -> Int {
+        guard rows >= 0, columns >= 0 else { throw .invalidShape(rows: rows, columns: columns) }
+        guard columns > 0 else { throw .noCategories }
+        let (total, overflow) = rows.multipliedReportingOverflow(by: columns)
+        guard !overflow else { throw .invalidShape(rows: rows, columns: columns) }
+        return total
+    }
+}
+
+/// One backward pass over validated buffers; `row(_:inverseTemperature:)` touches only its row.
+struct BackwardJob: @unchecked Sendable {
+    var output: UnsafePointer<Float>
+    var upstream: UnsafePointer<Float>
+    var columns: Int
+    var logitsGradient: UnsafeMutablePointer<Float>
+    var temperatureGradient: UnsafeMutablePointer<Float>?
+    var logSpace: Bool
+
+    func row(_ row: Int, inverseTemperature invT: Float) {
+        let k = columns
+        let y = output + row * k
+        let v = upstream + row * k
+        let g = logitsGradient + row * k
+        // g = dL/dz, then `sum_k g_k * log y_k` for the temperature, then g /= temperature.
+        var weightedLog = 0.0
+        if logSpace {
+            var sum = 0.0
+            for i in 0..<k where y[i] != -.infinity { sum += Double(v[i]) }
+            for i in 0..<k { g[i] = y[i] == -.infinity ? 0 : expf(y[i]) }
+            BLAS.scale(-Float(sum), g, count: k)
+            BLAS.axpy(1, v, g, count: k)
+            for i in 0..<k {
+                if y[i] == -.infinity {
+                    g[i] = 0
+                } else {
+                    weightedLog += Double(g[i]) * Double(y[i])
+                }
+            }
+        } else {
+            let dot = BLAS.blockedDot(v, y, count: k)
+            for i in 0..<k { g[i] = y[i] * v[i] }
+            BLAS.axpy(-Float(dot), y, g, count: k)
+            for i in 0..<k where y[i] > 0 { weightedLog += Double(g[i]) * log(Double(y[i])) }
+        }
+        BLAS.scale(invT, g, count: k)
+        temperatureGradient?[row] = Float(-weightedLog * Double(invT))
+    }
+}

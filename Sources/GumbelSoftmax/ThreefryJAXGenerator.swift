@@ -1,0 +1,224 @@
+/// JAX's default random stream: Threefry-2x32 (Salmon et al. 2011) as `jax.random` uses it with
+/// `jax_threefry_partitionable=True`, JAX's default since 0.5.0.
+///
+/// A generator holds a JAX key, two 32-bit words `(k0, k1)` (what `jax.random.key_data(key)`
+/// shows). Word `p` of its stream is the 32-bit random value JAX draws for flat (row-major) element
+/// `p` of any array shape: with `(o0, o1) = threefry2x32(key, (hi32(p), lo32(p)))`, the word is
+/// `o0 ^ o1`. So the words `0 ..< n` are `jax.random.bits(key, shape, jnp.uint32).ravel()` for
+/// any shape of `n` elements, bit for bit.
+///
+/// Its uniforms follow `jax.random.uniform(key, shape, minval: tiny, maxval: 1)` bit for bit
+/// (``UniformMapping/jaxTiny``), and its Gumbel noise is `-log(-log(u))`, JAX's default
+/// (`mode="low"`) `jax.random.gumbel` to within `2e-6 * max(1, |g|)`. Because every sampling
+/// function of this package is generic over ``CounterBasedRandomGenerator``, passing this
+/// generator to `GumbelSoftmax.sample` or `GumbelSoftmax.categorical` at position 0 reproduces
+/// `jax.nn.softmax((logits + jax.random.gumbel(key, logits.shape)) / temperature)` and
+/// `jax.random.categorical(key, logits)` for a row-major `[B, K]` batch.
+///
+/// As a `RandomNumberGenerator`, `next()` returns word `p` in the low 32 bits and word `p + 1` in
+/// the high 32 bits and advances by 2, like ``PhiloxGenerator`` (this is not JAX's 64-bit
+/// `bits`, which takes `o0 << 32 | o1` of one element).
+///
+/// The legacy stream of `jax_threefry_partitionable=False` (JAX before 0.5.0) is not supported:
+/// there a word depends on the size of the whole array, not only on its index.
+///
+/// `ThreefryJAXGenerator` is a value type and `Sendable`: copies are independent. Do not share one
+/// variable between threads; give each thread its own copy (sampling functions do this for you).
+public struct ThreefryJAXGenerator: CounterBasedRandomGenerator, Hashable {
+    /// The key words `(k0, k1)`, as `jax.random.key_data(key)` lists them.
+    public let key: (UInt32, UInt32)
+    /// The flat index of the next element.
+    public var position: UInt64
+
+    public static var uniformMapping: UniformMapping { .jaxTiny }
+
+    /// Creates the generator of `jax.random.PRNGKey(seed)`.
+    ///
+    /// JAX takes the seed as an `int64`. With JAX's default `jax_enable_x64=False` it then keeps
+    /// only the low 32 bits: the key is `(0, lo32(seed))`, so seeds that differ only above bit 31
+    /// give the same stream. With `jax_enable_x64=True` (pass `enableX64: true`) the key is
+    /// `(hi32(seed), lo32(seed))`. A `UInt64` seed is read as the two's-complement bit pattern of
+    /// JAX's `int64`: a seed above `Int64.max` is JAX's negative seed `Int64(bitPattern: seed)`
+    /// (JAX itself refuses Python integers of 2^63 and above); `UInt64.max` is `PRNGKey(-1)`.
+    ///
+    /// - Parameters:
+    ///   - seed: The seed passed to `jax.random.PRNGKey` or `jax.random.key`.
+    ///   - position: The first flat element index to produce.
+    ///   - enableX64: Whether the JAX program runs with `jax_enable_x64=True`.
+    public init(seed: UInt64, position: UInt64 = 0, enableX64: Bool = false) {
+        let high = enableX64 ? UInt32(truncatingIfNeeded: seed >> 32) : 0
+        self.init(key: (high, UInt32(truncatingIfNeeded: seed)), position: position)
+    }
+
+    /// Creates the generator of a raw JAX key, e.g. one from `jax.random.key_data(key)` after a
+    /// `split` or `fold_in` in Python.
+    ///
+    /// - Parameters:
+    ///   - key: The two key words `(k0, k1)`.
+    ///   - position: The first flat element index to produce.
+    public init(key: (UInt32, UInt32), position: UInt64 = 0) {
+        self.key = key
+        self.position = position
+    }
+
+    /// The key of `jax.random.fold_in(key, data)` (with `jax_threefry_partitionable=True`), at
+    /// position 0.
+    ///
+    /// - Parameter data: The value folded in, as JAX's `uint32`.
+    /// - Returns: `threefry2x32(key, (0, data))` as a new generator.
+    public func foldingIn(_ data: UInt32) -> ThreefryJAXGenerator {
+        ThreefryJAXGenerator(key: Threefry.block(counter: (0, data), key: key))
+    }
+
+    /// The keys of `jax.random.split(key, count)` (with `jax_threefry_partitionable=True`), each
+    /// at position 0.
+    ///
+    /// - Parameter count: The number of keys; JAX's default is 2.
+    /// - Returns: Key `j` is `threefry2x32(key, (hi32(j), lo32(j)))`.
+    /// - Complexity: O(`count`).
+    public func split(into count: Int = 2) -> [ThreefryJAXGenerator] {
+        precondition(count >= 0, "count must not be negative")
+        return (0..<count).map { j in
+            let index = UInt64(j)
+            return ThreefryJAXGenerator(
+                key: Threefry.block(
+                    counter: (UInt32(truncatingIfNeeded: index >> 32), UInt32(truncatingIfNeeded: index)), key: key))
+        }
+    }
+
+    /// Returns words `p` and `p + 1` as `lo | hi << 32` and advances the position by 2.
+    public mutating func next() -> UInt64 {
+        let lo = word(at: position)
+        let hi = word(at: position &+ 1)
+        position = position &+ 2
+        return UInt64(lo) | UInt64(hi) << 32
+    }
+
+    /// The word of flat element `position`, without changing the generator.
+    public func word(at position: UInt64) -> UInt32 {
+        let out = Threefry.block(
+            counter: (UInt32(truncatingIfNeeded: position >> 32), UInt32(truncatingIfNeeded: position)), key: key)
+        return out.0 ^ out.1
+    }
+
+    /// Writes words `position ..< position + buffer.count` (wrapping modulo 2^64) into `buffer`.
+    ///
+    /// - Complexity: O(`buffer.count`); eight words are computed at a time in SIMD lanes.
+    public func fillWords(startingAt position: UInt64, into buffer: UnsafeMutableBufferPointer<UInt32>) {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return }
+        Threefry.fill(key: key, position: position, count: buffer.count, into: base)
+    }
+
+    public static func == (lhs: ThreefryJAXGenerator, rhs: ThreefryJAXGenerator) -> Bool {
+        lhs.key == rhs.key && lhs.position == rhs.position
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(key.0)
+        hasher.combine(key.1)
+        hasher.combine(position)
+    }
+}
+
+/// The Threefry-2x32 bijection with 20 rounds (Salmon et al. 2011), scalar and in SIMD lanes,
+/// with JAX's key schedule: `ks = (k0, k1, k0 ^ k1 ^ 0x1BD11BDA)`, injected after every four
+/// rounds as `x0 += ks[g % 3]`, `x1 += ks[(g + 1) % 3] + g`.
+enum Threefry {
+    static let parity: UInt32 = 0x1BD1_1BDA
+    // Rotation distances of rounds 0-3 (even groups) and 4-7 (odd groups).
+    static let rotations: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (
+        13, 15, 26, 6, 17, 29, 16, 24
+    )
+
+    @inline(__always)
+    private static func rotateLeft(_ x: UInt32, _ r: UInt32) -> UInt32 { x &<< r | x &>> (32 &- r) }
+
+    /// One Threefry-2x32-20 block.
+    static func block(counter: (UInt32, UInt32), key: (UInt32, UInt32)) -> (UInt32, UInt32) {
+        let ks = (key.0, key.1, key.0 ^ key.1 ^ parity)
+        var x0 = counter.0 &+ ks.0
+        var x1 = counter.1 &+ ks.1
+        for group: UInt32 in 1...5 {
+            let distances: (UInt32, UInt32, UInt32, UInt32) =
+                group % 2 == 1
+                ? (rotations.0, rotations.1, rotations.2, rotations.3)
+                : (rotations.4, rotations.5, rotations.6, rotations.7)
+            for r in [distances.0, distances.1, distances.2, distances.3] {
+                x0 &+= x1
+                x1 = rotateLeft(x1, r) ^ x0
+            }
+            switch group % 3 {
+            case 0: (x0, x1) = (x0 &+ ks.0, x1 &+ ks.1 &+ group)
+            case 1: (x0, x1) = (x0 &+ ks.1, x1 &+ ks.2 &+ group)
+            default: (x0, x1) = (x0 &+ ks.2, x1 &+ ks.0 &+ group)
+            }
+        }
+        return (x0, x1)
+    }
+
+    typealias Lanes = SIMD8<UInt32>
+
+    @inline(__always)
+    private static func round(_ x0: inout Lanes, _ x1: inout Lanes, _ r: UInt32) {
+        x0 &+= x1
+        x1 = (x1 &<< r | x1 &>> (32 &- r)) ^ x0
+    }
+
+    @inline(__always)
+    private static func rounds4(
+        _ x0: inout Lanes, _ x1: inout Lanes, odd: Bool, inject0: UInt32, inject1: UInt32
+    ) {
+        if odd {
+            round(&x0, &x1, rotations.4)
+            round(&x0, &x1, rotations.5)
+            round(&x0, &x1, rotations.6)
+            round(&x0, &x1, rotations.7)
+        } else {
+            round(&x0, &x1, rotations.0)
+            round(&x0, &x1, rotations.1)
+            round(&x0, &x1, rotations.2)
+            round(&x0, &x1, rotations.3)
+        }
+        x0 &+= inject0
+        x1 &+= inject1
+    }
+
+    /// Eight blocks at once; returns `o0 ^ o1` per lane.
+    @inline(__always)
+    static func words8(high: Lanes, low: Lanes, ks0: UInt32, ks1: UInt32, ks2: UInt32) -> Lanes {
+        var x0 = high &+ ks0
+        var x1 = low &+ ks1
+        rounds4(&x0, &x1, odd: false, inject0: ks1, inject1: ks2 &+ 1)
+        rounds4(&x0, &x1, odd: true, inject0: ks2, inject1: ks0 &+ 2)
+        rounds4(&x0, &x1, odd: false, inject0: ks0, inject1: ks1 &+ 3)
+        rounds4(&x0, &x1, odd: true, inject0: ks1, inject1: ks2 &+ 4)
+        rounds4(&x0, &x1, odd: false, inject0: ks2, inject1: ks0 &+ 5)
+        return x0 ^ x1
+    }
+
+    /// Writes `count` words of the stream of `key` from flat index `position` on to `out`.
+    static func fill(key: (UInt32, UInt32), position: UInt64, count: Int, into out: UnsafeMutablePointer<UInt32>) {
+        let ks0 = key.0
+        let ks1 = key.1
+        let ks2 = key.0 ^ key.1 ^ parity
+        let laneOffsets = Lanes(0, 1, 2, 3, 4, 5, 6, 7)
+        var index = position
+        var written = 0
+        while written < count {
+            let lowStart = Lanes(repeating: UInt32(truncatingIfNeeded: index))
+            let highStart = Lanes(repeating: UInt32(truncatingIfNeeded: index >> 32))
+            let low = lowStart &+ laneOffsets
+            // Lanes whose low word wrapped past 2^32 carry into the high word.
+            let high = highStart.replacing(with: highStart &+ 1, where: low .< lowStart)
+            let words = words8(high: high, low: low, ks0: ks0, ks1: ks1, ks2: ks2)
+            let take = min(8, count - written)
+            if take == 8 {
+                UnsafeMutableRawPointer(out + written).storeBytes(of: words, as: Lanes.self)
+            } else {
+                for lane in 0..<take { out[written + lane] = words[lane] }
+            }
+            written += take
+            index &+= 8
+        }
+    }
+}

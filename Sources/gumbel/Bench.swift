@@ -1,0 +1,135 @@
+import ArgumentParser
+import GumbelSoftmax
+
+/// A `BxK` batch shape on the command line.
+struct BatchShape: ExpressibleByArgument, CustomStringConvertible {
+    var rows: Int
+    var columns: Int
+
+    init?(argument: String) {
+        let parts = argument.lowercased().split(separator: "x", omittingEmptySubsequences: false)
+        guard parts.count == 2, let rows = Int(parts[0]), let columns = Int(parts[1]), rows >= 1, columns >= 1 else {
+            return nil
+        }
+        self.rows = rows
+        self.columns = columns
+    }
+
+    var description: String { "\(rows)x\(columns)" }
+}
+
+/// `gumbel bench`: times the library's no-allocation sampling call.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Time GumbelSoftmax.sample into a preallocated buffer on random in-memory logits.",
+        discussion: """
+            For each --shape, runs the call once to warm up, then --repeats times, and reports the \
+            median with a monotonic clock (ContinuousClock): ns per element and elements per \
+            second. With --json, one JSON object per line with the keys shape ([B, K]), output, \
+            generator, threads, repeats, median_seconds, ns_per_element and elements_per_second.
+
+            Examples:
+              gumbel bench --shape 4096x1000
+              gumbel bench --shape 1x1000000 --shape 65536x32 --threads 1 --json
+              gumbel bench --shape 4096x1000 --output categorical --repeats 21
+            """
+    )
+
+    /// What the timed call computes.
+    enum Kind: String, ExpressibleByArgument, CaseIterable {
+        case soft, log, hard, categorical
+    }
+
+    @Option(help: "The batch shape BxK; repeat the option for several shapes.")
+    var shape: [BatchShape] = [BatchShape(argument: "4096x1000")!]
+
+    @Option(help: "Worker threads (default: all cores).")
+    var threads: Int?
+
+    @Option(help: "What to compute: soft, log, hard or categorical.")
+    var output: Kind = .soft
+
+    @Option(help: "The number of timed runs; the median is reported.")
+    var repeats: Int = 11
+
+    @Option(help: "The random-word generator: philox or jax.")
+    var generator: GeneratorKind = .philox
+
+    @Flag(help: "Print one JSON object per line instead of text.")
+    var json = false
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1, got \(repeats)") }
+    }
+
+    func run() throws {
+        for shape in shape {
+            switch generator {
+            case .philox:
+                var random = PhiloxGenerator(seed: 1)
+                try measure(shape, using: &random)
+            case .jax:
+                var random = ThreefryJAXGenerator(seed: 1)
+                try measure(shape, using: &random)
+            }
+        }
+    }
+
+    private func measure<G: CounterBasedRandomGenerator>(_ shape: BatchShape, using random: inout G) throws {
+        let (count, overflow) = shape.rows.multipliedReportingOverflow(by: shape.columns)
+        guard !overflow, count <= 1 << 32 else { throw ValidationError("--shape \(shape) is too large") }
+        // Random logits in about [-4, 4]: scaled Gumbel noise of another seed.
+        let logits = try GumbelNoise.sample(count: count, seed: 0x5EED, threads: threads).map { $0 * 0.5 }
+        let result = UnsafeMutableBufferPointer<Float>.allocate(capacity: output == .categorical ? 0 : count)
+        let indices = UnsafeMutableBufferPointer<Int>.allocate(capacity: output == .categorical ? shape.rows : 0)
+        defer {
+            result.deallocate()
+            indices.deallocate()
+        }
+        let form: GumbelSoftmax.Output = output == .log ? .log : output == .hard ? .hard : .soft
+        let clock = ContinuousClock()
+        var times: [Duration] = []
+        try logits.withUnsafeBufferPointer { buffer in
+            for run in 0...repeats {
+                random.position = 0
+                let start = clock.now
+                if output == .categorical {
+                    try GumbelSoftmax.categorical(
+                        logits: buffer, rows: shape.rows, columns: shape.columns, into: indices,
+                        using: &random, threads: threads)
+                } else {
+                    try GumbelSoftmax.sample(
+                        logits: buffer, rows: shape.rows, columns: shape.columns, temperature: 0.5, output: form,
+                        into: result, using: &random, threads: threads)
+                }
+                let elapsed = clock.now - start
+                if run > 0 { times.append(elapsed) }  // run 0 warms up
+            }
+        }
+        times.sort()
+        let median = seconds(times[times.count / 2])
+        let nanosecondsPerElement = median * 1e9 / Double(count)
+        let elementsPerSecond = Double(count) / max(median, 1e-12)
+        let threadCount = threads ?? processorCount
+        if json {
+            print(
+                "{\"shape\": [\(shape.rows), \(shape.columns)], \"output\": \"\(output.rawValue)\", "
+                    + "\"generator\": \"\(generator.rawValue)\", \"threads\": \(threadCount), \"repeats\": \(repeats), "
+                    + "\"median_seconds\": \(median), \"ns_per_element\": \(nanosecondsPerElement), "
+                    + "\"elements_per_second\": \(elementsPerSecond)}")
+        } else {
+            print(
+                "shape [\(shape.rows), \(shape.columns)]  output \(output.rawValue)  generator \(generator.rawValue)"
+                    + "  threads \(threadCount)\(threads == nil ? " (all cores)" : "")  repeats \(repeats)")
+            print(
+                "  median \(Format.fixed(median * 1e3, 3)) ms  \(Format.fixed(nanosecondsPerElement, 3)) ns/element  "
+                    + "\(Format.scientific(elementsPerSecond, 3)) elements/s")
+        }
+    }
+
+    private func seconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) + Double(attoseconds) * 1e-18
+    }
+}

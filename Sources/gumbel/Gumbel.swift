@@ -1,0 +1,56 @@
+import ArgumentParser
+import GumbelSoftmax
+import NumpyFormat
+
+/// The `gumbel` command: Gumbel-Softmax samples, Gumbel-max categories and Gumbel-top-k indices of
+/// logit files, a demonstration and a benchmark.
+@main
+struct Gumbel: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gumbel",
+        abstract: "Gumbel-Softmax sampling (Jang et al. 2017; Maddison et al. 2017) on the command line.",
+        discussion: """
+            Every sample is a pure function of (seed, stream, position, logits, temperature): the \
+            same command gives the same bits on any thread count. Element (b, k) of a [B, K] batch \
+            uses word position + b*K + k of the Philox4x32-10 stream (seed, stream).
+
+            Inputs: .npy (float32 or float64, C order, 1-D or 2-D), .csv (one row per line), or - \
+            for CSV on standard input. Outputs: .npy, .csv, or - for CSV on standard output. Files \
+            are written atomically: a failed run leaves no output and never touches an existing file.
+
+            Exit status: 0 on success, 1 when an input is refused (the message starts with \
+            'error:'), 64 on a usage error.
+
+            Examples:
+              gumbel demo
+              gumbel sample -i logits.npy -o sample.npy --temperature 0.5 --seed 7
+              echo "2,1,0.5" | gumbel sample --input - --output - --temperature 1
+              gumbel categorical --input logits.npy --output indices.npy --seed 7
+              gumbel topk --input logits.npy --output top3.npy --k 3 --seed 7
+              gumbel bench --shape 4096x1000 --json
+            """,
+        subcommands: [Demo.self, Sample.self, Categorical.self, TopK.self, Bench.self]
+    )
+
+    /// Runs the command; refused inputs print `error: ...` and exit with status 1, usage errors
+    /// exit with 64 (argument-parser's `ExitCode.validationFailure`).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let failure as CommandFailure {
+            refuse(failure.message)
+        } catch let error as GumbelSoftmaxError {
+            refuse(error.description)
+        } catch let error as NpyError {
+            refuse(error.description)
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    private static func refuse(_ message: String) -> Never {
+        SystemIO.printError("error: \(message)")
+        exit(withError: ExitCode.failure)
+    }
+}

@@ -1,0 +1,168 @@
+/*
+ * gumbel_softmax.h: the C ABI of the GumbelSoftmax Swift package (libgumbelsoftmax.so).
+ *
+ * Gumbel-Softmax (Concrete) sampling over row-major [B, K] float32 batches (Jang et al. 2017;
+ * Maddison et al. 2017), with Gumbel noise from the counter-based generator Philox4x32-10
+ * (Salmon et al. 2011). Every result is a pure function of (seed, stream, position, inputs,
+ * temperature): element (b, k) uses word `position + b*K + k` of the stream `(seed, stream)`, so
+ * rows [a, c) sampled alone at `position + a*K` equal those rows of the whole batch, and the
+ * thread count never changes a bit. See SPEC.md for the contract and its tolerances.
+ *
+ * Build:  swift build -c release --product gumbelsoftmax
+ * Link:   cc -I include app.c -L "$(swift build -c release --show-bin-path)" -lgumbelsoftmax \
+ *            -Wl,-rpath,"$(swift build -c release --show-bin-path)"
+ *
+ * Conventions of every function below:
+ * - It returns a gs_status. GS_OK is 0; anything else is a refused input, and
+ *   gs_last_error_message() then names the problem (which row and column, which count).
+ *   Nothing is thrown and nothing aborts the process on bad input.
+ * - Each buffer comes with its element count (`*_count`). A pointer may be NULL only when its
+ *   count is 0 (B == 0 is valid and does nothing). Counts must be >= 0. The counts are checked
+ *   against the shape (B*K, B, B*k) and B*K overflow is refused before any memory is touched.
+ * - Outputs must not overlap inputs (GS_INVALID_ARGUMENT).
+ * - `threads`: worker threads; 0 means all cores. It never changes the result.
+ * - `seed`, `stream`: name the Philox stream; `position`: the first word the call uses.
+ * - On a refusal, an output whose pointer and count passed the checks may have been zeroed;
+ *   treat its contents as unspecified.
+ * - All functions are thread-safe: calls on different threads share no state.
+ */
+#ifndef GUMBEL_SOFTMAX_H
+#define GUMBEL_SOFTMAX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The version this header describes; gs_version() returns the library's. */
+#define GS_VERSION "0.1.0"
+
+/* Result of every call. One code per family of refused inputs (SPEC.md section 4). */
+typedef enum gs_status {
+    GS_OK = 0,
+    /* The temperature (or one row's temperature) is NaN, infinite, zero or negative. */
+    GS_INVALID_TEMPERATURE = 1,
+    /* A logit is NaN. */
+    GS_NAN_LOGIT = 2,
+    /* A logit is +inf (-inf masks a category and is allowed). */
+    GS_INFINITE_LOGIT = 3,
+    /* Every logit of a row is -inf. */
+    GS_ALL_MASKED_ROW = 4,
+    /* K == 0. */
+    GS_NO_CATEGORIES = 5,
+    /* B < 0 or K < 0, or B*K overflows int64. */
+    GS_INVALID_SHAPE = 6,
+    /* A buffer's count is not what the shape needs (logits B*K, result B*K, indices B or B*k,
+       temperatures B). */
+    GS_SIZE_MISMATCH = 7,
+    /* Top-k: k outside 1...K. */
+    GS_INVALID_TOP_K = 8,
+    /* threads < 0. */
+    GS_INVALID_THREAD_COUNT = 9,
+    /* A NULL pointer with a count > 0. */
+    GS_NULL_POINTER = 10,
+    /* Any other bad argument: a negative count, an unknown gs_output or gs_gradient_kind,
+       an output overlapping an input. */
+    GS_INVALID_ARGUMENT = 11,
+    /* Top-k: a row has fewer than k unmasked (finite) logits. */
+    GS_INSUFFICIENT_CATEGORIES = 12,
+    /* A point given to a density is NaN, +inf or negative (reserved; no function here yet). */
+    GS_INVALID_POINT = 13
+} gs_status;
+
+/* The form of a sample. */
+typedef enum gs_output {
+    /* softmax(z) per row, z = (logits + g) / temperature. */
+    GS_OUTPUT_SOFT = 0,
+    /* log_softmax(z) per row (-inf exactly where a logit is -inf). */
+    GS_OUTPUT_LOG = 1,
+    /* The one-hot of argmax(z), ties to the lowest index (straight-through forward value). */
+    GS_OUTPUT_HARD = 2
+} gs_output;
+
+/* The library version, e.g. "0.1.0"; a static string. */
+const char *gs_version(void);
+
+/* The constant's name of a status, e.g. "GS_NAN_LOGIT"; "GS_UNKNOWN_STATUS" for other values. */
+const char *gs_status_name(gs_status status);
+
+/* The message of the calling thread's last failed call, or "" if its last call succeeded (or it
+   has made none). Never NULL. Valid until the calling thread's next gs_* call (other threads'
+   calls never change it). */
+const char *gs_last_error_message(void);
+
+/* Copies the calling thread's last error message into `buffer` (at most capacity - 1 bytes plus
+   a NUL; nothing when buffer is NULL or capacity is 0) and returns its full length, like
+   snprintf: a return value >= capacity means it was truncated. */
+size_t gs_copy_last_error_message(char *buffer, size_t capacity);
+
+/* Samples a [rows, columns] batch: soft, log-space or hard (gs_output) into `result`
+   (rows*columns floats).
+   Refuses: GS_INVALID_TEMPERATURE, GS_NAN_LOGIT, GS_INFINITE_LOGIT, GS_ALL_MASKED_ROW,
+   GS_NO_CATEGORIES, GS_INVALID_SHAPE, GS_SIZE_MISMATCH, GS_INVALID_THREAD_COUNT,
+   GS_NULL_POINTER, GS_INVALID_ARGUMENT. */
+gs_status gs_sample(const float *logits, int64_t logits_count, int64_t rows, int64_t columns,
+                    float temperature, gs_output output, uint64_t seed, uint64_t stream,
+                    uint64_t position, int32_t threads, float *result, int64_t result_count);
+
+/* As gs_sample, with one temperature per row (`temperatures`: rows floats). */
+gs_status gs_sample_per_row(const float *logits, int64_t logits_count, int64_t rows,
+                            int64_t columns, const float *temperatures, int64_t temperatures_count,
+                            gs_output output, uint64_t seed, uint64_t stream, uint64_t position,
+                            int32_t threads, float *result, int64_t result_count);
+
+/* Gumbel-max categorical sampling: `indices[b]` = argmax_k(logits[b,k] + g[b,k]), ties to the
+   lowest index, in 0..columns-1. Uses the same words as gs_sample, so it equals the index of the
+   1 in gs_sample's GS_OUTPUT_HARD result at any temperature. `indices`: rows int64 values. */
+gs_status gs_categorical(const float *logits, int64_t logits_count, int64_t rows, int64_t columns,
+                         uint64_t seed, uint64_t stream, uint64_t position, int32_t threads,
+                         int64_t *indices, int64_t indices_count);
+
+/* Gumbel-top-k (Kool et al. 2019): the indices of the k largest logits + g of each row, in
+   descending order of perturbed logit, ties to the lowest index: k distinct categories drawn
+   without replacement, each with probability proportional to exp(logit) among those left. The
+   same words as gs_sample and gs_categorical, so indices[b*k] equals gs_categorical's indices[b].
+   `indices`: rows*k int64 values, row-major.
+   Refuses also GS_INVALID_TOP_K (k outside 1...columns) and GS_INSUFFICIENT_CATEGORIES (a row
+   with fewer than k logits that are not -inf; GS_ALL_MASKED_ROW when it has none). */
+gs_status gs_top_k(const float *logits, int64_t logits_count, int64_t rows, int64_t columns,
+                   int64_t k, uint64_t seed, uint64_t stream, uint64_t position, int32_t threads,
+                   int64_t *indices, int64_t indices_count);
+
+/* The vector-Jacobian product of a sample with the Gumbel noise held fixed (the
+   reparameterisation trick): given a sample `output` of rows*columns floats and `upstream` =
+   dL/doutput (rows*columns), writes dL/dlogits to `logits_gradient` (rows*columns) and each row's
+   dL/dtemperature to `temperature_gradient` (rows floats; pass NULL and 0 to skip it; with one
+   shared temperature its gradient is the sum of the rows').
+   `kind`: GS_OUTPUT_SOFT: `output` is softmax(z), dL/dz = y * (v - <v, y>);
+           GS_OUTPUT_LOG: `output` is log_softmax(z), dL/dz = v - exp(log_y) * sum(v) (masked
+           categories get 0);
+           GS_OUTPUT_HARD: straight-through: pass the *soft* sample as `output`; equals SOFT.
+   dL/dlogits = dL/dz / temperature; dL/dtemperature = -(1 / temperature) * sum_k dL/dz_k * log y_k.
+   Only shapes, counts and the temperature are validated; `output` is taken to be a sample of this
+   library. No noise is needed, so there is no seed. */
+gs_status gs_gradient(const float *output, int64_t output_count, const float *upstream,
+                      int64_t upstream_count, int64_t rows, int64_t columns, float temperature,
+                      gs_output kind, int32_t threads, float *logits_gradient,
+                      int64_t logits_gradient_count, float *temperature_gradient,
+                      int64_t temperature_gradient_count);
+
+/* As gs_gradient, for a sample drawn with one temperature per row (`temperatures`: rows floats). */
+gs_status gs_gradient_per_row(const float *output, int64_t output_count, const float *upstream,
+                              int64_t upstream_count, int64_t rows, int64_t columns,
+                              const float *temperatures, int64_t temperatures_count, gs_output kind,
+                              int32_t threads, float *logits_gradient,
+                              int64_t logits_gradient_count, float *temperature_gradient,
+                              int64_t temperature_gradient_count);
+
+/* Raw Gumbel(0, 1) noise: result[i] = -log(-log(u)) of word position + i. */
+gs_status gs_gumbel_noise(uint64_t seed, uint64_t stream, uint64_t position, int32_t threads,
+                          float *result, int64_t result_count);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GUMBEL_SOFTMAX_H */

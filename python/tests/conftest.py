@@ -1,0 +1,25 @@
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+REPOSITORY = HERE.parent.parent
+# The package (python/gumbel_softmax) and the reference (python/tests/reference.py) without
+# installing anything.
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+
+def golden_path() -> Path:
+    """`../shared/golden/vectors.json` beside the repository when present (the steering copy),
+    else the copy committed in Tests/golden/, like the Swift tests."""
+    shared = REPOSITORY.parent / "shared" / "golden" / "vectors.json"
+    return shared if shared.exists() else REPOSITORY / "Tests" / "golden" / "vectors.json"
+
+
+@pytest.fixture(scope="session")
+def golden():
+    with open(golden_path()) as file:
+        return json.load(file)
