@@ -81,3 +81,28 @@ test-dask: deps
 FUZZ_SECONDS ?= 60
 fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) bash Fuzz/run.sh
+
+# --- Speed: `make bench` prints ours (default release flags and the README's recommended flags)
+# against NumPy, JAX and PyTorch measured in the same run, with ratios. Peers other than NumPy are
+# used when importable: `make bench-peers-setup` installs JAX and PyTorch into .venv-bench.
+.PHONY: bench bench-peers-setup
+BENCH_VENV ?= .venv-bench
+BENCH_PYTHON = $(if $(wildcard $(BENCH_VENV)/bin/python),$(BENCH_VENV)/bin/python,$(PYTHON))
+RECOMMENDED_FLAGS := -Xswiftc -target-cpu -Xswiftc haswell
+BENCH_SECONDS ?= 0.5
+
+bench: deps
+	cd Benchmarks && $(SWIFT) build -c release --scratch-path .build-default
+	cd Benchmarks && $(SWIFT) build -c release --scratch-path .build-recommended $(RECOMMENDED_FLAGS)
+	@mkdir -p .bench
+	Benchmarks/.build-default/release/GumbelBenchmarks --label default --seconds $(BENCH_SECONDS) > .bench/default.jsonl
+	Benchmarks/.build-recommended/release/GumbelBenchmarks --label recommended --seconds $(BENCH_SECONDS) \
+		> .bench/recommended.jsonl
+	Benchmarks/.build-default/release/GumbelBenchmarks --memory 1x16000000 > .bench/memory.jsonl
+	$(BENCH_PYTHON) Benchmarks/peers.py --seconds $(BENCH_SECONDS) > .bench/peers.jsonl
+	@$(PYTHON) Benchmarks/report.py .bench/default.jsonl .bench/recommended.jsonl .bench/peers.jsonl \
+		.bench/memory.jsonl | tee .bench/report.md
+
+bench-peers-setup:
+	$(PYTHON) -m venv --system-site-packages $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install "jax[cpu]" torch
