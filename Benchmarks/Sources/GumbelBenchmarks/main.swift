@@ -22,6 +22,7 @@ struct Options {
     var table = false
     var memoryShape: (Int, Int)?
     var minimumSeconds = 0.4
+    var crossover = false
 
     init(_ arguments: [String]) {
         var i = 1
@@ -39,6 +40,7 @@ struct Options {
                 label = arguments[i + 1]
                 i += 1
             case "--table": table = true
+            case "--crossover": crossover = true
             case "--memory":
                 memoryShape = parseShape(arguments[i + 1])
                 i += 1
@@ -120,6 +122,40 @@ if let (b, k) = options.memoryShape {
         ("peak_before_call_kib", "\(before)"), ("peak_after_call_kib", "\(after)"),
         ("call_added_kib", "\(after - before)"),
     ])
+    exit(0)
+}
+
+if options.crossover {
+    // CBLAS against the fused Swift loops, per row length K, on [B, K] batches of 2^20 elements
+    // (single thread): the add-noise step (`cblas_saxpy` over the tile vs the fused loop) and the
+    // normalisation (`cblas_sscal` per row vs a Swift loop).
+    for k in [16, 64, 256, 1024, 2048, 4096, 16384, 32768, 131_072, 1 << 20] {
+        let b = (1 << 20) / k
+        let logits = randomLogits(b * k)
+        var output = [Float](repeating: 0, count: b * k)
+        func measure(addNoise: Int, scale: Int) -> Double {
+            _KernelTuning.blasAddNoiseMinimum = addNoise
+            _KernelTuning.blasScaleMinimum = scale
+            var generator = PhiloxGenerator(seed: 3)
+            return logits.withUnsafeBufferPointer { l in
+                output.withUnsafeMutableBufferPointer { o in
+                    medianNanoseconds(seconds: options.minimumSeconds) {
+                        try! GumbelSoftmax.sample(
+                            logits: l, rows: b, columns: k, temperature: 0.5, into: o, using: &generator, threads: 1)
+                    }
+                }
+            } / Double(b * k)
+        }
+        let fused = measure(addNoise: Int.max, scale: Int.max)
+        let saxpy = measure(addNoise: 0, scale: Int.max)
+        let sscal = measure(addNoise: Int.max, scale: 0)
+        emit([
+            ("kind", "\"crossover\""), ("label", "\"\(options.label)\""), ("shape", "[\(b), \(k)]"),
+            ("fused_ns_per_element", String(format: "%.4f", fused)),
+            ("saxpy_add_noise_ns_per_element", String(format: "%.4f", saxpy)),
+            ("sscal_normalise_ns_per_element", String(format: "%.4f", sscal)),
+        ])
+    }
     exit(0)
 }
 
