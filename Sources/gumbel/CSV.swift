@@ -10,7 +10,8 @@
 ///
 /// Numbers are parsed with the C library's `strtof` in the C locale, so `1`, `-2.5`, `1e-3`, `inf`,
 /// `-inf` and `nan` are all read (and the sampler then refuses NaN and `+inf` with its own message).
-/// Spaces and tabs around a number and a `\r` before the newline are ignored, and so are blank lines.
+/// Spaces and tabs around a number, a `\r` before the newline, blank lines and a UTF-8 byte-order mark
+/// at the start are ignored.
 /// A number too large for float32 (such as `1e39`) is refused rather than read as infinity.
 enum CSV {
     /// Parses NUL-terminated CSV text into a row-major matrix.
@@ -31,7 +32,8 @@ enum CSV {
             Result { () throws(CommandFailure) in
                 let base = UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self)
                 let end = buffer.count - 1
-                var position = 0
+                // A UTF-8 byte-order mark, as spreadsheet programs write, is not part of the first value.
+                var position = end >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF ? 3 : 0
                 var line = 0
                 while position < end {
                     line += 1

@@ -294,6 +294,33 @@ static void *message_on_other_thread(void *arg) {
     return (void *)gs_last_error_message();
 }
 
+/* Threads failing at the same time each read their own message, never another's. */
+static void *fail_repeatedly(void *arg) {
+    intptr_t id = (intptr_t)arg;
+    float x[4] = {0, 1, 2, 3}, y[4];
+    char want[96];
+    snprintf(want, sizeof want, "temperature must be finite and > 0, got -%d.0", (int)id);
+    intptr_t wrong = 0;
+    for (int i = 0; i < 2000; i++) {
+        gs_status status = gs_sample(x, 4, 1, 4, -(float)id, GS_OUTPUT_SOFT, 0, 0, 0, 1, y, 4);
+        if (status != GS_INVALID_TEMPERATURE || strcmp(gs_last_error_message(), want) != 0) wrong++;
+        if (gs_sample(x, 4, 1, 4, 1.0f, GS_OUTPUT_SOFT, 0, 0, 0, 1, y, 4) != GS_OK ||
+            strcmp(gs_last_error_message(), "") != 0)
+            wrong++;
+    }
+    return (void *)wrong;
+}
+
+static void test_concurrent_errors(void) {
+    pthread_t threads[4];
+    for (intptr_t t = 0; t < 4; t++) pthread_create(&threads[t], NULL, fail_repeatedly, (void *)(t + 1));
+    for (int t = 0; t < 4; t++) {
+        void *wrong = NULL;
+        pthread_join(threads[t], &wrong);
+        CHECK(wrong == NULL, "thread %d saw %ld wrong statuses or messages", t + 1, (long)(intptr_t)wrong);
+    }
+}
+
 static void test_errors(void) {
     float x[6] = {0, 1, 2, 3, 4, 5};
     float y[6];
@@ -442,6 +469,7 @@ int main(void) {
     test_top_k(2, 40000, 17);
     test_top_k(100, 4, 4);
     test_errors();
+    test_concurrent_errors();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

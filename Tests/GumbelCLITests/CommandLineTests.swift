@@ -156,6 +156,18 @@ import Testing
         #expect(try scratch.entries().isEmpty)
     }
 
+    @Test func csvByteOrderMarkAndExponents() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanUp() }
+        let result = try scratch.run(
+            ["sample", "-i", "-", "-o", "-", "-t", "0.25", "--log", "--threads", "1"],
+            input: "\u{FEFF}1e-3,\t-INF, 2E+1 \n")
+        #expect(result.status == 0, "\(result.standardError)")
+        let expected = try GumbelSoftmax.sample(
+            logits: [0.001, -.infinity, 20], temperature: 0.25, output: .log, seed: 0)
+        #expect(parseCSV(result.standardOutput).flatMap { $0 }.map { Float($0)! } == expected)
+    }
+
     @Test func jaxGenerator() throws {
         let scratch = try Scratch()
         defer { scratch.cleanUp() }

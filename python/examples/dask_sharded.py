@@ -72,9 +72,12 @@ def sample_on_cluster(
     gathers them in order. Returns the [B, K] result ([B] for "categorical") and the worker
     process ids that computed shards."""
     logits = np.asarray(logits, dtype=np.float32, order="C")
-    futures = []
+    futures, scattered = [], []
     for row0, row1 in shard_bounds(logits.shape[0], shards):
-        [shard] = client.scatter([logits[row0:row1]])
+        # hash=False: equal shards (empty ones, say) must not share one key, or releasing one
+        # would drop the data another task still needs.
+        [shard] = client.scatter([logits[row0:row1]], hash=False)
+        scattered.append(shard)
         futures.append(
             client.submit(
                 sample_shard, shard, row0, kind=kind, temperature=temperature, seed=seed, stream=stream,
