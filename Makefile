@@ -31,11 +31,16 @@ build: deps
 demo: build
 	$(SWIFT) run $(RELEASE_FLAGS) gumbel demo
 
-# Tests run optimised: the accuracy sweeps cover every one of the 2^23 uniforms.
+# Tests run optimised (the accuracy sweeps cover every one of the 2^23 uniforms) and with
+# -enable-testing for @testable imports. Every test target uses these same flags, so `make test`
+# and `make test-dask` share one build of the package instead of building it twice.
+TEST_FLAGS := -c release -Xswiftc -enable-testing
+test test-c test-python test-dask: RELEASE_FLAGS := $(TEST_FLAGS)
+
 # test-c and test-python (the C ABI and Python package, about 15 s once the library is built) run first.
 test: deps test-c test-python
 	$(SWIFT) build $(RELEASE_FLAGS)
-	$(SWIFT) test $(RELEASE_FLAGS) -Xswiftc -enable-testing
+	$(SWIFT) test $(RELEASE_FLAGS)
 
 clean:
 	rm -rf .build
