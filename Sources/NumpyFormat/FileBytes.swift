@@ -14,8 +14,9 @@ enum FileBytes {
     ///
     /// A regular file is mapped read-only (the corresponding C function is `mmap`); anything else
     /// (a pipe, a character device, an empty file) is read into one buffer.
+    /// `body` also learns whether the bytes are a memory mapping (which `releaseMapped` may drop).
     static func withContents<R>(
-        of path: String, _ body: (UnsafeRawBufferPointer) throws(NpyError) -> R
+        of path: String, _ body: (UnsafeRawBufferPointer, _ isMapped: Bool) throws(NpyError) -> R
     ) throws(NpyError) -> R {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw systemError("open", path) }
@@ -31,7 +32,7 @@ enum FileBytes {
             else { throw systemError("map", path) }
             defer { munmap(address, size) }
             _ = madvise(address, size, MADV_SEQUENTIAL)
-            return try body(UnsafeRawBufferPointer(start: address, count: size))
+            return try body(UnsafeRawBufferPointer(start: address, count: size), true)
         }
         var buffer = [UInt8]()
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
@@ -45,9 +46,20 @@ enum FileBytes {
             buffer += chunk[0..<count]
         }
         let result = buffer.withUnsafeBytes { bytes in
-            Result { () throws(NpyError) -> R in try body(bytes) }
+            Result { () throws(NpyError) -> R in try body(bytes, false) }
         }
         return try result.get()
+    }
+
+    /// Drops the whole pages inside `bytes`, part of a read-only private mapping, from memory: they
+    /// are read from the file again if touched. The corresponding C function is `madvise`.
+    static func releaseMapped(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress else { return }
+        let page = UInt(max(4096, sysconf(Int32(_SC_PAGESIZE))))
+        let start = (UInt(bitPattern: base) + page - 1) / page * page
+        let end = (UInt(bitPattern: base) + UInt(bytes.count)) / page * page
+        guard end > start, let address = UnsafeMutableRawPointer(bitPattern: start) else { return }
+        _ = madvise(address, Int(end - start), MADV_DONTNEED)
     }
 
     private static func systemError(_ operation: String, _ path: String) -> NpyError {

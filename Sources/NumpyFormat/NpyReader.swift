@@ -61,6 +61,15 @@ public enum NpyReader {
     public static func read<Element: NpyElement>(
         _ type: Element.Type, from bytes: UnsafeRawBufferPointer, dimensions: ClosedRange<Int> = 0...32
     ) throws(NpyError) -> NpyArray<Element> {
+        try read(type, from: bytes, dimensions: dimensions, releasing: nil)
+    }
+
+    /// `release`, when given, is called with each stretch of the data once it has been converted,
+    /// so that a memory-mapped file's pages can be dropped as the copy proceeds.
+    static func read<Element: NpyElement>(
+        _ type: Element.Type, from bytes: UnsafeRawBufferPointer, dimensions: ClosedRange<Int>,
+        releasing release: ((UnsafeRawBufferPointer) -> Void)?
+    ) throws(NpyError) -> NpyArray<Element> {
         let header = try NpyHeader(parsing: bytes)
         guard dimensions.contains(header.shape.count) else {
             throw .unsupportedDimensions(count: header.shape.count, allowed: dimensions)
@@ -78,7 +87,20 @@ public enum NpyReader {
         let values = [Element](unsafeUninitializedCapacity: count) { buffer, initialized in
             let target = UnsafeMutableRawBufferPointer(buffer)
             do throws(NpyError) {
-                try convert(data, from: header.dtype, into: target, as: Element.npyDType, count: count)
+                // In chunks of 16 MiB of the file, releasing each once converted.
+                let chunk = (1 << 24) / header.dtype.size
+                var start = 0
+                while start < count {
+                    let n = min(chunk, count - start)
+                    let source = UnsafeRawBufferPointer(
+                        rebasing: data[(start * header.dtype.size)..<((start + n) * header.dtype.size)])
+                    let destination = UnsafeMutableRawBufferPointer(
+                        rebasing: target[(start * Element.npyDType.size)..<((start + n) * Element.npyDType.size)])
+                    try convert(
+                        source, from: header.dtype, into: destination, as: Element.npyDType, count: n, first: start)
+                    release?(source)
+                    start += n
+                }
             } catch {
                 failure = error
                 target.initializeMemory(as: UInt8.self, repeating: 0)
@@ -102,14 +124,16 @@ public enum NpyReader {
     public static func read<Element: NpyElement>(
         _ type: Element.Type, contentsOf path: String, dimensions: ClosedRange<Int> = 0...32
     ) throws(NpyError) -> NpyArray<Element> {
-        try FileBytes.withContents(of: path) { (bytes) throws(NpyError) in
-            try read(type, from: bytes, dimensions: dimensions)
+        try FileBytes.withContents(of: path) { (bytes, isMapped) throws(NpyError) -> NpyArray<Element> in
+            var release: ((UnsafeRawBufferPointer) -> Void)?
+            if isMapped { release = { FileBytes.releaseMapped($0) } }
+            return try read(type, from: bytes, dimensions: dimensions, releasing: release)
         }
     }
 
     private static func convert(
         _ data: UnsafeRawBufferPointer, from stored: NpyDType, into target: UnsafeMutableRawBufferPointer,
-        as requested: NpyDType, count: Int
+        as requested: NpyDType, count: Int, first: Int
     ) throws(NpyError) {
         guard count > 0, let source = data.baseAddress, let destination = target.baseAddress else { return }
         switch (stored, requested) {
@@ -120,7 +144,7 @@ public enum NpyReader {
             for index in 0..<count {
                 let value = source.loadUnaligned(fromByteOffset: 8 * index, as: Double.self)
                 let rounded = Float(value)
-                if rounded.isInfinite && value.isFinite { throw .float32Overflow(index: index, value: value) }
+                if rounded.isInfinite && value.isFinite { throw .float32Overflow(index: first + index, value: value) }
                 output[index] = rounded
             }
         case (.float32, .float64):

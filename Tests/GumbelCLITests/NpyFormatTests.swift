@@ -1,3 +1,4 @@
+import Foundation
 import NumpyFormat
 import Testing
 
@@ -88,6 +89,28 @@ import Testing
         }
         #expect(throws: NpyError.float32Overflow(index: 0, value: -3.4028235677973366e38)) {
             try Self.readFloats(NpyWriter.encode([-3.4028235677973366e38] as [Double], shape: [1]))
+        }
+    }
+
+    /// More than one 16 MiB chunk, from memory and from a memory-mapped file whose pages are released
+    /// as the copy proceeds.
+    @Test func largeArraysAreConvertedInChunks() throws {
+        let count = 2_500_000 * 2 + 3
+        let doubles = (0..<count).map { Double($0) * 0.25 - 1000 }
+        let bytes = NpyWriter.encode(doubles, shape: [count])
+        let expected = doubles.map { Float($0) }
+        #expect(try Self.readFloats(bytes).values == expected)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("npy-chunks-\(UUID().uuidString).npy")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Data(bytes).write(to: url)
+        let mapped = try NpyReader.read(Float.self, contentsOf: url.path)
+        #expect(mapped.values == expected && mapped.shape == [count])
+        let floats = try NpyReader.read(Double.self, contentsOf: url.path)
+        #expect(floats.values == doubles)
+        var tooLarge = doubles
+        tooLarge[count - 2] = 1e40
+        #expect(throws: NpyError.float32Overflow(index: count - 2, value: 1e40)) {
+            try Self.readFloats(NpyWriter.encode(tooLarge, shape: [count]))
         }
     }
 
