@@ -99,21 +99,24 @@ enum Philox {
     /// `(w0 | w1 << 32, w2 | w3 << 32)`.
     @inline(__always)
     static func blocks4(
-        blockIndex: Lanes, stream2: Lanes, stream3: Lanes, keys: UnsafePointer<(UInt64, UInt64)>
+        blockIndex: Lanes, stream2: Lanes, stream3: Lanes, keys: UnsafePointer<(Lanes, Lanes)>
     ) -> (Lanes, Lanes) {
         let low32 = Lanes(repeating: 0xFFFF_FFFF)  // a literal, not a global: LLVM must see its bits
         var c0 = blockIndex & low32
         var c1 = blockIndex &>> 32
         var c2 = stream2
         var c3 = stream3
-        // Unrolled; each multiplicand is masked to 32 bits so LLVM emits one `pmuludq` per multiply.
-        @inline(__always) func round(_ key: (UInt64, UInt64)) {
+        // Unrolled. Each multiplicand is masked to 32 bits so LLVM emits one `pmuludq` (which
+        // reads only the low halves, so the masks cost nothing); the low words of the products
+        // are carried unmasked, their high halves are garbage that only the next multiply's
+        // mask or the final packing sees.
+        @inline(__always) func round(_ key: (Lanes, Lanes)) {
             let p0 = Lanes(repeating: UInt64(multiplier0)) &* (c0 & low32)
             let p1 = Lanes(repeating: UInt64(multiplier1)) &* (c2 & low32)
-            c0 = (p1 &>> 32) ^ c1 ^ Lanes(repeating: key.0 & 0xFFFF_FFFF)
-            c2 = (p0 &>> 32) ^ c3 ^ Lanes(repeating: key.1 & 0xFFFF_FFFF)
-            c1 = p1 & low32
-            c3 = p0 & low32
+            c0 = (p1 &>> 32) ^ c1 ^ key.0
+            c2 = (p0 &>> 32) ^ c3 ^ key.1
+            c1 = p1
+            c3 = p0
         }
         round(keys[0])
         round(keys[1])
@@ -125,7 +128,7 @@ enum Philox {
         round(keys[7])
         round(keys[8])
         round(keys[9])
-        return (c0 | c1 &<< 32, c2 | c3 &<< 32)
+        return ((c0 & low32) | c1 &<< 32, (c2 & low32) | c3 &<< 32)
     }
 
     /// Stores four blocks' words, in order, at `out` (16 words).
@@ -139,8 +142,8 @@ enum Philox {
 
     /// Writes `count` words of stream `(seed, stream)` from `position` on to `out`.
     static func fill(seed: UInt64, stream: UInt64, position: UInt64, count: Int, into out: UnsafeMutablePointer<UInt32>) {
-        withUnsafeTemporaryAllocation(of: (UInt64, UInt64).self, capacity: 10) { keys in
-            // Round keys, zero-extended.
+        withUnsafeTemporaryAllocation(of: (Lanes, Lanes).self, capacity: 10) { keys in
+            // Round keys, zero-extended and splatted once per call (memory operands in the rounds).
             var k0 = UInt32(truncatingIfNeeded: seed)
             var k1 = UInt32(truncatingIfNeeded: seed >> 32)
             for round in 0..<10 {
@@ -148,14 +151,14 @@ enum Philox {
                     k0 &+= weyl0
                     k1 &+= weyl1
                 }
-                keys[round] = (UInt64(k0), UInt64(k1))
+                keys[round] = (Lanes(repeating: UInt64(k0)), Lanes(repeating: UInt64(k1)))
             }
             fill(keys: UnsafePointer(keys.baseAddress!), stream: stream, position: position, count: count, into: out)
         }
     }
 
     private static func fill(
-        keys keyPointer: UnsafePointer<(UInt64, UInt64)>, stream: UInt64, position: UInt64, count: Int,
+        keys keyPointer: UnsafePointer<(Lanes, Lanes)>, stream: UInt64, position: UInt64, count: Int,
         into out: UnsafeMutablePointer<UInt32>
     ) {
         let stream2 = Lanes(repeating: stream & 0xFFFF_FFFF)
