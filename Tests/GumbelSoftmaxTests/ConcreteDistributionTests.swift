@@ -24,11 +24,17 @@ private func maddisonLogDensity(logits: [Float], temperature: Float, point y: [D
 
 @Suite("Concrete (Maddison et al. 2017) log-density")
 struct ConcreteDistributionTests {
-    /// Known answers from PyTorch 2.15.0 (the CPU build of the PyPI wheel), computed in float64 by
-    /// `/tmp/grad-torch-ref.py` of the session that wrote this test:
-    /// `RelaxedOneHotCategorical(T, logits=l).log_prob(y)` and
-    /// `ExpRelaxedCategorical(T, logits=l).log_prob(log(y))`, with `l`, `T` and `y` first rounded
-    /// to float32 (`torch.tensor(v, dtype=torch.float32).double()`), as this library receives them.
+    /// Known answers from PyTorch 2.15.0+cu132 (`pip install torch` from PyPI into a throwaway venv,
+    /// Python 3.11, run on the CPU), computed in float64 from inputs first rounded to float32, as
+    /// this library receives them:
+    ///
+    ///     import torch
+    ///     from torch.distributions import RelaxedOneHotCategorical
+    ///     from torch.distributions.relaxed_categorical import ExpRelaxedCategorical
+    ///     def f32(v): return torch.tensor(v, dtype=torch.float32).double()
+    ///     l, T, y = f32(logits), f32(temperature), f32(point)
+    ///     RelaxedOneHotCategorical(T, logits=l).log_prob(y)            # `simplex`
+    ///     ExpRelaxedCategorical(T, logits=l).log_prob(torch.log(y))    # `logSpace`
     static let pytorchSimplex:
         [(logits: [Float], temperature: Float, point: [Float], simplex: Double, logSpace: Double)] = [
             ([0.5, -1.0, 2.0], 0.5, [0.2, 0.3, 0.5], -2.018814973637829, -5.52537281632022),
@@ -36,8 +42,8 @@ struct ConcreteDistributionTests {
             ([1.0, 2.0, 3.0, -0.5], 0.1, [0.01, 0.04, 0.9, 0.05], -1.8899435672006373, -12.815082423562023),
             ([3.0, -2.0, 0.25], 2.0, [0.6, 0.1, 0.3], 2.1036898750366846, -1.913693551675269),
         ]
-    /// `ExpRelaxedCategorical(T, logits=l).log_prob(x)` for log-space points at low temperature,
-    /// obtained the same way.
+    /// `ExpRelaxedCategorical(T, logits=l).log_prob(x)` with `x = f32(point)`, log-space points at
+    /// low temperature, obtained the same way.
     static let pytorchLog: [(logits: [Float], temperature: Float, point: [Float], logSpace: Double)] = [
         ([1.0, -1.0, 0.5], 0.05, [-0.001, -40.0, -7.5], -8.599290072376826),
         ([0.0, 10.0, -3.0, 2.0, 1.0], 0.01, [-300.0, -0.0001, -1200.0, -9.0, -150.0], -40.22563019395909),
