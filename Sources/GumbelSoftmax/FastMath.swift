@@ -18,15 +18,17 @@ enum FastMath {
         let f = m - 1.0  // exact
         let kf = exactFloat(k)
         let z = f * f
-        var p: FloatLanes = 7.037_683_629_2e-2
-        p = .multiplyAdd(p, f, -1.151_461_031_0e-1)
-        p = .multiplyAdd(p, f, 1.167_699_874_0e-1)
-        p = .multiplyAdd(p, f, -1.242_014_084_6e-1)
-        p = .multiplyAdd(p, f, 1.424_932_278_7e-1)
-        p = .multiplyAdd(p, f, -1.666_805_766_5e-1)
-        p = .multiplyAdd(p, f, 2.000_071_476_5e-1)
-        p = .multiplyAdd(p, f, -2.499_999_399_3e-1)
-        p = .multiplyAdd(p, f, 3.333_333_117_4e-1)
+        // Cephes' degree-8 polynomial, by Estrin's scheme: four dependent steps instead of
+        // Horner's nine, so the out-of-order core overlaps neighbouring vectors.
+        let z2 = z * z
+        let p01 = FloatLanes.multiplyAdd(f, -2.499_999_399_3e-1, 3.333_333_117_4e-1)
+        let p23 = FloatLanes.multiplyAdd(f, -1.666_805_766_5e-1, 2.000_071_476_5e-1)
+        let p45 = FloatLanes.multiplyAdd(f, -1.242_014_084_6e-1, 1.424_932_278_7e-1)
+        let p67 = FloatLanes.multiplyAdd(f, -1.151_461_031_0e-1, 1.167_699_874_0e-1)
+        let q0 = FloatLanes.multiplyAdd(p23, z, p01)
+        let q1 = FloatLanes.multiplyAdd(p67, z, p45)
+        let q1c = FloatLanes.multiplyAdd(FloatLanes(repeating: 7.037_683_629_2e-2), z2, q1)
+        let p = FloatLanes.multiplyAdd(q1c, z2, q0)
         var y = p * f * z
         y = .multiplyAdd(kf, -2.121_944_40e-4, y)
         y = .multiplyAdd(z, -0.5, y)
@@ -43,13 +45,13 @@ enum FastMath {
         let t = FloatLanes.multiplyAdd(clamped, 1.442_695_04, FloatLanes(repeating: shifter))
         let n = t - FloatLanes(repeating: shifter)
         let r = FloatLanes.multiplyAdd(n, 2.121_944_40e-4, FloatLanes.multiplyAdd(n, -0.693_359_375, clamped))
-        var p: FloatLanes = 1.987_569_150_0e-4
-        p = .multiplyAdd(p, r, 1.398_199_950_7e-3)
-        p = .multiplyAdd(p, r, 8.333_451_907_3e-3)
-        p = .multiplyAdd(p, r, 4.166_579_589_4e-2)
-        p = .multiplyAdd(p, r, 1.666_666_545_9e-1)
-        p = .multiplyAdd(p, r, 5.000_000_120_1e-1)
-        p = .multiplyAdd(p, r * r, r + 1.0)
+        // Cephes' degree-5 polynomial by Estrin's scheme (three dependent steps instead of five).
+        let r2 = r * r
+        let a = FloatLanes.multiplyAdd(r, 1.666_666_545_9e-1, 5.000_000_120_1e-1)
+        let b = FloatLanes.multiplyAdd(r, 8.333_451_907_3e-3, 4.166_579_589_4e-2)
+        let c = FloatLanes.multiplyAdd(r, 1.987_569_150_0e-4, 1.398_199_950_7e-3)
+        let poly = FloatLanes.multiplyAdd(FloatLanes.multiplyAdd(c, r2, b), r2, a)
+        let p = FloatLanes.multiplyAdd(poly, r2, r + 1.0)
         // 2^n: (n + 127) << 23, with n read from t's low mantissa bits (t = 0x4B400000 + n).
         let scale = FloatLanes(bits: (t.bits &+ (127 &- 0x4B40_0000)) &<< 23)
         let result = p * scale

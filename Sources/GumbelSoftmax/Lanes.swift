@@ -75,17 +75,17 @@ struct FloatLanes: ExpressibleByFloatLiteral {
         a.replacing(with: b, where: a .< b)
     }
 
-    /// The largest lane.
+    /// The largest lane (a tree of three lane-wise maxima).
     @inline(__always) func max() -> Float {
-        var m = simd[0]
-        for lane in 1..<8 where simd[lane] > m { m = simd[lane] }
-        return m
+        let four = simd.lowHalf.replacing(with: simd.highHalf, where: simd.lowHalf .< simd.highHalf)
+        let two = four.lowHalf.replacing(with: four.highHalf, where: four.lowHalf .< four.highHalf)
+        return Swift.max(two[0], two[1])
     }
 
-    /// The sum of the lanes in a fixed order, in Double.
+    /// The sum of the lanes, as a fixed tree of Float additions, returned in Double.
     @inline(__always) func sumInDouble() -> Double {
-        var total = 0.0
-        for lane in 0..<8 { total += Double(simd[lane]) }
-        return total
+        var four = SIMD4<Float>()
+        four._storage._value = Builtin.fadd_Vec4xFPIEEE32(simd.lowHalf._storage._value, simd.highHalf._storage._value)
+        return Double((four[0] + four[2]) + (four[1] + four[3]))
     }
 }

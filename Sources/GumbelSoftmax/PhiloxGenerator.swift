@@ -92,7 +92,15 @@ enum Philox {
         return (c0, c1, c2, c3)
     }
 
+    // Blocks per batch. Eight 64-bit lanes give the out-of-order core two independent chains per
+    // instruction on AVX2 (measured: noise 25% faster), but spill badly on SSE2's 16 registers
+    // (40% slower), and Swift cannot ask which the build targets: the README's recommended flags
+    // define GUMBEL_SOFTMAX_WIDE_VECTORS together with `-target-cpu haswell`.
+    #if GUMBEL_SOFTMAX_WIDE_VECTORS
+    typealias Lanes = SIMD8<UInt64>
+    #else
     typealias Lanes = SIMD4<UInt64>
+    #endif
 
     /// Four blocks at once, one per 64-bit lane holding a zero-extended 32-bit word, so that `&*`
     /// is a 32x32->64 multiply (`pmuludq`). Returns the words packed in pairs per block:
@@ -131,13 +139,20 @@ enum Philox {
         return ((c0 & low32) | c1 &<< 32, (c2 & low32) | c3 &<< 32)
     }
 
-    /// Stores four blocks' words, in order, at `out` (16 words).
+    /// Words per batch of blocks.
+    static let batchWords = 4 * Lanes.scalarCount
+
+    /// Stores a batch of blocks' words, in order, at `out`.
     @inline(__always)
     static func store(_ pairs: (Lanes, Lanes), to out: UnsafeMutablePointer<UInt32>) {
         let raw = UnsafeMutableRawPointer(out)
         let (a, b) = pairs
         raw.storeBytes(of: SIMD4<UInt64>(a[0], b[0], a[1], b[1]), as: SIMD4<UInt64>.self)
         raw.storeBytes(of: SIMD4<UInt64>(a[2], b[2], a[3], b[3]), toByteOffset: 32, as: SIMD4<UInt64>.self)
+        #if GUMBEL_SOFTMAX_WIDE_VECTORS
+        raw.storeBytes(of: SIMD4<UInt64>(a[4], b[4], a[5], b[5]), toByteOffset: 64, as: SIMD4<UInt64>.self)
+        raw.storeBytes(of: SIMD4<UInt64>(a[6], b[6], a[7], b[7]), toByteOffset: 96, as: SIMD4<UInt64>.self)
+        #endif
     }
 
     /// Writes `count` words of stream `(seed, stream)` from `position` on to `out`.
@@ -164,32 +179,33 @@ enum Philox {
         let stream2 = Lanes(repeating: stream & 0xFFFF_FFFF)
         let stream3 = Lanes(repeating: stream >> 32)
         let blockMask = Lanes(repeating: (1 << 62) - 1)
-        let laneOffsets = Lanes(0, 1, 2, 3)
+        var laneOffsets = Lanes()
+        for lane in 0..<Lanes.scalarCount { laneOffsets[lane] = UInt64(lane) }
         var block = position >> 2
         var written = 0
-        // A partial first block, then 16 words at a time straight into `out`, then the tail.
+        // A partial first batch, then whole batches straight into `out`, then the tail.
         let skip = Int(position & 3)
-        var staging = (SIMD8<UInt64>(), SIMD8<UInt64>())
-        if skip != 0 || count < 16 {
+        var staging = (SIMD8<UInt64>(), SIMD8<UInt64>(), SIMD8<UInt64>(), SIMD8<UInt64>())
+        if skip != 0 || count < batchWords {
             let pairs = blocks4(
                 blockIndex: (Lanes(repeating: block) &+ laneOffsets) & blockMask, stream2: stream2, stream3: stream3,
                 keys: keyPointer)
-            let take = Swift.min(16 - skip, count)
+            let take = Swift.min(batchWords - skip, count)
             withUnsafeMutableBytes(of: &staging) { raw in
                 let words = raw.baseAddress!.assumingMemoryBound(to: UInt32.self)
                 store(pairs, to: words)
                 out.update(from: words + skip, count: take)
             }
             written = take
-            block &+= 4
+            block &+= UInt64(Lanes.scalarCount)
         }
-        while count - written >= 16 {
+        while count - written >= batchWords {
             let pairs = blocks4(
                 blockIndex: (Lanes(repeating: block) &+ laneOffsets) & blockMask, stream2: stream2, stream3: stream3,
                 keys: keyPointer)
             store(pairs, to: out + written)
-            written += 16
-            block &+= 4
+            written += batchWords
+            block &+= UInt64(Lanes.scalarCount)
         }
         if written < count {
             let pairs = blocks4(

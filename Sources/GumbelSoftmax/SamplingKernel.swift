@@ -46,6 +46,9 @@ struct SamplingJob: @unchecked Sendable {
     var output: UnsafeMutablePointer<Float>?
     /// `B` indices for categorical output.
     var indices: UnsafeMutablePointer<Int>?
+    /// The tuning read once per call (a global read per row costs a dynamic exclusivity check).
+    var blasAddNoiseMinimum = _KernelTuning.blasAddNoiseMinimum
+    var blasScaleMinimum = _KernelTuning.blasScaleMinimum
 
     @inline(__always)
     func inverseTemperature(row: Int) -> Float {
@@ -108,9 +111,9 @@ enum SamplingKernel {
     @inline(__always)
     static func perturb(
         _ logits: UnsafePointer<Float>, words: UnsafePointer<UInt32>, into d: UnsafeMutablePointer<Float>,
-        count: Int, mapping: UniformMapping
+        count: Int, mapping: UniformMapping, blasMinimum: Int
     ) {
-        if count >= _KernelTuning.blasAddNoiseMinimum {
+        if count >= blasMinimum {
             switch mapping {
             case .centered: noise(words, into: d, count: count, mapping: .centered)
             case .jaxTiny: noise(words, into: d, count: count, mapping: .jaxTiny)
@@ -169,13 +172,15 @@ enum SamplingKernel {
     @inline(__always)
     static func perturbRange(_ job: SamplingJob, element: Int, count: Int, scratch: Scratch) {
         job.words(job.position &+ UInt64(element), UnsafeMutableBufferPointer(start: scratch.words, count: count))
-        perturb(job.logits + element, words: scratch.words, into: scratch.perturbed, count: count, mapping: job.mapping)
+        perturb(
+            job.logits + element, words: scratch.words, into: scratch.perturbed, count: count, mapping: job.mapping,
+            blasMinimum: job.blasAddNoiseMinimum)
     }
 
     /// Scales `count` floats by `factor`, with `cblas_sscal` for long runs.
     @inline(__always)
-    static func scale(_ x: UnsafeMutablePointer<Float>, count: Int, by factor: Float) {
-        if count >= _KernelTuning.blasScaleMinimum {
+    static func scale(_ x: UnsafeMutablePointer<Float>, count: Int, by factor: Float, blasMinimum: Int) {
+        if count >= blasMinimum {
             BLAS.scale(factor, x, count: count)
         } else {
             let f = FloatLanes(repeating: factor)
@@ -223,7 +228,7 @@ enum SamplingKernel {
             case .soft:
                 let y = job.output! + row * k
                 let sum = RowReduce.expSum(d, count: k, reference: m, scale: invT, storingTo: y)
-                scale(y, count: k, by: Float(1 / sum))
+                scale(y, count: k, by: Float(1 / sum), blasMinimum: job.blasScaleMinimum)
             case .log:
                 let y = job.output! + row * k
                 let sum = RowReduce.expSum(d, count: k, reference: m, scale: invT, storingTo: nil)
@@ -413,7 +418,7 @@ enum SamplingKernel {
                     next += 1
                 }
                 let factor = Float(Double(expScalar((reference - result.maximum) * invT)) * inverseSum)
-                scale(job.output! + base + column, count: runEnd - column, by: factor)
+                scale(job.output! + base + column, count: runEnd - column, by: factor, blasMinimum: job.blasScaleMinimum)
                 column = runEnd
                 tileIndex = next
             }
