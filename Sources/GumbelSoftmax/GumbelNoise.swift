@@ -1,8 +1,10 @@
 /// Gumbel(0, 1) noise from a counter-based generator (SPEC section 2).
 ///
-/// Word `x` becomes the uniform `u = (Float(x >> 9) + 0.5) * 2^-23` (never 0 or 1) and then
-/// `g = -log(-log(u))`, computed with a vectorised logarithm whose error is within
-/// `2e-6 * max(1, |g|)` for every possible word.
+/// For `PhiloxGenerator` (`UniformMapping.centered`), word `x` becomes the uniform
+/// `u = (Float(x >> 9) + 0.5) * 2^-23` (never 0 or 1) and then `g = -log(-log(u))`, computed with a
+/// vectorised logarithm whose error is within `2e-6 * max(1, |g|)` for every possible word.
+/// `ThreefryJAXGenerator` uses JAX's uniform instead (`UniformMapping.jaxTiny`); the noise is
+/// `-log(-log(u))` the same way.
 public enum GumbelNoise {
     /// The uniform in (0, 1) that a Philox word maps to; exact.
     public static func uniform(word: UInt32) -> Float {
