@@ -49,7 +49,8 @@ def main(paths):
     ratios = {label: [] for label in labels}
 
     def fmt(row):
-        return f"{row['ns_per_element']:.2f} ns, {row['elements_per_second'] / 1e6:.0f} M/s"
+        steal = f", steal {row['steal_percent']:.0f}%" if row.get("steal_percent", 0) >= 5 else ""
+        return f"{row['ns_per_element']:.2f} ns, {row['elements_per_second'] / 1e6:.0f} M/s{steal}"
 
     for shape in shapes:
         cells = [f"[{shape[0]}, {shape[1]}]"]
@@ -77,6 +78,8 @@ def main(paths):
             geo = math.exp(sum(math.log(r) for r in ratios[label]) / len(ratios[label]))
             print(f"\n{label}: ratio ours (all cores) / fastest peer: min {min(ratios[label]):.2f}x, "
                   f"geometric mean {geo:.2f}x over {len(ratios[label])} shapes")
+    print("\n(steal: the share of CPU time the hypervisor took during that measurement, from /proc/stat; "
+          "shown when 5% or more)")
     print("\nAll peers measured (elements/s, M/s):")
     for shape in shapes:
         peers = [r for r in rows if r["kind"] == "peer" and tuple(r["shape"]) == shape]

@@ -77,6 +77,17 @@ func medianNanoseconds(seconds: Double, _ body: () -> Void) -> Double {
     return samples[samples.count / 2]
 }
 
+/// (steal, busy) jiffies of all CPUs from /proc/stat: on a shared VM the hypervisor's steal
+/// time says how much of the machine the measurement really had.
+func cpuJiffies() -> (steal: Double, busy: Double) {
+    guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+        let line = stat.split(separator: "\n").first
+    else { return (0, 0) }
+    let v = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+    guard v.count >= 8 else { return (0, 0) }
+    return (v[7], v[0] + v[1] + v[2] + v[7])
+}
+
 func randomLogits(_ n: Int) -> [Float] {
     var state: UInt64 = 0x9E37_79B9_7F4A_7C15
     return (0..<n).map { _ in
@@ -185,6 +196,7 @@ for (b, k) in options.shapes {
     var output = [Float](repeating: 0, count: n)
     for threads in Array(Set([1, cores])).sorted() {
         var generator = PhiloxGenerator(seed: 7)
+        let before = cpuJiffies()
         let ns = logits.withUnsafeBufferPointer { l in
             output.withUnsafeMutableBufferPointer { o in
                 medianNanoseconds(seconds: options.minimumSeconds) {
@@ -193,10 +205,13 @@ for (b, k) in options.shapes {
                 }
             }
         }
+        let after = cpuJiffies()
+        let stolen = after.busy > before.busy ? 100 * (after.steal - before.steal) / (after.busy - before.busy) : 0
         emit([
             ("kind", "\"sample\""), ("label", "\"\(options.label)\""), ("shape", "[\(b), \(k)]"),
             ("threads", "\(threads)"), ("ns_per_element", String(format: "%.4f", ns / Double(n))),
             ("elements_per_second", String(format: "%.4e", Double(n) / ns * 1e9)),
+            ("steal_percent", String(format: "%.1f", stolen)),
         ])
         var noiseGenerator = PhiloxGenerator(seed: 8)
         let noiseNs = output.withUnsafeMutableBufferPointer { o in
