@@ -140,7 +140,7 @@ enum Philox {
     }
 
     /// Words per batch of blocks.
-    static let batchWords = 4 * Lanes.scalarCount
+    @inline(__always) static var batchWords: Int { 4 * Lanes.scalarCount }
 
     /// Stores a batch of blocks' words, in order, at `out`.
     @inline(__always)
@@ -155,10 +155,11 @@ enum Philox {
         #endif
     }
 
-    /// Writes `count` words of stream `(seed, stream)` from `position` on to `out`.
-    static func fill(seed: UInt64, stream: UInt64, position: UInt64, count: Int, into out: UnsafeMutablePointer<UInt32>) {
+    /// Runs `body` with the ten round keys of `seed`, zero-extended and splatted once per call
+    /// (memory operands in the rounds).
+    @inline(__always)
+    static func withRoundKeys<R>(seed: UInt64, _ body: (UnsafePointer<(Lanes, Lanes)>) -> R) -> R {
         withUnsafeTemporaryAllocation(of: (Lanes, Lanes).self, capacity: 10) { keys in
-            // Round keys, zero-extended and splatted once per call (memory operands in the rounds).
             var k0 = UInt32(truncatingIfNeeded: seed)
             var k1 = UInt32(truncatingIfNeeded: seed >> 32)
             for round in 0..<10 {
@@ -168,7 +169,70 @@ enum Philox {
                 }
                 keys[round] = (Lanes(repeating: UInt64(k0)), Lanes(repeating: UInt64(k1)))
             }
-            fill(keys: UnsafePointer(keys.baseAddress!), stream: stream, position: position, count: count, into: out)
+            return body(UnsafePointer(keys.baseAddress!))
+        }
+    }
+
+    /// Writes `count` words of stream `(seed, stream)` from `position` on to `out`.
+    static func fill(seed: UInt64, stream: UInt64, position: UInt64, count: Int, into out: UnsafeMutablePointer<UInt32>) {
+        withRoundKeys(seed: seed) { keys in
+            fill(keys: keys, stream: stream, position: position, count: count, into: out)
+        }
+    }
+
+    /// `d[i] = logits[i] + gumbel(word(position + i))` for `i < count`: the same values as filling
+    /// the words and then adding the noise, but the Philox rounds of the next batch are computed
+    /// in the same loop body as the logarithms of the current one, two independent dependency
+    /// chains the out-of-order core can overlap.
+    static func perturb(
+        seed: UInt64, stream: UInt64, position: UInt64, logits: UnsafePointer<Float>, into d: UnsafeMutablePointer<Float>,
+        count: Int
+    ) {
+        // A head up to the next block boundary and a short tail go through the plain path.
+        let head = Swift.min(count, Int((4 &- (position & 3)) & 3))
+        let batches = (count - head) / batchWords
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: batchWords) { buffer in
+            let words = buffer.baseAddress!
+            withRoundKeys(seed: seed) { keys in
+                if head > 0 {
+                    fill(keys: keys, stream: stream, position: position, count: head, into: words)
+                    SamplingKernel.fusedPerturb(logits, words, d, count: head, mapping: .centered)
+                }
+                if batches > 0 {
+                    let stream2 = Lanes(repeating: stream & 0xFFFF_FFFF)
+                    let stream3 = Lanes(repeating: stream >> 32)
+                    let blockMask = Lanes(repeating: (1 << 62) - 1)
+                    var laneOffsets = Lanes()
+                    for lane in 0..<Lanes.scalarCount { laneOffsets[lane] = UInt64(lane) }
+                    var block = (position &+ UInt64(head)) >> 2
+                    @inline(__always) func nextBatch() -> (Lanes, Lanes) {
+                        let pairs = blocks4(
+                            blockIndex: (Lanes(repeating: block) &+ laneOffsets) & blockMask, stream2: stream2,
+                            stream3: stream3, keys: keys)
+                        block &+= UInt64(Lanes.scalarCount)
+                        return pairs
+                    }
+                    store(nextBatch(), to: words)
+                    var offset = head
+                    for batch in 0..<batches {
+                        // The next batch's rounds (unused after the last batch) beside this batch's noise.
+                        let upcoming = batch + 1 < batches ? nextBatch() : (Lanes(), Lanes())
+                        var lane = 0
+                        while lane < batchWords {
+                            let g = FastMath.gumbel(load8(UnsafePointer(words) + lane), mapping: .centered)
+                            store8(load8(logits + offset + lane) + g, d + offset + lane)
+                            lane += 8
+                        }
+                        store(upcoming, to: words)
+                        offset += batchWords
+                    }
+                }
+                let done = head + batches * batchWords
+                if done < count {
+                    fill(keys: keys, stream: stream, position: position &+ UInt64(done), count: count - done, into: words)
+                    SamplingKernel.fusedPerturb(logits + done, words, d + done, count: count - done, mapping: .centered)
+                }
+            }
         }
     }
 

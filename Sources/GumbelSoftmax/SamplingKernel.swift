@@ -27,6 +27,9 @@ public enum _KernelTuning {
     /// Runs of at least this many outputs sharing one normalising factor are scaled with
     /// `cblas_sscal` instead of a Swift loop.
     nonisolated(unsafe) public static var blasScaleMinimum = 4096
+    /// Philox generators use the loop that interleaves the words of the next batch with the noise
+    /// of the current one; false makes them fill the words first like any other generator.
+    nonisolated(unsafe) public static var fusedPhilox = true
     /// Batches smaller than this many elements run on the calling thread.
     nonisolated(unsafe) public static var parallelMinimum = 1 << 15
 }
@@ -49,6 +52,8 @@ struct SamplingJob: @unchecked Sendable {
     /// The tuning read once per call (a global read per row costs a dynamic exclusivity check).
     var blasAddNoiseMinimum = _KernelTuning.blasAddNoiseMinimum
     var blasScaleMinimum = _KernelTuning.blasScaleMinimum
+    /// Set when the generator is Philox: the kernel then uses the fused words-and-noise loop.
+    var philox: PhiloxGenerator? = nil
 
     @inline(__always)
     func inverseTemperature(row: Int) -> Float {
@@ -171,6 +176,12 @@ enum SamplingKernel {
     /// index `element` of the batch.
     @inline(__always)
     static func perturbRange(_ job: SamplingJob, element: Int, count: Int, scratch: Scratch) {
+        if let philox = job.philox, count < job.blasAddNoiseMinimum {
+            Philox.perturb(
+                seed: philox.seed, stream: philox.stream, position: job.position &+ UInt64(element),
+                logits: job.logits + element, into: scratch.perturbed, count: count)
+            return
+        }
         job.words(job.position &+ UInt64(element), UnsafeMutableBufferPointer(start: scratch.words, count: count))
         perturb(
             job.logits + element, words: scratch.words, into: scratch.perturbed, count: count, mapping: job.mapping,
