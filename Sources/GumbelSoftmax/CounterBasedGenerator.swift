@@ -24,9 +24,29 @@ public protocol CounterBasedRandomGenerator: RandomNumberGenerator, Sendable {
     ///
     /// Does not change the generator's own `position`.
     func fillWords(startingAt position: UInt64, into buffer: UnsafeMutableBufferPointer<UInt32>)
+
+    /// The word at `position`, without changing the generator.
+    func word(at position: UInt64) -> UInt32
 }
 
 extension CounterBasedRandomGenerator {
+    /// The word at `position`, through `fillWords`; generators override it with a scalar path.
+    public func word(at position: UInt64) -> UInt32 {
+        var word: UInt32 = 0
+        withUnsafeMutablePointer(to: &word) {
+            fillWords(startingAt: position, into: UnsafeMutableBufferPointer(start: $0, count: 1))
+        }
+        return word
+    }
+
+    /// Returns words `p` and `p + 1` as `lo | hi << 32` and advances the position by 2.
+    public mutating func next() -> UInt64 {
+        let lo = word(at: position)
+        let hi = word(at: position &+ 1)
+        position = position &+ 2
+        return UInt64(lo) | UInt64(hi) << 32
+    }
+
     /// Returns `count` words starting at the current position and advances past them.
     public mutating func nextWords(_ count: Int) -> [UInt32] {
         let result = words(startingAt: position, count: count)

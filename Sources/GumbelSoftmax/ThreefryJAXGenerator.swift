@@ -86,14 +86,6 @@ public struct ThreefryJAXGenerator: CounterBasedRandomGenerator, Hashable {
         }
     }
 
-    /// Returns words `p` and `p + 1` as `lo | hi << 32` and advances the position by 2.
-    public mutating func next() -> UInt64 {
-        let lo = word(at: position)
-        let hi = word(at: position &+ 1)
-        position = position &+ 2
-        return UInt64(lo) | UInt64(hi) << 32
-    }
-
     /// The word of flat element `position`, without changing the generator.
     public func word(at position: UInt64) -> UInt32 {
         let out = Threefry.block(
