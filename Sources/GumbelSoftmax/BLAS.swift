@@ -9,17 +9,23 @@ enum BLAS {
     /// The longest vector one CBLAS call receives.
     static let maximumChunk = Int(Int32.max)
 
+    /// Calls `body(offset, length)` over `0 ..< count` in pieces of at most `limit` elements.
+    @inline(__always)
+    private static func chunks(of count: Int, limit: Int = maximumChunk, _ body: (Int, Int32) -> Void) {
+        precondition(count >= 0, "negative BLAS length")
+        var done = 0
+        while done < count {
+            let n = min(count - done, limit)
+            body(done, Int32(n))
+            done += n
+        }
+    }
+
     /// Scales `count` floats at `x` by `alpha` in place.
     ///
     /// The corresponding C function is `cblas_sscal`.
     static func scale(_ alpha: Float, _ x: UnsafeMutablePointer<Float>, count: Int) {
-        precondition(count >= 0, "negative BLAS length")
-        var done = 0
-        while done < count {
-            let n = min(count - done, maximumChunk)
-            cblas_sscal(Int32(n), alpha, x + done, 1)
-            done += n
-        }
+        chunks(of: count) { offset, n in cblas_sscal(n, alpha, x + offset, 1) }
     }
 
     /// Computes `y = alpha * x + y` over `count` floats.
@@ -28,28 +34,7 @@ enum BLAS {
     static func axpy(
         _ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int
     ) {
-        precondition(count >= 0, "negative BLAS length")
-        var done = 0
-        while done < count {
-            let n = min(count - done, maximumChunk)
-            cblas_saxpy(Int32(n), alpha, x + done, 1, y + done, 1)
-            done += n
-        }
-    }
-
-    /// The dot product of `count` floats at `x` and `y`, accumulated chunk by chunk in order.
-    ///
-    /// The corresponding C function is `cblas_sdot`.
-    static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
-        precondition(count >= 0, "negative BLAS length")
-        var done = 0
-        var total: Float = 0
-        while done < count {
-            let n = min(count - done, maximumChunk)
-            total += cblas_sdot(Int32(n), x + done, 1, y + done, 1)
-            done += n
-        }
-        return total
+        chunks(of: count) { offset, n in cblas_saxpy(n, alpha, x + offset, 1, y + offset, 1) }
     }
 
     /// The longest block `blockedDot` hands to one CBLAS call: short enough that OpenBLAS
@@ -65,34 +50,12 @@ enum BLAS {
     ///
     /// The corresponding C function is `cblas_sdot`.
     static func blockedDot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Double {
-        precondition(count >= 0, "negative BLAS length")
-        var done = 0
         var total: Double = 0
-        while done < count {
-            let n = min(count - done, dotBlock)
-            total += Double(cblas_sdot(Int32(n), x + done, 1, y + done, 1))
-            done += n
+        chunks(of: count, limit: dotBlock) { offset, n in
+            total += Double(cblas_sdot(n, x + offset, 1, y + offset, 1))
         }
         return total
     }
-
-    /// Copies `count` floats from `x` to `y`.
-    ///
-    /// The corresponding C function is `cblas_scopy`.
-    static func copy(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-        precondition(count >= 0, "negative BLAS length")
-        var done = 0
-        while done < count {
-            let n = min(count - done, maximumChunk)
-            cblas_scopy(Int32(n), x + done, 1, y + done, 1)
-            done += n
-        }
-    }
-
-    /// The number of threads OpenBLAS's own pool uses.
-    ///
-    /// The corresponding C function is `openblas_get_num_threads`.
-    static var threadCount: Int { Int(openblas_get_num_threads()) }
 
     private static let pinning = Mutex<(depth: Int, saved: Int32)>((0, 0))
 

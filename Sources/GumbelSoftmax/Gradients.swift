@@ -190,12 +190,7 @@ extension GumbelSoftmax {
             if let temperatureGradient {
                 try Validate.output(name: "temperature gradient", expected: rows, actual: temperatureGradient.count)
             }
-            var inverses: [Float] = []
-            var scalarInverse: Float = 1
-            switch temperatures {
-            case .scalar(let t): scalarInverse = try Validate.inverseTemperature(t)
-            case .perRow(let ts): inverses = try Validate.inverseTemperatures(ts, rows: rows)
-            }
+            let (scalarInverse, inverses) = try Validate.inverseTemperatures(temperatures, rows: rows)
             if rows == 0 { return }
             let job = BackwardJob(
                 output: output.baseAddress!, upstream: upstream.baseAddress!, columns: columns,
@@ -216,17 +211,6 @@ extension GumbelSoftmax {
             temperatureGradient?.update(repeating: 0)
             throw error
         }
-    }
-}
-
-extension Validate {
-    /// Checks a `[rows, columns]` shape and returns `rows * columns`.
-    static func elementCount(rows: Int, columns: Int) throws(GumbelSoftmaxError) -> Int {
-        guard rows >= 0, columns >= 0 else { throw .invalidShape(rows: rows, columns: columns) }
-        guard columns > 0 else { throw .noCategories }
-        let (total, overflow) = rows.multipliedReportingOverflow(by: columns)
-        guard !overflow else { throw .invalidShape(rows: rows, columns: columns) }
-        return total
     }
 }
 

@@ -251,12 +251,7 @@ public enum GumbelSoftmax {
             let count = try Validate.shape(rows: rows, columns: columns, count: logits.count)
             if let output { try Validate.output(name: "output", expected: count, actual: output.count) }
             if let indices { try Validate.output(name: "index output", expected: rows, actual: indices.count) }
-            var inverses: [Float] = []
-            var scalarInverse: Float = 1
-            switch temperatures {
-            case .scalar(let t): scalarInverse = try Validate.inverseTemperature(t)
-            case .perRow(let ts): inverses = try Validate.inverseTemperatures(ts, rows: rows)
-            }
+            let (scalarInverse, inverses) = try Validate.inverseTemperatures(temperatures, rows: rows)
             if rows == 0 { return }
             let source = generator
             try inverses.withUnsafeBufferPointer { (inverseBuffer) throws(GumbelSoftmaxError) in

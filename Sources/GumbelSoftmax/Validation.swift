@@ -3,12 +3,29 @@
 enum Validate {
     /// Checks a `[rows, columns]` shape against a buffer of `count` logits; returns `rows * columns`.
     static func shape(rows: Int, columns: Int, count: Int) throws(GumbelSoftmaxError) -> Int {
+        let total = try elementCount(rows: rows, columns: columns)
+        guard total == count else { throw .logitCountMismatch(expected: total, actual: count) }
+        return total
+    }
+
+    /// Checks a `[rows, columns]` shape and returns `rows * columns`.
+    static func elementCount(rows: Int, columns: Int) throws(GumbelSoftmaxError) -> Int {
         guard rows >= 0, columns >= 0 else { throw .invalidShape(rows: rows, columns: columns) }
         guard columns > 0 else { throw .noCategories }
         let (total, overflow) = rows.multipliedReportingOverflow(by: columns)
         guard !overflow else { throw .invalidShape(rows: rows, columns: columns) }
-        guard total == count else { throw .logitCountMismatch(expected: total, actual: count) }
         return total
+    }
+
+    /// Checks a scalar or per-row temperature and returns the inverse(s): the scalar's, and the
+    /// rows' (empty for a scalar).
+    static func inverseTemperatures(_ temperatures: GumbelSoftmax.Temperatures, rows: Int)
+        throws(GumbelSoftmaxError) -> (scalar: Float, perRow: [Float])
+    {
+        switch temperatures {
+        case .scalar(let t): return (try inverseTemperature(t), [])
+        case .perRow(let ts): return (1, try inverseTemperatures(ts, rows: rows))
+        }
     }
 
     static func output(name: String, expected: Int, actual: Int) throws(GumbelSoftmaxError) {
