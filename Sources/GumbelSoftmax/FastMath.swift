@@ -9,26 +9,26 @@ enum FastMath {
     /// Natural logarithm of positive, finite, normal floats; about 1 ulp relative error, including
     /// near 1 (where `log(x)` is computed from `x - 1`, which is exact there).
     @inline(__always)
-    static func log(_ x: FloatLanes) -> FloatLanes {
+    static func log<V: FloatVector>(_ x: V) -> V {
         // x = 2^k * m with m in [sqrt(1/2), sqrt(2)).
         let ix = x.bits
-        let t = ix &- 0x3F35_04F3
-        let k = unsafeBitCast(t, to: IntLanes.self) &>> 23  // arithmetic shift of the bit pattern
-        let m = FloatLanes(bits: ix &- (t & 0xFF80_0000))
+        let t = ix &- V.Bits(repeating: 0x3F35_04F3)
+        let k = t.arithmeticShiftedRight(23)
+        let m = V(bits: ix &- (t & V.Bits(repeating: 0xFF80_0000)))
         let f = m - 1.0  // exact
-        let kf = exactFloat(k)
+        let kf = exactFloat(k, as: V.self)
         let z = f * f
         // Cephes' degree-8 polynomial, by Estrin's scheme: four dependent steps instead of
-        // Horner's nine, so the out-of-order core overlaps neighbouring vectors.
+        // Horner's nine.
         let z2 = z * z
-        let p01 = FloatLanes.multiplyAdd(f, -2.499_999_399_3e-1, 3.333_333_117_4e-1)
-        let p23 = FloatLanes.multiplyAdd(f, -1.666_805_766_5e-1, 2.000_071_476_5e-1)
-        let p45 = FloatLanes.multiplyAdd(f, -1.242_014_084_6e-1, 1.424_932_278_7e-1)
-        let p67 = FloatLanes.multiplyAdd(f, -1.151_461_031_0e-1, 1.167_699_874_0e-1)
-        let q0 = FloatLanes.multiplyAdd(p23, z, p01)
-        let q1 = FloatLanes.multiplyAdd(p67, z, p45)
-        let q1c = FloatLanes.multiplyAdd(FloatLanes(repeating: 7.037_683_629_2e-2), z2, q1)
-        let p = FloatLanes.multiplyAdd(q1c, z2, q0)
+        let p01 = V.multiplyAdd(f, -2.499_999_399_3e-1, 3.333_333_117_4e-1)
+        let p23 = V.multiplyAdd(f, -1.666_805_766_5e-1, 2.000_071_476_5e-1)
+        let p45 = V.multiplyAdd(f, -1.242_014_084_6e-1, 1.424_932_278_7e-1)
+        let p67 = V.multiplyAdd(f, -1.151_461_031_0e-1, 1.167_699_874_0e-1)
+        let q0 = V.multiplyAdd(p23, z, p01)
+        let q1 = V.multiplyAdd(p67, z, p45)
+        let q1c = V.multiplyAdd(V(repeating: 7.037_683_629_2e-2), z2, q1)
+        let p = V.multiplyAdd(q1c, z2, q0)
         var y = p * f * z
         y = .multiplyAdd(kf, -2.121_944_40e-4, y)
         y = .multiplyAdd(z, -0.5, y)
@@ -38,52 +38,65 @@ enum FastMath {
     /// `exp(x)` for `x <= 0` (including `-inf`, which gives exactly 0). Arguments below
     /// `-87.33` (where the result would be subnormal) give 0.
     @inline(__always)
-    static func expNonPositive(_ x: FloatLanes) -> FloatLanes {
-        let clamped = x.replacing(with: -87.5, where: x .< -87.5)
-        // n = round(x / ln 2), with the 1.5 * 2^23 trick; its bit pattern carries n.
+    static func expNonPositive<V: FloatVector>(_ x: V) -> V {
+        // n = round(x / ln 2), with the 1.5 * 2^23 trick; its bit pattern carries n. Arguments
+        // below -87.33 (and -inf) compute garbage here that the final mask replaces with 0.
         let shifter: Float = 12_582_912
-        let t = FloatLanes.multiplyAdd(clamped, 1.442_695_04, FloatLanes(repeating: shifter))
-        let n = t - FloatLanes(repeating: shifter)
-        let r = FloatLanes.multiplyAdd(n, 2.121_944_40e-4, FloatLanes.multiplyAdd(n, -0.693_359_375, clamped))
+        let t = V.multiplyAdd(x, 1.442_695_04, V(repeating: shifter))
+        let n = t - V(repeating: shifter)
+        let r = V.multiplyAdd(n, 2.121_944_40e-4, V.multiplyAdd(n, -0.693_359_375, x))
         // Cephes' degree-5 polynomial by Estrin's scheme (three dependent steps instead of five).
         let r2 = r * r
-        let a = FloatLanes.multiplyAdd(r, 1.666_666_545_9e-1, 5.000_000_120_1e-1)
-        let b = FloatLanes.multiplyAdd(r, 8.333_451_907_3e-3, 4.166_579_589_4e-2)
-        let c = FloatLanes.multiplyAdd(r, 1.987_569_150_0e-4, 1.398_199_950_7e-3)
-        let poly = FloatLanes.multiplyAdd(FloatLanes.multiplyAdd(c, r2, b), r2, a)
-        let p = FloatLanes.multiplyAdd(poly, r2, r + 1.0)
+        let a = V.multiplyAdd(r, 1.666_666_545_9e-1, 5.000_000_120_1e-1)
+        let b = V.multiplyAdd(r, 8.333_451_907_3e-3, 4.166_579_589_4e-2)
+        let c = V.multiplyAdd(r, 1.987_569_150_0e-4, 1.398_199_950_7e-3)
+        let poly = V.multiplyAdd(V.multiplyAdd(c, r2, b), r2, a)
+        let p = V.multiplyAdd(poly, r2, r + 1.0)
         // 2^n: (n + 127) << 23, with n read from t's low mantissa bits (t = 0x4B400000 + n).
-        let scale = FloatLanes(bits: (t.bits &+ (127 &- 0x4B40_0000)) &<< 23)
+        let scale = V(bits: (t.bits &+ V.Bits(repeating: 127 &- 0x4B40_0000)).shiftedLeft(23))
         let result = p * scale
-        return result.replacing(with: 0.0, where: x .< -87.33)
+        return V(bits: result.bits & V.atLeastMask(x, V(repeating: -87.33)))
     }
 
-    /// Converts integers of magnitude below 2^22 to Float through their bit patterns.
+    /// Converts integers of magnitude below 2^22 (as bit patterns) to Float through their bit
+    /// patterns.
     @inline(__always)
-    static func exactFloat(_ k: IntLanes) -> FloatLanes {
+    static func exactFloat<V: FloatVector>(_ k: V.Bits, as: V.Type) -> V {
         let shifter: Float = 12_582_912  // 1.5 * 2^23, bit pattern 0x4B400000
-        return FloatLanes(bits: unsafeBitCast(k &+ 0x4B40_0000, to: WordLanes.self)) - FloatLanes(repeating: shifter)
+        return V(bits: k &+ V.Bits(repeating: 0x4B40_0000)) - V(repeating: shifter)
     }
 
     /// Uniforms in (0, 1) from words, per `mapping`; exact.
     @inline(__always)
-    static func uniform(_ words: WordLanes, mapping: UniformMapping) -> FloatLanes {
+    static func uniform<V: FloatVector>(_ words: V.Bits, mapping: UniformMapping, as: V.Type) -> V {
         // f = bitcast(0x3F800000 | x >> 9) - 1 = (x >> 9) * 2^-23, exact.
-        let f = FloatLanes(bits: (words &>> 9) | 0x3F80_0000) - 1.0
+        let f = V(bits: words.shiftedRight(9) | V.Bits(repeating: 0x3F80_0000)) - 1.0
         switch mapping {
         case .centered:
             return f + 0x1p-24  // (m + 0.5) * 2^-23, exact: fits in 24 bits
         case .jaxTiny:
             let tiny = Float.leastNormalMagnitude
-            let u = f * FloatLanes(repeating: 1 - tiny) + FloatLanes(repeating: tiny)
-            return u.replacing(with: FloatLanes(repeating: tiny), where: u .< FloatLanes(repeating: tiny))
+            let u = f * V(repeating: 1 - tiny) + V(repeating: tiny)
+            return V.atLeast(u, V(repeating: tiny))
         }
     }
 
     /// Gumbel(0, 1) noise `-log(-log(u))` from words.
     @inline(__always)
-    static func gumbel(_ words: WordLanes, mapping: UniformMapping) -> FloatLanes {
-        let u = uniform(words, mapping: mapping)
+    static func gumbel<V: FloatVector>(_ words: V.Bits, mapping: UniformMapping, as: V.Type) -> V {
+        let u = uniform(words, mapping: mapping, as: V.self)
         return -log(-log(u))
+    }
+
+    /// Eight-lane uniforms (tests and scalar paths).
+    @inline(__always)
+    static func uniform(_ words: WordLanes, mapping: UniformMapping) -> FloatLanes {
+        uniform(words, mapping: mapping, as: FloatLanes.self)
+    }
+
+    /// Eight-lane Gumbel noise (tests and scalar paths).
+    @inline(__always)
+    static func gumbel(_ words: WordLanes, mapping: UniformMapping) -> FloatLanes {
+        gumbel(words, mapping: mapping, as: FloatLanes.self)
     }
 }

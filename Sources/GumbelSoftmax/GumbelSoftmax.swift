@@ -261,7 +261,7 @@ public enum GumbelSoftmax {
                     position: source.position,
                     words: { position, buffer in source.fillWords(startingAt: position, into: buffer) },
                     mapping: G.uniformMapping, kind: kind, output: output?.baseAddress,
-                    indices: indices?.baseAddress, philox: _KernelTuning.fusedPhilox ? source as? PhiloxGenerator : nil)
+                    indices: indices?.baseAddress)
                 if let bad = SamplingKernel.run(job, threads: threads) {
                     throw Validate.diagnose(row: bad, logits: logits.baseAddress!, columns: columns)
                 }

@@ -75,11 +75,13 @@ struct FloatLanes: ExpressibleByFloatLiteral {
         a.replacing(with: b, where: a .< b)
     }
 
-    /// The largest lane (a tree of three lane-wise maxima).
+    /// The largest lane, for non-NaN lanes: one four-lane maximum of the halves, then scalar
+    /// maxima in a fixed tree.
     @inline(__always) func max() -> Float {
-        let four = simd.lowHalf.replacing(with: simd.highHalf, where: simd.lowHalf .< simd.highHalf)
-        let two = four.lowHalf.replacing(with: four.highHalf, where: four.lowHalf .< four.highHalf)
-        return Swift.max(two[0], two[1])
+        let (low, high) = (simd.lowHalf._storage._value, simd.highHalf._storage._value)
+        var four = SIMD4<Float>()
+        four._storage._value = Builtin.select_Vec4xInt1_Vec4xFPIEEE32(Builtin.fcmp_olt_Vec4xFPIEEE32(low, high), high, low)
+        return Swift.max(Swift.max(four[0], four[1]), Swift.max(four[2], four[3]))
     }
 
     /// The sum of the lanes, as a fixed tree of Float additions, returned in Double.

@@ -172,62 +172,6 @@ enum Philox {
         }
     }
 
-    /// `d[i] = logits[i] + gumbel(word(position + i))` for `i < count`: the same values as filling
-    /// the words and then adding the noise, but the Philox rounds of the next batch are computed
-    /// in the same loop body as the logarithms of the current one, two independent dependency
-    /// chains the out-of-order core can overlap.
-    static func perturb(
-        seed: UInt64, stream: UInt64, position: UInt64, logits: UnsafePointer<Float>, into d: UnsafeMutablePointer<Float>,
-        count: Int
-    ) {
-        // A head up to the next block boundary and a short tail go through the plain path.
-        let head = Swift.min(count, Int((4 &- (position & 3)) & 3))
-        let batches = (count - head) / batchWords
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: batchWords) { buffer in
-            let words = buffer.baseAddress!
-            withRoundKeys(seed: seed) { keys in
-                if head > 0 {
-                    fill(keys: keys, stream: stream, position: position, count: head, into: words)
-                    SamplingKernel.fusedPerturb(logits, words, d, count: head, mapping: .centered)
-                }
-                if batches > 0 {
-                    let stream2 = Lanes(repeating: stream & 0xFFFF_FFFF)
-                    let stream3 = Lanes(repeating: stream >> 32)
-                    let blockMask = Lanes(repeating: (1 << 62) - 1)
-                    var laneOffsets = Lanes()
-                    for lane in 0..<Lanes.scalarCount { laneOffsets[lane] = UInt64(lane) }
-                    var block = (position &+ UInt64(head)) >> 2
-                    @inline(__always) func nextBatch() -> (Lanes, Lanes) {
-                        let pairs = blocks4(
-                            blockIndex: (Lanes(repeating: block) &+ laneOffsets) & blockMask, stream2: stream2,
-                            stream3: stream3, keys: keys)
-                        block &+= UInt64(Lanes.scalarCount)
-                        return pairs
-                    }
-                    store(nextBatch(), to: words)
-                    var offset = head
-                    for batch in 0..<batches {
-                        // The next batch's rounds (unused after the last batch) beside this batch's noise.
-                        let upcoming = batch + 1 < batches ? nextBatch() : (Lanes(), Lanes())
-                        var lane = 0
-                        while lane < batchWords {
-                            let g = FastMath.gumbel(load8(UnsafePointer(words) + lane), mapping: .centered)
-                            store8(load8(logits + offset + lane) + g, d + offset + lane)
-                            lane += 8
-                        }
-                        store(upcoming, to: words)
-                        offset += batchWords
-                    }
-                }
-                let done = head + batches * batchWords
-                if done < count {
-                    fill(keys: keys, stream: stream, position: position &+ UInt64(done), count: count - done, into: words)
-                    SamplingKernel.fusedPerturb(logits + done, words, d + done, count: count - done, mapping: .centered)
-                }
-            }
-        }
-    }
-
     private static func fill(
         keys keyPointer: UnsafePointer<(Lanes, Lanes)>, stream: UInt64, position: UInt64, count: Int,
         into out: UnsafeMutablePointer<UInt32>

@@ -96,28 +96,27 @@ enum RowReduce {
     }
 
     /// `sum(exp((x - reference) * scale))` over `count` floats, storing each term to `output` when
-    /// it is not nil. Accumulates in 16 float lanes, then in Double.
+    /// it is not nil. Accumulates in 32 float lanes, folded to 8 with the tail, then summed in Double.
     @inline(__always)
     static func expSum(
         _ x: UnsafePointer<Float>, count: Int, reference: Float, scale: Float,
         storingTo output: UnsafeMutablePointer<Float>?
     ) -> Double {
+        var wide = WideFloatLanes(repeating: 0)
+        var i = 0
+        do {
+            let ref = WideFloatLanes(repeating: reference)
+            let s = WideFloatLanes(repeating: scale)
+            while i + WideFloatLanes.count <= count {
+                let e = FastMath.expNonPositive((load32(x + i) - ref) * s)
+                if let output { store32(e, output + i) }
+                wide = wide + e
+                i += WideFloatLanes.count
+            }
+        }
         let ref = FloatLanes(repeating: reference)
         let s = FloatLanes(repeating: scale)
         var sum0 = FloatLanes()
-        var sum1 = FloatLanes()
-        var i = 0
-        while i + 16 <= count {
-            let e0 = FastMath.expNonPositive((load8(x + i) - ref) * s)
-            let e1 = FastMath.expNonPositive((load8(x + i + 8) - ref) * s)
-            if let output {
-                store8(e0, output + i)
-                store8(e1, output + i + 8)
-            }
-            sum0 += e0
-            sum1 += e1
-            i += 16
-        }
         while i < count {
             let n = Swift.min(8, count - i)
             let a = n == 8 ? load8(x + i) : loadPartial(x + i, count: n, padding: -.infinity)
@@ -128,6 +127,6 @@ enum RowReduce {
             sum0 += e
             i += n
         }
-        return (sum0 + sum1).sumInDouble()
+        return (wide.folded + sum0).sumInDouble()
     }
 }

@@ -64,38 +64,6 @@ struct InvariantTests {
         #expect(blasScale.map(\.bitPattern) == fused.map(\.bitPattern))
     }
 
-    /// Philox takes a fused words-and-noise path; any other generator the generic one. A wrapper
-    /// that only forwards `fillWords` must give the same bits, at every alignment and length.
-    @Test(arguments: [(7, 3), (3, 2049), (2, 40000), (1, 70001)])
-    func fusedPhiloxPathEqualsGenericPath(shape: (Int, Int)) throws {
-        struct Forwarding: CounterBasedRandomGenerator {
-            var inner: PhiloxGenerator
-            var position: UInt64 {
-                get { inner.position }
-                set { inner.position = newValue }
-            }
-            static var uniformMapping: UniformMapping { .centered }
-            mutating func next() -> UInt64 { inner.next() }
-            func fillWords(startingAt position: UInt64, into buffer: UnsafeMutableBufferPointer<UInt32>) {
-                inner.fillWords(startingAt: position, into: buffer)
-            }
-        }
-        let (rows, columns) = shape
-        let logits = testLogits(count: rows * columns, seed: 14)
-        for start: UInt64 in [0, 1, 2, 3, 31, UInt64.max - 40] {
-            for output in GumbelSoftmax.Output.allCases {
-                var fused = PhiloxGenerator(seed: 21, stream: 5, position: start)
-                var generic = Forwarding(inner: PhiloxGenerator(seed: 21, stream: 5, position: start))
-                let a = try GumbelSoftmax.sample(
-                    logits: logits, rows: rows, columns: columns, temperature: 0.6, output: output, using: &fused)
-                let b = try GumbelSoftmax.sample(
-                    logits: logits, rows: rows, columns: columns, temperature: 0.6, output: output, using: &generic)
-                let mismatch = a.indices.first { a[$0].bitPattern != b[$0].bitPattern }
-                #expect(mismatch == nil, "\(output) at position \(start): first difference at \(mismatch ?? -1)")
-            }
-        }
-    }
-
     @Test func statefulDrawsConcatenate() throws {
         let logits = testLogits(count: 6 * 40, seed: 9)
         var generator = PhiloxGenerator(seed: 77, stream: 1, position: 3)

@@ -11,12 +11,12 @@ struct NoiseAccuracyTests {
         var worstMantissa: UInt32 = 0
         var nonFinite = 0
         var mantissa: UInt32 = 0
+        // Thirty-two lanes at a time: the width the sampling kernels use.
         while mantissa < 1 << 23 {
-            let words = WordLanes(
-                mantissa << 9, (mantissa + 1) << 9, (mantissa + 2) << 9, (mantissa + 3) << 9,
-                (mantissa + 4) << 9, (mantissa + 5) << 9, (mantissa + 6) << 9, (mantissa + 7) << 9)
-            let g = FastMath.gumbel(words, mapping: .centered)
-            for lane in 0..<8 {
+            var words = SIMD32<UInt32>()
+            for lane in 0..<32 { words[lane] = (mantissa + UInt32(lane)) << 9 }
+            let g = FastMath.gumbel(WideWordLanes(words), mapping: .centered, as: WideFloatLanes.self).simd
+            for lane in 0..<32 {
                 let m = mantissa + UInt32(lane)
                 let exact = Reference.gumbel(m << 9)
                 let value = g[lane]
@@ -27,12 +27,45 @@ struct NoiseAccuracyTests {
                     worstMantissa = m
                 }
             }
-            mantissa += 8
+            mantissa += 32
         }
         #expect(nonFinite == 0)
         #expect(worst <= 2e-6, "worst scaled error \(worst) at mantissa \(worstMantissa)")
         // The bound is met with room to spare; a regression in the log would show here first.
         #expect(worst <= 5e-7, "worst scaled error \(worst) at mantissa \(worstMantissa)")
+    }
+
+    /// The eight-lane code (tails, scalar noise) and the thirty-two-lane code (bulk) give the same
+    /// bits: the kernels mix them within one row.
+    @Test func widthsAgreeBitForBit() {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var mismatches = 0
+        for _ in 0..<20_000 {
+            var words = SIMD32<UInt32>()
+            for lane in 0..<32 {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                words[lane] = UInt32(truncatingIfNeeded: state >> 32)
+            }
+            for mapping in [UniformMapping.centered, .jaxTiny] {
+                let wide = FastMath.gumbel(WideWordLanes(words), mapping: mapping, as: WideFloatLanes.self).simd
+                for part in 0..<4 {
+                    var narrowWords = WordLanes()
+                    for lane in 0..<8 { narrowWords[lane] = words[8 * part + lane] }
+                    let narrow = FastMath.gumbel(narrowWords, mapping: mapping)
+                    for lane in 0..<8 where narrow[lane].bitPattern != wide[8 * part + lane].bitPattern { mismatches += 1 }
+                }
+                var x = WideFloatLanes(repeating: 0).simd
+                for lane in 0..<32 { x[lane] = -Float(words[lane] >> 8) * 0x1p-17 }
+                let e = FastMath.expNonPositive(WideFloatLanes(x._storage._value)).simd
+                for part in 0..<4 {
+                    var narrow = FloatLanes()
+                    for lane in 0..<8 { narrow[lane] = x[8 * part + lane] }
+                    let n = FastMath.expNonPositive(narrow)
+                    for lane in 0..<8 where n[lane].bitPattern != e[8 * part + lane].bitPattern { mismatches += 1 }
+                }
+            }
+        }
+        #expect(mismatches == 0)
     }
 
     /// The low 9 bits of a word never matter, and the extremes are the ones SPEC 2 names.

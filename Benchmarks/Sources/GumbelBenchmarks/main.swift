@@ -105,7 +105,6 @@ func residentPeakKiB() -> Int {
 }
 
 let options = Options(CommandLine.arguments)
-if ProcessInfo.processInfo.environment["GUMBEL_FUSED_PHILOX"] == "0" { _KernelTuning.fusedPhilox = false }
 let cores = ProcessInfo.processInfo.activeProcessorCount
 
 func emit(_ fields: [(String, String)]) {
