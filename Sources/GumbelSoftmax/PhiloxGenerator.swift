@@ -137,14 +137,14 @@ enum Philox {
     /// Stores a batch of blocks' words, in order, at `out`.
     @inline(__always)
     static func store(_ pairs: (Lanes, Lanes), to out: UnsafeMutablePointer<UInt32>) {
+        // Element by element: LLVM turns this into unpack-and-store pairs, cheaper than the
+        // cross-lane permutes a vector initialiser from lanes of both compiles to.
         let raw = UnsafeMutableRawPointer(out)
         let (a, b) = pairs
-        raw.storeBytes(of: SIMD4<UInt64>(a[0], b[0], a[1], b[1]), as: SIMD4<UInt64>.self)
-        raw.storeBytes(of: SIMD4<UInt64>(a[2], b[2], a[3], b[3]), toByteOffset: 32, as: SIMD4<UInt64>.self)
-        #if GUMBEL_SOFTMAX_WIDE_VECTORS
-        raw.storeBytes(of: SIMD4<UInt64>(a[4], b[4], a[5], b[5]), toByteOffset: 64, as: SIMD4<UInt64>.self)
-        raw.storeBytes(of: SIMD4<UInt64>(a[6], b[6], a[7], b[7]), toByteOffset: 96, as: SIMD4<UInt64>.self)
-        #endif
+        for block in 0..<Lanes.scalarCount {
+            raw.storeBytes(of: a[block], toByteOffset: 16 * block, as: UInt64.self)
+            raw.storeBytes(of: b[block], toByteOffset: 16 * block + 8, as: UInt64.self)
+        }
     }
 
     /// Runs `body` with the ten round keys of `seed`, zero-extended and splatted once per call
