@@ -219,12 +219,24 @@ enum SamplingKernel {
         return longRows(job, threads: threads)
     }
 
+    /// `y[i] = exp(z[i])` for `z[i] <= 0`, thirty-two lanes at a time, then eight.
+    @inline(__always)
+    static func exponentials(_ z: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i + WideFloatLanes.count <= count {
+            store32(FastMath.expNonPositive(load32(z + i)), y + i)
+            i += WideFloatLanes.count
+        }
+        mapLanes(z + i, y + i, count: count - i, padding: -.infinity) { FastMath.expNonPositive($0) }
+    }
+
     /// Rows `rows` (each at most one tile long), perturbed together, then reduced phase by phase:
-    /// every row's maximum, then every row's exponential sum, then every row's scaling. Each row's
-    /// steps form a chain of dependent operations (a reduction, exponentials, a sum, a division);
-    /// running one phase over all the rows puts the chains of different rows side by side, which
-    /// the out-of-order core overlaps (measured for K = 16: 7.1 to N ns/element). Each row's
-    /// arithmetic is the same as if it were sampled alone.
+    /// every row's maximum; every row's `z = (d - max) / T`; `exp(z)` over the whole group in one
+    /// wide loop; every row's sum; every row's scaling. Done row by row, each row is a chain of
+    /// dependent steps (a reduction, exponentials, a sum, a division) that leaves the core waiting
+    /// on latencies when rows are short; phase by phase, the chains of different rows sit side by
+    /// side and the exponentials run at full width. Each row's arithmetic is the same wherever
+    /// the row sits in the group, so grouping never changes a bit.
     static func shortRows(_ job: SamplingJob, rows: Range<Int>, scratch: Scratch) -> Int? {
         let k = job.columns
         let count = rows.count
@@ -237,27 +249,29 @@ enum SamplingKernel {
             maxima[r] = m
         }
         switch job.kind {
-        case .soft:
-            let y = job.output! + rows.lowerBound * k
-            for r in 0..<count {
-                let invT = job.inverseTemperature(row: rows.lowerBound + r)
-                scratch.sums[r] = RowReduce.expSum(
-                    d + r * k, count: k, reference: maxima[r], scale: invT, storingTo: y + r * k)
-            }
-            for r in 0..<count {
-                scale(y + r * k, count: k, by: Float(1 / scratch.sums[r]), blasMinimum: job.blasScaleMinimum)
-            }
-        case .log:
-            let y = job.output! + rows.lowerBound * k
-            for r in 0..<count {
-                let invT = job.inverseTemperature(row: rows.lowerBound + r)
-                scratch.sums[r] = RowReduce.expSum(d + r * k, count: k, reference: maxima[r], scale: invT, storingTo: nil)
-            }
+        case .soft, .log:
+            // z = (d - max) / T row by row, in place; then exp over the whole group at once (no
+            // per-row chains), then each row's sum and its scaling.
+            let z = scratch.perturbed
             for r in 0..<count {
                 let shift = FloatLanes(repeating: maxima[r])
                 let t = FloatLanes(repeating: job.inverseTemperature(row: rows.lowerBound + r))
-                let logSum = FloatLanes(repeating: logOf(scratch.sums[r]))
-                mapLanes(d + r * k, y + r * k, count: k) { ($0 - shift) * t - logSum }
+                mapLanes(z + r * k, z + r * k, count: k) { ($0 - shift) * t }
+            }
+            let y = job.output! + rows.lowerBound * k
+            exponentials(UnsafePointer(z), into: y, count: count * k)
+            for r in 0..<count {
+                scratch.sums[r] = RowReduce.sum(y + r * k, count: k)
+            }
+            if job.kind == .soft {
+                for r in 0..<count {
+                    scale(y + r * k, count: k, by: Float(1 / scratch.sums[r]), blasMinimum: job.blasScaleMinimum)
+                }
+            } else {
+                for r in 0..<count {
+                    let logSum = FloatLanes(repeating: logOf(scratch.sums[r]))
+                    mapLanes(z + r * k, y + r * k, count: k) { $0 - logSum }
+                }
             }
         case .hard:
             let y = job.output! + rows.lowerBound * k
@@ -393,7 +407,9 @@ enum SamplingKernel {
                     result.sum *= Double(expScalar((result.maximum - m) * invT))
                 }
                 result.maximum = m
-                result.argmax = column + RowReduce.argmax(d, count: n, max: m)
+                if job.kind == .hard || job.kind == .categorical {
+                    result.argmax = column + RowReduce.argmax(d, count: n, max: m)
+                }
             }
             switch job.kind {
             case .soft:

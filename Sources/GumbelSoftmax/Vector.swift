@@ -55,7 +55,7 @@ func mapLanes(
 
 enum RowReduce {
     /// The largest of `count` floats, and whether any is NaN or `+inf`.
-    @inline(__always)
+    @_transparent
     static func max(_ x: UnsafePointer<Float>, count: Int) -> (max: Float, invalid: Bool) {
         let negInf = FloatLanes(repeating: -.infinity)
         let inf = FloatLanes(repeating: .infinity)
@@ -93,6 +93,25 @@ enum RowReduce {
             i += 1
         }
         return 0
+    }
+
+    /// The sum of `count` floats in Double: two eight-lane accumulators, then a fixed tree.
+    @inline(__always)
+    static func sum(_ x: UnsafePointer<Float>, count: Int) -> Double {
+        var sum0 = FloatLanes()
+        var sum1 = FloatLanes()
+        var i = 0
+        while i + 16 <= count {
+            sum0 += load8(x + i)
+            sum1 += load8(x + i + 8)
+            i += 16
+        }
+        if i + 8 <= count {
+            sum0 += load8(x + i)
+            i += 8
+        }
+        if i < count { sum1 += loadPartial(x + i, count: count - i, padding: 0) }
+        return (sum0 + sum1).sumInDouble()
     }
 
     /// `sum(exp((x - reference) * scale))` over `count` floats, storing each term to `output` when
