@@ -93,7 +93,7 @@ fuzz:
 .PHONY: bench bench-peers-setup
 BENCH_VENV ?= .venv-bench
 BENCH_PYTHON = $(if $(wildcard $(BENCH_VENV)/bin/python),$(BENCH_VENV)/bin/python,$(PYTHON))
-RECOMMENDED_FLAGS := -Xswiftc -target-cpu -Xswiftc haswell -Xswiftc -DGUMBEL_SOFTMAX_WIDE_VECTORS
+RECOMMENDED_FLAGS := $(shell Scripts/recommended-flags)
 BENCH_SECONDS ?= 0.5
 
 bench: deps
@@ -105,7 +105,7 @@ bench: deps
 		> .bench/recommended.jsonl
 	Benchmarks/.build-default/release/GumbelBenchmarks --memory 1x16000000 > .bench/memory.jsonl
 	$(BENCH_PYTHON) Benchmarks/peers.py --seconds $(BENCH_SECONDS) > .bench/peers.jsonl
-	@$(PYTHON) Benchmarks/report.py .bench/default.jsonl .bench/recommended.jsonl .bench/peers.jsonl \
+	@RECOMMENDED_FLAGS='$(RECOMMENDED_FLAGS)' $(PYTHON) Benchmarks/report.py .bench/default.jsonl .bench/recommended.jsonl .bench/peers.jsonl \
 		.bench/memory.jsonl | tee .bench/report.md
 
 bench-peers-setup:

@@ -21,6 +21,11 @@ def load(path):
 
 def main(paths):
     rows = [row for path in paths for row in load(path)]
+    import os
+    flags = os.environ.get("RECOMMENDED_FLAGS")
+    if flags is not None:
+        print(f"default: `swift build -c release`; recommended on this machine (Scripts/recommended-flags): "
+              f"`swift build -c release {flags}`\n")
     shapes = []
     for row in rows:
         shape = tuple(row["shape"])

@@ -141,8 +141,8 @@ enum SamplingKernel {
     ) {
         var i = 0
         while i + WideFloatLanes.count <= count {
-            let g = FastMath.gumbel(load32(words + i), mapping: mapping, as: WideFloatLanes.self)
-            store32(load32(logits + i) + g, d + i)
+            let g = FastMath.gumbel(WideFloatLanes.load(words + i), mapping: mapping, as: WideFloatLanes.self)
+            (WideFloatLanes.load(logits + i) + g).store(to: d + i)
             i += WideFloatLanes.count
         }
         while i < count {
@@ -161,7 +161,7 @@ enum SamplingKernel {
     ) {
         var i = 0
         while i + WideFloatLanes.count <= count {
-            store32(FastMath.gumbel(load32(words + i), mapping: mapping, as: WideFloatLanes.self), g + i)
+            FastMath.gumbel(WideFloatLanes.load(words + i), mapping: mapping, as: WideFloatLanes.self).store(to: g + i)
             i += WideFloatLanes.count
         }
         while i < count {
@@ -224,7 +224,7 @@ enum SamplingKernel {
     static func exponentials(_ z: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
         var i = 0
         while i + WideFloatLanes.count <= count {
-            store32(FastMath.expNonPositive(load32(z + i)), y + i)
+            FastMath.expNonPositive(WideFloatLanes.load(z + i)).store(to: y + i)
             i += WideFloatLanes.count
         }
         mapLanes(z + i, y + i, count: count - i, padding: -.infinity) { FastMath.expNonPositive($0) }

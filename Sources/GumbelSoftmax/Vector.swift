@@ -115,7 +115,7 @@ enum RowReduce {
     }
 
     /// `sum(exp((x - reference) * scale))` over `count` floats, storing each term to `output` when
-    /// it is not nil. Accumulates in 32 float lanes, folded to 8 with the tail, then summed in Double.
+    /// it is not nil. Accumulates in the bulk width (32 or 64 lanes), folded to 8 with the tail, then summed in Double.
     @inline(__always)
     static func expSum(
         _ x: UnsafePointer<Float>, count: Int, reference: Float, scale: Float,
@@ -127,8 +127,8 @@ enum RowReduce {
             let ref = WideFloatLanes(repeating: reference)
             let s = WideFloatLanes(repeating: scale)
             while i + WideFloatLanes.count <= count {
-                let e = FastMath.expNonPositive((load32(x + i) - ref) * s)
-                if let output { store32(e, output + i) }
+                let e = FastMath.expNonPositive((WideFloatLanes.load(x + i) - ref) * s)
+                if let output { e.store(to: output + i) }
                 wide = wide + e
                 i += WideFloatLanes.count
             }

@@ -66,7 +66,7 @@ extension FloatLanes: FloatVector {
 }
 
 /// Thirty-two `UInt32` lanes as one LLVM vector.
-struct WideWordLanes: WordVector {
+struct WordLanes32: WordVector {
     var value: Builtin.Vec32xInt32
 
     @_transparent init(_ value: Builtin.Vec32xInt32) { self.value = value }
@@ -95,16 +95,26 @@ struct WideWordLanes: WordVector {
     }
 }
 
+/// The float vectors of the bulk loops: loaded, stored and folded to eight lanes.
+protocol WideVector: FloatVector {
+    static var count: Int { get }
+    static func load(_ pointer: UnsafePointer<Float>) -> Self
+    static func load(_ pointer: UnsafePointer<UInt32>) -> Bits
+    func store(to pointer: UnsafeMutablePointer<Float>)
+    /// The sum of the eight-lane slices, in a fixed tree.
+    var folded: FloatLanes { get }
+}
+
 /// Thirty-two `Float` lanes as one LLVM vector.
-struct WideFloatLanes: FloatVector {
-    static let count = 32
+struct FloatLanes32: WideVector {
+    @_transparent static var count: Int { 32 }
     var value: Builtin.Vec32xFPIEEE32
 
     @_transparent init(_ value: Builtin.Vec32xFPIEEE32) { self.value = value }
     @_transparent init(repeating value: Float) { self.value = SIMD32<Float>(repeating: value)._storage._value }
     @_transparent init(floatLiteral value: Float) { self.init(repeating: value) }
-    @_transparent init(bits: WideWordLanes) { value = Builtin.bitcast_Vec32xInt32_Vec32xFPIEEE32(bits.value) }
-    @_transparent var bits: WideWordLanes { WideWordLanes(Builtin.bitcast_Vec32xFPIEEE32_Vec32xInt32(value)) }
+    @_transparent init(bits: WordLanes32) { value = Builtin.bitcast_Vec32xInt32_Vec32xFPIEEE32(bits.value) }
+    @_transparent var bits: WordLanes32 { WordLanes32(Builtin.bitcast_Vec32xFPIEEE32_Vec32xInt32(value)) }
 
     @_transparent static func + (a: Self, b: Self) -> Self { Self(Builtin.fadd_Vec32xFPIEEE32(a.value, b.value)) }
     @_transparent static func - (a: Self, b: Self) -> Self { Self(Builtin.fsub_Vec32xFPIEEE32(a.value, b.value)) }
@@ -112,12 +122,19 @@ struct WideFloatLanes: FloatVector {
     @_transparent static func multiplyAdd(_ a: Self, _ b: Self, _ c: Self) -> Self {
         Self(Builtin.int_fmuladd_Vec32xFPIEEE32(a.value, b.value, c.value))
     }
-    @_transparent static func atLeastMask(_ a: Self, _ b: Self) -> WideWordLanes {
-        WideWordLanes(Builtin.sext_Vec32xInt1_Vec32xInt32(Builtin.fcmp_oge_Vec32xFPIEEE32(a.value, b.value)))
+    @_transparent static func atLeastMask(_ a: Self, _ b: Self) -> WordLanes32 {
+        WordLanes32(Builtin.sext_Vec32xInt1_Vec32xInt32(Builtin.fcmp_oge_Vec32xFPIEEE32(a.value, b.value)))
     }
 
-    /// Lane-wise maximum of non-NaN lanes.
-    @_transparent static func maximum(_ a: Self, _ b: Self) -> Self { atLeast(a, b) }
+    @_transparent static func load(_ pointer: UnsafePointer<Float>) -> Self {
+        Self(UnsafeRawPointer(pointer).loadUnaligned(as: SIMD32<Float>.self)._storage._value)
+    }
+    @_transparent static func load(_ pointer: UnsafePointer<UInt32>) -> WordLanes32 {
+        WordLanes32(UnsafeRawPointer(pointer).loadUnaligned(as: SIMD32<UInt32>.self))
+    }
+    @_transparent func store(to pointer: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(pointer).storeBytes(of: simd, as: SIMD32<Float>.self)
+    }
 
     /// The sum of eight-lane slices: lanes `[0, 8) + [8, 16) + [16, 24) + [24, 32)`, in that tree.
     @inline(__always) var folded: FloatLanes {
@@ -134,17 +151,114 @@ struct WideFloatLanes: FloatVector {
     }
 }
 
-@inline(__always)
-func load32(_ pointer: UnsafePointer<Float>) -> WideFloatLanes {
-    WideFloatLanes(UnsafeRawPointer(pointer).loadUnaligned(as: SIMD32<Float>.self)._storage._value)
+/// Two vectors side by side: every operation is issued on both halves, two independent chains.
+/// Sixty-four lanes (`Pair<FloatLanes32>`) are the bulk width when the target has AVX-512,
+/// whose registers hold sixteen floats: thirty-two lanes would be only two chains there.
+struct Pair<Half: WideVector>: WideVector {
+    var low: Half
+    var high: Half
+
+    @_transparent init(_ low: Half, _ high: Half) {
+        self.low = low
+        self.high = high
+    }
+    @_transparent init(repeating value: Float) { self.init(Half(repeating: value), Half(repeating: value)) }
+    @_transparent init(floatLiteral value: Float) { self.init(repeating: value) }
+    @_transparent init(bits: PairWords<Half.Bits>) { self.init(Half(bits: bits.low), Half(bits: bits.high)) }
+    @_transparent var bits: PairWords<Half.Bits> { PairWords(low.bits, high.bits) }
+
+    @_transparent static var count: Int { 2 * Half.count }
+    @_transparent static func + (a: Self, b: Self) -> Self { Self(a.low + b.low, a.high + b.high) }
+    @_transparent static func - (a: Self, b: Self) -> Self { Self(a.low - b.low, a.high - b.high) }
+    @_transparent static func * (a: Self, b: Self) -> Self { Self(a.low * b.low, a.high * b.high) }
+    @_transparent static func multiplyAdd(_ a: Self, _ b: Self, _ c: Self) -> Self {
+        Self(Half.multiplyAdd(a.low, b.low, c.low), Half.multiplyAdd(a.high, b.high, c.high))
+    }
+    @_transparent static func atLeastMask(_ a: Self, _ b: Self) -> PairWords<Half.Bits> {
+        PairWords(Half.atLeastMask(a.low, b.low), Half.atLeastMask(a.high, b.high))
+    }
+    @_transparent static func load(_ pointer: UnsafePointer<Float>) -> Self {
+        Self(Half.load(pointer), Half.load(pointer + Half.count))
+    }
+    @_transparent static func load(_ pointer: UnsafePointer<UInt32>) -> PairWords<Half.Bits> {
+        PairWords(Half.load(pointer), Half.load(pointer + Half.count))
+    }
+    @_transparent func store(to pointer: UnsafeMutablePointer<Float>) {
+        low.store(to: pointer)
+        high.store(to: pointer + Half.count)
+    }
+    @inline(__always) var folded: FloatLanes { low.folded + high.folded }
 }
 
-@inline(__always)
-func load32(_ pointer: UnsafePointer<UInt32>) -> WideWordLanes {
-    WideWordLanes(UnsafeRawPointer(pointer).loadUnaligned(as: SIMD32<UInt32>.self))
+struct PairWords<Half: WordVector>: WordVector {
+    var low: Half
+    var high: Half
+
+    @_transparent init(_ low: Half, _ high: Half) {
+        self.low = low
+        self.high = high
+    }
+    @_transparent init(repeating value: UInt32) { self.init(Half(repeating: value), Half(repeating: value)) }
+    @_transparent static func &+ (a: Self, b: Self) -> Self { Self(a.low &+ b.low, a.high &+ b.high) }
+    @_transparent static func &- (a: Self, b: Self) -> Self { Self(a.low &- b.low, a.high &- b.high) }
+    @_transparent static func & (a: Self, b: Self) -> Self { Self(a.low & b.low, a.high & b.high) }
+    @_transparent static func | (a: Self, b: Self) -> Self { Self(a.low | b.low, a.high | b.high) }
+    @_transparent static func ^ (a: Self, b: Self) -> Self { Self(a.low ^ b.low, a.high ^ b.high) }
+    @_transparent func shiftedLeft(_ count: UInt32) -> Self { Self(low.shiftedLeft(count), high.shiftedLeft(count)) }
+    @_transparent func shiftedRight(_ count: UInt32) -> Self { Self(low.shiftedRight(count), high.shiftedRight(count)) }
+    @_transparent func arithmeticShiftedRight(_ count: UInt32) -> Self {
+        Self(low.arithmeticShiftedRight(count), high.arithmeticShiftedRight(count))
+    }
 }
 
-@inline(__always)
-func store32(_ value: WideFloatLanes, _ pointer: UnsafeMutablePointer<Float>) {
-    UnsafeMutableRawPointer(pointer).storeBytes(of: value.simd, as: SIMD32<Float>.self)
+/// The bulk width of the element-wise loops: 32 lanes, or 64 with `GUMBEL_SOFTMAX_AVX512`
+/// (see the README's build flags).
+#if GUMBEL_SOFTMAX_AVX512
+typealias WideFloatLanes = Pair<FloatLanes32>
+#else
+typealias WideFloatLanes = FloatLanes32
+#endif
+
+/// Sixteen `UInt64` lanes as one LLVM vector: Philox's batch of sixteen blocks with
+/// `GUMBEL_SOFTMAX_AVX512` (Swift's generic `SIMD16<UInt64>` arithmetic is lowered lane by lane).
+struct UInt64x16 {
+    var value: Builtin.Vec16xInt64
+
+    @_transparent init(_ value: Builtin.Vec16xInt64) { self.value = value }
+    @_transparent init() { value = SIMD16<UInt64>()._storage._value }
+    @_transparent init(repeating scalar: UInt64) { value = SIMD16<UInt64>(repeating: scalar)._storage._value }
+
+    @_transparent static var scalarCount: Int { 16 }
+
+    @_transparent var simd: SIMD16<UInt64> {
+        var s = SIMD16<UInt64>()
+        s._storage._value = value
+        return s
+    }
+
+    @inline(__always) subscript(lane: Int) -> UInt64 {
+        get {
+            var s = SIMD16<UInt64>()
+            s._storage._value = value
+            return s[lane]
+        }
+        set {
+            var s = SIMD16<UInt64>()
+            s._storage._value = value
+            s[lane] = newValue
+            value = s._storage._value
+        }
+    }
+
+    @_transparent static func &* (a: Self, b: Self) -> Self { Self(Builtin.mul_Vec16xInt64(a.value, b.value)) }
+    @_transparent static func &+ (a: Self, b: Self) -> Self { Self(Builtin.add_Vec16xInt64(a.value, b.value)) }
+    @_transparent static func & (a: Self, b: Self) -> Self { Self(Builtin.and_Vec16xInt64(a.value, b.value)) }
+    @_transparent static func | (a: Self, b: Self) -> Self { Self(Builtin.or_Vec16xInt64(a.value, b.value)) }
+    @_transparent static func ^ (a: Self, b: Self) -> Self { Self(Builtin.xor_Vec16xInt64(a.value, b.value)) }
+    @_transparent static func &>> (a: Self, b: UInt64) -> Self {
+        Self(Builtin.lshr_Vec16xInt64(a.value, Self(repeating: b).value))
+    }
+    @_transparent static func &<< (a: Self, b: UInt64) -> Self {
+        Self(Builtin.shl_Vec16xInt64(a.value, Self(repeating: b).value))
+    }
 }

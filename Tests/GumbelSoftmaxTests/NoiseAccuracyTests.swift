@@ -11,12 +11,19 @@ struct NoiseAccuracyTests {
         var worstMantissa: UInt32 = 0
         var nonFinite = 0
         var mantissa: UInt32 = 0
-        // Thirty-two lanes at a time: the width the sampling kernels use.
+        // The bulk width the sampling kernels use (32 or 64 lanes).
+        let width = WideFloatLanes.count
+        var words = [UInt32](repeating: 0, count: width)
+        var g = [Float](repeating: 0, count: width)
         while mantissa < 1 << 23 {
-            var words = SIMD32<UInt32>()
-            for lane in 0..<32 { words[lane] = (mantissa + UInt32(lane)) << 9 }
-            let g = FastMath.gumbel(WideWordLanes(words), mapping: .centered, as: WideFloatLanes.self).simd
-            for lane in 0..<32 {
+            for lane in 0..<width { words[lane] = (mantissa + UInt32(lane)) << 9 }
+            words.withUnsafeBufferPointer { w in
+                g.withUnsafeMutableBufferPointer { out in
+                    FastMath.gumbel(WideFloatLanes.load(w.baseAddress!), mapping: .centered, as: WideFloatLanes.self)
+                        .store(to: out.baseAddress!)
+                }
+            }
+            for lane in 0..<width {
                 let m = mantissa + UInt32(lane)
                 let exact = Reference.gumbel(m << 9)
                 let value = g[lane]
@@ -27,7 +34,7 @@ struct NoiseAccuracyTests {
                     worstMantissa = m
                 }
             }
-            mantissa += 32
+            mantissa += UInt32(width)
         }
         #expect(nonFinite == 0)
         #expect(worst <= 2e-6, "worst scaled error \(worst) at mantissa \(worstMantissa)")
@@ -35,34 +42,45 @@ struct NoiseAccuracyTests {
         #expect(worst <= 5e-7, "worst scaled error \(worst) at mantissa \(worstMantissa)")
     }
 
-    /// The eight-lane code (tails, scalar noise) and the thirty-two-lane code (bulk) give the same
-    /// bits: the kernels mix them within one row.
+    /// The eight-lane code (tails, scalar noise) and the bulk-width code give the same bits: the
+    /// kernels mix them within one row.
     @Test func widthsAgreeBitForBit() {
+        let width = WideFloatLanes.count
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
         var mismatches = 0
-        for _ in 0..<20_000 {
-            var words = SIMD32<UInt32>()
-            for lane in 0..<32 {
+        var words = [UInt32](repeating: 0, count: width)
+        var x = [Float](repeating: 0, count: width)
+        var wide = [Float](repeating: 0, count: width)
+        for _ in 0..<(640_000 / width) {
+            for lane in 0..<width {
                 state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
                 words[lane] = UInt32(truncatingIfNeeded: state >> 32)
+                x[lane] = -Float(words[lane] >> 8) * 0x1p-17
             }
             for mapping in [UniformMapping.centered, .jaxTiny] {
-                let wide = FastMath.gumbel(WideWordLanes(words), mapping: mapping, as: WideFloatLanes.self).simd
-                for part in 0..<4 {
+                words.withUnsafeBufferPointer { w in
+                    wide.withUnsafeMutableBufferPointer { out in
+                        FastMath.gumbel(WideFloatLanes.load(w.baseAddress!), mapping: mapping, as: WideFloatLanes.self)
+                            .store(to: out.baseAddress!)
+                    }
+                }
+                for part in 0..<(width / 8) {
                     var narrowWords = WordLanes()
                     for lane in 0..<8 { narrowWords[lane] = words[8 * part + lane] }
                     let narrow = FastMath.gumbel(narrowWords, mapping: mapping)
                     for lane in 0..<8 where narrow[lane].bitPattern != wide[8 * part + lane].bitPattern { mismatches += 1 }
                 }
-                var x = WideFloatLanes(repeating: 0).simd
-                for lane in 0..<32 { x[lane] = -Float(words[lane] >> 8) * 0x1p-17 }
-                let e = FastMath.expNonPositive(WideFloatLanes(x._storage._value)).simd
-                for part in 0..<4 {
-                    var narrow = FloatLanes()
-                    for lane in 0..<8 { narrow[lane] = x[8 * part + lane] }
-                    let n = FastMath.expNonPositive(narrow)
-                    for lane in 0..<8 where n[lane].bitPattern != e[8 * part + lane].bitPattern { mismatches += 1 }
+            }
+            x.withUnsafeBufferPointer { input in
+                wide.withUnsafeMutableBufferPointer { out in
+                    FastMath.expNonPositive(WideFloatLanes.load(input.baseAddress!)).store(to: out.baseAddress!)
                 }
+            }
+            for part in 0..<(width / 8) {
+                var narrow = FloatLanes()
+                for lane in 0..<8 { narrow[lane] = x[8 * part + lane] }
+                let n = FastMath.expNonPositive(narrow)
+                for lane in 0..<8 where n[lane].bitPattern != wide[8 * part + lane].bitPattern { mismatches += 1 }
             }
         }
         #expect(mismatches == 0)
