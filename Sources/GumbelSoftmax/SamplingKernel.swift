@@ -231,8 +231,9 @@ enum SamplingKernel {
     }
 
     /// Rows `rows` (each at most one tile long), perturbed together, then reduced phase by phase:
-    /// every row's maximum; every row's `z = (d - max) / T`; `exp(z)` over the whole group in one
-    /// wide loop; every row's sum; every row's scaling. Done row by row, each row is a chain of
+    /// every row's maximum; then, for rows shorter than one bulk vector, every row's
+    /// `z = (d - max) / T`, `exp(z)` over the whole group in one wide loop and every row's sum
+    /// (longer rows compute exp and sum in one pass each); then every row's scaling. Done row by row, each row is a chain of
     /// dependent steps (a reduction, exponentials, a sum, a division) that leaves the core waiting
     /// on latencies when rows are short; phase by phase, the chains of different rows sit side by
     /// side and the exponentials run at full width. Each row's arithmetic is the same wherever
@@ -249,9 +250,30 @@ enum SamplingKernel {
             maxima[r] = m
         }
         switch job.kind {
+        case .soft where k >= WideFloatLanes.count, .log where k >= WideFloatLanes.count:
+            // Rows of at least one bulk vector: exp, store and sum in one pass per row.
+            let y = job.output! + rows.lowerBound * k
+            for r in 0..<count {
+                let invT = job.inverseTemperature(row: rows.lowerBound + r)
+                scratch.sums[r] = RowReduce.expSum(
+                    d + r * k, count: k, reference: maxima[r], scale: invT,
+                    storingTo: job.kind == .soft ? y + r * k : nil)
+            }
+            if job.kind == .soft {
+                for r in 0..<count {
+                    scale(y + r * k, count: k, by: Float(1 / scratch.sums[r]), blasMinimum: job.blasScaleMinimum)
+                }
+            } else {
+                for r in 0..<count {
+                    let shift = FloatLanes(repeating: maxima[r])
+                    let t = FloatLanes(repeating: job.inverseTemperature(row: rows.lowerBound + r))
+                    let logSum = FloatLanes(repeating: logOf(scratch.sums[r]))
+                    mapLanes(d + r * k, y + r * k, count: k) { ($0 - shift) * t - logSum }
+                }
+            }
         case .soft, .log:
-            // z = (d - max) / T row by row, in place; then exp over the whole group at once (no
-            // per-row chains), then each row's sum and its scaling.
+            // Shorter rows: z = (d - max) / T row by row, in place; then exp over the whole group
+            // at once (no per-row chains), then each row's sum and its scaling.
             let z = scratch.perturbed
             for r in 0..<count {
                 let shift = FloatLanes(repeating: maxima[r])
