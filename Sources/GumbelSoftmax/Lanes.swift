@@ -75,19 +75,26 @@ struct FloatLanes: ExpressibleByFloatLiteral {
         a.replacing(with: b, where: a .< b)
     }
 
-    /// The largest lane, for non-NaN lanes: one four-lane maximum of the halves, then scalar
-    /// maxima in a fixed tree.
-    @inline(__always) func max() -> Float {
-        let (low, high) = (simd.lowHalf._storage._value, simd.highHalf._storage._value)
-        var four = SIMD4<Float>()
-        four._storage._value = Builtin.select_Vec4xInt1_Vec4xFPIEEE32(Builtin.fcmp_olt_Vec4xFPIEEE32(low, high), high, low)
-        return Swift.max(Swift.max(four[0], four[1]), Swift.max(four[2], four[3]))
+    /// The largest lane, for non-NaN lanes: a butterfly of three lane-wise maxima with the lanes
+    /// swapped by halves, pairs and neighbours (LLVM turns the lane lists into shuffles).
+    @_transparent func max() -> Float {
+        var m = simd
+        var s = SIMD8(m[4], m[5], m[6], m[7], m[0], m[1], m[2], m[3])
+        m = m.replacing(with: s, where: m .< s)
+        s = SIMD8(m[2], m[3], m[0], m[1], m[6], m[7], m[4], m[5])
+        m = m.replacing(with: s, where: m .< s)
+        s = SIMD8(m[1], m[0], m[3], m[2], m[5], m[4], m[7], m[6])
+        m = m.replacing(with: s, where: m .< s)
+        return m[0]
     }
 
-    /// The sum of the lanes, as a fixed tree of Float additions, returned in Double.
-    @inline(__always) func sumInDouble() -> Double {
-        var four = SIMD4<Float>()
-        four._storage._value = Builtin.fadd_Vec4xFPIEEE32(simd.lowHalf._storage._value, simd.highHalf._storage._value)
-        return Double((four[0] + four[2]) + (four[1] + four[3]))
+    /// The sum of the lanes as a fixed tree of Float additions, `((v0 + v4) + (v2 + v6)) +
+    /// ((v1 + v5) + (v3 + v7))`, by the same butterfly as `max()`; returned in Double.
+    @_transparent func sumInDouble() -> Double {
+        var m = self
+        m = m + FloatLanes(SIMD8(m[4], m[5], m[6], m[7], m[0], m[1], m[2], m[3]))
+        m = m + FloatLanes(SIMD8(m[2], m[3], m[0], m[1], m[6], m[7], m[4], m[5]))
+        m = m + FloatLanes(SIMD8(m[1], m[0], m[3], m[2], m[5], m[4], m[7], m[6]))
+        return Double(m[0])
     }
 }
