@@ -75,9 +75,10 @@ struct FloatLanes: ExpressibleByFloatLiteral {
         a.replacing(with: b, where: a .< b)
     }
 
-    /// The largest lane, for non-NaN lanes: a butterfly of three lane-wise maxima with the lanes
-    /// swapped by halves, pairs and neighbours (LLVM turns the lane lists into shuffles).
-    @_transparent func max() -> Float {
+    /// The largest lane in every lane, for non-NaN lanes: a butterfly of three lane-wise maxima
+    /// with the lanes swapped by halves, pairs and neighbours (LLVM turns the lane lists into
+    /// shuffles).
+    @_transparent func maxLanes() -> FloatLanes {
         var m = simd
         var s = SIMD8(m[4], m[5], m[6], m[7], m[0], m[1], m[2], m[3])
         m = m.replacing(with: s, where: m .< s)
@@ -85,8 +86,11 @@ struct FloatLanes: ExpressibleByFloatLiteral {
         m = m.replacing(with: s, where: m .< s)
         s = SIMD8(m[1], m[0], m[3], m[2], m[5], m[4], m[7], m[6])
         m = m.replacing(with: s, where: m .< s)
-        return m[0]
+        return FloatLanes(m)
     }
+
+    /// The largest lane, for non-NaN lanes.
+    @_transparent func max() -> Float { maxLanes()[0] }
 
     /// The sum of the lanes as a fixed tree of Float additions, `((v0 + v4) + (v2 + v6)) +
     /// ((v1 + v5) + (v3 + v7))`, by the same butterfly as `max()`; returned in Double.

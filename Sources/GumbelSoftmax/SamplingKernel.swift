@@ -230,19 +230,43 @@ enum SamplingKernel {
         mapLanes(z + i, y + i, count: count - i, padding: -.infinity) { FastMath.expNonPositive($0) }
     }
 
-    /// Rows `rows` (each at most one tile long), perturbed together, then reduced phase by phase:
-    /// every row's maximum; then, for rows shorter than one bulk vector, every row's
-    /// `z = (d - max) / T`, `exp(z)` over the whole group in one wide loop and every row's sum
-    /// (longer rows compute exp and sum in one pass each); then every row's scaling. Done row by row, each row is a chain of
-    /// dependent steps (a reduction, exponentials, a sum, a division) that leaves the core waiting
-    /// on latencies when rows are short; phase by phase, the chains of different rows sit side by
-    /// side and the exponentials run at full width. Each row's arithmetic is the same wherever
+    /// Rows `rows` (each at most one tile long), perturbed together, then reduced phase by phase
+    /// over the group rather than row by row. Done row by row, each row is a chain of dependent
+    /// steps (a reduction, exponentials, a sum, a division) that leaves the core waiting on
+    /// latencies when rows are short. For rows shorter than one bulk vector: every row's maximum
+    /// and `z = (d - max) / T`, then `exp(z)` over the whole group in one wide loop, then every
+    /// row's sum and scaling. For longer rows: every row's maximum, then every row's exp, store
+    /// and sum in one pass, then every row's scaling. Each row's arithmetic is the same wherever
     /// the row sits in the group, so grouping never changes a bit.
     static func shortRows(_ job: SamplingJob, rows: Range<Int>, scratch: Scratch) -> Int? {
         let k = job.columns
         let count = rows.count
         perturbRange(job, element: rows.lowerBound * k, count: count * k, scratch: scratch)
         let d = UnsafePointer(scratch.perturbed)
+        if (job.kind == .soft || job.kind == .log) && k < WideFloatLanes.count {
+            // Rows shorter than one bulk vector: each row's maximum and z = (d - max) / T in
+            // place; then exp over the whole group at once (no per-row chains); then each row's
+            // sum and its scaling.
+            let z = scratch.perturbed
+            for r in 0..<count {
+                let (m, invalid) = RowReduce.maxLanes(z + r * k, count: k)
+                if invalid || m[0] == -.infinity { return rows.lowerBound + r }
+                let t = FloatLanes(repeating: job.inverseTemperature(row: rows.lowerBound + r))
+                mapLanes(z + r * k, z + r * k, count: k) { ($0 - m) * t }
+            }
+            let y = job.output! + rows.lowerBound * k
+            exponentials(UnsafePointer(z), into: y, count: count * k)
+            for r in 0..<count {
+                let sum = RowReduce.sum(y + r * k, count: k)
+                if job.kind == .soft {
+                    scale(y + r * k, count: k, by: Float(1 / sum), blasMinimum: job.blasScaleMinimum)
+                } else {
+                    let logSum = FloatLanes(repeating: logOf(sum))
+                    mapLanes(z + r * k, y + r * k, count: k) { $0 - logSum }
+                }
+            }
+            return nil
+        }
         let maxima = scratch.maxima
         for r in 0..<count {
             let (m, invalid) = RowReduce.max(d + r * k, count: k)
@@ -250,7 +274,7 @@ enum SamplingKernel {
             maxima[r] = m
         }
         switch job.kind {
-        case .soft where k >= WideFloatLanes.count, .log where k >= WideFloatLanes.count:
+        case .soft, .log:
             // Rows of at least one bulk vector: exp, store and sum in one pass per row.
             let y = job.output! + rows.lowerBound * k
             for r in 0..<count {
@@ -269,30 +293,6 @@ enum SamplingKernel {
                     let t = FloatLanes(repeating: job.inverseTemperature(row: rows.lowerBound + r))
                     let logSum = FloatLanes(repeating: logOf(scratch.sums[r]))
                     mapLanes(d + r * k, y + r * k, count: k) { ($0 - shift) * t - logSum }
-                }
-            }
-        case .soft, .log:
-            // Shorter rows: z = (d - max) / T row by row, in place; then exp over the whole group
-            // at once (no per-row chains), then each row's sum and its scaling.
-            let z = scratch.perturbed
-            for r in 0..<count {
-                let shift = FloatLanes(repeating: maxima[r])
-                let t = FloatLanes(repeating: job.inverseTemperature(row: rows.lowerBound + r))
-                mapLanes(z + r * k, z + r * k, count: k) { ($0 - shift) * t }
-            }
-            let y = job.output! + rows.lowerBound * k
-            exponentials(UnsafePointer(z), into: y, count: count * k)
-            for r in 0..<count {
-                scratch.sums[r] = RowReduce.sum(y + r * k, count: k)
-            }
-            if job.kind == .soft {
-                for r in 0..<count {
-                    scale(y + r * k, count: k, by: Float(1 / scratch.sums[r]), blasMinimum: job.blasScaleMinimum)
-                }
-            } else {
-                for r in 0..<count {
-                    let logSum = FloatLanes(repeating: logOf(scratch.sums[r]))
-                    mapLanes(z + r * k, y + r * k, count: k) { $0 - logSum }
                 }
             }
         case .hard:

@@ -57,6 +57,13 @@ enum RowReduce {
     /// The largest of `count` floats, and whether any is NaN or `+inf`.
     @_transparent
     static func max(_ x: UnsafePointer<Float>, count: Int) -> (max: Float, invalid: Bool) {
+        let (lanes, invalid) = maxLanes(x, count: count)
+        return (lanes[0], invalid)
+    }
+
+    /// The largest of `count` floats in every lane, and whether any is NaN or `+inf`.
+    @_transparent
+    static func maxLanes(_ x: UnsafePointer<Float>, count: Int) -> (max: FloatLanes, invalid: Bool) {
         let negInf = FloatLanes(repeating: -.infinity)
         let inf = FloatLanes(repeating: .infinity)
         var m0 = negInf
@@ -81,7 +88,7 @@ enum RowReduce {
             i += n
         }
         let valid = valid0 .& valid1
-        return (FloatLanes.maximum(m0, m1).max(), !all(valid))
+        return (FloatLanes.maximum(m0, m1).maxLanes(), !all(valid))
     }
 
     /// The first index of the largest of `count` floats (ties to the lowest index).
