@@ -89,9 +89,6 @@ struct FloatLanes: ExpressibleByFloatLiteral {
         return FloatLanes(m)
     }
 
-    /// The largest lane, for non-NaN lanes.
-    @_transparent func max() -> Float { maxLanes()[0] }
-
     /// The sum of the lanes as a fixed tree of Float additions, `((v0 + v4) + (v2 + v6)) +
     /// ((v1 + v5) + (v3 + v7))`, by the same butterfly as `max()`; returned in Double.
     @_transparent func sumInDouble() -> Double {

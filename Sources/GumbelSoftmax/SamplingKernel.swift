@@ -219,7 +219,7 @@ enum SamplingKernel {
         return longRows(job, threads: threads)
     }
 
-    /// `y[i] = exp(z[i])` for `z[i] <= 0`, thirty-two lanes at a time, then eight.
+    /// `y[i] = exp(z[i])` for `z[i] <= 0`, in the bulk width (32 or 64 lanes), then eight at a time.
     @inline(__always)
     static func exponentials(_ z: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
         var i = 0
