@@ -28,7 +28,8 @@
  *   thread's own last error message (a thread-local value, see gs_last_error_message); the
  *   library never changes process-wide settings.
  * - Nothing traps on bad input or on running out of memory where the library can tell first: a
- *   failed allocation of scratch memory it can check (top-k's candidates) is GS_OUT_OF_MEMORY.
+ *   failed allocation of scratch memory it can check (top-k's candidates, gs_log_density's
+   copies) is GS_OUT_OF_MEMORY.
  * - Generators: every sampling function has a Philox form (`seed`, `stream`, `position`; the
  *   default) and a `_jax` form taking a JAX key `(key0, key1)` and `position`, which draws JAX's
  *   default threefry stream (docs/jax.md).
@@ -215,7 +216,8 @@ gs_status gs_gumbel_noise_jax(uint32_t key0, uint32_t key1, uint64_t position, i
    ExpRelaxedCategorical.log_prob); GS_OUTPUT_HARD is refused (GS_INVALID_ARGUMENT). A masked
    category (-inf logit) is left out and the point must be exactly 0 (log: -inf) there; a point
    outside the open simplex gets -inf. Refuses also GS_INVALID_POINT (a NaN or +inf coordinate,
-   or a negative one on the simplex) and the logits and temperatures that sampling refuses. */
+   or a negative one on the simplex), the logits and temperatures that sampling refuses, and
+   GS_OUT_OF_MEMORY (it copies the logits and temperatures and needs K doubles per thread). */
 gs_status gs_log_density(const float *logits, int64_t logits_count, int64_t rows, int64_t columns,
                          const float *temperatures, int64_t temperatures_count, const float *point,
                          int64_t point_count, gs_output space, int32_t threads, double *result,

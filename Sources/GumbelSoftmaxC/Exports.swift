@@ -134,7 +134,7 @@ func topK<G: CounterBasedRandomGenerator>(
             logits: logits, logitsCount: logitsCount, rows: rows, columns: columns, threads: threads,
             result: indices, resultCount: indexCount, resultName: "indices")
         let k = try Arguments.k(k, columns: batch.columns)
-        try TopKMemory.reserve(rows: batch.rows, columns: batch.columns, k: k)
+        try Scratch.topK(rows: batch.rows, columns: batch.columns, k: k)
         try batch.result.withMemoryRebound(to: Int.self) { (ints) throws(CallError) in
             try library { () throws(GumbelSoftmaxError) in
                 try GumbelSoftmax.topK(
@@ -157,48 +157,68 @@ func gumbelNoise<G: CounterBasedRandomGenerator>(
     }
 }
 
-/// The scratch memory of Gumbel-top-k, checked before the selection runs: the library allocates
-/// it with Swift's `allocate`, which traps when `malloc` fails, so this maps the same number of
-/// bytes first, as `malloc` does for a large block (private, anonymous, read-write: the address
-/// space limit and the kernel's overcommit check both apply), and refuses with
+/// Memory the library will allocate for a call, checked before the call: the library allocates
+/// with Swift's `allocate` and `Array`, which trap when `malloc` fails, so this maps the same
+/// number of bytes first, as `malloc` does for a large block (private, anonymous, read-write: the
+/// address-space limit and the kernel's overcommit check both apply), and refuses with
 /// `GS_OUT_OF_MEMORY` if it cannot have them. (A `malloc` and `free` pair whose result is unused
 /// may be removed by the optimiser, so the probe calls `mmap` itself.)
-enum TopKMemory {
-    // Mirrors TopKSelection: rows longer than `tile` keep up to min(k, segment) candidates (a
-    // Float and an Int each) per segment of `segment` columns, plus two Ints per segment; every
-    // worker holds a heap of k candidates for the merge.
-    static let tile = 2048
-    static let segment = 32768
-
-    static func bytes(rows: Int, columns: Int, k: Int) -> Int? {
-        let candidate = MemoryLayout<Float>.stride + MemoryLayout<Int>.stride
-        let (heap, o1) = k.multipliedReportingOverflow(by: candidate)
-        guard !o1 else { return nil }
-        if columns <= tile { return heap }
-        let segments = columns / segment + (columns % segment == 0 ? 0 : 1)
-        let (units, o2) = rows.multipliedReportingOverflow(by: segments)
-        let (slots, o3) = units.multipliedReportingOverflow(by: Swift.min(k, segment))
-        let (slotBytes, o4) = slots.multipliedReportingOverflow(by: candidate)
-        let (unitBytes, o5) = units.multipliedReportingOverflow(by: 2 * MemoryLayout<Int>.stride)
-        let (sum, o6) = slotBytes.addingReportingOverflow(unitBytes)
-        let (total, o7) = sum.addingReportingOverflow(heap)
-        return o2 || o3 || o4 || o5 || o6 || o7 ? nil : total
-    }
-
-    static func reserve(rows: Int, columns: Int, k: Int) throws(CallError) {
-        // Shapes and k the library refuses are left to its own messages.
-        guard rows > 0, columns > 0, k >= 1, k <= columns else { return }
-        let needed = bytes(rows: rows, columns: columns, k: k)
-        if let needed {
-            let probe = mmap(nil, needed, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+enum Scratch {
+    /// Refuses with `GS_OUT_OF_MEMORY` unless `bytes` (nil: more than an `Int` holds) can be mapped.
+    static func reserve(_ bytes: Int?, for what: @autoclosure () -> String) throws(CallError) {
+        if let bytes {
+            guard bytes > 0 else { return }
+            let probe = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
             if let probe, probe != MAP_FAILED {
-                munmap(probe, needed)
+                munmap(probe, bytes)
                 return
             }
         }
-        let size = needed.map { "\($0) bytes" } ?? "more bytes than the address space holds"
-        throw CallError(
-            .outOfMemory, "out of memory: top-k of [\(rows), \(columns)] with k = \(k) needs \(size) of scratch")
+        let size = bytes.map { "\($0) bytes" } ?? "more bytes than the address space holds"
+        throw CallError(.outOfMemory, "out of memory: \(what()) needs \(size) of scratch")
+    }
+
+    /// `a * b + c` bytes, or nil on overflow.
+    static func bytes(_ a: Int, times b: Int, plus c: Int = 0) -> Int? {
+        let (product, o1) = a.multipliedReportingOverflow(by: b)
+        let (sum, o2) = product.addingReportingOverflow(c)
+        return o1 || o2 ? nil : sum
+    }
+
+    // Mirrors TopKSelection (Kernel tile 2048, segment 32768 columns): rows longer than a tile keep
+    // up to min(k, segment) candidates (a Float and an Int each) per segment, plus two Ints per
+    // segment; a worker holds a heap of k candidates for the merge.
+    static let tile = 2048
+    static let segment = 32768
+
+    static func topK(rows: Int, columns: Int, k: Int) throws(CallError) {
+        // Shapes and k the library refuses are left to its own messages.
+        guard rows > 0, columns > 0, k >= 1, k <= columns else { return }
+        let candidate = MemoryLayout<Float>.stride + MemoryLayout<Int>.stride
+        var needed = bytes(k, times: candidate)
+        if columns > tile, let heap = needed {
+            let segments = columns / segment + (columns % segment == 0 ? 0 : 1)
+            needed = bytes(rows, times: segments).flatMap { units in
+                bytes(units, times: Swift.min(k, segment)).flatMap { slots in
+                    bytes(units, times: 2 * MemoryLayout<Int>.stride, plus: heap).flatMap { rest in
+                        bytes(slots, times: candidate, plus: rest)
+                    }
+                }
+            }
+        }
+        try reserve(needed, for: "top-k of [\(rows), \(columns)] with k = \(k)")
+    }
+
+    /// ConcreteDistribution copies the logits and temperatures into arrays, and each worker
+    /// holds one row of doubles.
+    static func density(rows: Int, columns: Int) throws(CallError) {
+        guard rows > 0, columns > 0 else { return }
+        let needed = bytes(rows, times: columns, plus: rows).flatMap { floats in
+            bytes(columns, times: MemoryLayout<Double>.stride).flatMap { row in
+                bytes(floats, times: MemoryLayout<Float>.stride, plus: row)
+            }
+        }
+        try reserve(needed, for: "the log-density of [\(rows), \(columns)]")
     }
 }
 
@@ -380,6 +400,7 @@ public func gsLogDensity(
             result: result, resultCount: resultCount, resultName: "result")
         let temps = try batch.input(temperatures, count: temperatureCount, name: "temperatures")
         let x = try batch.input(point, count: pointCount, name: "point")
+        try Scratch.density(rows: batch.rows, columns: batch.columns)
         try library { () throws(GumbelSoftmaxError) in
             let distribution = try ConcreteDistribution(
                 logits: Array(batch.logits), rows: batch.rows, columns: batch.columns, temperatures: Array(temps))

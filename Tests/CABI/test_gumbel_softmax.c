@@ -501,9 +501,15 @@ static void test_out_of_memory(void) {
     pid_t child = fork();
     if (child == 0) {
         const int64_t k = 4 << 20; /* 16 MiB of logits, 32 MiB of indices, ~96 MiB of scratch */
+        const int64_t columns = 8 << 20; /* density: 32 MiB of logits and of point, ~96 MiB of copies */
         float *x = malloc((size_t)k * sizeof(float));
         int64_t *idx = malloc((size_t)k * sizeof(int64_t));
-        if (!x || !idx) _exit(3);
+        float *dl = malloc((size_t)columns * sizeof(float));
+        float *dp = malloc((size_t)columns * sizeof(float));
+        if (!x || !idx || !dl || !dp) _exit(3);
+        for (int64_t i = 0; i < columns; i++) dl[i] = 0.0f, dp[i] = 1.0f / (float)columns;
+        float one = 1.0f;
+        double density = 0;
         for (int64_t i = 0; i < k; i++) x[i] = (float)(i % 1000);
         memset(idx, 0, (size_t)k * sizeof(int64_t));
         long pages = 0;
@@ -518,7 +524,12 @@ static void test_out_of_memory(void) {
         int ok = status == GS_OUT_OF_MEMORY && strstr(gs_last_error_message(), "out of memory") != NULL &&
                  strcmp(gs_status_name(status), "GS_OUT_OF_MEMORY") == 0;
         if (!ok) fprintf(stderr, "capped top-k: %s: %s\n", gs_status_name(status), gs_last_error_message());
-        setrlimit(RLIMIT_AS, &limit);
+        gs_status density_status = gs_log_density(dl, columns, 1, columns, &one, 1, dp, columns, GS_OUTPUT_SOFT, 1,
+                                                  &density, 1);
+        if (density_status != GS_OUT_OF_MEMORY) {
+            fprintf(stderr, "capped density: %s: %s\n", gs_status_name(density_status), gs_last_error_message());
+            ok = 0;
+        }
         status = gs_top_k(x, k, 1, k, 3, 1, 0, 0, 1, idx, 3);
         if (status != GS_OK) fprintf(stderr, "top-k after the cap: %s\n", gs_last_error_message());
         _exit(ok && status == GS_OK ? 0 : 1);
