@@ -174,7 +174,10 @@ class _Batch:
         shape = self.batch_shape + trailing
         if out is None or self.last:
             return _arguments.output(out, shape, dtype, name)
-        _arguments.output(out, self._caller_shape(trailing), dtype, name)
+        caller_shape = self._caller_shape(trailing)
+        _arguments.output(out, caller_shape, dtype, name)
+        if out.shape != caller_shape:
+            raise ValueError(f"{name} must have shape {caller_shape}, got {out.shape}")
         return np.empty(shape, dtype=dtype)
 
     def _caller_shape(self, trailing):

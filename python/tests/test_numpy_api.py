@@ -162,6 +162,10 @@ def test_axis_equals_moving_the_categories_last(axis):
 
 
 def test_axis_refusals():
+    with pytest.raises(ValueError, match=r"out must have shape \(4, 3\), got \(12,\)"):
+        gs.sample(np.zeros((4, 3)), axis=0, seed=0, out=np.empty(12, np.float32))
+    with pytest.raises(ValueError, match=r"out must have shape \(2, 3\), got \(3, 3\)"):
+        gs.top_k(np.zeros((4, 3)), 2, axis=0, seed=0, out=np.empty((3, 3), np.int64))
     with pytest.raises(ValueError, match="axis 3 is out of bounds for an array of dimension 3"):
         gs.sample(np.zeros((2, 2, 2)), axis=3, seed=0)
     with pytest.raises(ValueError, match="must have the shape of"):
