@@ -299,7 +299,9 @@ def categorical(
 
     Uses the same words as :func:`sample`, so it equals the argmax of ``sample(...,
     output="hard")`` at any temperature. With ``key=`` it is ``jax.random.categorical(key,
-    logits, axis)`` (except at near ties, docs/jax.md).
+    logits)`` (except at near ties, docs/jax.md) for the last axis; for another axis JAX draws
+    the noise in the array's own layout while this function draws it with ``axis`` moved last,
+    so the two differ.
 
     Returns:
         int64 array of ``logits``' shape without ``axis`` (0-d for 1-D logits).
