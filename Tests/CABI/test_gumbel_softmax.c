@@ -540,6 +540,41 @@ static void test_out_of_memory(void) {
           WIFEXITED(wstatus) ? "exit" : "signal", WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : WTERMSIG(wstatus));
 }
 
+/* Run as `test_gumbel_softmax --no-keys`: takes every pthread key the process may create before
+   the library's first call, so the library cannot create its thread-local error key. Calls must
+   still return their status (no trap), and the message says why it is missing. Exits 0 if so. */
+static int run_without_thread_keys(void) {
+    pthread_key_t key;
+    int taken = 0;
+    while (pthread_key_create(&key, NULL) == 0) taken++;
+    float x[2] = {0, 1}, y[2];
+    gs_status refused = gs_sample(x, 2, 1, 2, -1.0f, GS_OUTPUT_SOFT, 0, 0, 0, 1, y, 2);
+    const char *message = gs_last_error_message();
+    int ok = refused == GS_INVALID_TEMPERATURE && strstr(message, "could not be stored") != NULL;
+    gs_status accepted = gs_sample(x, 2, 1, 2, 1.0f, GS_OUTPUT_SOFT, 0, 0, 0, 1, y, 2);
+    ok = ok && accepted == GS_OK && fabs((double)y[0] + y[1] - 1) < 1e-5;
+    if (!ok)
+        fprintf(stderr, "without keys (%d taken): %s, %s, \"%s\"\n", taken, gs_status_name(refused),
+                gs_status_name(accepted), message);
+    return ok && taken > 0 ? 0 : 1;
+}
+
+/* The library in a fresh process that has no pthread key left (see run_without_thread_keys). */
+static void test_no_thread_keys(void) {
+    const char *self = "/proc/self/exe";
+    fflush(stdout);
+    fflush(stderr);
+    pid_t child = fork();
+    if (child == 0) {
+        execl(self, self, "--no-keys", (char *)NULL);
+        _exit(127);
+    }
+    int wstatus = 0;
+    waitpid(child, &wstatus, 0);
+    CHECK(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0, "no-keys child: %s %d",
+          WIFEXITED(wstatus) ? "exit" : "signal", WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : WTERMSIG(wstatus));
+}
+
 /* Expects `status` with its name and a message containing `fragment`. */
 static void expect_error(gs_status status, gs_status want, const char *fragment, const char *what) {
     const char *message = gs_last_error_message();
@@ -735,9 +770,11 @@ static void test_errors(void) {
     CHECK(zeros == 6, "refused sample left %d of 6 zeros", zeros);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+    if (argc > 1 && strcmp(argv[1], "--no-keys") == 0) return run_without_thread_keys();
     printf("libgumbelsoftmax %s\n", gs_version());
     test_out_of_memory(); /* first: it forks, before any worker thread has run */
+    test_no_thread_keys();
     test_golden();
     test_jax_known_answers();
     test_log_density();
