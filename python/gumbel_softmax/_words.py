@@ -23,7 +23,6 @@ _UINT32_MAX = (1 << 32) - 1
 GENERATORS = ("philox", "jax")
 
 _f32 = ctypes.c_float
-_f64p = ctypes.c_void_p
 _i32 = ctypes.c_int32
 _i64 = ctypes.c_int64
 _u32 = ctypes.c_uint32
@@ -123,7 +122,9 @@ class Words:
             self.words = (u64(seed, "seed"), u64(stream, "stream"), self.position)
         else:
             if operator.index(stream) != 0:
-                raise ValueError(f"stream is a Philox argument; the JAX stream is named by its key alone, got stream={stream}")
+                raise ValueError(
+                    f"stream is a Philox argument; the JAX stream is named by its key alone, got stream={stream}"
+                )
             if (seed is None) == (key is None):
                 raise TypeError("with generator='jax' give exactly one of key= (a JAX key) or seed= (PRNGKey(seed))")
             k0, k1 = jax_key(key) if key is not None else jax_seed_key(seed)
