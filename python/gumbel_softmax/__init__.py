@@ -381,8 +381,10 @@ def gradient(
     Args:
         output: The sample: ``softmax(z)`` for ``kind="soft"`` and ``"hard"``, ``log_softmax(z)``
             for ``kind="log"``. Straight-through (``kind="hard"``) differentiates the *soft*
-            sample of the same words: pass ``sample(..., output="soft")``, not the one-hot (a
-            one-hot input is refused with ``ValueError``; its gradient would be all zeros).
+            sample of the same words: pass ``sample(..., output="soft")``, not the one-hot (an
+            input whose every row is exactly one-hot, K >= 2, is refused with ``ValueError``; its
+            gradient would be all zeros. A soft sample that saturated to exact one-hots at a
+            very low temperature is refused too: its gradient is 0 to float32 precision).
         upstream: ``dL/doutput``, the same shape.
         temperature: The temperature of the sample: a scalar or one per row.
         kind: ``"soft"``, ``"log"`` or ``"hard"``.
