@@ -24,7 +24,15 @@
  * - `seed`, `stream`: name the Philox stream; `position`: the first word the call uses.
  * - On a refusal, an output whose pointer and count passed the checks may have been zeroed;
  *   treat its contents as unspecified.
- * - All functions are thread-safe: calls on different threads share no state.
+ * - All functions are thread-safe and reentrant. The only state kept between calls is each
+ *   thread's own last error message (a thread-local value, see gs_last_error_message); the
+ *   library never changes process-wide settings.
+ * - Nothing traps on bad input or on running out of memory where the library can tell first: a
+ *   failed allocation of scratch memory it can check (top-k's candidates, gs_log_density's
+   copies) is GS_OUT_OF_MEMORY.
+ * - Generators: every sampling function has a Philox form (`seed`, `stream`, `position`; the
+ *   default) and a `_jax` form taking a JAX key `(key0, key1)` and `position`, which draws JAX's
+ *   default threefry stream (docs/jax.md).
  */
 #ifndef GUMBEL_SOFTMAX_H
 #define GUMBEL_SOFTMAX_H
@@ -68,8 +76,10 @@ typedef enum gs_status {
     GS_INVALID_ARGUMENT = 11,
     /* Top-k: a row has fewer than k unmasked (finite) logits. */
     GS_INSUFFICIENT_CATEGORIES = 12,
-    /* A point given to a density is NaN, +inf or negative (reserved; no function here yet). */
-    GS_INVALID_POINT = 13
+    /* A point given to gs_log_density is NaN, +inf, or negative on the simplex. */
+    GS_INVALID_POINT = 13,
+    /* Scratch memory the call needs could not be allocated (top-k's candidate buffers). */
+    GS_OUT_OF_MEMORY = 15
 } gs_status;
 
 /* The form of a sample. */
@@ -126,7 +136,8 @@ gs_status gs_categorical(const float *logits, int64_t logits_count, int64_t rows
    same words as gs_sample and gs_categorical, so indices[b*k] equals gs_categorical's indices[b].
    `indices`: rows*k int64 values, row-major.
    Refuses also GS_INVALID_TOP_K (k outside 1...columns) and GS_INSUFFICIENT_CATEGORIES (a row
-   with fewer than k logits that are not -inf; GS_ALL_MASKED_ROW when it has none). */
+   with fewer than k logits that are not -inf; GS_ALL_MASKED_ROW when it has none) and
+   GS_OUT_OF_MEMORY (its scratch, about 12 bytes per candidate, cannot be allocated). */
 gs_status gs_top_k(const float *logits, int64_t logits_count, int64_t rows, int64_t columns,
                    int64_t k, uint64_t seed, uint64_t stream, uint64_t position, int32_t threads,
                    int64_t *indices, int64_t indices_count);
@@ -160,6 +171,57 @@ gs_status gs_gradient_per_row(const float *output, int64_t output_count, const f
 /* Raw Gumbel(0, 1) noise: result[i] = -log(-log(u)) of word position + i. */
 gs_status gs_gumbel_noise(uint64_t seed, uint64_t stream, uint64_t position, int32_t threads,
                           float *result, int64_t result_count);
+
+/* --- PYAPI area: JAX's threefry stream and the Concrete density --- */
+
+/* The key words of jax.random.PRNGKey(seed) (= jax.random.key_data(jax.random.key(seed))) into
+   key[0], key[1]: (0, lo32(seed)) under JAX's default jax_enable_x64=False (enable_x64 = 0),
+   (hi32(seed), lo32(seed)) with enable_x64 = 1. Refuses GS_NULL_POINTER, GS_INVALID_ARGUMENT
+   (enable_x64 not 0 or 1). */
+gs_status gs_jax_key(int64_t seed, int32_t enable_x64, uint32_t key[2]);
+
+/* The *_jax functions are the functions above with JAX's default PRNG (threefry2x32 with
+   jax_threefry_partitionable=True) instead of Philox: `key0`, `key1` are the two words of
+   jax.random.key_data(key) (after any split or fold_in), and element (b, k) uses flat element
+   `position + b*K + k` of that key's stream. At position 0, gs_gumbel_noise_jax gives
+   jax.random.gumbel(key, shape, float32).ravel() (within 2e-6 * max(1, |g|)), gs_sample_jax
+   jax.nn.softmax((logits + jax.random.gumbel(key, logits.shape)) / temperature) (within the
+   SPEC's soft tolerance) and gs_categorical_jax jax.random.categorical(key, logits) (except at
+   near ties). Same arguments, refusals and guarantees as the Philox forms otherwise. */
+gs_status gs_sample_jax(const float *logits, int64_t logits_count, int64_t rows, int64_t columns,
+                        float temperature, gs_output output, uint32_t key0, uint32_t key1,
+                        uint64_t position, int32_t threads, float *result, int64_t result_count);
+
+gs_status gs_sample_per_row_jax(const float *logits, int64_t logits_count, int64_t rows,
+                                int64_t columns, const float *temperatures,
+                                int64_t temperatures_count, gs_output output, uint32_t key0,
+                                uint32_t key1, uint64_t position, int32_t threads, float *result,
+                                int64_t result_count);
+
+gs_status gs_categorical_jax(const float *logits, int64_t logits_count, int64_t rows,
+                             int64_t columns, uint32_t key0, uint32_t key1, uint64_t position,
+                             int32_t threads, int64_t *indices, int64_t indices_count);
+
+gs_status gs_top_k_jax(const float *logits, int64_t logits_count, int64_t rows, int64_t columns,
+                       int64_t k, uint32_t key0, uint32_t key1, uint64_t position,
+                       int32_t threads, int64_t *indices, int64_t indices_count);
+
+gs_status gs_gumbel_noise_jax(uint32_t key0, uint32_t key1, uint64_t position, int32_t threads,
+                              float *result, int64_t result_count);
+
+/* The log-density of each row of `point` under the Concrete distribution (Maddison et al. 2017)
+   of `logits` with one temperature per row (`temperatures`: rows floats), into `result` (rows
+   doubles), evaluated in double. `space`: GS_OUTPUT_SOFT for a point y on the simplex
+   (RelaxedOneHotCategorical.log_prob), GS_OUTPUT_LOG for a point log y (ExpConcrete,
+   ExpRelaxedCategorical.log_prob); GS_OUTPUT_HARD is refused (GS_INVALID_ARGUMENT). A masked
+   category (-inf logit) is left out and the point must be exactly 0 (log: -inf) there; a point
+   outside the open simplex gets -inf. Refuses also GS_INVALID_POINT (a NaN or +inf coordinate,
+   or a negative one on the simplex), the logits and temperatures that sampling refuses, and
+   GS_OUT_OF_MEMORY (it copies the logits and temperatures and needs K doubles per thread). */
+gs_status gs_log_density(const float *logits, int64_t logits_count, int64_t rows, int64_t columns,
+                         const float *temperatures, int64_t temperatures_count, const float *point,
+                         int64_t point_count, gs_output space, int32_t threads, double *result,
+                         int64_t result_count);
 
 #ifdef __cplusplus
 }

@@ -1,7 +1,8 @@
 // Checks of the raw C arguments, made before any memory is touched: element counts >= 0 and
 // representable, non-NULL pointers wherever a count is > 0, outputs not overlapping inputs,
-// thread counts >= 0. Shapes (negative B or K, B*K overflow, K == 0, counts that are not B*K) are
-// checked by the library's own validation, which also runs before any memory is read.
+// thread counts >= 0, and every int64 that becomes a Swift `Int` representable on this platform.
+// Shapes (negative B or K, B*K overflow, K == 0, counts that are not B*K) are checked by the
+// library's own validation, which also runs before any memory is read.
 
 enum Arguments {
     /// `threads` of the C API: 0 means all cores (the library's `nil`).
@@ -13,8 +14,27 @@ enum Arguments {
     }
 
     static func count(_ count: Int64, name: String) throws(CallError) -> Int {
-        guard count >= 0, let value = Int(exactly: count) else {
-            throw CallError(.invalidArgument, "\(name)_count must be >= 0, got \(count)")
+        guard count >= 0 else { throw CallError(.invalidArgument, "\(name)_count must be >= 0, got \(count)") }
+        guard let value = Int(exactly: count) else {
+            throw CallError(.invalidArgument, "\(name)_count \(count) does not fit in this platform's address space")
+        }
+        return value
+    }
+
+    /// A shape of the C API as Swift `Int`s. Negative values pass through (the library refuses
+    /// them with its own message); a value a 32-bit `Int` cannot hold is refused here.
+    static func shape(rows: Int64, columns: Int64) throws(CallError) -> (rows: Int, columns: Int) {
+        guard let r = Int(exactly: rows), let c = Int(exactly: columns) else {
+            throw CallError(
+                .invalidShape, "shape [\(rows), \(columns)] does not fit in this platform's \(Int.bitWidth)-bit Int")
+        }
+        return (r, c)
+    }
+
+    /// Top-k's `k` as a Swift `Int`: a value that does not fit is outside `1...K` anyway.
+    static func k(_ k: Int64, columns: Int) throws(CallError) -> Int {
+        guard let value = Int(exactly: k) else {
+            throw CallError(.invalidTopK, "k must be in 1...\(columns) (the number of categories), got \(k)")
         }
         return value
     }
@@ -73,5 +93,38 @@ enum Arguments {
                 "\(name) must be GS_OUTPUT_SOFT (0), GS_OUTPUT_LOG (1) or GS_OUTPUT_HARD (2), got \(kind)")
         }
         return kind
+    }
+}
+
+/// The preamble every export over a `[rows, columns]` batch of logits shares, in one place: the
+/// thread count, the shape as `Int`s, the logits and the result buffer (non-NULL where counted),
+/// and the result not overlapping the logits.
+struct Batch<Result> {
+    let logits: UnsafeBufferPointer<Float>
+    let rows: Int
+    let columns: Int
+    let result: UnsafeMutableBufferPointer<Result>
+    let threads: Int?
+    let resultName: String
+
+    init(
+        logits: UnsafePointer<Float>?, logitsCount: Int64, rows: Int64, columns: Int64, threads: Int32,
+        result: UnsafeMutablePointer<Result>?, resultCount: Int64, resultName: String
+    ) throws(CallError) {
+        self.resultName = resultName
+        self.threads = try Arguments.threads(threads)
+        (self.rows, self.columns) = try Arguments.shape(rows: rows, columns: columns)
+        self.logits = try Arguments.input(logits, count: logitsCount, name: "logits")
+        self.result = try Arguments.output(result, count: resultCount, name: resultName)
+        try Arguments.disjoint(self.logits, "logits", self.result, resultName)
+    }
+
+    /// A further input of the call (e.g. per-row temperatures), checked like the logits.
+    func input<T>(
+        _ pointer: UnsafePointer<T>?, count: Int64, name: String
+    ) throws(CallError) -> UnsafeBufferPointer<T> {
+        let buffer = try Arguments.input(pointer, count: count, name: name)
+        try Arguments.disjoint(buffer, name, result, resultName)
+        return buffer
     }
 }

@@ -4,8 +4,11 @@ import GumbelSoftmax
     import Glibc
 #endif
 
-// The functions of include/gumbel_softmax.h. Each checks its raw arguments, calls the library's
-// buffer-based API, and returns a `gs_status`; nothing is thrown or trapped across the boundary.
+// The functions of include/gumbel_softmax.h. Each checks its raw arguments (the preamble shared
+// by the batch functions is `Batch`, in Arguments.swift), calls the library's buffer-based API,
+// and returns a `gs_status`; nothing is thrown or trapped across the boundary. Sampling exports
+// come in pairs, one per generator: `gs_X` (Philox: seed, stream, position) and `gs_X_jax` (JAX's
+// threefry: key words, position), both thin wrappers over one generic function.
 
 /// `gs_output`.
 enum OutputKind: Int32 {
@@ -23,19 +26,14 @@ enum OutputKind: Int32 {
 }
 
 /// The library version `gs_version` returns; the header's `GS_VERSION` must equal it.
-let versionString = "0.1.0"
-nonisolated(unsafe) let versionCString: UnsafeMutablePointer<CChar> = strdup(versionString)!
-
-/// Status names for `gs_status_name`, allocated once.
-nonisolated(unsafe) let statusNames: [UnsafeMutablePointer<CChar>] = Status.allCases.map { strdup($0.name)! }
-nonisolated(unsafe) let unknownStatusName: UnsafeMutablePointer<CChar> = strdup("GS_UNKNOWN_STATUS")!
+let versionString: StaticString = "0.1.0"
 
 /// Returns the library version, a static string.
 ///
 /// The corresponding C function is `gs_version` (include/gumbel_softmax.h).
 @_cdecl("gs_version")
 public func gsVersion() -> UnsafePointer<CChar> {
-    UnsafePointer(versionCString)
+    cString(versionString)
 }
 
 /// Returns the name of a `gs_status` constant, a static string.
@@ -43,8 +41,8 @@ public func gsVersion() -> UnsafePointer<CChar> {
 /// The corresponding C function is `gs_status_name` (include/gumbel_softmax.h).
 @_cdecl("gs_status_name")
 public func gsStatusName(_ status: Int32) -> UnsafePointer<CChar> {
-    guard let known = Status(rawValue: status) else { return UnsafePointer(unknownStatusName) }
-    return UnsafePointer(statusNames[Int(known.rawValue)])
+    guard let known = Status(rawValue: status) else { return cString("GS_UNKNOWN_STATUS") }
+    return cString(known.name)
 }
 
 /// Returns the calling thread's last error message, or "" after a success.
@@ -70,6 +68,162 @@ public func gsCopyLastErrorMessage(_ buffer: UnsafeMutablePointer<CChar>?, _ cap
     return length
 }
 
+// MARK: Sampling, one generic body per function
+
+func sample<G: CounterBasedRandomGenerator>(
+    _ logits: UnsafePointer<Float>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64, _ temperature: Float,
+    _ output: Int32, _ generator: inout G, _ threads: Int32, _ result: UnsafeMutablePointer<Float>?,
+    _ resultCount: Int64
+) -> Int32 {
+    exported { () throws(CallError) in
+        let kind = try Arguments.output(kind: output)
+        let batch = try Batch(
+            logits: logits, logitsCount: logitsCount, rows: rows, columns: columns, threads: threads,
+            result: result, resultCount: resultCount, resultName: "result")
+        try library { () throws(GumbelSoftmaxError) in
+            try GumbelSoftmax.sample(
+                logits: batch.logits, rows: batch.rows, columns: batch.columns, temperature: temperature,
+                output: kind.output, into: batch.result, using: &generator, threads: batch.threads)
+        }
+    }
+}
+
+func samplePerRow<G: CounterBasedRandomGenerator>(
+    _ logits: UnsafePointer<Float>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64,
+    _ temperatures: UnsafePointer<Float>?, _ temperatureCount: Int64, _ output: Int32, _ generator: inout G,
+    _ threads: Int32, _ result: UnsafeMutablePointer<Float>?, _ resultCount: Int64
+) -> Int32 {
+    exported { () throws(CallError) in
+        let kind = try Arguments.output(kind: output)
+        let batch = try Batch(
+            logits: logits, logitsCount: logitsCount, rows: rows, columns: columns, threads: threads,
+            result: result, resultCount: resultCount, resultName: "result")
+        let temps = try batch.input(temperatures, count: temperatureCount, name: "temperatures")
+        try library { () throws(GumbelSoftmaxError) in
+            try GumbelSoftmax.sample(
+                logits: batch.logits, rows: batch.rows, columns: batch.columns, temperatures: temps,
+                output: kind.output, into: batch.result, using: &generator, threads: batch.threads)
+        }
+    }
+}
+
+func categorical<G: CounterBasedRandomGenerator>(
+    _ logits: UnsafePointer<Float>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64, _ generator: inout G,
+    _ threads: Int32, _ indices: UnsafeMutablePointer<Int64>?, _ indexCount: Int64
+) -> Int32 {
+    exported { () throws(CallError) in
+        let batch = try Batch(
+            logits: logits, logitsCount: logitsCount, rows: rows, columns: columns, threads: threads,
+            result: indices, resultCount: indexCount, resultName: "indices")
+        try batch.result.withMemoryRebound(to: Int.self) { (ints) throws(CallError) in
+            try library { () throws(GumbelSoftmaxError) in
+                try GumbelSoftmax.categorical(
+                    logits: batch.logits, rows: batch.rows, columns: batch.columns, into: ints, using: &generator,
+                    threads: batch.threads)
+            }
+        }
+    }
+}
+
+func topK<G: CounterBasedRandomGenerator>(
+    _ logits: UnsafePointer<Float>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64, _ k: Int64,
+    _ generator: inout G, _ threads: Int32, _ indices: UnsafeMutablePointer<Int64>?, _ indexCount: Int64
+) -> Int32 {
+    exported { () throws(CallError) in
+        let batch = try Batch(
+            logits: logits, logitsCount: logitsCount, rows: rows, columns: columns, threads: threads,
+            result: indices, resultCount: indexCount, resultName: "indices")
+        let k = try Arguments.k(k, columns: batch.columns)
+        try Scratch.topK(rows: batch.rows, columns: batch.columns, k: k)
+        try batch.result.withMemoryRebound(to: Int.self) { (ints) throws(CallError) in
+            try library { () throws(GumbelSoftmaxError) in
+                try GumbelSoftmax.topK(
+                    logits: batch.logits, rows: batch.rows, columns: batch.columns, k: k, into: ints,
+                    using: &generator, threads: batch.threads)
+            }
+        }
+    }
+}
+
+func gumbelNoise<G: CounterBasedRandomGenerator>(
+    _ generator: inout G, _ threads: Int32, _ result: UnsafeMutablePointer<Float>?, _ resultCount: Int64
+) -> Int32 {
+    exported { () throws(CallError) in
+        let threads = try Arguments.threads(threads)
+        let out = try Arguments.output(result, count: resultCount, name: "result")
+        try library { () throws(GumbelSoftmaxError) in
+            try GumbelNoise.fill(out, using: &generator, threads: threads)
+        }
+    }
+}
+
+/// Memory the library will allocate for a call, checked before the call: the library allocates
+/// with Swift's `allocate` and `Array`, which trap when `malloc` fails, so this maps the same
+/// number of bytes first, as `malloc` does for a large block (private, anonymous, read-write: the
+/// address-space limit and the kernel's overcommit check both apply), and refuses with
+/// `GS_OUT_OF_MEMORY` if it cannot have them. (A `malloc` and `free` pair whose result is unused
+/// may be removed by the optimiser, so the probe calls `mmap` itself.)
+enum Scratch {
+    /// Refuses with `GS_OUT_OF_MEMORY` unless `bytes` (nil: more than an `Int` holds) can be mapped.
+    static func reserve(_ bytes: Int?, for what: @autoclosure () -> String) throws(CallError) {
+        if let bytes {
+            guard bytes > 0 else { return }
+            let probe = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+            if let probe, probe != MAP_FAILED {
+                munmap(probe, bytes)
+                return
+            }
+        }
+        let size = bytes.map { "\($0) bytes" } ?? "more bytes than the address space holds"
+        throw CallError(.outOfMemory, "out of memory: \(what()) needs \(size) of scratch")
+    }
+
+    /// `a * b + c` bytes, or nil on overflow.
+    static func bytes(_ a: Int, times b: Int, plus c: Int = 0) -> Int? {
+        let (product, o1) = a.multipliedReportingOverflow(by: b)
+        let (sum, o2) = product.addingReportingOverflow(c)
+        return o1 || o2 ? nil : sum
+    }
+
+    // Mirrors TopKSelection (Kernel tile 2048, segment 32768 columns): rows longer than a tile keep
+    // up to min(k, segment) candidates (a Float and an Int each) per segment, plus two Ints per
+    // segment; a worker holds a heap of k candidates for the merge.
+    static let tile = 2048
+    static let segment = 32768
+
+    static func topK(rows: Int, columns: Int, k: Int) throws(CallError) {
+        // Shapes and k the library refuses are left to its own messages.
+        guard rows > 0, columns > 0, k >= 1, k <= columns else { return }
+        let candidate = MemoryLayout<Float>.stride + MemoryLayout<Int>.stride
+        var needed = bytes(k, times: candidate)
+        if columns > tile, let heap = needed {
+            let segments = columns / segment + (columns % segment == 0 ? 0 : 1)
+            needed = bytes(rows, times: segments).flatMap { units in
+                bytes(units, times: Swift.min(k, segment)).flatMap { slots in
+                    bytes(units, times: 2 * MemoryLayout<Int>.stride, plus: heap).flatMap { rest in
+                        bytes(slots, times: candidate, plus: rest)
+                    }
+                }
+            }
+        }
+        try reserve(needed, for: "top-k of [\(rows), \(columns)] with k = \(k)")
+    }
+
+    /// ConcreteDistribution copies the logits and temperatures into arrays, and each worker
+    /// holds one row of doubles.
+    static func density(rows: Int, columns: Int) throws(CallError) {
+        guard rows > 0, columns > 0 else { return }
+        let needed = bytes(rows, times: columns, plus: rows).flatMap { floats in
+            bytes(columns, times: MemoryLayout<Double>.stride).flatMap { row in
+                bytes(floats, times: MemoryLayout<Float>.stride, plus: row)
+            }
+        }
+        try reserve(needed, for: "the log-density of [\(rows), \(columns)]")
+    }
+}
+
+// MARK: Philox exports
+
 /// Samples a batch: soft, log-space or hard.
 ///
 /// The corresponding C function is `gs_sample` (include/gumbel_softmax.h).
@@ -79,19 +233,8 @@ public func gsSample(
     _ output: Int32, _ seed: UInt64, _ stream: UInt64, _ position: UInt64, _ threads: Int32,
     _ result: UnsafeMutablePointer<Float>?, _ resultCount: Int64
 ) -> Int32 {
-    exported { () throws(CallError) in
-        let kind = try Arguments.output(kind: output)
-        let threads = try Arguments.threads(threads)
-        let input = try Arguments.input(logits, count: logitsCount, name: "logits")
-        let out = try Arguments.output(result, count: resultCount, name: "result")
-        try Arguments.disjoint(input, "logits", out, "result")
-        var generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
-        try library { () throws(GumbelSoftmaxError) in
-            try GumbelSoftmax.sample(
-                logits: input, rows: Int(rows), columns: Int(columns), temperature: temperature, output: kind.output,
-                into: out, using: &generator, threads: threads)
-        }
-    }
+    var generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
+    return sample(logits, logitsCount, rows, columns, temperature, output, &generator, threads, result, resultCount)
 }
 
 /// Samples a batch with one temperature per row.
@@ -104,21 +247,10 @@ public func gsSamplePerRow(
     _ stream: UInt64, _ position: UInt64, _ threads: Int32, _ result: UnsafeMutablePointer<Float>?,
     _ resultCount: Int64
 ) -> Int32 {
-    exported { () throws(CallError) in
-        let kind = try Arguments.output(kind: output)
-        let threads = try Arguments.threads(threads)
-        let input = try Arguments.input(logits, count: logitsCount, name: "logits")
-        let temps = try Arguments.input(temperatures, count: temperatureCount, name: "temperatures")
-        let out = try Arguments.output(result, count: resultCount, name: "result")
-        try Arguments.disjoint(input, "logits", out, "result")
-        try Arguments.disjoint(temps, "temperatures", out, "result")
-        var generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
-        try library { () throws(GumbelSoftmaxError) in
-            try GumbelSoftmax.sample(
-                logits: input, rows: Int(rows), columns: Int(columns), temperatures: temps, output: kind.output,
-                into: out, using: &generator, threads: threads)
-        }
-    }
+    var generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
+    return samplePerRow(
+        logits, logitsCount, rows, columns, temperatures, temperatureCount, output, &generator, threads, result,
+        resultCount)
 }
 
 /// Gumbel-max categorical indices, one per row.
@@ -130,20 +262,8 @@ public func gsCategorical(
     _ stream: UInt64, _ position: UInt64, _ threads: Int32, _ indices: UnsafeMutablePointer<Int64>?,
     _ indexCount: Int64
 ) -> Int32 {
-    exported { () throws(CallError) in
-        let threads = try Arguments.threads(threads)
-        let input = try Arguments.input(logits, count: logitsCount, name: "logits")
-        let out = try Arguments.output(indices, count: indexCount, name: "indices")
-        try Arguments.disjoint(input, "logits", out, "indices")
-        var generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
-        try out.withMemoryRebound(to: Int.self) { (ints) throws(CallError) in
-            try library { () throws(GumbelSoftmaxError) in
-                try GumbelSoftmax.categorical(
-                    logits: input, rows: Int(rows), columns: Int(columns), into: ints, using: &generator,
-                    threads: threads)
-            }
-        }
-    }
+    var generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
+    return categorical(logits, logitsCount, rows, columns, &generator, threads, indices, indexCount)
 }
 
 /// Gumbel-top-k indices, `k` per row.
@@ -155,20 +275,8 @@ public func gsTopK(
     _ seed: UInt64, _ stream: UInt64, _ position: UInt64, _ threads: Int32, _ indices: UnsafeMutablePointer<Int64>?,
     _ indexCount: Int64
 ) -> Int32 {
-    exported { () throws(CallError) in
-        let threads = try Arguments.threads(threads)
-        let input = try Arguments.input(logits, count: logitsCount, name: "logits")
-        let out = try Arguments.output(indices, count: indexCount, name: "indices")
-        try Arguments.disjoint(input, "logits", out, "indices")
-        var generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
-        try out.withMemoryRebound(to: Int.self) { (ints) throws(CallError) in
-            try library { () throws(GumbelSoftmaxError) in
-                try GumbelSoftmax.topK(
-                    logits: input, rows: Int(rows), columns: Int(columns), k: Int(k), into: ints, using: &generator,
-                    threads: threads)
-            }
-        }
-    }
+    var generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
+    return topK(logits, logitsCount, rows, columns, k, &generator, threads, indices, indexCount)
 }
 
 /// Raw Gumbel(0, 1) noise.
@@ -179,12 +287,125 @@ public func gsGumbelNoise(
     _ seed: UInt64, _ stream: UInt64, _ position: UInt64, _ threads: Int32, _ result: UnsafeMutablePointer<Float>?,
     _ resultCount: Int64
 ) -> Int32 {
+    var generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
+    return gumbelNoise(&generator, threads, result, resultCount)
+}
+
+// MARK: JAX threefry exports
+
+/// Writes the key words of `jax.random.PRNGKey(seed)`.
+///
+/// The corresponding C function is `gs_jax_key` (include/gumbel_softmax.h).
+@_cdecl("gs_jax_key")
+public func gsJAXKey(_ seed: Int64, _ enableX64: Int32, _ key: UnsafeMutablePointer<UInt32>?) -> Int32 {
     exported { () throws(CallError) in
-        let threads = try Arguments.threads(threads)
-        let out = try Arguments.output(result, count: resultCount, name: "result")
-        var generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
+        guard enableX64 == 0 || enableX64 == 1 else {
+            throw CallError(.invalidArgument, "enable_x64 must be 0 or 1, got \(enableX64)")
+        }
+        guard let key else { throw CallError(.nullPointer, "key is NULL") }
+        let generator = ThreefryJAXGenerator(seed: UInt64(bitPattern: seed), enableX64: enableX64 == 1)
+        (key[0], key[1]) = generator.key
+    }
+}
+
+/// As `gs_sample`, with JAX's threefry stream of the key `(key0, key1)`.
+///
+/// The corresponding C function is `gs_sample_jax` (include/gumbel_softmax.h).
+@_cdecl("gs_sample_jax")
+public func gsSampleJAX(
+    _ logits: UnsafePointer<Float>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64, _ temperature: Float,
+    _ output: Int32, _ key0: UInt32, _ key1: UInt32, _ position: UInt64, _ threads: Int32,
+    _ result: UnsafeMutablePointer<Float>?, _ resultCount: Int64
+) -> Int32 {
+    var generator = ThreefryJAXGenerator(key: (key0, key1), position: position)
+    return sample(logits, logitsCount, rows, columns, temperature, output, &generator, threads, result, resultCount)
+}
+
+/// As `gs_sample_per_row`, with JAX's threefry stream.
+///
+/// The corresponding C function is `gs_sample_per_row_jax` (include/gumbel_softmax.h).
+@_cdecl("gs_sample_per_row_jax")
+public func gsSamplePerRowJAX(
+    _ logits: UnsafePointer<Float>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64,
+    _ temperatures: UnsafePointer<Float>?, _ temperatureCount: Int64, _ output: Int32, _ key0: UInt32,
+    _ key1: UInt32, _ position: UInt64, _ threads: Int32, _ result: UnsafeMutablePointer<Float>?,
+    _ resultCount: Int64
+) -> Int32 {
+    var generator = ThreefryJAXGenerator(key: (key0, key1), position: position)
+    return samplePerRow(
+        logits, logitsCount, rows, columns, temperatures, temperatureCount, output, &generator, threads, result,
+        resultCount)
+}
+
+/// As `gs_categorical`, with JAX's threefry stream (`jax.random.categorical`).
+///
+/// The corresponding C function is `gs_categorical_jax` (include/gumbel_softmax.h).
+@_cdecl("gs_categorical_jax")
+public func gsCategoricalJAX(
+    _ logits: UnsafePointer<Float>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64, _ key0: UInt32,
+    _ key1: UInt32, _ position: UInt64, _ threads: Int32, _ indices: UnsafeMutablePointer<Int64>?,
+    _ indexCount: Int64
+) -> Int32 {
+    var generator = ThreefryJAXGenerator(key: (key0, key1), position: position)
+    return categorical(logits, logitsCount, rows, columns, &generator, threads, indices, indexCount)
+}
+
+/// As `gs_top_k`, with JAX's threefry stream.
+///
+/// The corresponding C function is `gs_top_k_jax` (include/gumbel_softmax.h).
+@_cdecl("gs_top_k_jax")
+public func gsTopKJAX(
+    _ logits: UnsafePointer<Float>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64, _ k: Int64,
+    _ key0: UInt32, _ key1: UInt32, _ position: UInt64, _ threads: Int32, _ indices: UnsafeMutablePointer<Int64>?,
+    _ indexCount: Int64
+) -> Int32 {
+    var generator = ThreefryJAXGenerator(key: (key0, key1), position: position)
+    return topK(logits, logitsCount, rows, columns, k, &generator, threads, indices, indexCount)
+}
+
+/// As `gs_gumbel_noise`, with JAX's threefry stream (`jax.random.gumbel`).
+///
+/// The corresponding C function is `gs_gumbel_noise_jax` (include/gumbel_softmax.h).
+@_cdecl("gs_gumbel_noise_jax")
+public func gsGumbelNoiseJAX(
+    _ key0: UInt32, _ key1: UInt32, _ position: UInt64, _ threads: Int32, _ result: UnsafeMutablePointer<Float>?,
+    _ resultCount: Int64
+) -> Int32 {
+    var generator = ThreefryJAXGenerator(key: (key0, key1), position: position)
+    return gumbelNoise(&generator, threads, result, resultCount)
+}
+
+// MARK: Concrete density
+
+/// The Concrete or ExpConcrete log-density of each row of a point.
+///
+/// The corresponding C function is `gs_log_density` (include/gumbel_softmax.h).
+@_cdecl("gs_log_density")
+public func gsLogDensity(
+    _ logits: UnsafePointer<Float>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64,
+    _ temperatures: UnsafePointer<Float>?, _ temperatureCount: Int64, _ point: UnsafePointer<Float>?,
+    _ pointCount: Int64, _ space: Int32, _ threads: Int32, _ result: UnsafeMutablePointer<Double>?,
+    _ resultCount: Int64
+) -> Int32 {
+    exported { () throws(CallError) in
+        let kind = try Arguments.output(kind: space, name: "space")
+        guard kind != .hard else {
+            throw CallError(
+                .invalidArgument,
+                "space must be GS_OUTPUT_SOFT (0, the simplex) or GS_OUTPUT_LOG (1, log space), got 2: "
+                    + "a one-hot point has no density")
+        }
+        let batch = try Batch(
+            logits: logits, logitsCount: logitsCount, rows: rows, columns: columns, threads: threads,
+            result: result, resultCount: resultCount, resultName: "result")
+        let temps = try batch.input(temperatures, count: temperatureCount, name: "temperatures")
+        let x = try batch.input(point, count: pointCount, name: "point")
+        try Scratch.density(rows: batch.rows, columns: batch.columns)
         try library { () throws(GumbelSoftmaxError) in
-            try GumbelNoise.fill(out, using: &generator, threads: threads)
+            let distribution = try ConcreteDistribution(
+                logits: Array(batch.logits), rows: batch.rows, columns: batch.columns, temperatures: Array(temps))
+            try distribution.logDensity(
+                x, space: kind == .soft ? .simplex : .log, into: batch.result, threads: batch.threads)
         }
     }
 }
@@ -227,6 +448,7 @@ public func gsGradient(
     exported { () throws(CallError) in
         let kind = try Arguments.output(kind: kind, name: "kind")
         let threads = try Arguments.threads(threads)
+        let (rows, columns) = try Arguments.shape(rows: rows, columns: columns)
         let y = try Arguments.input(output, count: outputCount, name: "output")
         let v = try Arguments.input(upstream, count: upstreamCount, name: "upstream")
         let g = try Arguments.output(logitsGradient, count: logitsGradientCount, name: "logits_gradient")
@@ -234,7 +456,7 @@ public func gsGradient(
         try checkGradientBuffers(y, v, g, t, nil)
         try library { () throws(GumbelSoftmaxError) in
             try GumbelSoftmax.backward(
-                output: y, upstream: v, rows: Int(rows), columns: Int(columns), temperature: temperature,
+                output: y, upstream: v, rows: rows, columns: columns, temperature: temperature,
                 kind: kind.output, logitsGradient: g, temperatureGradient: t, threads: threads)
         }
     }
@@ -253,6 +475,7 @@ public func gsGradientPerRow(
     exported { () throws(CallError) in
         let kind = try Arguments.output(kind: kind, name: "kind")
         let threads = try Arguments.threads(threads)
+        let (rows, columns) = try Arguments.shape(rows: rows, columns: columns)
         let y = try Arguments.input(output, count: outputCount, name: "output")
         let v = try Arguments.input(upstream, count: upstreamCount, name: "upstream")
         let temps = try Arguments.input(temperatures, count: temperaturesCount, name: "temperatures")
@@ -261,7 +484,7 @@ public func gsGradientPerRow(
         try checkGradientBuffers(y, v, g, t, temps)
         try library { () throws(GumbelSoftmaxError) in
             try GumbelSoftmax.backward(
-                output: y, upstream: v, rows: Int(rows), columns: Int(columns), temperatures: temps,
+                output: y, upstream: v, rows: rows, columns: columns, temperatures: temps,
                 kind: kind.output, logitsGradient: g, temperatureGradient: t, threads: threads)
         }
     }

@@ -9,7 +9,7 @@ import GumbelSoftmax
 
 /// `gs_status`: one code per family of `GumbelSoftmaxError` cases, plus the C-only refusals.
 ///
-/// The raw values are the header's enum constants, contiguous from 0, and never change.
+/// The raw values are the header's enum constants and never change.
 enum Status: Int32, CaseIterable {
     case ok = 0
     case invalidTemperature = 1
@@ -25,9 +25,10 @@ enum Status: Int32, CaseIterable {
     case invalidArgument = 11
     case insufficientCategories = 12
     case invalidPoint = 13
+    case outOfMemory = 15
 
-    /// The enum constant's name in the header, e.g. `GS_NAN_LOGIT`.
-    var name: String {
+    /// The enum constant's name in the header, e.g. `GS_NAN_LOGIT`: a static string.
+    var name: StaticString {
         switch self {
         case .ok: return "GS_OK"
         case .invalidTemperature: return "GS_INVALID_TEMPERATURE"
@@ -43,6 +44,7 @@ enum Status: Int32, CaseIterable {
         case .invalidArgument: return "GS_INVALID_ARGUMENT"
         case .insufficientCategories: return "GS_INSUFFICIENT_CATEGORIES"
         case .invalidPoint: return "GS_INVALID_POINT"
+        case .outOfMemory: return "GS_OUT_OF_MEMORY"
         }
     }
 }
@@ -82,36 +84,58 @@ struct CallError: Error {
     }
 }
 
+/// A static string as a C string (`StaticString` literals are NUL-terminated and live forever).
+func cString(_ string: StaticString) -> UnsafePointer<CChar> {
+    UnsafeRawPointer(string.utf8Start).assumingMemoryBound(to: CChar.self)
+}
+
 /// The calling thread's last error message, kept in a `pthread` key so each thread sees its own.
 ///
-/// A successful call clears it; `gs_last_error_message` then returns "".
+/// A successful call clears it; `gs_last_error_message` then returns "". Nothing here traps:
+/// if the key cannot be created (the process ran out of keys) or a message cannot be copied (out
+/// of memory), calls still return their status and the message says why it is missing.
 enum LastError {
-    static let key: pthread_key_t = {
+    /// The key, or nil when `pthread_key_create` failed.
+    static let key: pthread_key_t? = {
         var key = pthread_key_t()
-        let result = pthread_key_create(&key) { pointer in free(pointer) }
-        precondition(result == 0, "pthread_key_create failed: \(result)")
+        let created = pthread_key_create(&key) { pointer in
+            if let pointer, UInt(bitPattern: pointer) != 1 { free(pointer) }  // 1: the sentinel below
+        }
+        guard created == 0 else { return nil }
         return key
     }()
 
-    /// A NUL-terminated "" that lives for the whole process.
-    nonisolated(unsafe) static let empty: UnsafeMutablePointer<CChar> = strdup("")!
+    /// What `gs_last_error_message` says when a message could not be stored.
+    nonisolated(unsafe) private static let unavailable = cString(
+        "the error message could not be stored (no thread-local key or out of memory); see the gs_status")
 
     static func set(_ message: String) {
+        guard let key else { return }
         let previous = pthread_getspecific(key)
-        _ = pthread_setspecific(key, strdup(message))
-        free(previous)
+        // An unstored message is recorded as the key's sentinel value 1 (never a real pointer).
+        let copy = UnsafeMutableRawPointer(strdup(message))
+        guard pthread_setspecific(key, copy ?? sentinel) == 0 else {
+            free(copy)
+            return
+        }
+        if previous != sentinel { free(previous) }
     }
 
     static func clear() {
-        guard let previous = pthread_getspecific(key) else { return }
-        _ = pthread_setspecific(key, nil)
-        free(previous)
+        guard let key, let previous = pthread_getspecific(key) else { return }
+        guard pthread_setspecific(key, nil) == 0 else { return }
+        if previous != sentinel { free(previous) }
     }
 
+    /// `gs_last_error_message()`. Without a key no message can be kept, so it always says so.
     static var current: UnsafePointer<CChar> {
-        guard let pointer = pthread_getspecific(key) else { return UnsafePointer(empty) }
+        guard let key else { return unavailable }
+        guard let pointer = pthread_getspecific(key) else { return cString("") }
+        if pointer == sentinel { return unavailable }
         return UnsafePointer(pointer.assumingMemoryBound(to: CChar.self))
     }
+
+    nonisolated(unsafe) private static let sentinel = UnsafeMutableRawPointer(bitPattern: 1)!
 }
 
 /// Runs one exported call: `GS_OK` and a cleared message, or the refusal's code and message.

@@ -1,29 +1,46 @@
 """Gumbel-Softmax sampling for numpy, through the C ABI of libgumbelsoftmax.so (ctypes).
 
 Gumbel-Softmax (Concrete) samples (Jang et al. 2017; Maddison et al. 2017), Gumbel-max
-categorical and Gumbel-top-k (Kool et al. 2019) samples, their gradient, and raw Gumbel noise,
-with the noise from the counter-based generator Philox4x32-10 (Salmon et al. 2011). Every result
-is a pure function of ``(seed, stream, position, inputs, temperature)``: element ``(b, k)`` of a
-``[B, K]`` batch uses word ``position + b*K + k`` of the stream ``(seed, stream)``, so rows
-``[a, c)`` sampled alone at ``position + a*K`` equal those rows of the whole batch, and
-``threads`` never changes a bit.
+categorical and Gumbel-top-k (Kool et al. 2019) samples, their gradient, the Concrete
+log-density, and raw Gumbel noise, with the noise from the counter-based generator
+Philox4x32-10 (Salmon et al. 2011) or, on request, JAX's threefry stream. Every result is a pure
+function of ``(seed, stream, position, inputs, temperature)``: element ``(b, k)`` of a ``[B, K]``
+batch uses word ``position + b*K + k`` of the stream ``(seed, stream)``, so rows ``[a, c)``
+sampled alone at ``position + a*K`` equal those rows of the whole batch, and ``threads`` never
+changes a bit.
 
 Arrays
-    Logits are ``[..., K]``: the last axis holds the categories, the others are batch axes
-    (a 1-D array is one row). Results are C-contiguous ``float32`` (indices ``int64``) of the
-    matching shape.
+    Logits are ``[..., K, ...]``: the categories lie along ``axis`` (default the last), the
+    other axes are batch axes (a 1-D array is one row). Words are assigned in the layout with
+    ``axis`` moved last (for the default ``axis=-1``, the array's own C order). Results are
+    C-contiguous ``float32`` (indices ``int64``) in the input's layout: the shape of the logits
+    for samples, the categories' axis removed for categorical indices, replaced by ``k`` for
+    top-k.
+
+Generators
+    ``generator="philox"`` (the default) takes ``seed`` and ``stream``, each in
+    ``0...2**64 - 1``. ``generator="jax"``, or giving ``key=``, draws JAX's default
+    threefry stream (docs/jax.md): ``key`` is a JAX key (``jax.random.key(s)``,
+    ``jax.random.PRNGKey(s)``, or the two uint32 words of ``jax.random.key_data(key)``), or
+    ``seed=s`` stands for ``PRNGKey(s)`` under JAX's default ``jax_enable_x64=False``. At
+    ``position=0``, ``sample(x, temperature=t, key=key)`` is ``jax.nn.softmax((x +
+    jax.random.gumbel(key, x.shape)) / t)`` within SPEC's tolerance.
 
 Conversion rule
-    ``float32`` input is used as it is (copied only if not C-contiguous). Any other real input
-    (``float64``, ``float16``, integers, booleans, lists) is rounded to the nearest ``float32``,
-    as ``numpy.asarray(x, dtype=numpy.float32)`` does; a finite value that does not fit in
-    ``float32`` (``abs(x) > 3.4028235e38``) is refused with ``ValueError`` rather than turned into
-    an infinity, since ``-inf`` would silently mask a category. Temperatures are rounded to
-    ``float32`` the same way. Complex input raises ``TypeError``.
+    ``float32`` input is used as it is (copied only if not C-contiguous or ``axis`` is not the
+    last). Any other real input (``float64``, ``longdouble``, ``float16``, integers, booleans,
+    Python numbers of any size) is rounded once, from its own value, to the nearest ``float32``;
+    a finite value whose ``float32`` would be infinite (``abs(x) >= 2**128 - 2**103``, e.g. a
+    longdouble -1e400) is refused with ``ValueError`` rather than turned into an infinity, since
+    ``-inf`` would silently mask a category, while a value that rounds to the largest float32
+    (``3.4028235e38``) is accepted. A temperature must be finite and > 0 both as given and in
+    float32 (``1e-46``, ``3.5e38`` and ``10**400`` are refused, each reported as given). Complex
+    input raises ``TypeError``.
 
 Errors
     Every input the library refuses (SPEC.md section 4) raises :class:`GumbelSoftmaxError`, a
-    ``ValueError`` carrying the library's message and its ``gs_status`` code.
+    ``ValueError`` carrying the library's message and its ``gs_status`` code; it survives
+    ``pickle`` and ``copy`` (so ``multiprocessing`` and ``concurrent.futures`` pass it on).
 
 The shared library is found through the environment variable ``GUMBEL_SOFTMAX_LIB`` (the ``.so``
 or its directory), else in the repository's ``.build/release`` (``swift build -c release
@@ -38,7 +55,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _library
+from . import _arguments, _library, _words
+from ._arguments import pointer as _pointer
 
 __all__ = [
     "GumbelSoftmaxError",
@@ -47,14 +65,15 @@ __all__ = [
     "categorical",
     "gradient",
     "gumbel_noise",
+    "jax_key",
     "library_version",
+    "log_prob",
     "sample",
     "top_k",
 ]
 
 _OUTPUTS = {"soft": 0, "log": 1, "hard": 2}
-_UINT64_MAX = (1 << 64) - 1
-_FLOAT32_MAX = float(np.finfo(np.float32).max)
+_SPACES = {"simplex": 0, "log": 1}
 
 
 class Status(enum.IntEnum):
@@ -74,10 +93,17 @@ class Status(enum.IntEnum):
     INVALID_ARGUMENT = 11
     INSUFFICIENT_CATEGORIES = 12
     INVALID_POINT = 13
+    UNSUPPORTED_CPU = 14
+    OUT_OF_MEMORY = 15
 
 
 class GumbelSoftmaxError(ValueError):
-    """An input the library refused: ``str(error)`` is its message, ``status`` its code."""
+    """An input the library refused: ``str(error)`` is its message, ``status`` its code.
+
+    Survives ``pickle`` and ``copy`` with its status and message (subclasses too, when their
+    ``__init__`` takes ``(status, message)``), so a refusal inside a ``multiprocessing.Pool`` or
+    ``ProcessPoolExecutor`` worker reaches the caller intact.
+    """
 
     def __init__(self, status: int, message: str):
         super().__init__(message)
@@ -86,6 +112,9 @@ class GumbelSoftmaxError(ValueError):
         except ValueError:
             self.status = status
         self.message = message
+
+    def __reduce__(self):
+        return (type(self), (int(self.status), self.message), self.__dict__)
 
 
 class Gradient(NamedTuple):
@@ -112,79 +141,79 @@ def _check(status: int) -> None:
         raise GumbelSoftmaxError(status, message)
 
 
-def _float32(values, name: str) -> np.ndarray:
-    """``values`` as a C-contiguous float32 array, by the module's conversion rule."""
-    array = np.asarray(values)
-    if array.dtype == np.float32:
-        return np.asarray(array, order="C")
-    if np.iscomplexobj(array):
-        raise TypeError(f"{name} must be real, got dtype {array.dtype}")
-    if not (np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_):
-        raise TypeError(f"{name} must be a real numeric array, got dtype {array.dtype}")
-    wide = array.astype(np.float64, copy=False)
-    too_large = np.isfinite(wide) & (np.abs(wide) > _FLOAT32_MAX)
-    if too_large.any():
-        where = np.unravel_index(int(np.argmax(too_large)), wide.shape)
-        raise ValueError(
-            f"{name}{list(where)} = {wide[where]!r} does not fit in float32 (largest {_FLOAT32_MAX:g})"
-        )
-    return np.asarray(wide, dtype=np.float32, order="C")
+def _temperature_error(message: str) -> GumbelSoftmaxError:
+    return GumbelSoftmaxError(Status.INVALID_TEMPERATURE, message)
 
 
-def _temperature(value, rows_shape: tuple[int, ...]):
-    """A float32 scalar, or a C-contiguous float32 array of one temperature per row."""
-    array = np.asarray(value)
-    if array.ndim == 0:
-        return float(_float32(array, "temperature")), None  # exactly the float32 value
-    if array.shape != rows_shape:
-        raise ValueError(
-            f"per-row temperatures must have the batch shape {rows_shape}, got {array.shape}"
-        )
-    return None, _float32(array, "temperatures")
+class _Batch:
+    """Logits (or a sample) as a C-contiguous float32 ``[rows, columns]`` batch with the
+    categories' axis moved last, and the way back to the caller's layout."""
 
+    def __init__(self, values, name: str, axis):
+        array = _arguments.float32(values, name)
+        if array.ndim == 0:
+            raise ValueError(f"{name} must have at least one dimension (the categories), got a scalar")
+        self.axis = _arguments.axis(axis, array.ndim)
+        self.last = self.axis == array.ndim - 1
+        self.shape = array.shape  # the caller's layout
+        self.array = array if self.last else np.ascontiguousarray(np.moveaxis(array, self.axis, -1))
+        self.columns = self.array.shape[-1]
+        self.batch_shape = self.array.shape[:-1]
+        self.rows = int(np.prod(self.batch_shape, dtype=np.int64))
 
-def _u64(value, name: str) -> int:
-    value = operator.index(value)
-    if not 0 <= value <= _UINT64_MAX:
-        raise ValueError(f"{name} must be in 0...2**64 - 1, got {value}")
-    return value
+    def other(self, values, name: str) -> np.ndarray:
+        """A second array of the same layout (a sample's upstream gradient, a density's point)."""
+        array = _arguments.float32(values, name)
+        if array.shape != self.shape:
+            raise ValueError(f"{name} must have the shape of {self.shape}, got {array.shape}")
+        return array if self.last else np.ascontiguousarray(np.moveaxis(array, self.axis, -1))
 
-
-def _threads(value) -> int:
-    if value is None:
-        return 0
-    value = operator.index(value)
-    if not -(2**31) <= value < 2**31:
-        raise ValueError(f"threads must fit in int32, got {value}")
-    return value
-
-
-def _logits(values, name: str = "logits") -> tuple[np.ndarray, int, int]:
-    array = _float32(values, name)
-    if array.ndim == 0:
-        raise ValueError(f"{name} must have at least one dimension (the categories), got a scalar")
-    columns = array.shape[-1]
-    rows = int(np.prod(array.shape[:-1], dtype=np.int64))
-    return array, rows, columns
-
-
-def _output(out, shape: tuple[int, ...], dtype, name: str = "out") -> np.ndarray:
-    """``out`` checked for dtype, layout and shape (a wrong size is left to the library)."""
-    if out is None:
+    def result(self, out, trailing: tuple[int, ...], dtype, name: str = "out"):
+        """Where the library writes: ``out`` itself when the layout allows, else a fresh array
+        (``finish`` then copies it into ``out``)."""
+        shape = self.batch_shape + trailing
+        if out is None or self.last:
+            return _arguments.output(out, shape, dtype, name)
+        caller_shape = self._caller_shape(trailing)
+        _arguments.output(out, caller_shape, dtype, name)
+        if out.shape != caller_shape:
+            raise ValueError(f"{name} must have shape {caller_shape}, got {out.shape}")
         return np.empty(shape, dtype=dtype)
-    if not isinstance(out, np.ndarray):
-        raise TypeError(f"{name} must be a numpy array, got {type(out).__name__}")
-    if out.dtype != dtype:
-        raise TypeError(f"{name} must have dtype {np.dtype(dtype).name}, got {out.dtype}")
-    if not out.flags.c_contiguous or not out.flags.writeable:
-        raise ValueError(f"{name} must be C-contiguous and writeable")
-    if out.size == int(np.prod(shape, dtype=np.int64)) and out.shape != shape:
-        raise ValueError(f"{name} must have shape {shape}, got {out.shape}")
-    return out
+
+    def _caller_shape(self, trailing):
+        shape = self.batch_shape + trailing
+        if not trailing:
+            return shape
+        return tuple(np.moveaxis(np.empty(shape, dtype=np.bool_), -1, self.axis).shape)
+
+    def finish(self, result: np.ndarray, out) -> np.ndarray:
+        """``result`` in the caller's layout (``out`` when given)."""
+        if self.last or result.ndim == len(self.batch_shape):
+            if out is not None and out is not result:
+                out[...] = result
+                return out
+            return result
+        moved = np.moveaxis(result, -1, self.axis)
+        if out is not None:
+            out[...] = moved
+            return out
+        return np.ascontiguousarray(moved)
 
 
-def _pointer(array: np.ndarray | None):
-    return None if array is None else array.ctypes.data
+def _stream(seed, key, generator, stream, position) -> _words.Words:
+    return _words.Words(seed=seed, key=key, generator=generator, stream=stream, position=position)
+
+
+def jax_key(seed: int, *, enable_x64: bool = False) -> np.ndarray:
+    """The two uint32 words of ``jax.random.PRNGKey(seed)`` (``jax.random.key_data``), without
+    JAX: ``[0, lo32(seed)]`` under JAX's default ``jax_enable_x64=False``, ``[hi32, lo32]`` of
+    the int64 seed with ``enable_x64=True``."""
+    seed = operator.index(seed)
+    if not -(2**63) <= seed < 2**63:
+        raise ValueError(f"a JAX seed must be in -2**63...2**63 - 1 (an int64), got {seed}")
+    key = np.zeros(2, dtype=np.uint32)
+    _check(_words.function("gs_jax_key")(seed, int(bool(enable_x64)), key.ctypes.data))
+    return key
 
 
 # MARK: Sampling
@@ -195,7 +224,11 @@ def sample(
     *,
     temperature=1.0,
     output: str = "soft",
-    seed: int,
+    hard: bool = False,
+    axis: int = -1,
+    seed: int | None = None,
+    key=None,
+    generator: str | None = None,
     stream: int = 0,
     position: int = 0,
     threads: int | None = 0,
@@ -209,10 +242,17 @@ def sample(
     log space).
 
     Args:
-        logits: ``[..., K]`` logits (see the conversion rule).
-        temperature: A scalar, or one per row (shape ``logits.shape[:-1]``); finite and > 0.
+        logits: ``[..., K, ...]`` logits, the categories along ``axis`` (see the conversion rule).
+        temperature: A scalar, or one per row (the batch shape: ``logits``' shape without
+            ``axis``); finite and > 0.
         output: ``"soft"``, ``"log"`` or ``"hard"``.
-        seed, stream: The Philox stream, each in ``0...2**64 - 1``.
+        hard: ``True`` is ``output="hard"``: the straight-through forward value. Its gradient
+            (:func:`gradient` with ``kind="hard"``) needs the soft sample of the same words.
+        axis: The categories' axis.
+        seed, stream: The Philox stream, each in ``0...2**64 - 1``; with ``generator="jax"``,
+            ``seed`` is JAX's ``PRNGKey(seed)``.
+        key: A JAX key: draws JAX's threefry stream (see Generators).
+        generator: ``"philox"`` (default) or ``"jax"``.
         position: The first word of the stream to use.
         threads: Worker threads; 0 or None means all cores. Never changes the result.
         out: A float32 C-contiguous array of ``logits``' shape to write into.
@@ -225,30 +265,31 @@ def sample(
     """
     if output not in _OUTPUTS:
         raise ValueError(f"output must be 'soft', 'log' or 'hard', got {output!r}")
-    x, rows, columns = _logits(logits)
-    scalar, per_row = _temperature(temperature, x.shape[:-1])
-    result = _output(out, x.shape, np.float32)
-    library = _library.load()
+    if hard:
+        if output == "log":
+            raise ValueError("hard=True gives the one-hot sample; it cannot be combined with output='log'")
+        output = "hard"
+    x = _Batch(logits, "logits", axis)
+    words = _stream(seed, key, generator, stream, position)
+    scalar, per_row = _arguments.temperatures(temperature, x.batch_shape, _temperature_error)
+    result = x.result(out, (x.columns,), np.float32)
+    head = (_pointer(x.array), x.array.size, x.rows, x.columns)
+    tail = (_arguments.threads(threads), _pointer(result), result.size)
     if per_row is None:
-        status = library.gs_sample(
-            _pointer(x), x.size, rows, columns, scalar, _OUTPUTS[output], _u64(seed, "seed"),
-            _u64(stream, "stream"), _u64(position, "position"), _threads(threads), _pointer(result),
-            result.size,
-        )
+        status = words.call("sample", head + (scalar, _OUTPUTS[output]), tail)
     else:
-        status = library.gs_sample_per_row(
-            _pointer(x), x.size, rows, columns, _pointer(per_row), per_row.size, _OUTPUTS[output],
-            _u64(seed, "seed"), _u64(stream, "stream"), _u64(position, "position"), _threads(threads),
-            _pointer(result), result.size,
-        )
+        status = words.call("sample_per_row", head + (_pointer(per_row), per_row.size, _OUTPUTS[output]), tail)
     _check(status)
-    return result
+    return x.finish(result, out)
 
 
 def categorical(
     logits,
     *,
-    seed: int,
+    axis: int = -1,
+    seed: int | None = None,
+    key=None,
+    generator: str | None = None,
     stream: int = 0,
     position: int = 0,
     threads: int | None = 0,
@@ -257,26 +298,34 @@ def categorical(
     """Draws one category per row by the Gumbel-max trick: ``argmax(logits + g)``.
 
     Uses the same words as :func:`sample`, so it equals the argmax of ``sample(...,
-    output="hard")`` at any temperature.
+    output="hard")`` at any temperature. With ``key=`` it is ``jax.random.categorical(key,
+    logits)`` (except at near ties, docs/jax.md) for the last axis; for another axis JAX draws
+    the noise in the array's own layout while this function draws it with ``axis`` moved last,
+    so the two differ.
 
     Returns:
-        int64 array of shape ``logits.shape[:-1]`` (0-d for 1-D logits).
+        int64 array of ``logits``' shape without ``axis`` (0-d for 1-D logits).
     """
-    x, rows, columns = _logits(logits)
-    result = _output(out, x.shape[:-1], np.int64)
-    status = _library.load().gs_categorical(
-        _pointer(x), x.size, rows, columns, _u64(seed, "seed"), _u64(stream, "stream"),
-        _u64(position, "position"), _threads(threads), _pointer(result), result.size,
+    x = _Batch(logits, "logits", axis)
+    words = _stream(seed, key, generator, stream, position)
+    result = x.result(out, (), np.int64)
+    status = words.call(
+        "categorical",
+        (_pointer(x.array), x.array.size, x.rows, x.columns),
+        (_arguments.threads(threads), _pointer(result), result.size),
     )
     _check(status)
-    return result
+    return x.finish(result, out)
 
 
 def top_k(
     logits,
     k: int,
     *,
-    seed: int,
+    axis: int = -1,
+    seed: int | None = None,
+    key=None,
+    generator: str | None = None,
     stream: int = 0,
     position: int = 0,
     threads: int | None = 0,
@@ -288,26 +337,33 @@ def top_k(
     index; the first equals :func:`categorical`'s.
 
     Returns:
-        int64 array of shape ``logits.shape[:-1] + (k,)``.
+        int64 array of ``logits``' shape with ``axis`` of length ``k``.
 
     Raises:
-        GumbelSoftmaxError: also for ``k`` outside ``1...K`` or a row with fewer than ``k``
-            unmasked logits.
+        GumbelSoftmaxError: also for ``k`` outside ``1...K`` (reported as given) or a row with
+            fewer than ``k`` unmasked logits.
     """
-    x, rows, columns = _logits(logits)
+    x = _Batch(logits, "logits", axis)
+    words = _stream(seed, key, generator, stream, position)
     k = operator.index(k)
-    if not 1 <= k <= columns:
+    if not 1 <= k <= x.columns:
+        if x.columns > 0 and not -(2**63) <= k < 2**63:
+            # The library takes an int64; beyond it, refuse here with the value as given.
+            raise GumbelSoftmaxError(
+                Status.INVALID_TOP_K, f"k must be in 1...{x.columns} (the number of categories), got {k}"
+            )
         # Allocate nothing for an impossible k: the library refuses it with its own message.
         k = max(min(k, 2**63 - 1), -(2**63))
-        result = np.empty(x.shape[:-1] + (0,), dtype=np.int64)
+        result = np.empty(x.batch_shape + (0,), dtype=np.int64)
     else:
-        result = _output(out, x.shape[:-1] + (k,), np.int64)
-    status = _library.load().gs_top_k(
-        _pointer(x), x.size, rows, columns, k, _u64(seed, "seed"), _u64(stream, "stream"),
-        _u64(position, "position"), _threads(threads), _pointer(result), result.size,
+        result = x.result(out, (k,), np.int64)
+    status = words.call(
+        "top_k",
+        (_pointer(x.array), x.array.size, x.rows, x.columns, k),
+        (_arguments.threads(threads), _pointer(result), result.size),
     )
     _check(status)
-    return result
+    return x.finish(result, out)
 
 
 def gradient(
@@ -316,17 +372,23 @@ def gradient(
     *,
     temperature,
     kind: str = "soft",
+    axis: int = -1,
     threads: int | None = 0,
     out: np.ndarray | None = None,
 ) -> Gradient:
     """The vector-Jacobian product of a sample with the noise held fixed (reparameterisation).
 
     Args:
-        output: The sample: ``softmax(z)`` for ``kind="soft"`` and ``"hard"`` (straight-through:
-            pass the *soft* sample), ``log_softmax(z)`` for ``kind="log"``.
+        output: The sample: ``softmax(z)`` for ``kind="soft"`` and ``"hard"``, ``log_softmax(z)``
+            for ``kind="log"``. Straight-through (``kind="hard"``) differentiates the *soft*
+            sample of the same words: pass ``sample(..., output="soft")``, not the one-hot (an
+            input whose every row is exactly one-hot, K >= 2, is refused with ``ValueError``; its
+            gradient would be all zeros. A soft sample that saturated to exact one-hots at a
+            very low temperature is refused too: its gradient is 0 to float32 precision).
         upstream: ``dL/doutput``, the same shape.
         temperature: The temperature of the sample: a scalar or one per row.
         kind: ``"soft"``, ``"log"`` or ``"hard"``.
+        axis: The categories' axis.
         out: A float32 array for ``dL/dlogits``.
 
     Returns:
@@ -334,41 +396,98 @@ def gradient(
     """
     if kind not in _OUTPUTS:
         raise ValueError(f"kind must be 'soft', 'log' or 'hard', got {kind!r}")
-    y, rows, columns = _logits(output, "output")
-    v = _float32(upstream, "upstream")
-    if v.shape != y.shape:
-        raise ValueError(f"upstream must have the shape of output {y.shape}, got {v.shape}")
-    scalar, per_row = _temperature(temperature, y.shape[:-1])
-    logits_gradient = _output(out, y.shape, np.float32)
-    temperature_gradient = np.empty(y.shape[:-1], dtype=np.float32)
+    y = _Batch(output, "output", axis)
+    v = y.other(upstream, "upstream")
+    if kind == "hard" and y.columns > 1 and y.rows > 0 and _one_hot(y.array):
+        raise ValueError(
+            "gradient(kind='hard') needs the soft sample, got a one-hot array: the straight-through "
+            "gradient is the soft sample's (sample(..., output='soft') with the same seed, stream "
+            "and position), and a one-hot input would give all zeros"
+        )
+    scalar, per_row = _arguments.temperatures(temperature, y.batch_shape, _temperature_error)
+    logits_gradient = y.result(out, (y.columns,), np.float32)
+    temperature_gradient = np.empty(y.batch_shape, dtype=np.float32)
     library = _library.load()
+    head = (_pointer(y.array), y.array.size, _pointer(v), v.size, y.rows, y.columns)
+    tail = (
+        _OUTPUTS[kind], _arguments.threads(threads), _pointer(logits_gradient), logits_gradient.size,
+        _pointer(temperature_gradient), temperature_gradient.size,
+    )
     if per_row is None:
-        status = library.gs_gradient(
-            _pointer(y), y.size, _pointer(v), v.size, rows, columns, scalar, _OUTPUTS[kind],
-            _threads(threads), _pointer(logits_gradient), logits_gradient.size,
-            _pointer(temperature_gradient), temperature_gradient.size,
-        )
+        status = library.gs_gradient(*head, scalar, *tail)
     else:
-        status = library.gs_gradient_per_row(
-            _pointer(y), y.size, _pointer(v), v.size, rows, columns, _pointer(per_row), per_row.size,
-            _OUTPUTS[kind], _threads(threads), _pointer(logits_gradient), logits_gradient.size,
-            _pointer(temperature_gradient), temperature_gradient.size,
-        )
+        status = library.gs_gradient_per_row(*head, _pointer(per_row), per_row.size, *tail)
     _check(status)
-    return Gradient(logits_gradient, temperature_gradient)
+    return Gradient(y.finish(logits_gradient, out), temperature_gradient)
+
+
+def _one_hot(y: np.ndarray) -> bool:
+    """Whether every row is exactly a one-hot vector (all 0 but a single 1)."""
+    ones = y == 1
+    return bool(np.all((y == 0) | ones) and np.all(ones.sum(axis=-1) == 1))
+
+
+def log_prob(
+    value,
+    logits,
+    *,
+    temperature=1.0,
+    space: str = "simplex",
+    axis: int = -1,
+    threads: int | None = 0,
+) -> np.ndarray:
+    """The log-density of ``value`` under the Concrete distribution (Maddison et al. 2017) of
+    ``logits`` and ``temperature``, per row, evaluated in float64.
+
+    ``space="simplex"``: ``value`` is a point ``y`` on the simplex (a ``sample(...,
+    output="soft")``; PyTorch's ``RelaxedOneHotCategorical.log_prob``). ``space="log"``: ``value``
+    is ``log y`` (ExpConcrete, ``sample(..., output="log")``; ``ExpRelaxedCategorical.log_prob``).
+    A masked category (``-inf`` logit) is left out and ``value`` must be exactly 0 (``-inf``)
+    there; a point outside the open simplex gets ``-inf``.
+
+    Args:
+        value: The point, shaped like ``logits``.
+        logits: ``[..., K, ...]`` logits, the categories along ``axis``.
+        temperature: A scalar or one per row; finite and > 0.
+        space: ``"simplex"`` or ``"log"``.
+
+    Returns:
+        float64 array of the batch shape (0-d for 1-D logits).
+
+    Raises:
+        GumbelSoftmaxError: for refused logits or temperatures, and ``INVALID_POINT`` for a NaN or
+            ``+inf`` coordinate (or a negative one on the simplex).
+    """
+    if space not in _SPACES:
+        raise ValueError(f"space must be 'simplex' or 'log', got {space!r}")
+    x = _Batch(logits, "logits", axis)
+    point = x.other(value, "value")
+    scalar, per_row = _arguments.temperatures(temperature, x.batch_shape, _temperature_error)
+    if per_row is None:
+        per_row = np.full(x.batch_shape, scalar, dtype=np.float32)
+    result = np.empty(x.batch_shape, dtype=np.float64)
+    status = _words.function("gs_log_density")(
+        _pointer(x.array), x.array.size, x.rows, x.columns, _pointer(per_row), per_row.size, _pointer(point),
+        point.size, _SPACES[space], _arguments.threads(threads), _pointer(result), result.size,
+    )
+    _check(status)
+    return result
 
 
 def gumbel_noise(
     shape,
     *,
-    seed: int,
+    seed: int | None = None,
+    key=None,
+    generator: str | None = None,
     stream: int = 0,
     position: int = 0,
     threads: int | None = 0,
     out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Gumbel(0, 1) noise: element ``i`` (in C order) is ``-log(-log(u))`` of word
-    ``position + i``.
+    ``position + i``. With ``key=`` it is ``jax.random.gumbel(key, shape)`` (within
+    ``2e-6 * max(1, |g|)``).
 
     Args:
         shape: An int or a tuple of ints; ignored when ``out`` is given.
@@ -377,16 +496,14 @@ def gumbel_noise(
     Returns:
         float32 array of ``shape``.
     """
+    words = _stream(seed, key, generator, stream, position)
     if out is None:
         shape = (operator.index(shape),) if np.ndim(shape) == 0 else tuple(operator.index(n) for n in shape)
         if any(n < 0 for n in shape):
             raise ValueError(f"shape must not have negative dimensions, got {shape}")
         result = np.empty(shape, dtype=np.float32)
     else:
-        result = _output(out, out.shape, np.float32)
-    status = _library.load().gs_gumbel_noise(
-        _u64(seed, "seed"), _u64(stream, "stream"), _u64(position, "position"), _threads(threads),
-        _pointer(result), result.size,
-    )
+        result = _arguments.output(out, out.shape, np.float32)
+    status = words.call("gumbel_noise", (), (_arguments.threads(threads), _pointer(result), result.size))
     _check(status)
     return result
