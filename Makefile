@@ -111,3 +111,22 @@ bench: deps
 bench-peers-setup:
 	$(PYTHON) -m venv --system-site-packages $(BENCH_VENV)
 	$(BENCH_VENV)/bin/python -m pip install "jax[cpu]" torch
+
+# --- docs ---
+# `make test-docs` runs every fenced code block of README.md, docs/*.md and the DocC articles and
+# checks every relative link (Scripts/doctest.py says how each language is checked; its --help
+# lists the conventions). Swift blocks build as one scratch package in .build-doctest/ that depends
+# on this repository by path (the library in debug: about a minute the first time, seconds after).
+# DOCTEST_PYTHON picks the interpreter for Python blocks; DOCTEST_REQUIRE_ALL=1 fails on a block
+# skipped because torch, jax, dask or ray is not importable there.
+# `make docs` builds the DocC catalog (Sources/GumbelSoftmax/GumbelSoftmax.docc) into .build/docs.
+.PHONY: test-docs docs
+DOCTEST_PYTHON ?= $(PYTHON)
+test-docs: RELEASE_FLAGS := $(TEST_FLAGS)
+test-docs: deps
+	$(EMBED_BUILD) --product gumbelsoftmax
+	$(EMBED_BUILD) --product gumbel
+	DOCTEST_PYTHON="$(DOCTEST_PYTHON)" $(PYTHON) Scripts/doctest.py --bin-path "$$($(EMBED_BUILD) --show-bin-path)"
+
+# The doc tests are part of `make test` (they run before the Swift test suites).
+test: test-docs
