@@ -207,13 +207,16 @@ def run(command: list[str], cwd: Path, env: dict[str, str] | None = None, timeou
         return done.returncode, done.stdout + done.stderr
     except subprocess.TimeoutExpired as error:
         return 124, f"timed out after {timeout} s\n{error.stdout or ''}{error.stderr or ''}"
+    except OSError as error:
+        return 127, f"cannot run {command[0]}: {error}"
 
 
 class Context:
     def __init__(self, args):
         self.args = args
         self.bin_path = Path(args.bin_path).resolve() if args.bin_path else None
-        self.python = args.python
+        # An interpreter given as a path (.venv/bin/python) is taken from the current directory.
+        self.python = str(Path(args.python).absolute()) if os.sep in args.python else args.python
         self.installed = os.environ.get("DOCTEST_PYTHON_INSTALLED") == "1"
         self.require_all = os.environ.get("DOCTEST_REQUIRE_ALL") == "1"
         self.work = Path(tempfile.mkdtemp(prefix="doctest-"))
@@ -466,7 +469,7 @@ def main() -> int:
     for result in results:
         label = {"ok": "ok  ", "FAIL": "FAIL", "skip": "SKIP"}[result.status]
         kind = result.block.language + (f" ({result.block.directive})" if result.block.directive else "")
-        print(f"{label} {result.block.where:<34} {kind:<20} {result.seconds:6.2f} s"
+        print(f"{label} {result.block.where:<40} {kind:<20} {result.seconds:6.2f} s"
               + (f"  {result.detail}" if result.status == "skip" else ""))
         if result.status == "FAIL" or (args.verbose and result.detail.strip()):
             print("     | " + "\n     | ".join(result.detail.rstrip().splitlines()))
