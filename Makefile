@@ -115,7 +115,7 @@ bench-peers-setup:
 # --- docs ---
 # `make test-docs` runs every fenced code block of README.md, docs/*.md and the DocC articles and
 # checks every relative link (Scripts/doctest.py says how each language is checked; its --help
-# lists the conventions). Swift blocks build as one scratch package in .build-doctest/ that depends
+# lists the conventions). --self-test first feeds it a broken block of every kind, which must fail. Swift blocks build as one scratch package in .build-doctest/ that depends
 # on this repository by path (the library in debug: about a minute the first time, seconds after).
 # DOCTEST_PYTHON picks the interpreter for Python blocks; DOCTEST_REQUIRE_ALL=1 fails on a block
 # skipped because torch, jax, dask or ray is not importable there.
@@ -126,7 +126,7 @@ test-docs: RELEASE_FLAGS := $(TEST_FLAGS)
 test-docs: deps
 	$(EMBED_BUILD) --product gumbelsoftmax
 	$(EMBED_BUILD) --product gumbel
-	DOCTEST_PYTHON="$(DOCTEST_PYTHON)" $(PYTHON) Scripts/doctest.py --bin-path "$$($(EMBED_BUILD) --show-bin-path)"
+	DOCTEST_PYTHON="$(DOCTEST_PYTHON)" $(PYTHON) Scripts/doctest.py --self-test --bin-path "$$($(EMBED_BUILD) --show-bin-path)"
 
 # The doc tests are part of `make test` (they run before the Swift test suites).
 test: test-docs

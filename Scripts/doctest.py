@@ -44,7 +44,8 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parent.parent  # the package: include/, python/, the Swift dependency
+DOCS = REPO  # where the documents are (another folder only for --self-test)
 OPTIONAL_MODULES = ("torch", "jax", "jaxlib", "dask", "distributed", "ray")
 SKIPPED_LANGUAGES = {"", "text", "console", "output", "plaintext"}
 CHECKED_LANGUAGES = {"swift", "c", "python", "sh", "bash", "json"}
@@ -82,14 +83,14 @@ class Result:
 
 
 def documents() -> list[Path]:
-    paths = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
-    paths += sorted(REPO.glob("Sources/*/*.docc/*.md"))
-    return [p.relative_to(REPO) for p in paths if p.is_file()]
+    paths = [DOCS / "README.md", *sorted((DOCS / "docs").glob("*.md"))]
+    paths += sorted(DOCS.glob("Sources/*/*.docc/*.md"))
+    return [p.relative_to(DOCS) for p in paths if p.is_file()]
 
 
 def parse_blocks(path: Path) -> tuple[list[Block], list[str]]:
     """The fenced blocks of one Markdown file, and errors (an unclosed fence, a misplaced directive)."""
-    lines = (REPO / path).read_text(encoding="utf-8").splitlines()
+    lines = (DOCS / path).read_text(encoding="utf-8").splitlines()
     blocks: list[Block] = []
     errors: list[str] = []
     i = 0
@@ -138,7 +139,7 @@ def prose_lines(path: Path) -> list[tuple[int, str]]:
     """The lines of a Markdown file outside fenced blocks, with inline code spans blanked."""
     out = []
     fence = None
-    for number, line in enumerate((REPO / path).read_text(encoding="utf-8").splitlines(), 1):
+    for number, line in enumerate((DOCS / path).read_text(encoding="utf-8").splitlines(), 1):
         match = FENCE.match(line)
         if fence is None and match:
             fence = match["fence"]
@@ -153,16 +154,15 @@ def prose_lines(path: Path) -> list[tuple[int, str]]:
 
 
 def heading_slugs(path: Path) -> set[str]:
-    """GitHub's anchors for the headings of a Markdown file."""
+    """GitHub's anchors for the headings of a Markdown file (outside code blocks)."""
     slugs: set[str] = set()
     seen: dict[str, int] = {}
-    for _, line in prose_lines(path):
-        match = re.match(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$", line)
+    lines = (DOCS / path).read_text(encoding="utf-8").splitlines()
+    for number, _ in prose_lines(path):
+        match = re.match(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$", lines[number - 1])
         if not match:
             continue
-        raw = (REPO / path).read_text(encoding="utf-8").splitlines()[_ - 1]
-        text = re.match(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$", raw)[1]
-        text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text).replace("`", "")
+        text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", match[1]).replace("`", "")
         slug = re.sub(r"[^\w\- ]", "", text.lower()).replace(" ", "-")
         count = seen.get(slug, 0)
         seen[slug] = count + 1
@@ -183,17 +183,17 @@ def check_links(paths: list[Path]) -> tuple[int, list[str]]:
                     continue
                 checked += 1
                 file_part, _, anchor = target.partition("#")
-                destination = (REPO / path).parent / file_part if file_part else REPO / path
+                destination = (DOCS / path).parent / file_part if file_part else DOCS / path
                 where = f"{path}:{number}: link {target!r}"
                 try:
-                    destination.resolve().relative_to(REPO)
+                    destination.resolve().relative_to(DOCS)
                 except ValueError:
                     errors.append(f"{where} points outside the repository")
                     continue
                 if not destination.exists():
-                    errors.append(f"{where} does not resolve ({destination.relative_to(REPO)} is missing)")
+                    errors.append(f"{where} does not resolve ({destination.resolve().relative_to(DOCS)} is missing)")
                 elif anchor and destination.suffix == ".md":
-                    if anchor.lower() not in heading_slugs(destination.resolve().relative_to(REPO)):
+                    if anchor.lower() not in heading_slugs(destination.resolve().relative_to(DOCS)):
                         errors.append(f"{where}: no heading with anchor #{anchor}")
     return checked, errors
 
@@ -295,7 +295,7 @@ def run_python(context: Context, block: Block) -> Result:
 
 def run_shell(context: Context, block: Block) -> Result:
     directory = context.block_dir(block)
-    source = directory / "snippet.sh"
+    source = context.work / f"{block.slug}.sh"  # outside the directory it runs in, which stays empty
     source.write_text(block.code)
     status, output = run(["bash", "-n", str(source)], cwd=directory)
     if status != 0:
@@ -329,9 +329,12 @@ def swift_results(context: Context, blocks: list[Block]) -> list[Result]:
     package = scratch / "pkg"
     sources = package / "Sources"
     sources.mkdir(parents=True, exist_ok=True)
-    names = [f"doc_{b.slug}" for b in blocks]
+    # The self-test's targets and the documents' live side by side (the package lists only the
+    # current run's), so that neither run throws away the other's build.
+    prefix = "selftest_" if DOCS != REPO else "doc_"
+    names = [f"{prefix}{b.slug}" for b in blocks]
     for stale in sources.iterdir():
-        if stale.name not in names:
+        if stale.name.startswith(prefix) and stale.name not in names:
             shutil.rmtree(stale)
     for name, block in zip(names, blocks):
         (sources / name).mkdir(exist_ok=True)
@@ -401,21 +404,8 @@ def _line_in_block(line: str, block: Block) -> bool:
     return block.line <= number < block.line + block.code.count("\n")
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--bin-path", help="SwiftPM bin path holding libgumbelsoftmax.so (and gumbel)")
-    parser.add_argument("--python", default=os.environ.get("DOCTEST_PYTHON") or os.environ.get("PYTHON") or "python3")
-    parser.add_argument("--swift", default=os.environ.get("SWIFT", "swift"))
-    parser.add_argument("--swift-configuration", default="debug", choices=["debug", "release"])
-    parser.add_argument("--scratch", default=str(REPO / ".build-doctest"),
-                        help="persistent build folder of the Swift snippets' package (incremental reruns)")
-    parser.add_argument("--list", action="store_true", help="list the blocks and what would be done")
-    parser.add_argument("--verbose", "-v", action="store_true", help="print every block's output")
-    parser.add_argument("files", nargs="*", help="documents to check (default: all)")
-    args = parser.parse_args()
-
-    started = time.monotonic()
-    paths = [Path(f) for f in args.files] if args.files else documents()
+def collect(paths: list[Path]) -> tuple[list[Block], list[str]]:
+    """The blocks of the documents, and the errors found without running anything."""
     blocks: list[Block] = []
     errors: list[str] = []
     for path in paths:
@@ -430,22 +420,13 @@ def main() -> int:
             errors.append(f"{block.where}: 'doctest: run' is for sh/bash blocks (others run anyway)")
         if block.directive == "compile-only" and block.language not in ("swift", "c", "python"):
             errors.append(f"{block.where}: 'doctest: compile-only' is for swift, c and python blocks")
+    return blocks, errors
 
-    if args.list:
-        for block in blocks:
-            print(f"{block.where}\t{block.language or '(none)'}\t{block.directive or ''}")
-        return 0
 
-    link_count, link_errors = check_links(paths)
-    errors += link_errors
-    print(f"links: {link_count} relative links checked, {len(link_errors)} broken", flush=True)
-
-    context = Context(args)
-    results: list[Result] = []
+def check(context: Context, blocks: list[Block]) -> list[Result]:
+    """Runs every code block: the Swift ones in one build, the others two at a time beside it."""
     swift_blocks, other = [], []
     for block in blocks:
-        if block.language in SKIPPED_LANGUAGES:
-            continue
         if block.language == "swift" and not block.code.lstrip().startswith("// swift-tools-version"):
             swift_blocks.append(block)
         elif block.language in CHECKED_LANGUAGES:
@@ -459,20 +440,143 @@ def main() -> int:
         result.seconds = time.monotonic() - begun
         return result
 
+    results: list[Result] = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         swift_future = pool.submit(swift_results, context, swift_blocks)
         results += list(pool.map(dispatch, other))
         results += swift_future.result()
-
     order = {id(b): i for i, b in enumerate(blocks)}
-    results.sort(key=lambda r: order[id(r.block)])
+    return sorted(results, key=lambda r: order[id(r.block)])
+
+
+def report(results: list[Result], verbose: bool) -> None:
     for result in results:
         label = {"ok": "ok  ", "FAIL": "FAIL", "skip": "SKIP"}[result.status]
         kind = result.block.language + (f" ({result.block.directive})" if result.block.directive else "")
         print(f"{label} {result.block.where:<40} {kind:<20} {result.seconds:6.2f} s"
               + (f"  {result.detail}" if result.status == "skip" else ""))
-        if result.status == "FAIL" or (args.verbose and result.detail.strip()):
+        if result.status == "FAIL" or (verbose and result.detail.strip()):
             print("     | " + "\n     | ".join(result.detail.rstrip().splitlines()))
+
+
+# --- Self-test: the harness must catch each kind of broken block ----------------------------------
+
+SELF_TEST_CASES = [
+    # (expected status, fence language, directive, code)
+    ("ok", "swift", None, "import GumbelSoftmax\nlet y = try GumbelSoftmax.sample(logits: [0, 1], temperature: 1, "
+                          "seed: 1)\nprecondition(y.count == 2)\n"),
+    ("FAIL", "swift", None, 'let x: Int = "not a number"\n'),
+    ("FAIL", "swift", None, "import GumbelSoftmax\n_ = try GumbelSoftmax.sample(logits: [.nan], temperature: 1, "
+                            "seed: 0)\n"),
+    ("ok", "swift", "compile-only", "fatalError(\"compiled, never run\")\n"),
+    ("ok", "c", None, '#include <stdio.h>\n#include "gumbel_softmax.h"\nint main(void) {\n'
+                      '    return gs_version()[0] ? 0 : 1;\n}\n'),
+    ("FAIL", "c", None, '#include "gumbel_softmax.h"\nfloat y[3];\n'),
+    ("FAIL", "c", None, "int main(void) { return 3; }\n"),
+    ("ok", "python", None, "import numpy as np\nimport gumbel_softmax as gs\n"
+                           "assert gs.sample(np.zeros((1, 3), np.float32), temperature=1, seed=0).shape == (1, 3)\n"),
+    ("FAIL", "python", None, "raise SystemExit('a failing example')\n"),
+    ("FAIL", "python", "compile-only", "def broken(:\n"),
+    ("skip", "python", None, "import doctest_self_test_missing_module\n"),
+    ("ok", "sh", None, "exit 1  # syntax only: not run\n"),
+    ("FAIL", "sh", None, "if then fi\n"),
+    ("ok", "bash", "run", 'test -f "$REPO/include/gumbel_softmax.h"\ntest -z "$(ls -A)"\n'),
+    ("FAIL", "sh", "run", "false\necho not reached\n"),
+    ("ok", "json", None, '{"a": [1, 2]}\n'),
+    ("FAIL", "json", None, "{'a': 1}\n"),
+]
+SELF_TEST_ERRORS = [
+    "unknown fence language 'rust'",
+    "link 'missing.md' does not resolve",
+    "link 'docs/other.md#no-such-heading': no heading",
+    "link '../outside.md' points outside",
+    "is never closed",
+]
+
+
+def self_test(args) -> int:
+    """Checks that the harness passes good blocks and fails broken ones of every kind."""
+    global DOCS
+    root = Path(tempfile.mkdtemp(prefix="doctest-self-"))
+    (root / "docs").mkdir()
+    (root / "docs" / "other.md").write_text("# Other\n\n## A heading\n")
+    parts = ["# Self-test\n", "[fine](docs/other.md#a-heading) [fine](docs/other.md) [web](https://example.org)\n",
+             "[broken](missing.md) [anchor](docs/other.md#no-such-heading) [outside](../outside.md)\n"]
+    for expected, language, directive, code in SELF_TEST_CASES:
+        if directive:
+            parts.append(f"<!-- doctest: {directive} -->")
+        parts.append(f"```{language}\n{code}```\n")
+    parts.append("```text\nnot code: never run\n```\n")
+    parts.append("```rust\nfn main() {}\n```\n")
+    parts.append("```python\nprint('unclosed')\n")
+    (root / "README.md").write_text("\n".join(parts))
+    DOCS = root
+    OPTIONAL_MODULES_FOR_TEST = ("doctest_self_test_missing_module",)
+    global OPTIONAL_MODULES
+    saved, OPTIONAL_MODULES = OPTIONAL_MODULES, OPTIONAL_MODULES + OPTIONAL_MODULES_FOR_TEST
+    try:
+        blocks, errors = collect([Path("README.md")])
+        _, link_errors = check_links([Path("README.md")])
+        errors += link_errors
+        context = Context(args)
+        results = check(context, [b for b in blocks if b.language in CHECKED_LANGUAGES])
+    finally:
+        OPTIONAL_MODULES = saved
+        DOCS = REPO
+    problems = []
+    checked = [r for r in results if r.block.language in CHECKED_LANGUAGES and r.block.code != "print('unclosed')\n"]
+    if len(checked) != len(SELF_TEST_CASES):
+        problems.append(f"expected {len(SELF_TEST_CASES)} checked blocks, found {len(checked)}")
+    for result, (expected, language, directive, code) in zip(checked, SELF_TEST_CASES):
+        if result.status != expected:
+            problems.append(f"{language} block {code.splitlines()[0]!r}: expected {expected}, got {result.status}: "
+                            f"{result.detail.strip()[:300]}")
+    for needle in SELF_TEST_ERRORS:
+        if not any(needle in error for error in errors):
+            problems.append(f"no error containing {needle!r} (errors: {errors})")
+    if len(errors) != len(SELF_TEST_ERRORS):
+        problems.append(f"expected {len(SELF_TEST_ERRORS)} errors, got {len(errors)}: {errors}")
+    shutil.rmtree(root, ignore_errors=True)
+    shutil.rmtree(context.work, ignore_errors=True)
+    for problem in problems:
+        print(f"self-test FAIL: {problem}")
+    print(f"self-test: {len(SELF_TEST_CASES)} blocks and {len(SELF_TEST_ERRORS)} document errors "
+          f"{'caught as expected' if not problems else 'NOT as expected'}")
+    return 1 if problems else 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--bin-path", help="SwiftPM bin path holding libgumbelsoftmax.so (and gumbel)")
+    parser.add_argument("--python", default=os.environ.get("DOCTEST_PYTHON") or os.environ.get("PYTHON") or "python3")
+    parser.add_argument("--swift", default=os.environ.get("SWIFT", "swift"))
+    parser.add_argument("--swift-configuration", default="debug", choices=["debug", "release"])
+    parser.add_argument("--scratch", default=str(REPO / ".build-doctest"),
+                        help="persistent build folder of the Swift snippets' package (incremental reruns)")
+    parser.add_argument("--list", action="store_true", help="list the blocks and what would be done")
+    parser.add_argument("--self-test", action="store_true",
+                        help="first check that the harness fails broken blocks of every kind, then run")
+    parser.add_argument("--verbose", "-v", action="store_true", help="print every block's output")
+    parser.add_argument("files", nargs="*", help="documents to check (default: all)")
+    args = parser.parse_args()
+
+    started = time.monotonic()
+    if args.self_test and not args.list and self_test(args) != 0:
+        return 1
+    paths = [Path(f).resolve().relative_to(DOCS) for f in args.files] if args.files else documents()
+    blocks, errors = collect(paths)
+    if args.list:
+        for block in blocks:
+            print(f"{block.where}\t{block.language or '(none)'}\t{block.directive or ''}")
+        return 0
+
+    link_count, link_errors = check_links(paths)
+    errors += link_errors
+    print(f"links: {link_count} relative links checked, {len(link_errors)} broken", flush=True)
+
+    context = Context(args)
+    results = check(context, blocks)
+    report(results, args.verbose)
     for error in errors:
         print(f"FAIL {error}")
 
