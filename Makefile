@@ -117,11 +117,14 @@ bench-peers-setup:
 # checks every relative link (Scripts/doctest.py says how each language is checked; its --help
 # lists the conventions). --self-test first feeds it a broken block of every kind, which must fail. Swift blocks build as one scratch package in .build-doctest/ that depends
 # on this repository by path (the library in debug: about a minute the first time, seconds after).
-# DOCTEST_PYTHON picks the interpreter for Python blocks; DOCTEST_REQUIRE_ALL=1 fails on a block
-# skipped because torch, jax, dask or ray is not importable there.
+# DOCTEST_PYTHON lists interpreters for Python blocks (':'-separated; by default $(PYTHON) and the
+# project's .venv-dask, .venv-torch, .venv-jax and .venv-ray where they exist): a block runs with the
+# first that can import its torch, jax, dask or ray, and is skipped (listed) when none can;
+# DOCTEST_REQUIRE_ALL=1 makes such a skip fail.
 # `make docs` builds the DocC catalog (Sources/GumbelSoftmax/GumbelSoftmax.docc) into .build/docs.
 .PHONY: test-docs docs
-DOCTEST_PYTHON ?= $(PYTHON)
+DOCTEST_VENVS := $(wildcard $(foreach v,dask torch jax ray,.venv-$(v)/bin/python))
+DOCTEST_PYTHON ?= $(subst $(eval) ,:,$(strip $(PYTHON) $(DOCTEST_VENVS)))
 test-docs: RELEASE_FLAGS := $(TEST_FLAGS)
 test-docs: deps
 	$(EMBED_BUILD) --product gumbelsoftmax

@@ -6,25 +6,30 @@ Documents: README.md, docs/*.md and the DocC catalog's articles (Sources/*/*.doc
 Blocks, by the fence's language:
   swift       compiled against the package and run: each block is the main.swift of its own
               executable target in a scratch package (`--scratch`, default .build-doctest/) that
-              depends on this repository by path, built once with one `swift build`. A block whose
+              depends on this repository by path, built by one `swift build` (debug). A block whose
               first line is `// swift-tools-version...` is a manifest: `swift package dump-package`.
   c           compiled with `cc -std=c11 -Wall -Wextra -Werror -I include`, linked with
               libgumbelsoftmax.so from `--bin-path`, and run.
-  python      run with the package importable (GUMBEL_SOFTMAX_LIB and PYTHONPATH=python:python/examples,
-              or with DOCTEST_PYTHON_INSTALLED=1 the interpreter's installed package). A block that
-              imports torch, jax, dask, distributed or ray runs only when that module is importable
-              (it is reported as skipped otherwise; DOCTEST_REQUIRE_ALL=1 makes a skip a failure).
-  sh, bash    `bash -n` (syntax only); with `<!-- doctest: run -->` on the line before the fence they
-              run with `bash -e` in an empty temporary directory, with REPO set to the repository,
-              the bin path first on PATH (so `gumbel` is the built tool) and GUMBEL_SOFTMAX_LIB set.
+  python      run with the package importable: GUMBEL_SOFTMAX_LIB and PYTHONPATH=python:python/examples
+              (with DOCTEST_PYTHON_INSTALLED=1, neither: the interpreter's installed package). A block
+              that imports torch, jax, dask, distributed or ray runs with the first interpreter of
+              DOCTEST_PYTHON (or --python; several separated by ':') that can import them, and is
+              reported as skipped when none can; DOCTEST_REQUIRE_ALL=1 makes a skip a failure.
+  sh, bash    `bash -n` (syntax only). With `<!-- doctest: run -->` on the line before the fence they
+              run with `bash -e -o pipefail` in an empty temporary directory, with REPO set to the
+              repository, the bin path first on PATH (so `gumbel` is the built tool) and
+              GUMBEL_SOFTMAX_LIB set.
   json        parsed.
-  text, console, output, no language: not code, skipped.
-Any other language is an error, so a block is never silently ignored.
+  text, console, output, plaintext, no language: not code, not run.
+Any other language is an error, so no block is silently ignored.
 
 `<!-- doctest: compile-only -->` before a swift, c or python block compiles it without running it.
-Every block runs in its own process and temporary directory; line numbers in errors are the
-document's. Relative links ([text](path) and [text](path#anchor)) must name an existing file and,
-for a Markdown file, an existing heading.
+A block is a complete program (imports, includes, main); it checks its own results (precondition,
+assert, exit status) and never relies on printed numbers being compared by a person. Each block
+runs in its own process and temporary directory; line numbers in errors are the document's.
+Relative links ([text](path) and [text](path#anchor)) must name a file inside the repository and,
+for a Markdown file, an existing heading. `--self-test` first checks that the harness fails a
+broken block of every kind.
 """
 
 from __future__ import annotations
@@ -215,8 +220,9 @@ class Context:
     def __init__(self, args):
         self.args = args
         self.bin_path = Path(args.bin_path).resolve() if args.bin_path else None
-        # An interpreter given as a path (.venv/bin/python) is taken from the current directory.
-        self.python = str(Path(args.python).absolute()) if os.sep in args.python else args.python
+        # One or more interpreters, separated by ':'; one given as a path (.venv/bin/python) is
+        # taken from the current directory. A block runs with the first that has its modules.
+        self.pythons = [str(Path(p).absolute()) if os.sep in p else p for p in args.python.split(os.pathsep) if p]
         self.installed = os.environ.get("DOCTEST_PYTHON_INSTALLED") == "1"
         self.require_all = os.environ.get("DOCTEST_REQUIRE_ALL") == "1"
         self.work = Path(tempfile.mkdtemp(prefix="doctest-"))
@@ -239,12 +245,20 @@ class Context:
         directory.mkdir(parents=True, exist_ok=True)
         return directory
 
-    def importable(self, module: str) -> bool:
-        if module not in self._importable:
+    def importable(self, python: str, module: str) -> bool:
+        key = f"{python}\0{module}"
+        if key not in self._importable:
             code = f"import importlib.util, sys; sys.exit(importlib.util.find_spec({module!r}) is None)"
-            status, _ = run([self.python, "-c", code], cwd=self.work, env=self.env())
-            self._importable[module] = status == 0
-        return self._importable[module]
+            status, _ = run([python, "-c", code], cwd=self.work, env=self.env())
+            self._importable[key] = status == 0
+        return self._importable[key]
+
+    def python_for(self, modules: list[str]) -> str | None:
+        """The first interpreter in which every one of `modules` is importable."""
+        for python in self.pythons:
+            if all(self.importable(python, m) for m in modules):
+                return python
+        return None
 
 
 def run_c(context: Context, block: Block) -> Result:
@@ -279,16 +293,17 @@ def python_imports(code: str) -> set[str]:
 
 
 def run_python(context: Context, block: Block) -> Result:
-    missing = [m for m in sorted(python_imports(block.code) & set(OPTIONAL_MODULES)) if not context.importable(m)]
-    if missing:
-        return Result(block, "skip", detail=f"{', '.join(missing)} not importable in {context.python}")
+    optional = sorted(python_imports(block.code) & set(OPTIONAL_MODULES))
+    python = context.python_for(optional)
+    if python is None:
+        return Result(block, "skip", detail=f"{', '.join(optional)} not importable in {' or '.join(context.pythons)}")
     directory = context.block_dir(block)
     source = directory / f"{block.slug}.py"
     source.write_text("\n" * (block.line - 1) + block.code)  # tracebacks show the document's lines
     if block.directive == "compile-only":
-        command = [context.python, "-m", "py_compile", str(source)]
+        command = [python, "-m", "py_compile", str(source)]
     else:
-        command = [context.python, str(source)]
+        command = [python, str(source)]
     status, output = run(command, cwd=directory, env=context.env())
     return Result(block, "ok" if status == 0 else "FAIL", detail=f"exit {status}\n{output}" if status else output)
 
@@ -455,7 +470,7 @@ def report(results: list[Result], verbose: bool) -> None:
         kind = result.block.language + (f" ({result.block.directive})" if result.block.directive else "")
         print(f"{label} {result.block.where:<40} {kind:<20} {result.seconds:6.2f} s"
               + (f"  {result.detail}" if result.status == "skip" else ""))
-        if result.status == "FAIL" or (verbose and result.detail.strip()):
+        if result.status == "FAIL" or (verbose and result.status == "ok" and result.detail.strip()):
             print("     | " + "\n     | ".join(result.detail.rstrip().splitlines()))
 
 
