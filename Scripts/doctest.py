@@ -11,11 +11,13 @@ Blocks, by the fence's language:
   c           compiled with `cc -std=c11 -Wall -Wextra -Werror -I include`, linked with
               libgumbelsoftmax.so from `--bin-path`, and run.
   python      run with the package importable: GUMBEL_SOFTMAX_LIB and PYTHONPATH=python:python/examples
-              (with DOCTEST_PYTHON_INSTALLED=1, neither: the interpreter's installed package). A block
-              that imports torch, jax, dask, distributed or ray runs with the first interpreter of
-              DOCTEST_PYTHON (or --python; several separated by ':') that can import them, and is
-              reported as skipped when none can; DOCTEST_REQUIRE_ALL=1 makes a skip a failure.
-  sh, bash    `bash -n` (syntax only). With `<!-- doctest: run -->` on the line before the fence they
+              (with DOCTEST_PYTHON_INSTALLED=1, only python/examples: the interpreter's installed
+              package and its bundled library). A block that imports torch, jax, dask, distributed
+              or ray runs with the first interpreter of DOCTEST_PYTHON (or --python; several
+              separated by ':') that can import them, and is reported as skipped when none can;
+              DOCTEST_REQUIRE_ALL=1 makes a skip a failure.
+  sh, bash    `bash -n` (syntax only). With `<!-- doctest: run -->` before the fence (blank lines between
+              are allowed) they
               run with `bash -e -o pipefail` in an empty temporary directory, with REPO set to the
               repository, the bin path first on PATH (so `gumbel` is the built tool) and
               GUMBEL_SOFTMAX_LIB set.
@@ -235,9 +237,10 @@ class Context:
             env["PATH"] = f"{self.bin_path}{os.pathsep}{env.get('PATH', '')}"
             if not self.installed:
                 env["GUMBEL_SOFTMAX_LIB"] = str(self.bin_path / "libgumbelsoftmax.so")
-        if not self.installed:
-            extra = [str(REPO / "python"), str(REPO / "python" / "examples")]
-            env["PYTHONPATH"] = os.pathsep.join(extra + [p for p in [env.get("PYTHONPATH")] if p])
+        # The examples' modules (python/examples) are importable either way; the package itself
+        # comes from python/ unless DOCTEST_PYTHON_INSTALLED=1 asks for the interpreter's own.
+        extra = ([] if self.installed else [str(REPO / "python")]) + [str(REPO / "python" / "examples")]
+        env["PYTHONPATH"] = os.pathsep.join(extra + [p for p in [env.get("PYTHONPATH")] if p])
         return env
 
     def block_dir(self, block: Block) -> Path:
