@@ -487,6 +487,11 @@ SELF_TEST_CASES = [
     ("FAIL", "swift", None, "import GumbelSoftmax\n_ = try GumbelSoftmax.sample(logits: [.nan], temperature: 1, "
                             "seed: 0)\n"),
     ("ok", "swift", "compile-only", "fatalError(\"compiled, never run\")\n"),
+    ("ok", "swift", None, "// swift-tools-version: 6.0\nimport PackageDescription\n\nlet package = Package(\n"
+                          '    name: "App",\n'
+                          '    dependencies: [.package(url: "https://github.com/example/GumbelSoftmax", from: "0.2.0")],\n'
+                          '    targets: [.executableTarget(name: "App", dependencies: ["GumbelSoftmax"])]\n)\n'),
+    ("FAIL", "swift", None, '// swift-tools-version: 6.0\nimport PackageDescription\nlet package = Package(nam: "App")\n'),
     ("ok", "c", None, '#include <stdio.h>\n#include "gumbel_softmax.h"\nint main(void) {\n'
                       '    return gs_version()[0] ? 0 : 1;\n}\n'),
     ("FAIL", "c", None, '#include "gumbel_softmax.h"\nfloat y[3];\n'),
@@ -581,6 +586,9 @@ def main() -> int:
     started = time.monotonic()
     if args.self_test and not args.list and self_test(args) != 0:
         return 1
+    for name in args.files:
+        if not Path(name).is_file() or not Path(name).resolve().is_relative_to(DOCS):
+            parser.error(f"{name}: not a document of this repository")
     paths = [Path(f).resolve().relative_to(DOCS) for f in args.files] if args.files else documents()
     blocks, errors = collect(paths)
     if args.list:
