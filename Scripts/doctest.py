@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Runs every fenced code block of the documentation and checks every relative link.
 
-Documents: README.md, docs/*.md and the DocC catalog's articles (Sources/*/*.docc/*.md).
+Documents: README.md and the other top-level *.md (CHANGELOG.md), docs/*.md and the DocC catalog's
+articles (Sources/*/*.docc/*.md).
 
 Blocks, by the fence's language:
   swift       compiled against the package and run: each block is the main.swift of its own
@@ -91,7 +92,8 @@ class Result:
 
 
 def documents() -> list[Path]:
-    paths = [DOCS / "README.md", *sorted((DOCS / "docs").glob("*.md"))]
+    paths = [DOCS / "README.md", *sorted(p for p in DOCS.glob("*.md") if p.name != "README.md")]
+    paths += sorted((DOCS / "docs").glob("*.md"))
     paths += sorted(DOCS.glob("Sources/*/*.docc/*.md"))
     return [p.relative_to(DOCS) for p in paths if p.is_file()]
 
