@@ -336,7 +336,9 @@ def run_json(context: Context, block: Block) -> Result:
 
 
 def run_manifest(context: Context, block: Block) -> Result:
-    directory = context.block_dir(block)
+    # A fixed folder per block: SwiftPM keeps a lock file in /tmp named after the package's path.
+    directory = Path(context.args.scratch).resolve() / "manifests" / block.slug
+    directory.mkdir(parents=True, exist_ok=True)
     (directory / "Package.swift").write_text(block.code)
     status, output = run([context.args.swift, "package", "dump-package"], cwd=directory)
     return Result(block, "ok" if status == 0 else "FAIL", detail="dump-package\n" + output if status else "manifest")
@@ -535,7 +537,7 @@ SELF_TEST_ERRORS = [
 
 def self_test(args) -> int:
     """Checks that the harness passes good blocks and fails broken ones of every kind."""
-    global DOCS
+    global DOCS, OPTIONAL_MODULES
     root = Path(tempfile.mkdtemp(prefix="doctest-self-"))
     (root / "docs").mkdir()
     (root / "docs" / "other.md").write_text("# Other\n\n## A heading\n")
@@ -550,18 +552,18 @@ def self_test(args) -> int:
     parts.append("```python\nprint('unclosed')\n")
     (root / "README.md").write_text("\n".join(parts))
     DOCS = root
-    OPTIONAL_MODULES_FOR_TEST = ("doctest_self_test_missing_module",)
-    global OPTIONAL_MODULES
-    saved, OPTIONAL_MODULES = OPTIONAL_MODULES, OPTIONAL_MODULES + OPTIONAL_MODULES_FOR_TEST
+    saved, OPTIONAL_MODULES = OPTIONAL_MODULES, OPTIONAL_MODULES + ("doctest_self_test_missing_module",)
+    context = Context(args)
     try:
         blocks, errors = collect([Path("README.md")])
         _, link_errors = check_links([Path("README.md")])
         errors += link_errors
-        context = Context(args)
         results = check(context, [b for b in blocks if b.language in CHECKED_LANGUAGES])
     finally:
         OPTIONAL_MODULES = saved
         DOCS = REPO
+        shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(context.work, ignore_errors=True)
     problems = []
     checked = [r for r in results if r.block.language in CHECKED_LANGUAGES and r.block.code != "print('unclosed')\n"]
     if len(checked) != len(SELF_TEST_CASES):
@@ -575,8 +577,6 @@ def self_test(args) -> int:
             problems.append(f"no error containing {needle!r} (errors: {errors})")
     if len(errors) != len(SELF_TEST_ERRORS):
         problems.append(f"expected {len(SELF_TEST_ERRORS)} errors, got {len(errors)}: {errors}")
-    shutil.rmtree(root, ignore_errors=True)
-    shutil.rmtree(context.work, ignore_errors=True)
     for problem in problems:
         print(f"self-test FAIL: {problem}")
     print(f"self-test: {len(SELF_TEST_CASES)} blocks and {len(SELF_TEST_ERRORS)} document errors "
@@ -622,7 +622,10 @@ def main() -> int:
             print(note)
 
     context = Context(args)
-    results = check(context, blocks)
+    try:
+        results = check(context, blocks)
+    finally:
+        shutil.rmtree(context.work, ignore_errors=True)
     report(results, args.verbose)
     for error in errors:
         print(f"FAIL {error}")
@@ -636,7 +639,6 @@ def main() -> int:
     if skipped and context.require_all:
         print(f"DOCTEST_REQUIRE_ALL=1: {len(skipped)} skipped block(s) count as failures")
         failed += len(skipped)
-    shutil.rmtree(context.work, ignore_errors=True)
     print(f"{passed} passed, {failed} failed, {len(skipped)} skipped")
     return 1 if failed else 0
 
