@@ -129,7 +129,8 @@ test-docs: RELEASE_FLAGS := $(TEST_FLAGS)
 test-docs: deps
 	$(EMBED_BUILD) --product gumbelsoftmax
 	$(EMBED_BUILD) --product gumbel
-	DOCTEST_PYTHON="$(DOCTEST_PYTHON)" $(PYTHON) Scripts/doctest.py --self-test --bin-path "$$($(EMBED_BUILD) --show-bin-path)"
+	DOCTEST_PYTHON="$(DOCTEST_PYTHON)" $(PYTHON) Scripts/doctest.py --self-test \
+		--bin-path "$$($(EMBED_BUILD) --show-bin-path)"
 
 # The doc tests are part of `make test` (they run before the Swift test suites).
 test: test-docs
