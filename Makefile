@@ -111,3 +111,35 @@ bench: deps
 bench-peers-setup:
 	$(PYTHON) -m venv --system-site-packages $(BENCH_VENV)
 	$(BENCH_VENV)/bin/python -m pip install "jax[cpu]" torch
+
+# --- docs ---
+# `make test-docs` runs every fenced code block of README.md, docs/*.md and the DocC articles and
+# checks every relative link (Scripts/doctest.py says how each language is checked; its --help
+# lists the conventions). --self-test first feeds it a broken block of every kind, which must fail. Swift blocks build as one scratch package in .build-doctest/ that depends
+# on this repository by path (the library in debug: about a minute the first time, seconds after).
+# DOCTEST_PYTHON lists interpreters for Python blocks (':'-separated; by default $(PYTHON) and the
+# project's .venv-dask, .venv-torch, .venv-jax and .venv-ray where they exist): a block runs with the
+# first that can import its torch, jax, dask or ray, and is skipped (listed) when none can;
+# DOCTEST_REQUIRE_ALL=1 makes such a skip fail.
+# `make docs` builds the DocC catalog (Sources/GumbelSoftmax/GumbelSoftmax.docc) into .build/docs.
+.PHONY: test-docs docs
+DOCTEST_VENVS := $(wildcard $(foreach v,dask torch jax ray,.venv-$(v)/bin/python))
+DOCTEST_PYTHON ?= $(subst $(eval) ,:,$(strip $(PYTHON) $(DOCTEST_VENVS)))
+test-docs: RELEASE_FLAGS := $(TEST_FLAGS)
+test-docs: deps
+	$(EMBED_BUILD) --product gumbelsoftmax
+	$(EMBED_BUILD) --product gumbel
+	DOCTEST_PYTHON="$(DOCTEST_PYTHON)" $(PYTHON) Scripts/doctest.py --self-test \
+		--bin-path "$$($(EMBED_BUILD) --show-bin-path)"
+
+# The doc tests are part of `make test` (they run before the Swift test suites).
+test: test-docs
+
+# The DocC archive of the library (overview, articles and symbol pages). Not part of `make test`: the
+# first run builds the library in debug for its symbol graph (about 2 minutes here), later runs take
+# about 10 s; the articles' code blocks are already run by test-docs.
+DOCS_OUTPUT ?= .build/docs/GumbelSoftmax.doccarchive
+docs: deps
+	@mkdir -p "$(dir $(DOCS_OUTPUT))"
+	$(SWIFT) package --allow-writing-to-directory "$(dir $(DOCS_OUTPUT))" generate-documentation \
+		--target GumbelSoftmax --output-path "$(DOCS_OUTPUT)"

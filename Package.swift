@@ -10,7 +10,9 @@ let package = Package(
         .library(name: "gumbelsoftmax", type: .dynamic, targets: ["GumbelSoftmaxC"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // `swift package generate-documentation` for the DocC catalog (Sources/GumbelSoftmax/GumbelSoftmax.docc).
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // OpenBLAS's CBLAS and LAPACKE headers (Debian: libopenblas-dev, liblapacke-dev). Not API.
