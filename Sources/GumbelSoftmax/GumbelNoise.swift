@@ -8,12 +8,12 @@
 public enum GumbelNoise {
     /// The uniform in (0, 1) that a Philox word maps to; exact.
     public static func uniform(word: UInt32) -> Float {
-        FastMath.uniform(WordLanes(repeating: word), mapping: .centered, as: FloatLanes.self)[0]
+        NoiseMath.uniform(WordLanes(repeating: word), mapping: .centered, as: FloatLanes.self)[0]
     }
 
     /// The Gumbel noise that a word maps to, for generators of `mapping`.
     public static func gumbel(word: UInt32, mapping: UniformMapping = .centered) -> Float {
-        FastMath.gumbel(WordLanes(repeating: word), mapping: mapping, as: FloatLanes.self)[0]
+        NoiseMath.gumbel(WordLanes(repeating: word), mapping: mapping, as: FloatLanes.self)[0]
     }
 
     /// Fills `buffer` with noise from the generator's current position on, and advances the

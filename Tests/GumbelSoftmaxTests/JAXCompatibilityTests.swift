@@ -41,7 +41,7 @@ private func jaxUniforms(_ words: [UInt32]) -> [Float] {
     while start < words.count {
         var lanes = WordLanes(repeating: 0)
         for lane in 0..<Swift.min(8, words.count - start) { lanes[lane] = words[start + lane] }
-        let u = FastMath.uniform(lanes, mapping: .jaxTiny)
+        let u = NoiseMath.uniform(lanes, mapping: .jaxTiny)
         for lane in 0..<Swift.min(8, words.count - start) { result.append(u[lane]) }
         start += 8
     }
@@ -127,7 +127,7 @@ struct JAXCompatibilityTests {
             let lanes =
                 (WordLanes(repeating: m) &+ WordLanes(0, 1, 2, 3, 4, 5, 6, 7)) &<< 9
                 | (WordLanes(0, 1, 2, 3, 4, 5, 6, 7) &* 73 &+ m) & 0x1FF
-            let u = FastMath.uniform(lanes, mapping: .jaxTiny)
+            let u = NoiseMath.uniform(lanes, mapping: .jaxTiny)
             for lane in 0..<8 {
                 let mantissa = m + UInt32(lane)
                 let expected = mantissa == 0 ? tiny : Float(mantissa) * 0x1p-23

@@ -19,7 +19,7 @@ struct NoiseAccuracyTests {
             for lane in 0..<width { words[lane] = (mantissa + UInt32(lane)) << 9 }
             words.withUnsafeBufferPointer { w in
                 g.withUnsafeMutableBufferPointer { out in
-                    FastMath.gumbel(WideFloatLanes.load(w.baseAddress!), mapping: .centered, as: WideFloatLanes.self)
+                    NoiseMath.gumbel(WideFloatLanes.load(w.baseAddress!), mapping: .centered, as: WideFloatLanes.self)
                         .store(to: out.baseAddress!)
                 }
             }
@@ -60,14 +60,14 @@ struct NoiseAccuracyTests {
             for mapping in [UniformMapping.centered, .jaxTiny] {
                 words.withUnsafeBufferPointer { w in
                     wide.withUnsafeMutableBufferPointer { out in
-                        FastMath.gumbel(WideFloatLanes.load(w.baseAddress!), mapping: mapping, as: WideFloatLanes.self)
+                        NoiseMath.gumbel(WideFloatLanes.load(w.baseAddress!), mapping: mapping, as: WideFloatLanes.self)
                             .store(to: out.baseAddress!)
                     }
                 }
                 for part in 0..<(width / 8) {
                     var narrowWords = WordLanes()
                     for lane in 0..<8 { narrowWords[lane] = words[8 * part + lane] }
-                    let narrow = FastMath.gumbel(narrowWords, mapping: mapping)
+                    let narrow = NoiseMath.gumbel(narrowWords, mapping: mapping)
                     for lane in 0..<8 where narrow[lane].bitPattern != wide[8 * part + lane].bitPattern { mismatches += 1 }
                 }
             }

@@ -141,13 +141,13 @@ enum SamplingKernel {
     ) {
         var i = 0
         while i + WideFloatLanes.count <= count {
-            let g = FastMath.gumbel(WideFloatLanes.load(words + i), mapping: mapping, as: WideFloatLanes.self)
+            let g = NoiseMath.gumbel(WideFloatLanes.load(words + i), mapping: mapping, as: WideFloatLanes.self)
             (WideFloatLanes.load(logits + i) + g).store(to: d + i)
             i += WideFloatLanes.count
         }
         while i < count {
             let n = Swift.min(8, count - i)
-            let g = FastMath.gumbel(loadPartial(words + i, count: n), mapping: mapping, as: FloatLanes.self)
+            let g = NoiseMath.gumbel(loadPartial(words + i, count: n), mapping: mapping, as: FloatLanes.self)
             let l = loadPartial(logits + i, count: n, padding: 0)
             storePartial(l + g, d + i, count: n)
             i += n
@@ -161,12 +161,12 @@ enum SamplingKernel {
     ) {
         var i = 0
         while i + WideFloatLanes.count <= count {
-            FastMath.gumbel(WideFloatLanes.load(words + i), mapping: mapping, as: WideFloatLanes.self).store(to: g + i)
+            NoiseMath.gumbel(WideFloatLanes.load(words + i), mapping: mapping, as: WideFloatLanes.self).store(to: g + i)
             i += WideFloatLanes.count
         }
         while i < count {
             let n = Swift.min(8, count - i)
-            let noise = FastMath.gumbel(loadPartial(words + i, count: n), mapping: mapping, as: FloatLanes.self)
+            let noise = NoiseMath.gumbel(loadPartial(words + i, count: n), mapping: mapping, as: FloatLanes.self)
             storePartial(noise, g + i, count: n)
             i += n
         }
