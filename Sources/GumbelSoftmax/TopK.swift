@@ -75,8 +75,9 @@ extension GumbelSoftmax {
             let source = generator
             let job = SamplingJob(
                 logits: logits.baseAddress!, rows: rows, columns: columns, inverseTemperature: 1,
-                rowInverseTemperatures: nil, position: source.position,
-                words: { position, buffer in source.fillWords(startingAt: position, into: buffer) },
+                rowInverseTemperatures: nil,
+                words: { source.fillWords(startingAt: source.position &+ UInt64($0), into: $1) },
+                tailWord: { source.tailWord(at: source.position &+ UInt64($0)) },
                 mapping: G.uniformMapping, kind: .categorical, output: nil, indices: nil)
             let selection = TopKSelection(job: job, k: k, result: result.baseAddress!)
             if let bad = selection.run(threads: threads) {
