@@ -1,19 +1,54 @@
-/// Gumbel(0, 1) noise from a counter-based generator (SPEC section 2).
+/// Gumbel(0, 1) noise from a counter-based generator (SPEC section 2, contract version 2).
 ///
-/// For `PhiloxGenerator` (`UniformMapping.centered`), word `x` becomes the uniform
-/// `u = (Float(x >> 9) + 0.5) * 2^-23` (never 0 or 1) and then `g = -log(-log(u))`, computed with a
-/// vectorised logarithm whose error is within `2e-6 * max(1, |g|)` for every possible word.
-/// `ThreefryJAXGenerator` uses JAX's uniform instead (`UniformMapping.jaxTiny`); the noise is
-/// `-log(-log(u))` the same way.
+/// For `PhiloxGenerator` (`UniformMapping.centered`), the word `x` at position `p` becomes the
+/// uniform `U = (x + 1/2) * 2^-32`, or, for `x` in the lowest or highest `2^16` words (one
+/// position in 32768), `U = (x * 2^32 + t + 1/2) * 2^-64` with `t` the tail word of `p`. So `U`
+/// lies in `[2^-65, 1 - 2^-65]`, and `g = -log(-log(U))`, within `2e-6 * max(1, |g|)` for every
+/// word and tail word, ranges over `[-3.81, 45.06]`: `P(g > t)` is the exact Gumbel tail to within
+/// 1e-5 (relative) for every `t <= 35`, so Gumbel-max sampling is exact to float rounding for
+/// category probabilities down to about 1e-15. `ThreefryJAXGenerator` uses JAX's uniform instead
+/// (`UniformMapping.jaxTiny`); the noise is `-log(-log(u))` the same way.
+///
+/// Version 1 of the contract used `u = (Float(x >> 9) + 0.5) * 2^-23`, whose noise stopped at
+/// 16.6: results differ from version 1.
 public enum GumbelNoise {
-    /// The uniform in (0, 1) that a Philox word maps to; exact.
-    public static func uniform(word: UInt32) -> Float {
-        FastMath.uniform(WordLanes(repeating: word), mapping: .centered, as: FloatLanes.self)[0]
+    /// The uniform in (0, 1) of a Philox word `word` whose tail word is `tailWord`, rounded to the
+    /// nearest Double (exact below 1/2).
+    ///
+    /// - Parameters:
+    ///   - word: The word at some position.
+    ///   - tailWord: The tail word of that position (`PhiloxGenerator.tailWord(at:)`); read only
+    ///     when `word` is in an outer band (below `2^16` or at least `2^32 - 2^16`).
+    /// - Returns: `U` of SPEC section 2.
+    public static func uniform(word: UInt32, tailWord: UInt32) -> Double {
+        NoiseMath.uniform(word: word, tailWord: tailWord)
     }
 
     /// The Gumbel noise that a word maps to, for generators of `mapping`.
-    public static func gumbel(word: UInt32, mapping: UniformMapping = .centered) -> Float {
-        FastMath.gumbel(WordLanes(repeating: word), mapping: mapping, as: FloatLanes.self)[0]
+    ///
+    /// - Parameters:
+    ///   - word: The word at some position.
+    ///   - tailWord: For `.centered`, the tail word of that position, read only when `word` is in
+    ///     an outer band; ignored by `.jaxTiny`.
+    ///   - mapping: The generator's `uniformMapping`.
+    /// - Returns: The noise the sampling kernels use for that element, bit for bit.
+    public static func gumbel(word: UInt32, tailWord: UInt32, mapping: UniformMapping = .centered) -> Float {
+        switch mapping {
+        case .centered: return NoiseMath.gumbel(word: word, tailWord: tailWord)
+        case .jaxTiny: return NoiseMath.gumbel(WordLanes(repeating: word), mapping: .jaxTiny, as: FloatLanes.self)[0]
+        }
+    }
+
+    /// The Gumbel noise of the word at `position` of `generator`, reading its tail word when needed.
+    ///
+    /// - Parameters:
+    ///   - position: The position.
+    ///   - generator: The generator; it is not advanced.
+    /// - Returns: The noise the sampling kernels use for that position, bit for bit.
+    public static func gumbel<G: CounterBasedRandomGenerator>(at position: UInt64, of generator: G) -> Float {
+        let word = generator.word(at: position)
+        let needsTail = G.uniformMapping == .centered && NoiseMath.isInBand(word)
+        return gumbel(word: word, tailWord: needsTail ? generator.tailWord(at: position) : 0, mapping: G.uniformMapping)
     }
 
     /// Fills `buffer` with noise from the generator's current position on, and advances the
@@ -44,11 +79,17 @@ public enum GumbelNoise {
             for unit in range {
                 let offset = unit * tile
                 let n = Swift.min(tile, count - offset)
-                source.fillWords(
-                    startingAt: start &+ UInt64(offset), into: UnsafeMutableBufferPointer(start: words, count: n))
+                let first = start &+ UInt64(offset)
+                source.fillWords(startingAt: first, into: UnsafeMutableBufferPointer(start: words, count: n))
+                let bulk: Bool
                 switch mapping {
-                case .centered: SamplingKernel.noise(words, into: output + offset, count: n, mapping: .centered)
-                case .jaxTiny: SamplingKernel.noise(words, into: output + offset, count: n, mapping: .jaxTiny)
+                case .centered: bulk = NoiseMath.noise(words, into: output + offset, count: n, mapping: .centered)
+                case .jaxTiny: bulk = NoiseMath.noise(words, into: output + offset, count: n, mapping: .jaxTiny)
+                }
+                if !bulk {
+                    NoiseMath.fixBands(words, count: n, tailWord: { source.tailWord(at: first &+ UInt64($0)) }) {
+                        output[offset + $0] = $1
+                    }
                 }
             }
         }

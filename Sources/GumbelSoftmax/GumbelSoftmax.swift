@@ -258,8 +258,8 @@ public enum GumbelSoftmax {
                 let job = SamplingJob(
                     logits: logits.baseAddress!, rows: rows, columns: columns, inverseTemperature: scalarInverse,
                     rowInverseTemperatures: inverseBuffer.isEmpty ? nil : inverseBuffer.baseAddress,
-                    position: source.position,
-                    words: { position, buffer in source.fillWords(startingAt: position, into: buffer) },
+                    words: { source.fillWords(startingAt: source.position &+ UInt64($0), into: $1) },
+                    tailWord: { source.tailWord(at: source.position &+ UInt64($0)) },
                     mapping: G.uniformMapping, kind: kind, output: output?.baseAddress,
                     indices: indices?.baseAddress)
                 if let bad = SamplingKernel.run(job, threads: threads) {

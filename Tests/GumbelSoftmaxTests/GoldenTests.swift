@@ -48,27 +48,52 @@ struct GoldenTests {
         }
     }
 
-    @Test func uniforms() {
-        let cases = goldenCases("uniform")
-        #expect(cases.count == 8)
+    @Test func tailWords() {
+        let cases = goldenCases("tail_words")
+        #expect(cases.count == 3)
         for c in cases {
-            let u = GumbelNoise.uniform(word: hex32(c["word"]!))
-            #expect(u.bitPattern == hex32(c["u_bits"]!))
-            // Foundation parses JSON decimals to about 15 digits; the bit pattern above is the exact check.
-            #expect(Swift.abs(Double(u) - number(c["u"]!)) <= 1e-15)
+            let generator = PhiloxGenerator(seed: decimal64(c["seed"]!), stream: decimal64(c["stream"]!))
+            let positions = (c["positions"] as! [Any]).map(decimal64)
+            let words = (c["words"] as! [Any]).map(hex32)
+            let tails = (c["tail_words"] as! [Any]).map(hex32)
+            #expect(positions.count == tails.count && words.count == tails.count)
+            for (p, (word, tail)) in zip(positions, zip(words, tails)) {
+                #expect(generator.word(at: p) == word)
+                #expect(generator.words(startingAt: p, count: 1) == [word])
+                #expect(generator.tailWord(at: p) == tail, "tail word of position \(p)")
+            }
         }
     }
 
-    @Test func gumbelNoise() throws {
+    @Test func gumbelFromWords() {
+        let cases = goldenCases("gumbel_from_words")
+        #expect(cases.count == 27)
+        for c in cases {
+            let word = hex32(c["word"]!)
+            let tail = hex32(c["tail_word"]!)
+            let expected = number(c["g"]!)
+            let g = GumbelNoise.gumbel(word: word, tailWord: tail)
+            #expect(Swift.abs(Double(g) - expected) <= 2e-6 * Swift.max(1, Swift.abs(expected)), "word \(word) tail \(tail): \(g)")
+            // The bulk loops (and their band fix-up) give the same bits as the scalar entry point.
+            let bulk = NoiseAccuracyTests.kernelNoise([UInt32](repeating: word, count: 45)) { _ in tail }
+            #expect(bulk.allSatisfy { $0.bitPattern == g.bitPattern })
+        }
+    }
+
+    @Test(arguments: [1, 2])
+    func gumbelNoise(threads: Int) throws {
         let cases = goldenCases("gumbel")
-        #expect(cases.count >= 2)
+        #expect(cases.count == 4)
         for c in cases {
             let expected = (c["values"] as! [Any]).map(number)
+            let generator = PhiloxGenerator(
+                seed: decimal64(c["seed"]!), stream: decimal64(c["stream"]!), position: decimal64(c["position"]!))
             let values = try GumbelNoise.sample(
-                count: expected.count, seed: decimal64(c["seed"]!), stream: decimal64(c["stream"]!),
-                position: decimal64(c["position"]!))
-            for (g, e) in zip(values, expected) {
+                count: expected.count, seed: generator.seed, stream: generator.stream, position: generator.position,
+                threads: threads)
+            for (i, (g, e)) in zip(values, expected).enumerated() {
                 #expect(Swift.abs(Double(g) - e) <= 2e-6 * Swift.max(1, Swift.abs(e)), "g \(g) expected \(e)")
+                #expect(g == GumbelNoise.gumbel(at: generator.position &+ UInt64(i), of: generator))
             }
         }
     }
@@ -76,7 +101,7 @@ struct GoldenTests {
     @Test(arguments: [1, 2])
     func gumbelSoftmax(threads: Int) throws {
         let cases = goldenCases("gumbel_softmax")
-        #expect(cases.count == 8)
+        #expect(cases.count == 10)
         for c in cases {
             let name = c["name"] as! String
             let shape = (c["shape"] as! [Int])
@@ -101,8 +126,13 @@ struct GoldenTests {
             let log = try sample(.log)
             let hard = try sample(.hard)
             let indices = try GumbelSoftmax.categorical(
-                logits: logits, rows: rows, columns: columns, seed: seed, stream: stream, position: position)
+                logits: logits, rows: rows, columns: columns, seed: seed, stream: stream, position: position,
+                threads: threads)
             #expect(indices == argmax, "\(name)")
+            let top = try GumbelSoftmax.topK(
+                logits: logits, rows: rows, columns: columns, k: 1, seed: seed, stream: stream, position: position,
+                threads: threads)
+            #expect(top == argmax, "\(name) top-1")
             for b in 0..<rows {
                 let zmax = reference.zmax[b]
                 var rowSum: Float = 0

@@ -11,13 +11,13 @@ import Testing
 private struct DoubleSampler {
     let rows: Int
     let columns: Int
-    /// Gumbel noise of each element, in Double, from `PhiloxGenerator.word(at:)`.
+    /// Gumbel noise of each element, in Double, from `PhiloxGenerator.word(at:)` and `tailWord(at:)`.
     let noise: [Double]
 
     init(rows: Int, columns: Int, generator: PhiloxGenerator) {
         self.rows = rows
         self.columns = columns
-        noise = (0..<rows * columns).map { Reference.gumbel(generator.word(at: generator.position &+ UInt64($0))) }
+        noise = (0..<rows * columns).map { Reference.gumbel(at: generator.position &+ UInt64($0), of: generator) }
     }
 
     /// `log_softmax(z)` of each row, `z = (logits + g) / T`; masked entries are `-inf`.

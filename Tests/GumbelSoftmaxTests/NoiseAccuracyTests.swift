@@ -5,94 +5,162 @@ import Testing
 
 @Suite("Accuracy of the vectorised noise, log and exp")
 struct NoiseAccuracyTests {
-    /// Every word maps to one of 2^23 uniforms (`x >> 9`); check all of them against Double.
-    @Test func everyUniformGivesAccurateFiniteNoise() {
-        var worst = 0.0
-        var worstMantissa: UInt32 = 0
-        var nonFinite = 0
-        var mantissa: UInt32 = 0
-        // The bulk width the sampling kernels use (32 or 64 lanes).
-        let width = WideFloatLanes.count
-        var words = [UInt32](repeating: 0, count: width)
-        var g = [Float](repeating: 0, count: width)
-        while mantissa < 1 << 23 {
-            for lane in 0..<width { words[lane] = (mantissa + UInt32(lane)) << 9 }
-            words.withUnsafeBufferPointer { w in
-                g.withUnsafeMutableBufferPointer { out in
-                    FastMath.gumbel(WideFloatLanes.load(w.baseAddress!), mapping: .centered, as: WideFloatLanes.self)
-                        .store(to: out.baseAddress!)
-                }
-            }
-            for lane in 0..<width {
-                let m = mantissa + UInt32(lane)
-                let exact = Reference.gumbel(m << 9)
-                let value = g[lane]
-                if !value.isFinite { nonFinite += 1 }
-                let error = Swift.abs(Double(value) - exact) / Swift.max(1, Swift.abs(exact))
-                if error > worst {
-                    worst = error
-                    worstMantissa = m
-                }
-            }
-            mantissa += UInt32(width)
-        }
-        #expect(nonFinite == 0)
-        #expect(worst <= 2e-6, "worst scaled error \(worst) at mantissa \(worstMantissa)")
-        // The bound is met with room to spare; a regression in the log would show here first.
-        #expect(worst <= 5e-7, "worst scaled error \(worst) at mantissa \(worstMantissa)")
+    /// A tail word for word `x` (a fixed mix, so that band words meet varied tails).
+    static func mixedTail(_ x: UInt32) -> UInt32 {
+        var h = UInt64(x) &* 0x9E37_79B9_7F4A_7C15
+        h ^= h >> 29
+        return UInt32(truncatingIfNeeded: h &* 0xBF58_476D_1CE4_E5B9 >> 32)
     }
 
-    /// The eight-lane code (tails, scalar noise) and the bulk-width code give the same bits: the
-    /// kernels mix them within one row.
+    /// The noise of `words` through the kernels' bulk path (the widest vectors, then eight lanes,
+    /// then the band fix-up), with tail word `tails(i)` for word `i`.
+    static func kernelNoise(_ words: [UInt32], tails: (Int) -> UInt32) -> [Float] {
+        var g = [Float](repeating: .nan, count: words.count)
+        words.withUnsafeBufferPointer { w in
+            g.withUnsafeMutableBufferPointer { out in
+                let bulk = NoiseMath.noise(w.baseAddress!, into: out.baseAddress!, count: w.count, mapping: .centered)
+                if !bulk {
+                    NoiseMath.fixBands(w.baseAddress!, count: w.count, tailWord: tails) { out[$0] = $1 }
+                }
+            }
+        }
+        return g
+    }
+
+    /// The worst scaled error `|g - exact| / max(1, |exact|)` over `words`, against the Double reference.
+    static func worstError(_ words: [UInt32], tails: (Int) -> UInt32) -> (error: Double, word: UInt32, nonFinite: Int) {
+        let g = kernelNoise(words, tails: tails)
+        var worst = (error: 0.0, word: UInt32(0), nonFinite: 0)
+        for i in words.indices {
+            if !g[i].isFinite { worst.nonFinite += 1 }
+            let exact = Reference.gumbel(words[i], tail: tails(i))
+            let error = Swift.abs(Double(g[i]) - exact) / Swift.max(1, Swift.abs(exact))
+            if !(error <= worst.error) { worst = (error, words[i], worst.nonFinite) }
+        }
+        return worst
+    }
+
+    /// Every word in both bands and within 8192 of both band edges, each with the tail words 0,
+    /// 2^32 - 1 and a mixed one; and every word near the other switches of the bulk path (U = 1/2,
+    /// where it changes from log U to log1p(-(1 - U)), and U = sqrt(1/2), where the log's
+    /// reduction changes).
+    @Test func everyWordNearTheBandsAndInThem() {
+        var words: [UInt32] = []
+        words += (0..<UInt32((1 << 16) + 8192)).map { $0 }
+        words += (UInt32(0) &- (1 << 16) &- 8192...UInt32.max).map { $0 }
+        words += ((1 << 31) - 8192..<(1 << 31) + 8192).map { UInt32($0) }
+        words += (0xB504_F333 - 8192..<0xB504_F333 + 8192).map { UInt32($0) }
+        #expect(words.filter(NoiseMath.isInBand).count == 1 << 17)
+        let tailChoices: [(UInt32) -> UInt32] = [{ _ in 0 }, { _ in .max }, Self.mixedTail]
+        for tail in tailChoices {
+            let worst = Self.worstError(words) { tail(words[$0]) }
+            #expect(worst.nonFinite == 0)
+            #expect(worst.error <= 2e-6, "worst scaled error \(worst.error) at word \(worst.word)")
+        }
+    }
+
+    /// A dense stride over all 2^32 words (every 251st, about 17 million, which meets every
+    /// residue of the low bits), against Double.
+    @Test func denseStrideOverAllWords() {
+        let stride: UInt64 = 251
+        var worst = (error: 0.0, word: UInt32(0), nonFinite: 0)
+        var start: UInt64 = 0
+        let chunk = 1 << 16
+        while start < 1 << 32 {
+            let words = (0..<chunk).compactMap { i -> UInt32? in
+                let x = start + UInt64(i) * stride
+                return x < 1 << 32 ? UInt32(x) : nil
+            }
+            let w = Self.worstError(words) { Self.mixedTail(words[$0]) }
+            worst.nonFinite += w.nonFinite
+            if w.error > worst.error { worst = (w.error, w.word, worst.nonFinite) }
+            start += UInt64(chunk) * stride
+        }
+        #expect(worst.nonFinite == 0)
+        #expect(worst.error <= 2e-6, "worst scaled error \(worst.error) at word \(worst.word)")
+    }
+
+    /// The noise in eight, thirty-two and sixty-four lanes gives the same bits (every build has
+    /// all three types; the build picks the bulk width), and so does the exponential.
     @Test func widthsAgreeBitForBit() {
-        let width = WideFloatLanes.count
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
         var mismatches = 0
-        var words = [UInt32](repeating: 0, count: width)
-        var x = [Float](repeating: 0, count: width)
-        var wide = [Float](repeating: 0, count: width)
-        for _ in 0..<(640_000 / width) {
-            for lane in 0..<width {
+        var words = [UInt32](repeating: 0, count: 64)
+        var x = [Float](repeating: 0, count: 64)
+        var g32 = [Float](repeating: 0, count: 64)
+        var g64 = [Float](repeating: 0, count: 64)
+        for round in 0..<10_000 {
+            for lane in 0..<64 {
                 state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
                 words[lane] = UInt32(truncatingIfNeeded: state >> 32)
+                // Every fourth round, words in and near the bands.
+                if round % 4 == 0 { words[lane] = words[lane] >> 14 &- (1 << 17) }
                 x[lane] = -Float(words[lane] >> 8) * 0x1p-17
             }
             for mapping in [UniformMapping.centered, .jaxTiny] {
                 words.withUnsafeBufferPointer { w in
-                    wide.withUnsafeMutableBufferPointer { out in
-                        FastMath.gumbel(WideFloatLanes.load(w.baseAddress!), mapping: mapping, as: WideFloatLanes.self)
-                            .store(to: out.baseAddress!)
+                    g32.withUnsafeMutableBufferPointer { out in
+                        for half in 0..<2 {
+                            NoiseMath.gumbel(
+                                FloatLanes32.load(w.baseAddress! + 32 * half), mapping: mapping, as: FloatLanes32.self
+                            ).store(to: out.baseAddress! + 32 * half)
+                        }
+                    }
+                    g64.withUnsafeMutableBufferPointer { out in
+                        NoiseMath.gumbel(
+                            Pair<FloatLanes32>.load(w.baseAddress!), mapping: mapping, as: Pair<FloatLanes32>.self
+                        ).store(to: out.baseAddress!)
                     }
                 }
-                for part in 0..<(width / 8) {
+                for part in 0..<8 {
                     var narrowWords = WordLanes()
                     for lane in 0..<8 { narrowWords[lane] = words[8 * part + lane] }
-                    let narrow = FastMath.gumbel(narrowWords, mapping: mapping)
-                    for lane in 0..<8 where narrow[lane].bitPattern != wide[8 * part + lane].bitPattern { mismatches += 1 }
+                    let narrow = NoiseMath.gumbel(narrowWords, mapping: mapping, as: FloatLanes.self)
+                    for lane in 0..<8 {
+                        let i = 8 * part + lane
+                        if narrow[lane].bitPattern != g32[i].bitPattern { mismatches += 1 }
+                        if narrow[lane].bitPattern != g64[i].bitPattern { mismatches += 1 }
+                    }
                 }
             }
             x.withUnsafeBufferPointer { input in
-                wide.withUnsafeMutableBufferPointer { out in
-                    FastMath.expNonPositive(WideFloatLanes.load(input.baseAddress!)).store(to: out.baseAddress!)
+                g32.withUnsafeMutableBufferPointer { out in
+                    FastMath.expNonPositive(FloatLanes32.load(input.baseAddress!)).store(to: out.baseAddress!)
+                    FastMath.expNonPositive(FloatLanes32.load(input.baseAddress! + 32)).store(to: out.baseAddress! + 32)
+                }
+                g64.withUnsafeMutableBufferPointer { out in
+                    FastMath.expNonPositive(Pair<FloatLanes32>.load(input.baseAddress!)).store(to: out.baseAddress!)
                 }
             }
-            for part in 0..<(width / 8) {
+            for part in 0..<8 {
                 var narrow = FloatLanes()
                 for lane in 0..<8 { narrow[lane] = x[8 * part + lane] }
                 let n = FastMath.expNonPositive(narrow)
-                for lane in 0..<8 where n[lane].bitPattern != wide[8 * part + lane].bitPattern { mismatches += 1 }
+                for lane in 0..<8 {
+                    if n[lane].bitPattern != g32[8 * part + lane].bitPattern { mismatches += 1 }
+                    if n[lane].bitPattern != g64[8 * part + lane].bitPattern { mismatches += 1 }
+                }
             }
         }
         #expect(mismatches == 0)
     }
 
-    /// The low 9 bits of a word never matter, and the extremes are the ones SPEC 2 names.
-    @Test func extremesOfTheUniform() {
-        #expect(GumbelNoise.uniform(word: 0) == 0x1p-24)
-        #expect(GumbelNoise.uniform(word: .max) == 1 - 0x1p-24)
-        #expect(GumbelNoise.gumbel(word: 0x1234_5000) == GumbelNoise.gumbel(word: 0x1234_51FF))
-        #expect(GumbelNoise.gumbel(word: 0).isFinite)
-        #expect(GumbelNoise.gumbel(word: .max).isFinite)
+    /// The extremes SPEC 2 names: U in [2^-65, 1 - 2^-65], g in [-3.81, 45.06]; the tail word
+    /// matters in the bands and nowhere else.
+    @Test func extremesAndTheTailWord() {
+        #expect(GumbelNoise.uniform(word: 0, tailWord: 0) == 0x1p-65)
+        #expect(GumbelNoise.uniform(word: 1 << 16, tailWord: 12345) == 65536.5 * 0x1p-32)
+        let lowest = GumbelNoise.gumbel(word: 0, tailWord: 0)
+        let highest = GumbelNoise.gumbel(word: .max, tailWord: .max)
+        #expect(Swift.abs(Double(lowest) - -3.807_874_349_313_973) <= 2e-6 * 3.81)
+        #expect(Swift.abs(Double(highest) - 45.054_566_736_396_445) <= 2e-6 * 45.06)
+        #expect(lowest >= -3.81 && highest <= 45.06)
+        // Inside the bulk the tail word is never read; in a band it is.
+        #expect(GumbelNoise.gumbel(word: 1 << 16, tailWord: 0) == GumbelNoise.gumbel(word: 1 << 16, tailWord: .max))
+        #expect(GumbelNoise.gumbel(word: .max, tailWord: 0) != GumbelNoise.gumbel(word: .max, tailWord: 1 << 31))
+        #expect(GumbelNoise.gumbel(word: 0, tailWord: 0) != GumbelNoise.gumbel(word: 0, tailWord: 1 << 31))
+        // 32-bit resolution in the bulk: neighbouring words give different noise (v1 ignored 9 bits).
+        #expect(GumbelNoise.gumbel(word: 0x1234_5000, tailWord: 0) != GumbelNoise.gumbel(word: 0x1234_51FF, tailWord: 0))
     }
 
     /// `log` over a dense sweep of positive floats: relative error within a few ulps.

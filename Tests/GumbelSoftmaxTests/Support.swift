@@ -41,10 +41,27 @@ func number(_ any: Any) -> Double {
     return (any as! NSNumber).doubleValue
 }
 
-/// Float64 reference of SPEC 2 and 3, built from the scalar `word(at:)` path.
+/// Float64 reference of SPEC 2 and 3 (contract version 2), built from the scalar `word(at:)` and
+/// `tailWord(at:)` paths.
 enum Reference {
-    static func uniform(_ word: UInt32) -> Double { (Double(word >> 9) + 0.5) * 0x1p-23 }
-    static func gumbel(_ word: UInt32) -> Double { -Foundation.log(-Foundation.log(uniform(word))) }
+    /// `-ln(-ln U)` for word `x` with tail word `t`, in Double: the bands from their exact 64-bit
+    /// numerators (`U` below, `1 - U` above, each below 2^49 and so exact in Double).
+    static func gumbel(_ x: UInt32, tail t: UInt32) -> Double {
+        if x < 1 << 16 {
+            return -Foundation.log(-Foundation.log((Double(x) * 0x1p32 + Double(t) + 0.5) * 0x1p-64))
+        }
+        if x >= 0 &- (1 << 16) {
+            return -Foundation.log(-Foundation.log1p(-(Double(~x) * 0x1p32 + Double(~t) + 0.5) * 0x1p-64))
+        }
+        // 1 - U for U > 1/2 from the integers, exactly.
+        if x >= 1 << 31 { return -Foundation.log(-Foundation.log1p(-(Double(~x) + 0.5) * 0x1p-32)) }
+        return -Foundation.log(-Foundation.log((Double(x) + 0.5) * 0x1p-32))
+    }
+
+    /// The noise of position `p` of `generator`.
+    static func gumbel(at p: UInt64, of generator: PhiloxGenerator) -> Double {
+        gumbel(generator.word(at: p), tail: generator.tailWord(at: p))
+    }
 
     /// `z`, `softmax(z)` and `log_softmax(z)` per row, in Double, for the same Float32 logits.
     static func sample(
@@ -57,8 +74,8 @@ enum Reference {
         for b in 0..<rows {
             var z = [Double](repeating: 0, count: columns)
             for k in 0..<columns {
-                let w = generator.word(at: generator.position &+ UInt64(b * columns + k))
-                z[k] = (Double(logits[b * columns + k]) + gumbel(w)) / temperatures[b]
+                let g = gumbel(at: generator.position &+ UInt64(b * columns + k), of: generator)
+                z[k] = (Double(logits[b * columns + k]) + g) / temperatures[b]
             }
             let m = z.max()!
             let s = z.reduce(0.0) { $0 + Foundation.exp($1 - m) }

@@ -18,6 +18,8 @@ private struct ConstantWordGenerator: CounterBasedRandomGenerator {
     func fillWords(startingAt position: UInt64, into buffer: UnsafeMutableBufferPointer<UInt32>) {
         buffer.update(repeating: word)
     }
+
+    func tailWord(at position: UInt64) -> UInt32 { word }
 }
 
 /// The k best indices of each row by a full sort of `logits + g`, the noise drawn separately from

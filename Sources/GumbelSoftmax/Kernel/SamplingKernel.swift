@@ -38,8 +38,10 @@ struct SamplingJob: @unchecked Sendable {
     /// `min(1 / temperature, .greatestFiniteMagnitude)`, used when `rowInverseTemperatures` is nil.
     var inverseTemperature: Float
     var rowInverseTemperatures: UnsafePointer<Float>?
-    var position: UInt64
-    var words: @Sendable (UInt64, UnsafeMutableBufferPointer<UInt32>) -> Void
+    /// The words of flat elements `element ..< element + buffer.count` of the batch.
+    var words: @Sendable (_ element: Int, _ buffer: UnsafeMutableBufferPointer<UInt32>) -> Void
+    /// The tail word of flat element `element` (read for the rare words in a tail band).
+    var tailWord: @Sendable (_ element: Int) -> UInt32
     var mapping: UniformMapping
     var kind: SampleKind
     /// `B * K` floats for soft, log and hard output.
@@ -114,72 +116,44 @@ enum SamplingKernel {
         }
     }
 
-    /// `d = logits + gumbel(words)` over `count` elements, fused or through `cblas_saxpy`.
+    /// `d = logits + gumbel(words)` over `count` elements, fused or through `cblas_saxpy`; false
+    /// when some word lies in a tail band (its element must then be fixed up).
     @inline(__always)
     static func perturb(
         _ logits: UnsafePointer<Float>, words: UnsafePointer<UInt32>, into d: UnsafeMutablePointer<Float>,
         count: Int, mapping: UniformMapping, blasMinimum: Int
-    ) {
+    ) -> Bool {
         if count >= blasMinimum {
+            let bulk: Bool
             switch mapping {
-            case .centered: noise(words, into: d, count: count, mapping: .centered)
-            case .jaxTiny: noise(words, into: d, count: count, mapping: .jaxTiny)
+            case .centered: bulk = NoiseMath.noise(words, into: d, count: count, mapping: .centered)
+            case .jaxTiny: bulk = NoiseMath.noise(words, into: d, count: count, mapping: .jaxTiny)
             }
             BLAS.axpy(1, logits, d, count: count)
-        } else {
-            switch mapping {
-            case .centered: fusedPerturb(logits, words, d, count: count, mapping: .centered)
-            case .jaxTiny: fusedPerturb(logits, words, d, count: count, mapping: .jaxTiny)
-            }
+            return bulk
         }
-    }
-
-    @inline(__always)
-    static func fusedPerturb(
-        _ logits: UnsafePointer<Float>, _ words: UnsafePointer<UInt32>, _ d: UnsafeMutablePointer<Float>,
-        count: Int, mapping: UniformMapping
-    ) {
-        var i = 0
-        while i + WideFloatLanes.count <= count {
-            let g = FastMath.gumbel(WideFloatLanes.load(words + i), mapping: mapping, as: WideFloatLanes.self)
-            (WideFloatLanes.load(logits + i) + g).store(to: d + i)
-            i += WideFloatLanes.count
-        }
-        while i < count {
-            let n = Swift.min(8, count - i)
-            let g = FastMath.gumbel(loadPartial(words + i, count: n), mapping: mapping, as: FloatLanes.self)
-            let l = loadPartial(logits + i, count: n, padding: 0)
-            storePartial(l + g, d + i, count: n)
-            i += n
-        }
-    }
-
-    /// Gumbel noise from `count` words.
-    @inline(__always)
-    static func noise(
-        _ words: UnsafePointer<UInt32>, into g: UnsafeMutablePointer<Float>, count: Int, mapping: UniformMapping
-    ) {
-        var i = 0
-        while i + WideFloatLanes.count <= count {
-            FastMath.gumbel(WideFloatLanes.load(words + i), mapping: mapping, as: WideFloatLanes.self).store(to: g + i)
-            i += WideFloatLanes.count
-        }
-        while i < count {
-            let n = Swift.min(8, count - i)
-            let noise = FastMath.gumbel(loadPartial(words + i, count: n), mapping: mapping, as: FloatLanes.self)
-            storePartial(noise, g + i, count: n)
-            i += n
+        switch mapping {
+        case .centered: return NoiseMath.perturb(logits, words, d, count: count, mapping: .centered)
+        case .jaxTiny: return NoiseMath.perturb(logits, words, d, count: count, mapping: .jaxTiny)
         }
     }
 
     /// Fills `scratch.perturbed[0 ..< count]` with `logits + g` for the elements starting at flat
-    /// index `element` of the batch.
+    /// index `element` of the batch: the bulk noise, then the exact noise of the rare words in a
+    /// tail band, each from one scalar Philox block (its tail word).
     @inline(__always)
     static func perturbRange(_ job: SamplingJob, element: Int, count: Int, scratch: Scratch) {
-        job.words(job.position &+ UInt64(element), UnsafeMutableBufferPointer(start: scratch.words, count: count))
-        perturb(
-            job.logits + element, words: scratch.words, into: scratch.perturbed, count: count, mapping: job.mapping,
+        job.words(element, UnsafeMutableBufferPointer(start: scratch.words, count: count))
+        let logits = job.logits + element
+        let d = scratch.perturbed
+        let bulk = perturb(
+            logits, words: scratch.words, into: d, count: count, mapping: job.mapping,
             blasMinimum: job.blasAddNoiseMinimum)
+        if !bulk {
+            NoiseMath.fixBands(scratch.words, count: count, tailWord: { job.tailWord(element + $0) }) { i, g in
+                d[i] = logits[i] + g
+            }
+        }
     }
 
     /// Scales `count` floats by `factor`, with `cblas_sscal` for long runs.

@@ -47,6 +47,13 @@ public struct PhiloxGenerator: CounterBasedRandomGenerator, Hashable {
         }
     }
 
+    /// The tail word of `position`: lane `position % 4` of the block with counter
+    /// `(lo32(position / 4), hi32(position / 4) + 2^31, lo32(stream), hi32(stream))` (SPEC section
+    /// 1). Since `hi32(position / 4) < 2^30`, no word of any stream is a tail word.
+    public func tailWord(at position: UInt64) -> UInt32 {
+        Philox.tailWord(seed: seed, stream: stream, position: position)
+    }
+
     /// Writes words `position ..< position + buffer.count` into `buffer`.
     ///
     /// - Complexity: O(`buffer.count`); eight blocks are computed at a time in SIMD lanes.
@@ -62,6 +69,20 @@ enum Philox {
     static let multiplier1: UInt32 = 0xCD9E_8D57
     static let weyl0: UInt32 = 0x9E37_79B9
     static let weyl1: UInt32 = 0xBB67_AE85
+
+    /// The tail word of `position` of stream `(seed, stream)`: one scalar block.
+    static func tailWord(seed: UInt64, stream: UInt64, position: UInt64) -> UInt32 {
+        let block = Philox.block(
+            counter: (UInt32(truncatingIfNeeded: position >> 2), UInt32(truncatingIfNeeded: position >> 34) | 0x8000_0000,
+                UInt32(truncatingIfNeeded: stream), UInt32(truncatingIfNeeded: stream >> 32)),
+            key: (UInt32(truncatingIfNeeded: seed), UInt32(truncatingIfNeeded: seed >> 32)))
+        switch position & 3 {
+        case 0: return block.0
+        case 1: return block.1
+        case 2: return block.2
+        default: return block.3
+        }
+    }
 
     /// One Philox4x32-10 block: 10 rounds, the key bumped between rounds.
     static func block(

@@ -93,6 +93,10 @@ public struct ThreefryJAXGenerator: CounterBasedRandomGenerator, Hashable {
         return out.0 ^ out.1
     }
 
+    /// Always 0: JAX's uniform (``UniformMapping/jaxTiny``) has no tail bands, so its noise
+    /// never reads a tail word.
+    public func tailWord(at position: UInt64) -> UInt32 { 0 }
+
     /// Writes words `position ..< position + buffer.count` (wrapping modulo 2^64) into `buffer`.
     ///
     /// - Complexity: O(`buffer.count`); eight words are computed at a time in SIMD lanes.

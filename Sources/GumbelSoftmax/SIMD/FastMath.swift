@@ -1,21 +1,43 @@
 // Vectorised log and exp for the sampling hot loops: no libm call per element.
 //
 // Both work on bit patterns (no generic SIMD int<->float conversion, which Swift leaves as an
-// out-of-line call) and use only + - * on floats, so every build gives the same bits. The
-// polynomials are Cephes' `logf`/`expf` (S. L. Moshier), whose relative error is about 1e-7;
-// the tests sweep every possible uniform and a dense range of exp arguments.
+// out-of-line call) and use + - * and `multiplyAdd` (fused where the target has FMA), so one build
+// gives the same bits in every lane width. The polynomials are Cephes' `logf`/`expf`
+// (S. L. Moshier), whose relative error is about 1e-7; the tests sweep the noise over all words and
+// a dense range of log and exp arguments.
 
 enum FastMath {
     /// Natural logarithm of positive, finite, normal floats; about 1 ulp relative error, including
     /// near 1 (where `log(x)` is computed from `x - 1`, which is exact there).
     @inline(__always)
     static func log<V: FloatVector>(_ x: V) -> V {
-        // x = 2^k * m with m in [sqrt(1/2), sqrt(2)).
+        let (k, m) = reduce(x)
+        return log(exponent: k, reduced: m - 1.0)  // m - 1 is exact
+    }
+
+    /// `log(x)` for `x` in `(0, 1]` given `x - 1` exactly as `xMinusOne` (an `x` near 1 as a
+    /// Float has lost the low bits of `1 - x`; the caller forms `x - 1` from integers). Lanes with
+    /// `x >= sqrt(1/2)` use `xMinusOne`, the others `x` alone.
+    @inline(__always)
+    static func log<V: FloatVector>(_ x: V, xMinusOne: V) -> V {
+        let (k, m) = reduce(x)
+        // Where x >= sqrt(1/2) the reduction leaves k = 0 and m = x, so m - 1 is x - 1.
+        let nearOne = V.atLeastMask(x, V(bits: V.Bits(repeating: 0x3F35_04F3)))
+        return log(exponent: k, reduced: V.select(nearOne, xMinusOne, m - 1.0))
+    }
+
+    /// `x = 2^k * m` with `m` in `[sqrt(1/2), sqrt(2))`: `k` (as bits) and `m`.
+    @inline(__always)
+    static func reduce<V: FloatVector>(_ x: V) -> (k: V.Bits, m: V) {
         let ix = x.bits
         let t = ix &- V.Bits(repeating: 0x3F35_04F3)
         let k = t.arithmeticShiftedRight(23)
-        let m = V(bits: ix &- (t & V.Bits(repeating: 0xFF80_0000)))
-        let f = m - 1.0  // exact
+        return (k, V(bits: ix &- (t & V.Bits(repeating: 0xFF80_0000))))
+    }
+
+    /// `k * ln 2 + log(1 + f)` for `f` in `[sqrt(1/2) - 1, sqrt(2) - 1]`.
+    @inline(__always)
+    static func log<V: FloatVector>(exponent k: V.Bits, reduced f: V) -> V {
         let kf = exactFloat(k, as: V.self)
         let z = f * f
         // Cephes' degree-8 polynomial, by Estrin's scheme: four dependent steps instead of
@@ -64,39 +86,5 @@ enum FastMath {
     static func exactFloat<V: FloatVector>(_ k: V.Bits, as: V.Type) -> V {
         let shifter: Float = 12_582_912  // 1.5 * 2^23, bit pattern 0x4B400000
         return V(bits: k &+ V.Bits(repeating: 0x4B40_0000)) - V(repeating: shifter)
-    }
-
-    /// Uniforms in (0, 1) from words, per `mapping`; exact.
-    @inline(__always)
-    static func uniform<V: FloatVector>(_ words: V.Bits, mapping: UniformMapping, as: V.Type) -> V {
-        // f = bitcast(0x3F800000 | x >> 9) - 1 = (x >> 9) * 2^-23, exact.
-        let f = V(bits: words.shiftedRight(9) | V.Bits(repeating: 0x3F80_0000)) - 1.0
-        switch mapping {
-        case .centered:
-            return f + 0x1p-24  // (m + 0.5) * 2^-23, exact: fits in 24 bits
-        case .jaxTiny:
-            let tiny = Float.leastNormalMagnitude
-            let u = f * V(repeating: 1 - tiny) + V(repeating: tiny)
-            return V.atLeast(u, V(repeating: tiny))
-        }
-    }
-
-    /// Gumbel(0, 1) noise `-log(-log(u))` from words.
-    @inline(__always)
-    static func gumbel<V: FloatVector>(_ words: V.Bits, mapping: UniformMapping, as: V.Type) -> V {
-        let u = uniform(words, mapping: mapping, as: V.self)
-        return -log(-log(u))
-    }
-
-    /// Eight-lane uniforms (tests and scalar paths).
-    @inline(__always)
-    static func uniform(_ words: WordLanes, mapping: UniformMapping) -> FloatLanes {
-        uniform(words, mapping: mapping, as: FloatLanes.self)
-    }
-
-    /// Eight-lane Gumbel noise (tests and scalar paths).
-    @inline(__always)
-    static func gumbel(_ words: WordLanes, mapping: UniformMapping) -> FloatLanes {
-        gumbel(words, mapping: mapping, as: FloatLanes.self)
     }
 }

@@ -11,7 +11,9 @@ import Builtin
 // element, one core): eight lanes 2.6, sixteen 2.0, thirty-two 1.5 with AVX2; 6.2 and 3.0 with
 // the default SSE2 build.
 //
-// Every operation is lane-wise, so results do not depend on the width.
+// Every element-wise operation is lane-wise, so element-wise results (noise, exponentials) do not
+// depend on the width. Sums are another matter: `RowReduce.expSum` accumulates in the bulk width
+// and folds to eight lanes, so its rounding is fixed by the build, not by where a row sits.
 
 /// Float vectors the vectorised `log`/`exp` are written for: `FloatLanes` (8) and `WideFloatLanes` (32).
 protocol FloatVector: ExpressibleByFloatLiteral where FloatLiteralType == Float {
@@ -26,6 +28,8 @@ protocol FloatVector: ExpressibleByFloatLiteral where FloatLiteralType == Float 
     static func multiplyAdd(_ a: Self, _ b: Self, _ c: Self) -> Self
     /// All-ones lanes where `a >= b` (ordered), zero lanes elsewhere.
     static func atLeastMask(_ a: Self, _ b: Self) -> Bits
+    /// Lanes holding integers in `[0, 2^31)` converted to the nearest Float (one `cvtdq2ps`).
+    static func converting(nonNegative bits: Bits) -> Self
 }
 
 /// 32-bit integer vectors of the same width as a `FloatVector`.
@@ -39,10 +43,17 @@ protocol WordVector {
     func shiftedLeft(_ count: UInt32) -> Self
     func shiftedRight(_ count: UInt32) -> Self
     func arithmeticShiftedRight(_ count: UInt32) -> Self
+    /// The bitwise AND of the lanes.
+    var andOfLanes: UInt32 { get }
 }
 
 extension FloatVector {
     @_transparent static prefix func - (a: Self) -> Self { Self(bits: a.bits ^ Bits(repeating: 0x8000_0000)) }
+
+    /// `a` where `mask` is all-ones, `b` where it is zero.
+    @_transparent static func select(_ mask: Bits, _ a: Self, _ b: Self) -> Self {
+        Self(bits: (a.bits & mask) | (b.bits & (mask ^ Bits(repeating: 0xFFFF_FFFF))))
+    }
 
     /// `a` where `a >= b`, `b` elsewhere (for non-NaN `b`).
     @_transparent static func atLeast(_ a: Self, _ b: Self) -> Self {
@@ -52,6 +63,11 @@ extension FloatVector {
 }
 
 extension WordLanes: WordVector {
+    @inline(__always) var andOfLanes: UInt32 {
+        var r: UInt32 = 0xFFFF_FFFF
+        for lane in 0..<8 { r &= self[lane] }
+        return r
+    }
     @_transparent func shiftedLeft(_ count: UInt32) -> WordLanes { self &<< count }
     @_transparent func shiftedRight(_ count: UInt32) -> WordLanes { self &>> count }
     @_transparent func arithmeticShiftedRight(_ count: UInt32) -> WordLanes {
@@ -62,6 +78,11 @@ extension WordLanes: WordVector {
 extension FloatLanes: FloatVector {
     @_transparent static func atLeastMask(_ a: FloatLanes, _ b: FloatLanes) -> WordLanes {
         WordLanes(repeating: 0).replacing(with: 0xFFFF_FFFF, where: a.simd .>= b.simd)
+    }
+    @_transparent static func converting(nonNegative bits: WordLanes) -> FloatLanes {
+        var r = SIMD8<Float>()
+        r._storage._value = Builtin.sitofp_Vec8xInt32_Vec8xFPIEEE32(bits._storage._value)
+        return FloatLanes(r)
     }
 }
 
@@ -84,14 +105,24 @@ struct WordLanes32: WordVector {
     @_transparent static func & (a: Self, b: Self) -> Self { Self(Builtin.and_Vec32xInt32(a.value, b.value)) }
     @_transparent static func | (a: Self, b: Self) -> Self { Self(Builtin.or_Vec32xInt32(a.value, b.value)) }
     @_transparent static func ^ (a: Self, b: Self) -> Self { Self(Builtin.xor_Vec32xInt32(a.value, b.value)) }
+    // Counts are masked to 0...31 like the eight-lane `&<<`/`&>>` (a raw LLVM shift by 32 or
+    // more is poison).
     @_transparent func shiftedLeft(_ count: UInt32) -> Self {
-        Self(Builtin.shl_Vec32xInt32(value, Self(repeating: count).value))
+        Self(Builtin.shl_Vec32xInt32(value, Self(repeating: count & 31).value))
     }
     @_transparent func shiftedRight(_ count: UInt32) -> Self {
-        Self(Builtin.lshr_Vec32xInt32(value, Self(repeating: count).value))
+        Self(Builtin.lshr_Vec32xInt32(value, Self(repeating: count & 31).value))
     }
     @_transparent func arithmeticShiftedRight(_ count: UInt32) -> Self {
-        Self(Builtin.ashr_Vec32xInt32(value, Self(repeating: count).value))
+        Self(Builtin.ashr_Vec32xInt32(value, Self(repeating: count & 31).value))
+    }
+
+    /// The bitwise AND of the lanes.
+    @inline(__always) var andOfLanes: UInt32 {
+        let s = simd
+        var r: UInt32 = 0xFFFF_FFFF
+        for lane in 0..<32 { r &= s[lane] }
+        return r
     }
 }
 
@@ -124,6 +155,10 @@ struct FloatLanes32: WideVector {
     }
     @_transparent static func atLeastMask(_ a: Self, _ b: Self) -> WordLanes32 {
         WordLanes32(Builtin.sext_Vec32xInt1_Vec32xInt32(Builtin.fcmp_oge_Vec32xFPIEEE32(a.value, b.value)))
+    }
+
+    @_transparent static func converting(nonNegative bits: WordLanes32) -> Self {
+        Self(Builtin.sitofp_Vec32xInt32_Vec32xFPIEEE32(bits.value))
     }
 
     @_transparent static func load(_ pointer: UnsafePointer<Float>) -> Self {
@@ -177,6 +212,9 @@ struct Pair<Half: WideVector>: WideVector {
     @_transparent static func atLeastMask(_ a: Self, _ b: Self) -> PairWords<Half.Bits> {
         PairWords(Half.atLeastMask(a.low, b.low), Half.atLeastMask(a.high, b.high))
     }
+    @_transparent static func converting(nonNegative bits: PairWords<Half.Bits>) -> Self {
+        Self(Half.converting(nonNegative: bits.low), Half.converting(nonNegative: bits.high))
+    }
     @_transparent static func load(_ pointer: UnsafePointer<Float>) -> Self {
         Self(Half.load(pointer), Half.load(pointer + Half.count))
     }
@@ -209,6 +247,7 @@ struct PairWords<Half: WordVector>: WordVector {
     @_transparent func arithmeticShiftedRight(_ count: UInt32) -> Self {
         Self(low.arithmeticShiftedRight(count), high.arithmeticShiftedRight(count))
     }
+    @inline(__always) var andOfLanes: UInt32 { low.andOfLanes & high.andOfLanes }
 }
 
 /// The bulk width of the element-wise loops: 32 lanes, or 64 with `GUMBEL_SOFTMAX_AVX512`

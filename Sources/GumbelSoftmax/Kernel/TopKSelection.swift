@@ -1,0 +1,234 @@
+// Gumbel-top-k selection (Kool et al. 2019): the k largest perturbed logits `d = logits + g` of each
+// row, from the same words and the same noise as sampling (`SamplingKernel.perturbRange`). Each row
+// keeps a size-k heap; rows up to a tile long are perturbed a group at a time, longer rows in
+// segments whose candidates are merged in order, so the result is independent of the thread count.
+
+/// The `k` best `(value, index)` pairs seen so far, as a heap whose root is the worst kept.
+/// "Better" is a larger value, then a lower index.
+struct TopKHeap {
+    let values: UnsafeMutablePointer<Float>
+    let indices: UnsafeMutablePointer<Int>
+    let capacity: Int
+    var count = 0
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        values = .allocate(capacity: capacity)
+        indices = .allocate(capacity: capacity)
+    }
+
+    func deallocate() {
+        values.deallocate()
+        indices.deallocate()
+    }
+
+    @inline(__always)
+    static func worse(_ a: Float, _ i: Int, than b: Float, _ j: Int) -> Bool {
+        a < b || (a == b && i > j)
+    }
+
+    /// Offers a candidate; keeps it if the heap has room or it is better than the worst kept.
+    @inline(__always)
+    mutating func offer(_ value: Float, _ index: Int) {
+        if count < capacity {
+            var child = count
+            count += 1
+            while child > 0 {
+                let parent = (child - 1) / 2
+                guard Self.worse(value, index, than: values[parent], indices[parent]) else { break }
+                values[child] = values[parent]
+                indices[child] = indices[parent]
+                child = parent
+            }
+            values[child] = value
+            indices[child] = index
+        } else if Self.worse(values[0], indices[0], than: value, index) {
+            siftDownRoot(value, index)
+        }
+    }
+
+    /// Puts `(value, index)` in place of the root and restores the heap.
+    @inline(__always)
+    mutating func siftDownRoot(_ value: Float, _ index: Int) {
+        var parent = 0
+        while true {
+            var child = 2 * parent + 1
+            if child >= count { break }
+            if child + 1 < count
+                && Self.worse(values[child + 1], indices[child + 1], than: values[child], indices[child])
+            {
+                child += 1
+            }
+            guard Self.worse(values[child], indices[child], than: value, index) else { break }
+            values[parent] = values[child]
+            indices[parent] = indices[child]
+            parent = child
+        }
+        values[parent] = value
+        indices[parent] = index
+    }
+
+    /// Empties the heap, writing its pairs best first (descending) to the outputs.
+    mutating func drain(values outValues: UnsafeMutablePointer<Float>?, indices outIndices: UnsafeMutablePointer<Int>) {
+        while count > 0 {
+            let last = count - 1
+            outValues?[last] = values[0]
+            outIndices[last] = indices[0]
+            let (v, i) = (values[last], indices[last])
+            count = last
+            if count > 0 { siftDownRoot(v, i) }
+        }
+    }
+}
+
+/// One Gumbel-top-k pass over validated input.
+struct TopKSelection: @unchecked Sendable {
+    let job: SamplingJob
+    let k: Int
+    let result: UnsafeMutablePointer<Int>
+
+    /// Per-segment candidates of rows longer than a tile.
+    struct Candidates {
+        let values: UnsafeMutablePointer<Float>
+        let indices: UnsafeMutablePointer<Int>
+        let counts: UnsafeMutablePointer<Int>
+        let finite: UnsafeMutablePointer<Int>
+    }
+
+    /// Runs the selection; returns the lowest refused row (NaN or `+inf` logit, or fewer than
+    /// `k` unmasked logits), or nil.
+    func run(threads: Int?) -> Int? {
+        let (rows, columns) = (job.rows, job.columns)
+        let tile = SamplingKernel.tile
+        let firstBad = FirstBadRow()
+        if columns <= tile {
+            let rowsPerUnit = tile / columns
+            let units = (rows + rowsPerUnit - 1) / rowsPerUnit
+            let workers = SamplingKernel.workerCount(requested: threads, elements: rows * columns, units: units)
+            SamplingKernel.parallelFor(units: units, workers: workers) { range in
+                let scratch = SamplingKernel.Scratch()
+                var heap = TopKHeap(capacity: k)
+                defer {
+                    scratch.deallocate()
+                    heap.deallocate()
+                }
+                for unit in range {
+                    let start = unit * rowsPerUnit
+                    let end = Swift.min(rows, start + rowsPerUnit)
+                    SamplingKernel.perturbRange(
+                        job, element: start * columns, count: (end - start) * columns, scratch: scratch)
+                    for row in start..<end {
+                        let d = UnsafePointer(scratch.perturbed + (row - start) * columns)
+                        guard let finite = scan(d, count: columns, firstIndex: 0, into: &heap), finite >= k else {
+                            firstBad.record(row)
+                            return
+                        }
+                        heap.drain(values: nil, indices: result + row * k)
+                    }
+                }
+            }
+            return firstBad.value
+        }
+        return longRows(threads: threads, firstBad: firstBad)
+    }
+
+    /// Offers `count` perturbed logits (column `firstIndex` on) to the heap. Returns how many are
+    /// finite, or nil at a NaN or `+inf`.
+    @inline(__always)
+    func scan(_ d: UnsafePointer<Float>, count: Int, firstIndex: Int, into heap: inout TopKHeap) -> Int? {
+        var finite = 0
+        for j in 0..<count {
+            let x = d[j]
+            if x.isNaN || x == .infinity { return nil }
+            if x == -.infinity { continue }
+            finite += 1
+            // Columns arrive in increasing order, so an equal value never beats the root.
+            if heap.count < k || x > heap.values[0] { heap.offer(x, firstIndex + j) }
+        }
+        return finite
+    }
+
+    /// Rows longer than a tile: each segment's best `k` in parallel, then each row's merge.
+    func longRows(threads: Int?, firstBad: FirstBadRow) -> Int? {
+        let (rows, columns) = (job.rows, job.columns)
+        let segment = SamplingKernel.segment
+        let segmentsPerRow = (columns + segment - 1) / segment
+        let units = rows * segmentsPerRow
+        let workers = SamplingKernel.workerCount(requested: threads, elements: rows * columns, units: units)
+        let perUnit = Swift.min(k, segment)
+        let candidates = Candidates(
+            values: .allocate(capacity: units * perUnit), indices: .allocate(capacity: units * perUnit),
+            counts: .allocate(capacity: units), finite: .allocate(capacity: units))
+        defer {
+            candidates.values.deallocate()
+            candidates.indices.deallocate()
+            candidates.counts.deallocate()
+            candidates.finite.deallocate()
+        }
+        nonisolated(unsafe) let shared = candidates
+        SamplingKernel.parallelFor(units: units, workers: workers) { range in
+            let scratch = SamplingKernel.Scratch()
+            var heap = TopKHeap(capacity: perUnit)
+            defer {
+                scratch.deallocate()
+                heap.deallocate()
+            }
+            for unit in range {
+                let row = unit / segmentsPerRow
+                let start = (unit % segmentsPerRow) * segment
+                let end = Swift.min(columns, start + segment)
+                var finite = 0
+                var column = start
+                while column < end {
+                    let n = Swift.min(SamplingKernel.tile, end - column)
+                    SamplingKernel.perturbRange(job, element: row * columns + column, count: n, scratch: scratch)
+                    guard let f = scan(UnsafePointer(scratch.perturbed), count: n, firstIndex: column, into: &heap)
+                    else {
+                        firstBad.record(row)
+                        return
+                    }
+                    finite += f
+                    column += n
+                }
+                shared.counts[unit] = heap.count
+                shared.finite[unit] = finite
+                heap.drain(values: shared.values + unit * perUnit, indices: shared.indices + unit * perUnit)
+            }
+        }
+        if let bad = firstBad.value { return bad }
+        let rowWorkers = SamplingKernel.workerCount(requested: threads, elements: rows * columns, units: rows)
+        SamplingKernel.parallelFor(units: rows, workers: rowWorkers) { range in
+            var heap = TopKHeap(capacity: k)
+            defer { heap.deallocate() }
+            for row in range {
+                var finite = 0
+                for unit in row * segmentsPerRow..<(row + 1) * segmentsPerRow {
+                    finite += shared.finite[unit]
+                    for i in 0..<shared.counts[unit] {
+                        heap.offer(shared.values[unit * perUnit + i], shared.indices[unit * perUnit + i])
+                    }
+                }
+                if finite < k {
+                    firstBad.record(row)
+                    return
+                }
+                heap.drain(values: nil, indices: result + row * k)
+            }
+        }
+        return firstBad.value
+    }
+
+    /// The error for a refused row: its first NaN or `+inf` logit, else too few unmasked ones.
+    static func diagnose(row: Int, logits: UnsafePointer<Float>, columns: Int, k: Int) -> GumbelSoftmaxError {
+        let start = logits + row * columns
+        var available = 0
+        for column in 0..<columns {
+            let x = start[column]
+            if x.isNaN { return .nanLogit(row: row, column: column) }
+            if x == .infinity { return .infiniteLogit(row: row, column: column) }
+            if x != -.infinity { available += 1 }
+        }
+        if available == 0 { return .allMaskedRow(row: row) }
+        return .insufficientCategories(row: row, available: available, k: k)
+    }
+}

@@ -1,0 +1,154 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+// Words -> uniforms -> Gumbel noise (SPEC section 2, contract version 2), in any lane width.
+//
+// For `UniformMapping.centered` the uniform of word `x` is `U = (x + 1/2) 2^-32`, except in the
+// two outer bands of 2^16 words where it takes 64 bits, `(x 2^32 + t + 1/2) 2^-64` with `t` the
+// position's tail word. The bulk loops compute every element from its 32-bit uniform, branch-free
+// (`gumbel`), and report whether any word was in a band; those rare elements (one in 32768) are
+// then recomputed one by one from their tail words (`bandGumbel`), in Double.
+//
+// The bulk path: `w = x` below 2^31 and `w = ~x = 2^32 - 1 - x` above, so `V = (w + 1/2) 2^-32` is
+// `U` or `1 - U`, exactly the smaller of the two up to one rounding (`w < 2^31` converts in one
+// instruction). Then `ln U` is `log(V)`, or `log1p(-V)` near 1: the logarithm's own reduction
+// receives `U - 1 = -V` formed from the integers, which a Float `U` near 1 has lost.
+
+enum NoiseMath {
+    /// Words in `[0, bandWidth)` and `[2^32 - bandWidth, 2^32)` take 64-bit uniforms.
+    static let bandWidth: UInt32 = 1 << 16
+
+    /// Whether word `x` lies in one of the two outer bands.
+    @inline(__always)
+    static func isInBand(_ x: UInt32) -> Bool { x &+ bandWidth < 2 * bandWidth }
+
+    /// Gumbel noise from words, per `mapping`. For `.centered` a word in an outer band gets the
+    /// noise of its 32-bit uniform here; `bandGumbel` gives its exact value.
+    @inline(__always)
+    static func gumbel<V: FloatVector>(_ words: V.Bits, mapping: UniformMapping, as: V.Type) -> V {
+        var allBulk = V.Bits(repeating: 0xFFFF_FFFF)
+        return gumbel(words, mapping: mapping, allBulk: &allBulk, as: V.self)
+    }
+
+    /// Gumbel noise from words, per `mapping`; for `.centered`, clears the lanes of `allBulk` whose
+    /// word lies in an outer band (whose noise is then only the 32-bit approximation).
+    @inline(__always)
+    static func gumbel<V: FloatVector>(
+        _ words: V.Bits, mapping: UniformMapping, allBulk: inout V.Bits, as: V.Type
+    ) -> V {
+        switch mapping {
+        case .centered:
+            let upper = words.arithmeticShiftedRight(31)  // all-ones where x >= 2^31, U > 1/2
+            let w = words ^ upper  // x, or 2^32 - 1 - x: below 2^31
+            // V = (w + 1/2) 2^-32 (one rounding with FMA, two without): U, or 1 - U.
+            let v = V.multiplyAdd(V.converting(nonNegative: w), V(repeating: 0x1p-32), V(repeating: 0x1p-33))
+            // A word is in a band exactly when w < 2^16, that is V < 2^-16.
+            allBulk = allBulk & V.atLeastMask(v, V(repeating: 0x1p-16))
+            let u = V.select(upper, 1.0 - v, v)
+            let logU = FastMath.log(u, xMinusOne: -v)
+            return -FastMath.log(-logU)
+        case .jaxTiny:
+            let u = jaxUniform(words, as: V.self)
+            return -FastMath.log(-FastMath.log(u))
+        }
+    }
+
+    /// JAX's `uniform(minval: tiny, maxval: 1)`: `max(tiny, f * (1 - tiny) + tiny)` with
+    /// `f = bitcast(0x3F800000 | x >> 9) - 1`.
+    @inline(__always)
+    static func jaxUniform<V: FloatVector>(_ words: V.Bits, as: V.Type) -> V {
+        // f = bitcast(0x3F800000 | x >> 9) - 1 = (x >> 9) * 2^-23, exact.
+        let f = V(bits: words.shiftedRight(9) | V.Bits(repeating: 0x3F80_0000)) - 1.0
+        let tiny = Float.leastNormalMagnitude
+        let u = f * V(repeating: 1 - tiny) + V(repeating: tiny)
+        return V.atLeast(u, V(repeating: tiny))
+    }
+
+    /// The exact `.centered` noise of a word in an outer band, from its tail word `t`: in Double,
+    /// where the 64-bit uniform (`U` in the lower band, `1 - U` in the upper) is exact, then
+    /// rounded to Float.
+    static func bandGumbel(word x: UInt32, tailWord t: UInt32) -> Float {
+        if x < bandWidth {
+            let u = (Double(x) * 0x1p32 + Double(t) + 0.5) * 0x1p-64  // exact: below 2^49 * 2^-64
+            return Float(-log(-log(u)))
+        }
+        let c = (Double(~x) * 0x1p32 + Double(~t) + 0.5) * 0x1p-64  // 1 - U, exact
+        return Float(-log(-log1p(-c)))
+    }
+
+    /// The `.centered` noise of a word at any position: `bandGumbel` in the bands, else the lane
+    /// arithmetic of the bulk loops (so this gives the kernels' bits).
+    static func gumbel(word x: UInt32, tailWord t: UInt32) -> Float {
+        if isInBand(x) { return bandGumbel(word: x, tailWord: t) }
+        return gumbel(WordLanes(repeating: x), mapping: .centered, as: FloatLanes.self)[0]
+    }
+
+    /// The `.centered` uniform of a word, rounded to the nearest Double (exact below 1/2).
+    static func uniform(word x: UInt32, tailWord t: UInt32) -> Double {
+        if x < bandWidth { return (Double(x) * 0x1p32 + Double(t) + 0.5) * 0x1p-64 }
+        if x >= 0 &- bandWidth { return 1 - (Double(~x) * 0x1p32 + Double(~t) + 0.5) * 0x1p-64 }
+        return (Double(x) + 0.5) * 0x1p-32
+    }
+
+    /// Gumbel noise from `count` words into `g`, in the bulk width then eight lanes at a time.
+    /// Returns false when some word lies in an outer band (`.centered` only): `fixBands` must
+    /// then run.
+    @inline(__always)
+    static func noise(
+        _ words: UnsafePointer<UInt32>, into g: UnsafeMutablePointer<Float>, count: Int, mapping: UniformMapping
+    ) -> Bool {
+        var allBulk = WideFloatLanes.Bits(repeating: 0xFFFF_FFFF)
+        var i = 0
+        while i + WideFloatLanes.count <= count {
+            gumbel(WideFloatLanes.load(words + i), mapping: mapping, allBulk: &allBulk, as: WideFloatLanes.self).store(to: g + i)
+            i += WideFloatLanes.count
+        }
+        var bulk = allBulk.andOfLanes != 0
+        while i < count {
+            let n = Swift.min(8, count - i)
+            let noise = gumbel(loadPartial(words + i, count: n), mapping: mapping, as: FloatLanes.self)
+            storePartial(noise, g + i, count: n)
+            for j in i..<(i + n) where isInBand(words[j]) { bulk = false }
+            i += n
+        }
+        return bulk || mapping != .centered
+    }
+
+    /// `d = logits + gumbel(words)` over `count` elements in one pass; returns false when some
+    /// word lies in an outer band (`.centered` only): `fixBands` must then run.
+    @inline(__always)
+    static func perturb(
+        _ logits: UnsafePointer<Float>, _ words: UnsafePointer<UInt32>, _ d: UnsafeMutablePointer<Float>,
+        count: Int, mapping: UniformMapping
+    ) -> Bool {
+        var allBulk = WideFloatLanes.Bits(repeating: 0xFFFF_FFFF)
+        var i = 0
+        while i + WideFloatLanes.count <= count {
+            let g = gumbel(WideFloatLanes.load(words + i), mapping: mapping, allBulk: &allBulk, as: WideFloatLanes.self)
+            (WideFloatLanes.load(logits + i) + g).store(to: d + i)
+            i += WideFloatLanes.count
+        }
+        var bulk = allBulk.andOfLanes != 0
+        while i < count {
+            let n = Swift.min(8, count - i)
+            let g = gumbel(loadPartial(words + i, count: n), mapping: mapping, as: FloatLanes.self)
+            let l = loadPartial(logits + i, count: n, padding: 0)
+            storePartial(l + g, d + i, count: n)
+            for j in i..<(i + n) where isInBand(words[j]) { bulk = false }
+            i += n
+        }
+        return bulk || mapping != .centered
+    }
+
+    /// Replaces the noise of every band word among `count` words with its exact value: calls
+    /// `body(i, g)` for each word `i` in a band, with `g` from its tail word `tailWord(i)`.
+    @inline(__always)
+    static func fixBands(
+        _ words: UnsafePointer<UInt32>, count: Int, tailWord: (Int) -> UInt32, _ body: (Int, Float) -> Void
+    ) {
+        for i in 0..<count where isInBand(words[i]) {
+            body(i, bandGumbel(word: words[i], tailWord: tailWord(i)))
+        }
+    }
+}
