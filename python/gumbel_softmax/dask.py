@@ -21,6 +21,7 @@ parallel); the thread count never changes a bit.
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import dask.array as da
 import numpy as np
@@ -89,16 +90,16 @@ def sample(
     seed, stream, position = _u64(seed, "seed"), _u64(stream, "stream"), _u64(position, "position")
     keywords = dict(output=output, seed=seed, stream=stream, position=position, threads=threads, shape=x.shape)
     if np.ndim(tau) == 0 and not isinstance(tau, da.Array):
-        return da.map_blocks(_sample_block, x, scalar=float(np.float32(tau)), dtype=np.float32,
-                             meta=np.empty((0,) * x.ndim, np.float32), **keywords)
+        function = partial(_sample_block, scalar=float(np.float32(tau)), **keywords)
+        return da.map_blocks(function, x, dtype=np.float32, meta=np.empty((0,) * x.ndim, np.float32))
     temperatures = da.asarray(tau)
     if temperatures.shape != x.shape[:-1]:
         raise ValueError(f"per-row temperatures must have the batch shape {x.shape[:-1]}, got {temperatures.shape}")
     # One temperature per row, given a trailing axis of length 1 so that its blocks line up with
     # the logits' row blocks (map_blocks aligns arrays by their trailing axes).
     temperatures = temperatures[..., None].rechunk(x.chunks[:-1] + ((1,),))
-    return da.map_blocks(_sample_block, x, temperatures, scalar=None, dtype=np.float32,
-                         meta=np.empty((0,) * x.ndim, np.float32), **keywords)
+    function = partial(_sample_block, scalar=None, **keywords)
+    return da.map_blocks(function, x, temperatures, dtype=np.float32, meta=np.empty((0,) * x.ndim, np.float32))
 
 
 def categorical(x, *, seed: int, stream: int = 0, position: int = 0, threads: int = 1) -> da.Array:
@@ -107,7 +108,7 @@ def categorical(x, *, seed: int, stream: int = 0, position: int = 0, threads: in
     whole array (and to the argmax of :func:`sample`'s ``output="hard"``)."""
     x = _rows_chunked(x)
     seed, stream, position = _u64(seed, "seed"), _u64(stream, "stream"), _u64(position, "position")
+    function = partial(_categorical_block, seed=seed, stream=stream, position=position, threads=threads, shape=x.shape)
     return da.map_blocks(
-        _categorical_block, x, drop_axis=x.ndim - 1, dtype=np.int64, meta=np.empty((0,) * (x.ndim - 1), np.int64),
-        seed=seed, stream=stream, position=position, threads=threads, shape=x.shape,
+        function, x, drop_axis=x.ndim - 1, dtype=np.int64, meta=np.empty((0,) * (x.ndim - 1), np.int64)
     )
