@@ -12,7 +12,7 @@ r chosen so that tau reaches 0.5 at three quarters of training.
 The curves are the test-set ELBO of the discrete model (latents drawn from the categorical
 posterior q(z|x), the same evaluation noise for both runs), in nats per image.
 
-    python3 python/examples/discrete_vae.py --steps 3000 --plot docs/discrete_vae_elbo.png
+    python3 python/examples/discrete_vae.py --steps 3000 --seeds 3 --plot docs/discrete_vae_elbo.png
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ LATENTS = 20
 CATEGORIES = 10
 PIXELS = 64
 BATCH = 100
+LEARNING_RATE = 1e-3
 MIN_TEMPERATURE = 0.5
 ANNEAL_EVERY = 100
 
@@ -97,13 +98,21 @@ def test_elbo(model: CategoricalVAE, test: torch.Tensor, samples: int = 8) -> fl
     return total / samples
 
 
-def train(sampler: str, *, steps: int, seed: int, eval_every: int, data=None):
+def marginal_baseline(data=None) -> float:
+    """The test ELBO of the best model that ignores its latents (KL 0, every pixel Bernoulli with
+    its training-set frequency): what a VAE reaches before it learns to use the latents."""
+    train_images, test_images = data if data is not None else load_digits_binary()
+    p = train_images.mean(0).clamp(1e-4, 1 - 1e-4)
+    return float((test_images * p.log() + (1 - test_images) * (1 - p).log()).sum(-1).mean())
+
+
+def train(sampler: str, *, steps: int, seed: int, eval_every: int, data=None, learning_rate: float = LEARNING_RATE):
     """Trains one VAE. Returns (steps evaluated, test ELBOs, seconds per training step)."""
     train_images, test_images = data if data is not None else load_digits_binary()
     rate = math.log(1 / MIN_TEMPERATURE) / (0.75 * steps)
     torch.manual_seed(seed)
     model = CategoricalVAE()
-    optimiser = torch.optim.Adam(model.parameters(), lr=1e-3)
+    optimiser = torch.optim.Adam(model.parameters(), lr=learning_rate)
     order = torch.Generator().manual_seed(seed)
     sample = SAMPLERS[sampler]
     evaluated, elbos = [0], [test_elbo(model, test_images)]
@@ -130,17 +139,23 @@ def train(sampler: str, *, steps: int, seed: int, eval_every: int, data=None):
 
 
 def plot(path: str, curves: dict) -> None:
+    """curves: sampler name -> list over seeds of (steps, ELBOs, seconds per step)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(figsize=(6.4, 4.0), dpi=100)
-    for (name, (evaluated, elbos, _)), style in zip(curves.items(), ("-", "--")):
-        axes.plot(evaluated, elbos, style, label=name)
+    for (name, runs), style in zip(curves.items(), ("-", "--")):
+        evaluated = runs[0][0]
+        elbos = np.array([elbos for _, elbos, _ in runs])
+        line, = axes.plot(evaluated, elbos.mean(0), style, label=f"{name} (mean of {len(runs)} seeds)")
+        if len(runs) > 1:
+            axes.fill_between(evaluated, elbos.min(0), elbos.max(0), color=line.get_color(), alpha=0.2)
     axes.set_xlabel("training step")
     axes.set_ylabel("test ELBO (nats per image)")
-    axes.set_title(f"Categorical VAE on digits ({LATENTS} x {CATEGORIES} latents)")
+    axes.set_title(f"Categorical VAE on digits ({LATENTS} x {CATEGORIES} latents; band: min-max over seeds)")
+    axes.title.set_fontsize(10)
     axes.grid(alpha=0.3)
     axes.legend()
     figure.tight_layout()
@@ -151,22 +166,27 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--eval-every", type=int, default=250)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seeds", type=int, default=1, help="train each sampler with seeds 0..N-1 (default 1)")
     parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads (default 1)")
     parser.add_argument("--plot", help="write the two ELBO curves to this PNG (needs matplotlib)")
     arguments = parser.parse_args(argv)
     torch.set_num_threads(arguments.threads)
     data = load_digits_binary()
-    curves = {}
-    for name in SAMPLERS:
-        curves[name] = train(name, steps=arguments.steps, seed=arguments.seed, eval_every=arguments.eval_every,
-                             data=data)
-    evaluated = curves[next(iter(SAMPLERS))][0]
-    print("step   " + "".join(f"{name:>22}" for name in SAMPLERS))
-    for i, step in enumerate(evaluated):
-        print(f"{step:<7}" + "".join(f"{curves[name][1][i]:>22.3f}" for name in SAMPLERS))
-    for name, (_, _, seconds) in curves.items():
-        print(f"{name}: {seconds * 1e3:.2f} ms per training step")
+    curves = {
+        name: [train(name, steps=arguments.steps, seed=seed, eval_every=arguments.eval_every, data=data)
+               for seed in range(arguments.seeds)]
+        for name in SAMPLERS
+    }
+    for seed in range(arguments.seeds):
+        print(f"seed {seed}: test ELBO (nats per image)")
+        print("step   " + "".join(f"{name:>22}" for name in SAMPLERS))
+        for i, step in enumerate(curves[next(iter(SAMPLERS))][seed][0]):
+            print(f"{step:<7}" + "".join(f"{curves[name][seed][1][i]:>22.3f}" for name in SAMPLERS))
+    for name, runs in curves.items():
+        finals = np.array([elbos[-1] for _, elbos, _ in runs])
+        spread = f" +- {finals.std(ddof=1):.3f} (sd over {len(finals)} seeds)" if len(finals) > 1 else ""
+        seconds = np.mean([s for _, _, s in runs])
+        print(f"{name}: final ELBO {finals.mean():.3f}{spread}; {seconds * 1e3:.2f} ms per training step")
     if arguments.plot:
         plot(arguments.plot, curves)
         print(f"plot: {arguments.plot}")
