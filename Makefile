@@ -123,8 +123,8 @@ JAX_VENV ?= .venv-jax
 RAY_VENV ?= .venv-ray
 FRAMEWORK_LIBRARY = GUMBEL_SOFTMAX_LIB="$$($(EMBED_BUILD) --show-bin-path)/libgumbelsoftmax.so"
 
-.PHONY: test-frameworks test-torch test-jax test-ray vae-plot
-test-frameworks test-torch test-jax test-ray vae-plot: RELEASE_FLAGS := $(TEST_FLAGS)
+.PHONY: test-frameworks test-torch test-jax test-ray vae-plot jax-ffi
+test-frameworks test-torch test-jax test-ray vae-plot jax-ffi: RELEASE_FLAGS := $(TEST_FLAGS)
 
 # $(call framework-venv,VENV,PYTHON-IMPORTS,PIP-ARGUMENTS): creates VENV and installs the packages
 # unless the imports already succeed in it.
@@ -144,11 +144,22 @@ test-torch: deps
 	$(call framework-venv,$(TORCH_VENV),import torch; import sklearn; import scipy; import pytest,torch scikit-learn scipy numpy pytest)
 	$(FRAMEWORK_LIBRARY) $(TORCH_VENV)/bin/python -m pytest -p no:cacheprovider python/tests_torch -q
 
-# gumbel_softmax.jax under jit, grad and vmap (python/tests_jax).
-test-jax: deps
+# The XLA FFI handler of gumbel_softmax.jax's backward pass (python/gumbel_softmax/ffi/jax_ffi.cc),
+# built beside libgumbelsoftmax.so against the XLA FFI headers that jaxlib ships.
+jax-ffi: deps
 	$(EMBED_BUILD) --product gumbelsoftmax
 	$(call framework-venv,$(JAX_VENV),import jax; import pytest,"jax[cpu]" numpy pytest)
-	$(FRAMEWORK_LIBRARY) $(JAX_VENV)/bin/python -m pytest -p no:cacheprovider python/tests_jax -q
+	@bin="$$($(EMBED_BUILD) --show-bin-path)"; \
+	headers="$$($(JAX_VENV)/bin/python -c 'import jax.ffi; print(jax.ffi.include_dir())')"; \
+	set -x; \
+	$(CXX) -std=c++17 -O2 -Wall -Wextra -Werror -shared -fPIC -isystem "$$headers" -I include \
+		python/gumbel_softmax/ffi/jax_ffi.cc -L "$$bin" -lgumbelsoftmax -Wl,-rpath,"$$bin" \
+		-o "$$bin/libgumbelsoftmax_jax.so"
+
+# gumbel_softmax.jax under jit, grad and vmap, with both backward paths (python/tests_jax).
+test-jax: jax-ffi
+	$(FRAMEWORK_LIBRARY) GUMBEL_SOFTMAX_JAX_FFI="$$($(EMBED_BUILD) --show-bin-path)/libgumbelsoftmax_jax.so" \
+		$(JAX_VENV)/bin/python -m pytest -p no:cacheprovider python/tests_jax -q
 
 # The Ray example of docs/embedding.md on a local Ray instance (python/tests_ray).
 test-ray: deps

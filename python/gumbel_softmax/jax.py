@@ -11,9 +11,12 @@ with its backward pass (a ``jax.custom_vjp``) computed by libgumbelsoftmax.so.
   equals ``jax.nn.softmax((logits + jax.random.gumbel(key, logits.shape)) / tau, axis)``.
 - Forward: ``softmax(z)`` along ``axis`` with ``z = (logits + g) / tau``, or with ``hard=True`` the
   one-hot of ``argmax(z)`` (ties to the lowest index), computed by XLA inside the traced function.
-- Backward: the library's vector-Jacobian product (``gs_gradient``, through
-  ``jax.pure_callback``), w.r.t. ``logits`` and ``tau``; with ``hard=True`` the straight-through
-  gradient (that of the soft sample). Under ``jax.vmap`` the callback gets the whole batch at once.
+- Backward: the library's vector-Jacobian product (``gs_gradient``), w.r.t. ``logits`` and
+  ``tau``; with ``hard=True`` the straight-through gradient (that of the soft sample). It runs as an
+  XLA FFI custom call when ``libgumbelsoftmax_jax.so`` (``make jax-ffi``, built from
+  ``ffi/jax_ffi.cc``) is found, through ``GUMBEL_SOFTMAX_JAX_FFI`` or beside libgumbelsoftmax.so,
+  else through ``jax.pure_callback``; :func:`set_backward` picks one. Under ``jax.vmap`` either
+  gets the whole batch in one call.
 - ``tau``: a number or an array of one temperature per row (``logits``' shape without ``axis``,
   or with ``axis`` of size 1). Computation is in float32; the result has ``logits``' floating
   dtype (float32 for integer logits). Second derivatives are not supported.
@@ -21,16 +24,69 @@ with its backward pass (a ``jax.custom_vjp``) computed by libgumbelsoftmax.so.
 
 from __future__ import annotations
 
+import ctypes
 import operator
+import os
+import threading
 from functools import partial
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from . import _library
 from . import gradient as _gradient
 
-__all__ = ["gumbel_softmax"]
+__all__ = ["backward_backend", "gumbel_softmax", "set_backward"]
+
+FFI_LIBRARY_NAME = "libgumbelsoftmax_jax.so"
+FFI_ENVIRONMENT_VARIABLE = "GUMBEL_SOFTMAX_JAX_FFI"
+_FFI_TARGET = "gumbel_softmax_gradient"
+_lock = threading.Lock()
+_ffi_registered: bool | None = None  # None: not tried yet
+_ffi_library: ctypes.CDLL | None = None  # kept loaded while its handler is registered
+_ffi_error = ""
+_choice = "auto"
+
+
+def _register_ffi() -> bool:
+    """Loads libgumbelsoftmax_jax.so and registers its handler once; False when it is not found."""
+    global _ffi_registered, _ffi_error, _ffi_library
+    with _lock:
+        if _ffi_registered is None:
+            configured = os.environ.get(FFI_ENVIRONMENT_VARIABLE)
+            path = configured or str(Path(_library.load()._name).resolve().parent / FFI_LIBRARY_NAME)
+            try:
+                library = ctypes.CDLL(path)
+                jax.ffi.register_ffi_target(_FFI_TARGET, jax.ffi.pycapsule(library.GsJaxGradient), platform="cpu")
+                _ffi_library, _ffi_registered = library, True
+            except (OSError, AttributeError) as error:
+                _ffi_error = f"{path}: {error}"
+                _ffi_registered = False
+                if configured:  # an explicit setting that does not load is an error, not a fallback
+                    raise OSError(f"{FFI_ENVIRONMENT_VARIABLE}={configured} cannot be loaded: {error}") from error
+        return _ffi_registered
+
+
+def set_backward(backend: str) -> None:
+    """Chooses how the backward pass calls the library: ``"ffi"`` (an XLA FFI custom call; raises
+    ``OSError`` when libgumbelsoftmax_jax.so cannot be loaded), ``"callback"``
+    (``jax.pure_callback``) or ``"auto"`` (the default: FFI when available). Applies to functions
+    traced afterwards."""
+    global _choice
+    if backend not in ("auto", "ffi", "callback"):
+        raise ValueError(f"backend must be 'auto', 'ffi' or 'callback', got {backend!r}")
+    if backend == "ffi" and not _register_ffi():
+        raise OSError(f"cannot load {FFI_LIBRARY_NAME} (build it with `make jax-ffi`): {_ffi_error}")
+    _choice = backend
+
+
+def backward_backend() -> str:
+    """``"ffi"`` or ``"callback"``: what the backward pass of the next trace uses."""
+    if _choice == "callback":
+        return "callback"
+    return "ffi" if _register_ffi() else "callback"
 
 
 def _vjp_on_host(soft, upstream, temperatures):
@@ -57,9 +113,11 @@ def _sample_backward(hard, residuals, upstream):
         jax.ShapeDtypeStruct(soft.shape, jnp.float32),
         jax.ShapeDtypeStruct(temperatures.shape, jnp.float32),
     )
-    logits_grad, temperature_grad = jax.pure_callback(
-        _vjp_on_host, shapes, soft, upstream.astype(jnp.float32), temperatures, vmap_method="broadcast_all"
-    )
+    arguments = (soft, upstream.astype(jnp.float32), temperatures)
+    if backward_backend() == "ffi":
+        logits_grad, temperature_grad = jax.ffi.ffi_call(_FFI_TARGET, shapes, vmap_method="broadcast_all")(*arguments)
+    else:
+        logits_grad, temperature_grad = jax.pure_callback(_vjp_on_host, shapes, *arguments, vmap_method="broadcast_all")
     return logits_grad, jnp.zeros_like(noise), temperature_grad
 
 

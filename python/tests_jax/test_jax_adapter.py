@@ -11,6 +11,15 @@ import gumbel_softmax.jax as gsj  # noqa: E402
 from gumbel_softmax.jax import gumbel_softmax  # noqa: E402
 
 
+@pytest.fixture(params=["callback", "ffi"])
+def backend(request):
+    """Both ways the backward pass reaches the library. `make test-jax` builds the FFI handler
+    (`make jax-ffi`); without it the "ffi" cases fail with the command to build it."""
+    gsj.set_backward(request.param)
+    yield request.param
+    gsj.set_backward("auto")
+
+
 def soft_tolerance(z):
     """SPEC section 3: 2e-5 + 2^-22 * zmax per row."""
     return 2e-5 + 2.0**-22 * float(jnp.max(jnp.abs(z)))
@@ -70,7 +79,7 @@ def weights_of(shape):
 @pytest.mark.parametrize("hard", [False, True])
 @pytest.mark.parametrize("per_row", [False, True])
 @pytest.mark.parametrize("axis", [-1, 0])
-def test_gradients_match_jax_autodiff(hard, per_row, axis):
+def test_gradients_match_jax_autodiff(backend, hard, per_row, axis):
     key = jax.random.key(11)
     logits = logits_of((6, 8), seed=3)
     batch = logits.shape[1 - axis % 2]
@@ -88,7 +97,7 @@ def test_gradients_match_jax_autodiff(hard, per_row, axis):
     assert np.any(np.abs(ours[0]) > 1e-3) and np.all(np.abs(ours[1]) > 0)
 
 
-def test_backward_runs_in_the_library(monkeypatch):
+def test_backward_runs_in_the_library(backend, monkeypatch):
     calls = []
     library_gradient = gsj._gradient
 
@@ -98,11 +107,15 @@ def test_backward_runs_in_the_library(monkeypatch):
 
     monkeypatch.setattr(gsj, "_gradient", counting)
     logits = logits_of((4, 5))
-    jax.grad(lambda l: jnp.sum(gumbel_softmax(jax.random.key(0), l)[:, 0]))(logits)
-    assert calls == [(4, 5)]
+    gradient = jax.grad(lambda l: jnp.sum(gumbel_softmax(jax.random.key(0), l)[:, 0]))(logits)
+    # The callback goes through the Python API; the FFI custom call straight to the C function.
+    assert calls == ([(4, 5)] if backend == "callback" else [])
+    hlo = jax.jit(jax.grad(lambda l: jnp.sum(gumbel_softmax(jax.random.key(0), l)[:, 0]))).lower(logits).as_text()
+    assert ("gumbel_softmax_gradient" in hlo) == (backend == "ffi")
+    assert np.any(np.asarray(gradient) != 0)
 
 
-def test_vmap_over_keys_and_logits_and_grad():
+def test_vmap_over_keys_and_logits_and_grad(backend):
     keys = jax.random.split(jax.random.key(5), 4)
     logits = logits_of((4, 3, 6), seed=4)
     taus = jnp.array([0.5, 1.0, 2.0, 0.9])
@@ -125,7 +138,7 @@ def test_vmap_over_keys_and_logits_and_grad():
         np.testing.assert_allclose(shared[i], gumbel_softmax(keys[0], logits[i]), rtol=2e-6, atol=1e-7)
 
 
-def test_masked_categories_get_zero_and_finite_gradients():
+def test_masked_categories_get_zero_and_finite_gradients(backend):
     logits = logits_of((3, 5)).at[:, 2].set(-jnp.inf)
     y = gumbel_softmax(jax.random.key(1), logits, 0.5)
     assert np.all(np.asarray(y[:, 2]) == 0)
