@@ -1,10 +1,9 @@
 // XLA FFI handler for gumbel_softmax.jax: the backward pass (gs_gradient_per_row) as an XLA custom
 // call on the CPU, instead of a Python host callback.
 //
-// Build (make jax-ffi does this):
-//   c++ -std=c++17 -O2 -shared -fPIC -I "$(python -c 'import jax.ffi; print(jax.ffi.include_dir())')" \
-//       -I include python/gumbel_softmax/ffi/jax_ffi.cc -L <bin> -lgumbelsoftmax -Wl,-rpath,<bin> \
-//       -o <bin>/libgumbelsoftmax_jax.so
+// Build with `make jax-ffi`: g++ -std=c++17 -shared -fPIC against the headers in
+// jax.ffi.include_dir() and include/gumbel_softmax.h, linked with -lgumbelsoftmax, into
+// <bin>/libgumbelsoftmax_jax.so beside libgumbelsoftmax.so.
 // gumbel_softmax.jax loads it from GUMBEL_SOFTMAX_JAX_FFI, or beside libgumbelsoftmax.so.
 
 #include <cstdint>
