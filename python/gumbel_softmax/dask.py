@@ -21,18 +21,25 @@ parallel); the thread count never changes a bit.
 from __future__ import annotations
 
 import math
+import operator
 from functools import partial
 
 import dask.array as da
 import numpy as np
 
-from . import _u64
 from . import categorical as _categorical
 from . import sample as _sample
 
 __all__ = ["categorical", "sample"]
 
 _UINT64 = 1 << 64
+
+
+def _u64(value, name: str) -> int:
+    value = operator.index(value)
+    if not 0 <= value < _UINT64:
+        raise ValueError(f"{name} must be in 0...2**64 - 1, got {value}")
+    return value
 
 
 def _rows_chunked(x) -> da.Array:
