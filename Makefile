@@ -121,6 +121,7 @@ bench-peers-setup:
 TORCH_VENV ?= .venv-torch
 JAX_VENV ?= .venv-jax
 RAY_VENV ?= .venv-ray
+TORCH_IMPORTS = import torch; import sklearn; import scipy; import pytest
 FRAMEWORK_LIBRARY = GUMBEL_SOFTMAX_LIB="$$($(EMBED_BUILD) --show-bin-path)/libgumbelsoftmax.so"
 
 .PHONY: test-frameworks test-torch test-jax test-ray vae-plot jax-ffi
@@ -141,7 +142,7 @@ test-frameworks: test-torch test-jax test-dask test-ray
 # gumbel_softmax.torch and the categorical VAE example (python/tests_torch).
 test-torch: deps
 	$(EMBED_BUILD) --product gumbelsoftmax
-	$(call framework-venv,$(TORCH_VENV),import torch; import sklearn; import scipy; import pytest,torch scikit-learn scipy numpy pytest)
+	$(call framework-venv,$(TORCH_VENV),$(TORCH_IMPORTS),torch scikit-learn scipy numpy pytest)
 	$(FRAMEWORK_LIBRARY) $(TORCH_VENV)/bin/python -m pytest -p no:cacheprovider python/tests_torch -q
 
 # The XLA FFI handler of gumbel_softmax.jax's backward pass (python/gumbel_softmax/ffi/jax_ffi.cc),

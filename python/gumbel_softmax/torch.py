@@ -89,9 +89,12 @@ class _GumbelSoftmax(torch.autograd.Function):
     @staticmethod
     def forward(ctx, logits, tau_tensor, temperature, hard, dim, seed, stream, position):
         x = _rows(logits, dim)
-        soft = torch.empty_like(x)
-        _sample(_numpy(x), temperature=temperature, output="soft", seed=seed, stream=stream,
-                position=position, out=_numpy(soft))
+        differentiable = ctx.needs_input_grad[0] or ctx.needs_input_grad[1]
+        soft = None
+        if differentiable or not hard:  # the soft sample: the result, or what the backward needs
+            soft = torch.empty_like(x)
+            _sample(_numpy(x), temperature=temperature, output="soft", seed=seed, stream=stream,
+                    position=position, out=_numpy(soft))
         if hard:
             result = torch.empty_like(x)
             _sample(_numpy(x), temperature=temperature, output="hard", seed=seed, stream=stream,

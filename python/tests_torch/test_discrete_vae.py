@@ -24,7 +24,9 @@ def runs():
     try:
         return discrete_vae.marginal_baseline(data), {
             name: [
-                discrete_vae.train(name, steps=STEPS, seed=seed, eval_every=STEPS, data=data, learning_rate=LEARNING_RATE)
+                discrete_vae.train(
+                    name, steps=STEPS, seed=seed, eval_every=STEPS, data=data, learning_rate=LEARNING_RATE
+                )
                 for seed in SEEDS
             ]
             for name in discrete_vae.SAMPLERS

@@ -180,3 +180,21 @@ def test_bad_input():
         gumbel_softmax(logits, dim=2, seed=0)
     with pytest.raises(ValueError, match="at least one dimension"):
         gumbel_softmax(torch.tensor(1.0), seed=0)
+
+
+def test_hard_without_gradients_draws_once(monkeypatch):
+    outputs = []
+    library_sample = gst._sample
+
+    def recording(x, **kwargs):
+        outputs.append(kwargs["output"])
+        return library_sample(x, **kwargs)
+
+    monkeypatch.setattr(gst, "_sample", recording)
+    logits = logits_of((6, 5))
+    y = gumbel_softmax(logits, 0.5, hard=True, **KEYS)
+    assert outputs == ["hard"]
+    outputs.clear()
+    y_grad = gumbel_softmax(logits.clone().requires_grad_(), 0.5, hard=True, **KEYS)
+    assert outputs == ["soft", "hard"]  # the soft sample is kept for the straight-through backward
+    assert torch.equal(y, y_grad.detach())
