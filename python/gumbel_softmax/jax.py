@@ -104,21 +104,24 @@ def _sample_forward(x, noise, temperatures, hard):
     z = (x + noise) / temperatures[..., None]
     soft = jax.nn.softmax(z, axis=-1)
     result = jax.nn.one_hot(jnp.argmax(z, axis=-1), x.shape[-1], dtype=x.dtype) if hard else soft
-    return result, (soft, temperatures, noise)
+    return result, (soft, temperatures)
 
 
 def _sample_backward(hard, residuals, upstream):
-    soft, temperatures, noise = residuals
+    soft, temperatures = residuals
     shapes = (
         jax.ShapeDtypeStruct(soft.shape, jnp.float32),
         jax.ShapeDtypeStruct(temperatures.shape, jnp.float32),
     )
     arguments = (soft, upstream.astype(jnp.float32), temperatures)
     if backward_backend() == "ffi":
-        logits_grad, temperature_grad = jax.ffi.ffi_call(_FFI_TARGET, shapes, vmap_method="broadcast_all")(*arguments)
+        call = jax.ffi.ffi_call(_FFI_TARGET, shapes, vmap_method="broadcast_all")
+        logits_grad, temperature_grad = call(*arguments)
     else:
-        logits_grad, temperature_grad = jax.pure_callback(_vjp_on_host, shapes, *arguments, vmap_method="broadcast_all")
-    return logits_grad, jnp.zeros_like(noise), temperature_grad
+        logits_grad, temperature_grad = jax.pure_callback(
+            _vjp_on_host, shapes, *arguments, vmap_method="broadcast_all"
+        )
+    return logits_grad, None, temperature_grad  # the noise has no gradient
 
 
 _sample.defvjp(_sample_forward, _sample_backward)
