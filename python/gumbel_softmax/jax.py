@@ -1,0 +1,167 @@
+"""JAX adapter: :func:`gumbel_softmax`, usable under ``jax.jit``, ``jax.grad`` and ``jax.vmap``,
+with its backward pass (a ``jax.custom_vjp``) computed by libgumbelsoftmax.so.
+
+    import jax
+    from gumbel_softmax.jax import gumbel_softmax
+
+    y = jax.jit(gumbel_softmax)(jax.random.key(0), jax.numpy.zeros(2))   # ~ [0.28715432, 0.7128457]
+
+- Noise: exactly JAX's ``jax.random.gumbel(key, logits.shape, dtype=float32)`` (default
+  partitionable threefry; ``jax.random.key`` or ``jax.random.PRNGKey`` keys), so the result
+  equals ``jax.nn.softmax((logits + jax.random.gumbel(key, logits.shape)) / tau, axis)``.
+- Forward: ``softmax(z)`` along ``axis`` with ``z = (logits + g) / tau``, or with ``hard=True`` the
+  one-hot of ``argmax(z)`` (ties to the lowest index), computed by XLA inside the traced function.
+- Backward: the library's vector-Jacobian product (``gs_gradient``), w.r.t. ``logits`` and
+  ``tau``; with ``hard=True`` the straight-through gradient (that of the soft sample). It runs as an
+  XLA FFI custom call when ``libgumbelsoftmax_jax.so`` (``make jax-ffi``, built from
+  ``ffi/jax_ffi.cc``) is found, through ``GUMBEL_SOFTMAX_JAX_FFI`` or beside libgumbelsoftmax.so,
+  else through ``jax.pure_callback``; :func:`set_backward` picks one. Under ``jax.vmap`` either
+  gets the whole batch in one call.
+- ``tau``: a number or an array of one temperature per row (``logits``' shape without ``axis``,
+  or with ``axis`` of size 1). Computation is in float32; the result has ``logits``' floating
+  dtype (float32 for integer logits). Second derivatives are not supported.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import operator
+import os
+import threading
+from functools import partial
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import _library
+from . import gradient as _gradient
+
+__all__ = ["backward_backend", "gumbel_softmax", "set_backward"]
+
+FFI_LIBRARY_NAME = "libgumbelsoftmax_jax.so"
+FFI_ENVIRONMENT_VARIABLE = "GUMBEL_SOFTMAX_JAX_FFI"
+_FFI_TARGET = "gumbel_softmax_gradient"
+_lock = threading.Lock()
+_ffi_registered: bool | None = None  # None: not tried yet
+_ffi_library: ctypes.CDLL | None = None  # kept loaded while its handler is registered
+_ffi_error = ""
+_choice = "auto"
+
+
+def _register_ffi() -> bool:
+    """Loads libgumbelsoftmax_jax.so and registers its handler once; False when it is not found."""
+    global _ffi_registered, _ffi_error, _ffi_library
+    with _lock:
+        if _ffi_registered is None:
+            configured = os.environ.get(FFI_ENVIRONMENT_VARIABLE)
+            path = configured or str(Path(_library.load()._name).resolve().parent / FFI_LIBRARY_NAME)
+            try:
+                library = ctypes.CDLL(path)
+                jax.ffi.register_ffi_target(_FFI_TARGET, jax.ffi.pycapsule(library.GsJaxGradient), platform="cpu")
+                _ffi_library, _ffi_registered = library, True
+            except (OSError, AttributeError) as error:
+                _ffi_error = f"{path}: {error}"
+                _ffi_registered = False
+                if configured:  # an explicit setting that does not load is an error, not a fallback
+                    raise OSError(f"{FFI_ENVIRONMENT_VARIABLE}={configured} cannot be loaded: {error}") from error
+        return _ffi_registered
+
+
+def set_backward(backend: str) -> None:
+    """Chooses how the backward pass calls the library: ``"ffi"`` (an XLA FFI custom call; raises
+    ``OSError`` when libgumbelsoftmax_jax.so cannot be loaded), ``"callback"``
+    (``jax.pure_callback``) or ``"auto"`` (the default: FFI when available). Applies to functions
+    traced afterwards."""
+    global _choice
+    if backend not in ("auto", "ffi", "callback"):
+        raise ValueError(f"backend must be 'auto', 'ffi' or 'callback', got {backend!r}")
+    if backend == "ffi" and not _register_ffi():
+        raise OSError(f"cannot load {FFI_LIBRARY_NAME} (build it with `make jax-ffi`): {_ffi_error}")
+    _choice = backend
+
+
+def backward_backend() -> str:
+    """``"ffi"`` or ``"callback"``: what the backward pass of the next trace uses."""
+    if _choice == "callback":
+        return "callback"
+    return "ffi" if _register_ffi() else "callback"
+
+
+def _vjp_on_host(soft, upstream, temperatures):
+    """The library's VJP: (dL/dz / tau, per-row dL/dtau) for soft samples [..., K]."""
+    result = _gradient(np.asarray(soft), np.asarray(upstream), temperature=np.asarray(temperatures), kind="soft")
+    return result.logits, result.temperature
+
+
+@partial(jax.custom_vjp, nondiff_argnums=(3,))
+def _sample(x, noise, temperatures, hard):
+    return _sample_forward(x, noise, temperatures, hard)[0]
+
+
+def _sample_forward(x, noise, temperatures, hard):
+    z = (x + noise) / temperatures[..., None]
+    soft = jax.nn.softmax(z, axis=-1)
+    result = jax.nn.one_hot(jnp.argmax(z, axis=-1), x.shape[-1], dtype=x.dtype) if hard else soft
+    return result, (soft, temperatures)
+
+
+def _sample_backward(hard, residuals, upstream):
+    soft, temperatures = residuals
+    shapes = (
+        jax.ShapeDtypeStruct(soft.shape, jnp.float32),
+        jax.ShapeDtypeStruct(temperatures.shape, jnp.float32),
+    )
+    arguments = (soft, upstream.astype(jnp.float32), temperatures)
+    if backward_backend() == "ffi":
+        call = jax.ffi.ffi_call(_FFI_TARGET, shapes, vmap_method="broadcast_all")
+        logits_grad, temperature_grad = call(*arguments)
+    else:
+        logits_grad, temperature_grad = jax.pure_callback(
+            _vjp_on_host, shapes, *arguments, vmap_method="broadcast_all"
+        )
+    return logits_grad, None, temperature_grad  # the noise has no gradient
+
+
+_sample.defvjp(_sample_forward, _sample_backward)
+
+
+def gumbel_softmax(key, logits, tau=1.0, hard: bool = False, axis: int = -1):
+    """Samples Gumbel-Softmax (Concrete) vectors along ``axis``.
+
+    Args:
+        key: A JAX PRNG key (``jax.random.key(seed)`` or ``jax.random.PRNGKey(seed)``).
+        logits: An array ``[..., K, ...]`` with the categories along ``axis``.
+        tau: The temperature: a number, or one per row (``logits``' shape without ``axis``, or
+            with ``axis`` of size 1); finite and > 0 (not checked under ``jit``).
+        hard: Return the one-hot of the argmax with the straight-through gradient.
+        axis: The axis of the categories.
+
+    Returns:
+        An array of ``logits``' shape.
+    """
+    if not isinstance(hard, (bool, np.bool_)):
+        raise TypeError(f"hard must be a bool, got {type(hard).__name__}")
+    logits = jnp.asarray(logits)
+    if logits.ndim == 0:
+        raise ValueError("logits must have at least one dimension (the categories), got a scalar")
+    axis = operator.index(axis)
+    if not -logits.ndim <= axis < logits.ndim:
+        raise ValueError(f"axis {axis} is out of range for an array of {logits.ndim} dimensions")
+    axis %= logits.ndim
+    dtype = logits.dtype if jnp.issubdtype(logits.dtype, jnp.floating) else jnp.float32
+    noise = jax.random.gumbel(key, logits.shape, dtype=jnp.float32)
+    x = jnp.moveaxis(logits.astype(jnp.float32), axis, -1)
+    noise = jnp.moveaxis(noise, axis, -1)
+    batch_shape = x.shape[:-1]
+    tau = jnp.asarray(tau, dtype=jnp.float32)
+    if tau.ndim == logits.ndim and tau.shape[axis] == 1:
+        tau = jnp.squeeze(tau, axis)
+    if tau.ndim != 0 and tau.shape != batch_shape:
+        raise ValueError(
+            f"tau must be a number or one temperature per row (shape {batch_shape}), got shape {tau.shape}"
+        )
+    temperatures = jnp.broadcast_to(tau, batch_shape)
+    result = _sample(x, noise, temperatures, bool(hard))
+    return jnp.moveaxis(result, -1, axis).astype(dtype)
