@@ -111,3 +111,15 @@ bench: deps
 bench-peers-setup:
 	$(PYTHON) -m venv --system-site-packages $(BENCH_VENV)
 	$(BENCH_VENV)/bin/python -m pip install "jax[cpu]" torch
+
+# --- per-row streams ---
+# Builds libgumbelsoftmax.so and runs the C test of the per-row-stream functions (contract 2).
+.PHONY: test-c-rows
+test-c-rows: RELEASE_FLAGS := $(TEST_FLAGS)
+test-c-rows: deps
+	$(EMBED_BUILD) --product gumbelsoftmax
+	@bin="$$($(EMBED_BUILD) --show-bin-path)"; \
+	set -x; \
+	$(CC) -std=c11 -Wall -Wextra -Werror -O2 -I include Tests/CABI/test_row_streams.c \
+		-L "$$bin" -lgumbelsoftmax -Wl,-rpath,"$$bin" -lm -o "$$bin/test_row_streams" && \
+	"$$bin/test_row_streams"
