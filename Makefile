@@ -206,3 +206,15 @@ vae-plot: deps
 	$(call framework-venv,$(TORCH_VENV),import torch; import sklearn; import matplotlib,torch scikit-learn matplotlib)
 	$(FRAMEWORK_LIBRARY) $(TORCH_VENV)/bin/python python/examples/discrete_vae.py --steps 3000 --seeds 3 \
 		--plot docs/discrete_vae_elbo.png
+
+# --- per-row streams ---
+# Builds libgumbelsoftmax.so and runs the C test of the per-row-stream functions (contract 2).
+.PHONY: test-c-rows
+test-c-rows: RELEASE_FLAGS := $(TEST_FLAGS)
+test-c-rows: deps
+	$(EMBED_BUILD) --product gumbelsoftmax
+	@bin="$$($(EMBED_BUILD) --show-bin-path)"; \
+	set -x; \
+	$(CC) -std=c11 -Wall -Wextra -Werror -O2 -I include Tests/CABI/test_row_streams.c \
+		-L "$$bin" -lgumbelsoftmax -Wl,-rpath,"$$bin" -lm -o "$$bin/test_row_streams" && \
+	"$$bin/test_row_streams"

@@ -223,6 +223,33 @@ gs_status gs_log_density(const float *logits, int64_t logits_count, int64_t rows
                          int64_t point_count, gs_output space, int32_t threads, double *result,
                          int64_t result_count);
 
+/* --- Per-row streams (contract 2) --- */
+
+/* As gs_sample, but each row b has its own Philox stream: element (b, k) uses word
+   positions[b] + k (mod 2^64) of the stream (seeds[b], streams[b]), and that position's tail
+   word in the tail bands (SPEC.md sections 2 and 3). A row's result then depends only on its own
+   logits, temperature and stream, never on the other rows of the batch, their number or order.
+   `seeds`, `streams` and `positions` each hold `streams_count` == rows values.
+   `temperatures`: temperatures_count == 1 (one temperature for every row) or == rows (one per
+   row). Refuses as gs_sample and gs_sample_per_row (GS_SIZE_MISMATCH for a streams_count or
+   temperatures_count that does not fit rows, GS_NULL_POINTER for a NULL array with a count > 0). */
+gs_status gs_sample_rows(const float *logits, int64_t logits_count, int64_t rows, int64_t columns,
+                         const float *temperatures, int64_t temperatures_count, gs_output output,
+                         const uint64_t *seeds, const uint64_t *streams, const uint64_t *positions,
+                         int64_t streams_count, int32_t threads, float *result, int64_t result_count);
+
+/* As gs_categorical, with one Philox stream per row (see gs_sample_rows). `indices`: rows values. */
+gs_status gs_categorical_rows(const float *logits, int64_t logits_count, int64_t rows,
+                              int64_t columns, const uint64_t *seeds, const uint64_t *streams,
+                              const uint64_t *positions, int64_t streams_count, int32_t threads,
+                              int64_t *indices, int64_t indices_count);
+
+/* As gs_top_k, with one Philox stream per row (see gs_sample_rows). `indices`: rows*k values. */
+gs_status gs_top_k_rows(const float *logits, int64_t logits_count, int64_t rows, int64_t columns,
+                        int64_t k, const uint64_t *seeds, const uint64_t *streams,
+                        const uint64_t *positions, int64_t streams_count, int32_t threads,
+                        int64_t *indices, int64_t indices_count);
+
 #ifdef __cplusplus
 }
 #endif

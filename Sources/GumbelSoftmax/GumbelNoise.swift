@@ -63,6 +63,15 @@ public enum GumbelNoise {
     public static func fill<G: CounterBasedRandomGenerator>(
         _ buffer: UnsafeMutableBufferPointer<Float>, using generator: inout G, threads: Int? = nil
     ) throws(GumbelSoftmaxError) {
+        try fill(buffer, using: &generator, threads: threads, configuration: KernelConfiguration())
+    }
+
+    /// `fill(_:using:threads:)` with the kernel's knobs set for this call. Not API.
+    @_spi(Benchmarks)
+    public static func fill<G: CounterBasedRandomGenerator>(
+        _ buffer: UnsafeMutableBufferPointer<Float>, using generator: inout G, threads: Int? = nil,
+        configuration: KernelConfiguration
+    ) throws(GumbelSoftmaxError) {
         try Validate.threads(threads)
         guard let base = buffer.baseAddress, buffer.count > 0 else { return }
         let count = buffer.count
@@ -71,7 +80,8 @@ public enum GumbelNoise {
         let mapping = G.uniformMapping
         let tile = SamplingKernel.tile
         let units = (count + tile - 1) / tile
-        let workers = SamplingKernel.workerCount(requested: threads, elements: count, units: units)
+        let workers = SamplingKernel.workerCount(
+            requested: threads, elements: count, units: units, parallelMinimum: configuration.parallelMinimum)
         nonisolated(unsafe) let output = base
         SamplingKernel.parallelFor(units: units, workers: workers) { range in
             let words = UnsafeMutablePointer<UInt32>.allocate(capacity: tile)

@@ -125,6 +125,19 @@ public enum GumbelSoftmax {
             output: result, indices: nil, using: &generator, threads: threads)
     }
 
+    /// `sample(logits:rows:columns:temperature:output:into:using:threads:)` with the kernel's knobs
+    /// set for this call (benchmarks and tests compare paths with it). Not API.
+    @_spi(Benchmarks)
+    public static func sample<G: CounterBasedRandomGenerator>(
+        logits: UnsafeBufferPointer<Float>, rows: Int, columns: Int, temperature: Float, output: Output = .soft,
+        into result: UnsafeMutableBufferPointer<Float>, using generator: inout G, threads: Int? = nil,
+        configuration: KernelConfiguration
+    ) throws(GumbelSoftmaxError) {
+        try run(
+            logits: logits, rows: rows, columns: columns, temperatures: .scalar(temperature), kind: output.kind,
+            output: result, indices: nil, using: &generator, threads: threads, configuration: configuration)
+    }
+
     // MARK: Per-row temperatures
 
     /// Samples a `[rows, columns]` batch with one temperature per row.
@@ -244,7 +257,21 @@ public enum GumbelSoftmax {
     static func run<G: CounterBasedRandomGenerator>(
         logits: UnsafeBufferPointer<Float>, rows: Int, columns: Int, temperatures: Temperatures, kind: SampleKind,
         output: UnsafeMutableBufferPointer<Float>?, indices: UnsafeMutableBufferPointer<Int>?,
-        using generator: inout G, threads: Int?
+        using generator: inout G, threads: Int?, configuration: KernelConfiguration = KernelConfiguration()
+    ) throws(GumbelSoftmaxError) {
+        let source = generator
+        try run(
+            logits: logits, rows: rows, columns: columns, temperatures: temperatures, kind: kind, output: output,
+            indices: indices, words: BatchWords(source), threads: threads, configuration: configuration)
+        generator.position = source.position &+ UInt64(rows * columns)
+    }
+
+    /// Validates, then runs the kernel over `words`; on a throw fills `output` with zeros.
+    static func run(
+        logits: UnsafeBufferPointer<Float>, rows: Int, columns: Int, temperatures: Temperatures, kind: SampleKind,
+        output: UnsafeMutableBufferPointer<Float>?, indices: UnsafeMutableBufferPointer<Int>?,
+        words: @autoclosure () throws(GumbelSoftmaxError) -> BatchWords, threads: Int?,
+        configuration: KernelConfiguration = KernelConfiguration()
     ) throws(GumbelSoftmaxError) {
         do throws(GumbelSoftmaxError) {
             try Validate.threads(threads)
@@ -252,21 +279,18 @@ public enum GumbelSoftmax {
             if let output { try Validate.output(name: "output", expected: count, actual: output.count) }
             if let indices { try Validate.output(name: "index output", expected: rows, actual: indices.count) }
             let (scalarInverse, inverses) = try Validate.inverseTemperatures(temperatures, rows: rows)
+            let words = try words()
             if rows == 0 { return }
-            let source = generator
             try inverses.withUnsafeBufferPointer { (inverseBuffer) throws(GumbelSoftmaxError) in
                 let job = SamplingJob(
                     logits: logits.baseAddress!, rows: rows, columns: columns, inverseTemperature: scalarInverse,
                     rowInverseTemperatures: inverseBuffer.isEmpty ? nil : inverseBuffer.baseAddress,
-                    words: { source.fillWords(startingAt: source.position &+ UInt64($0), into: $1) },
-                    tailWord: { source.tailWord(at: source.position &+ UInt64($0)) },
-                    mapping: G.uniformMapping, kind: kind, output: output?.baseAddress,
-                    indices: indices?.baseAddress)
+                    words: words.fill, tailWord: words.tailWord, mapping: words.mapping, kind: kind,
+                    output: output?.baseAddress, indices: indices?.baseAddress, configuration: configuration)
                 if let bad = SamplingKernel.run(job, threads: threads) {
                     throw Validate.diagnose(row: bad, logits: logits.baseAddress!, columns: columns)
                 }
             }
-            generator.position = source.position &+ UInt64(count)
         } catch {
             output?.update(repeating: 0)
             throw error

@@ -66,24 +66,33 @@ extension GumbelSoftmax {
         logits: UnsafeBufferPointer<Float>, rows: Int, columns: Int, k: Int,
         into result: UnsafeMutableBufferPointer<Int>, using generator: inout G, threads: Int? = nil
     ) throws(GumbelSoftmaxError) {
+        let source = generator
+        try runTopK(
+            logits: logits, rows: rows, columns: columns, k: k, into: result, words: BatchWords(source),
+            threads: threads)
+        generator.position = source.position &+ UInt64(rows * columns)
+    }
+
+    /// Validates, then runs the selection over `words`; on a throw fills `result` with zeros.
+    static func runTopK(
+        logits: UnsafeBufferPointer<Float>, rows: Int, columns: Int, k: Int, into result: UnsafeMutableBufferPointer<Int>,
+        words: @autoclosure () throws(GumbelSoftmaxError) -> BatchWords, threads: Int?
+    ) throws(GumbelSoftmaxError) {
         do throws(GumbelSoftmaxError) {
             try Validate.threads(threads)
-            let count = try Validate.shape(rows: rows, columns: columns, count: logits.count)
+            _ = try Validate.shape(rows: rows, columns: columns, count: logits.count)
             guard k >= 1, k <= columns else { throw .invalidTopK(k: k, categories: columns) }
             try Validate.output(name: "index output", expected: rows * k, actual: result.count)
+            let words = try words()
             if rows == 0 { return }
-            let source = generator
             let job = SamplingJob(
                 logits: logits.baseAddress!, rows: rows, columns: columns, inverseTemperature: 1,
-                rowInverseTemperatures: nil,
-                words: { source.fillWords(startingAt: source.position &+ UInt64($0), into: $1) },
-                tailWord: { source.tailWord(at: source.position &+ UInt64($0)) },
-                mapping: G.uniformMapping, kind: .categorical, output: nil, indices: nil)
+                rowInverseTemperatures: nil, words: words.fill, tailWord: words.tailWord, mapping: words.mapping,
+                kind: .categorical, output: nil, indices: nil)
             let selection = TopKSelection(job: job, k: k, result: result.baseAddress!)
             if let bad = selection.run(threads: threads) {
                 throw TopKSelection.diagnose(row: bad, logits: logits.baseAddress!, columns: columns, k: k)
             }
-            generator.position = source.position &+ UInt64(count)
         } catch {
             result.update(repeating: 0)
             throw error

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import GumbelSoftmax
+@_spi(Benchmarks) @testable import GumbelSoftmax
 
 /// The reproducibility promises of SPEC 3, on shapes that exercise every kernel path: grouped short
 /// rows, single-segment long rows and multi-segment long rows.
@@ -31,16 +31,28 @@ struct InvariantTests {
     func anyThreadCountGivesTheSameBits(shapeIndex: Int) throws {
         let (rows, columns) = Self.shapes[shapeIndex]
         let logits = testLogits(count: rows * columns, seed: 6)
-        let saved = _KernelTuning.parallelMinimum
-        _KernelTuning.parallelMinimum = 0
-        defer { _KernelTuning.parallelMinimum = saved }
+        // Every batch in parallel, however small.
+        var configuration = KernelConfiguration()
+        configuration.parallelMinimum = 0
+        func sample(_ output: GumbelSoftmax.Output, threads: Int) throws -> [Float] {
+            var result = [Float](repeating: 0, count: logits.count)
+            var generator = PhiloxGenerator(seed: 3)
+            try logits.withUnsafeBufferPointer { l in
+                try result.withUnsafeMutableBufferPointer { o in
+                    try GumbelSoftmax.sample(
+                        logits: l, rows: rows, columns: columns, temperature: 0.3, output: output, into: o,
+                        using: &generator, threads: threads, configuration: configuration)
+                }
+            }
+            return result
+        }
         for output in GumbelSoftmax.Output.allCases {
-            let one = try GumbelSoftmax.sample(
+            let one = try sample(output, threads: 1)
+            let plain = try GumbelSoftmax.sample(
                 logits: logits, rows: rows, columns: columns, temperature: 0.3, output: output, seed: 3, threads: 1)
+            #expect(plain.map(\.bitPattern) == one.map(\.bitPattern))
             for threads in [2, 3, 8] {
-                let many = try GumbelSoftmax.sample(
-                    logits: logits, rows: rows, columns: columns, temperature: 0.3, output: output, seed: 3,
-                    threads: threads)
+                let many = try sample(output, threads: threads)
                 #expect(many.map(\.bitPattern) == one.map(\.bitPattern), "\(output) with \(threads) threads")
             }
         }
@@ -52,14 +64,25 @@ struct InvariantTests {
     @Test func blasAndFusedPathsAgree() throws {
         let logits = testLogits(count: 4 * 9000, seed: 8)
         let fused = try GumbelSoftmax.sample(logits: logits, rows: 4, columns: 9000, temperature: 0.5, seed: 1)
-        let (savedAdd, savedScale) = (_KernelTuning.blasAddNoiseMinimum, _KernelTuning.blasScaleMinimum)
-        defer { (_KernelTuning.blasAddNoiseMinimum, _KernelTuning.blasScaleMinimum) = (savedAdd, savedScale) }
-        _KernelTuning.blasAddNoiseMinimum = 1
-        _KernelTuning.blasScaleMinimum = Int.max
-        let blasAdd = try GumbelSoftmax.sample(logits: logits, rows: 4, columns: 9000, temperature: 0.5, seed: 1)
+        func sample(_ configuration: KernelConfiguration) throws -> [Float] {
+            var result = [Float](repeating: 0, count: logits.count)
+            var generator = PhiloxGenerator(seed: 1)
+            try logits.withUnsafeBufferPointer { l in
+                try result.withUnsafeMutableBufferPointer { o in
+                    try GumbelSoftmax.sample(
+                        logits: l, rows: 4, columns: 9000, temperature: 0.5, into: o, using: &generator,
+                        configuration: configuration)
+                }
+            }
+            return result
+        }
+        var configuration = KernelConfiguration()
+        configuration.blasAddNoiseMinimum = 1
+        configuration.blasScaleMinimum = Int.max
+        let blasAdd = try sample(configuration)
         #expect(blasAdd.map(\.bitPattern) == fused.map(\.bitPattern))
-        _KernelTuning.blasScaleMinimum = 1
-        let blasScale = try GumbelSoftmax.sample(logits: logits, rows: 4, columns: 9000, temperature: 0.5, seed: 1)
+        configuration.blasScaleMinimum = 1
+        let blasScale = try sample(configuration)
         // sscal may use FMA-free multiplies like ours: a single rounding either way.
         #expect(blasScale.map(\.bitPattern) == fused.map(\.bitPattern))
     }
@@ -176,11 +199,13 @@ struct InvariantTests {
     }
 
     @Test func noiseIsIndependentOfChunkingAndThreads() throws {
-        let saved = _KernelTuning.parallelMinimum
-        _KernelTuning.parallelMinimum = 0
-        defer { _KernelTuning.parallelMinimum = saved }
+        var configuration = KernelConfiguration()
+        configuration.parallelMinimum = 0
         var generator = PhiloxGenerator(seed: 8, position: 3)
-        let whole = try GumbelNoise.sample(count: 10_001, using: &generator, threads: 3)
+        var whole = [Float](repeating: 0, count: 10_001)
+        try whole.withUnsafeMutableBufferPointer { (buffer) throws(GumbelSoftmaxError) in
+            try GumbelNoise.fill(buffer, using: &generator, threads: 3, configuration: configuration)
+        }
         #expect(generator.position == 10_004)
         var pieces = PhiloxGenerator(seed: 8, position: 3)
         let a = try GumbelNoise.sample(count: 4097, using: &pieces, threads: 1)

@@ -5,7 +5,7 @@
 //   GumbelBenchmarks [--shapes 64x32000,...] [--label default] [--table] [--memory BxK]
 
 import Foundation
-import GumbelSoftmax
+@_spi(Benchmarks) import GumbelSoftmax
 
 #if canImport(Glibc)
 import Glibc
@@ -145,14 +145,16 @@ if options.crossover {
         let logits = randomLogits(b * k)
         var output = [Float](repeating: 0, count: b * k)
         func measure(addNoise: Int, scale: Int) -> Double {
-            _KernelTuning.blasAddNoiseMinimum = addNoise
-            _KernelTuning.blasScaleMinimum = scale
+            var configuration = KernelConfiguration()
+            configuration.blasAddNoiseMinimum = addNoise
+            configuration.blasScaleMinimum = scale
             var generator = PhiloxGenerator(seed: 3)
             return logits.withUnsafeBufferPointer { l in
                 output.withUnsafeMutableBufferPointer { o in
                     medianNanoseconds(seconds: options.minimumSeconds) {
                         try! GumbelSoftmax.sample(
-                            logits: l, rows: b, columns: k, temperature: 0.5, into: o, using: &generator, threads: 1)
+                            logits: l, rows: b, columns: k, temperature: 0.5, into: o, using: &generator, threads: 1,
+                            configuration: configuration)
                     }
                 }
             } / Double(b * k)

@@ -1,17 +1,19 @@
 import COpenBLAS
-import Synchronization
 
-// The only file that calls CBLAS. OpenBLAS's `blasint` is 32-bit here, so every wrapper checks its
-// sizes and splits a vector longer than `Int32.max` into chunks.
+// The only file that calls CBLAS. Every call gets at most `callLimit` elements: OpenBLAS then
+// computes it on the calling thread (on x86-64 it splits `saxpy` and `sdot` only above 10000
+// elements and `sscal` above 2^20), so this library never starts OpenBLAS threads, never needs to
+// change OpenBLAS's process-wide thread count, and no result depends on it. It also keeps every
+// length within OpenBLAS's 32-bit `blasint`.
 
 @usableFromInline
 enum BLAS {
-    /// The longest vector one CBLAS call receives.
-    static let maximumChunk = Int(Int32.max)
+    /// The longest vector one CBLAS call receives: below every OpenBLAS threading threshold.
+    static let callLimit = 4096
 
     /// Calls `body(offset, length)` over `0 ..< count` in pieces of at most `limit` elements.
     @inline(__always)
-    private static func chunks(of count: Int, limit: Int = maximumChunk, _ body: (Int, Int32) -> Void) {
+    private static func chunks(of count: Int, limit: Int = callLimit, _ body: (Int, Int32) -> Void) {
         precondition(count >= 0, "negative BLAS length")
         var done = 0
         while done < count {
@@ -37,12 +39,7 @@ enum BLAS {
         chunks(of: count) { offset, n in cblas_saxpy(n, alpha, x + offset, 1, y + offset, 1) }
     }
 
-    /// The longest block `blockedDot` hands to one CBLAS call: short enough that OpenBLAS
-    /// computes it on the calling thread (its x86-64 `sdot` splits only vectors longer than 10000
-    /// across its pool), so the sum does not depend on OpenBLAS's thread count.
-    static let dotBlock = 4096
-
-    /// The dot product of `count` floats at `x` and `y`, taken in blocks of `dotBlock` whose
+    /// The dot product of `count` floats at `x` and `y`, taken in blocks of `callLimit` whose
     /// partial sums are added in order in Double.
     ///
     /// The result depends only on the inputs and the build, never on OpenBLAS's thread count
@@ -51,33 +48,9 @@ enum BLAS {
     /// The corresponding C function is `cblas_sdot`.
     static func blockedDot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Double {
         var total: Double = 0
-        chunks(of: count, limit: dotBlock) { offset, n in
+        chunks(of: count) { offset, n in
             total += Double(cblas_sdot(n, x + offset, 1, y + offset, 1))
         }
         return total
-    }
-
-    private static let pinning = Mutex<(depth: Int, saved: Int32)>((0, 0))
-
-    /// Runs `body` with OpenBLAS limited to one thread, so that our own worker threads do not
-    /// oversubscribe the cores. Nested and concurrent uses are counted; the last one out restores
-    /// OpenBLAS's previous setting.
-    ///
-    /// The corresponding C function is `openblas_set_num_threads`.
-    static func withSingleThreadedBLAS<R>(_ body: () throws -> R) rethrows -> R {
-        pinning.withLock { state in
-            if state.depth == 0 {
-                state.saved = openblas_get_num_threads()
-                if state.saved != 1 { openblas_set_num_threads(1) }
-            }
-            state.depth += 1
-        }
-        defer {
-            pinning.withLock { state in
-                state.depth -= 1
-                if state.depth == 0 && state.saved != 1 { openblas_set_num_threads(state.saved) }
-            }
-        }
-        return try body()
     }
 }

@@ -19,16 +19,20 @@ enum SampleKind: Sendable {
     case soft, log, hard, categorical
 }
 
-/// Tuning knobs of the kernel; the benchmarks set them to compare paths. Not API.
-public enum _KernelTuning {
+/// Knobs of the kernels that the benchmarks and tests use to compare paths; passed explicitly to
+/// one call (there is no global setting). Not API: reached through `@_spi(Benchmarks)`.
+@_spi(Benchmarks) public struct KernelConfiguration: Sendable, Hashable {
     /// Tiles (or groups of rows) at least this long add the logits to the noise with
     /// `cblas_saxpy` instead of the fused loop. `Int.max` disables the BLAS path.
-    nonisolated(unsafe) public static var blasAddNoiseMinimum = Int.max
+    public var blasAddNoiseMinimum = Int.max
     /// Runs of at least this many outputs sharing one normalising factor are scaled with
     /// `cblas_sscal` instead of a Swift loop.
-    nonisolated(unsafe) public static var blasScaleMinimum = 4096
+    public var blasScaleMinimum = 4096
     /// Batches smaller than this many elements run on the calling thread.
-    nonisolated(unsafe) public static var parallelMinimum = 1 << 15
+    public var parallelMinimum = 1 << 15
+
+    /// The library's defaults.
+    public init() {}
 }
 
 struct SamplingJob: @unchecked Sendable {
@@ -48,9 +52,10 @@ struct SamplingJob: @unchecked Sendable {
     var output: UnsafeMutablePointer<Float>?
     /// `B` indices for categorical output.
     var indices: UnsafeMutablePointer<Int>?
-    /// The tuning read once per call (a global read per row costs a dynamic exclusivity check).
-    var blasAddNoiseMinimum = _KernelTuning.blasAddNoiseMinimum
-    var blasScaleMinimum = _KernelTuning.blasScaleMinimum
+    /// The kernel's knobs for this call.
+    var configuration = KernelConfiguration()
+    var blasAddNoiseMinimum: Int { configuration.blasAddNoiseMinimum }
+    var blasScaleMinimum: Int { configuration.blasScaleMinimum }
 
     @inline(__always)
     func inverseTemperature(row: Int) -> Float {
@@ -87,9 +92,11 @@ enum SamplingKernel {
     }
 
     /// The number of worker threads to use for `elements` elements.
-    static func workerCount(requested: Int?, elements: Int, units: Int) -> Int {
+    static func workerCount(
+        requested: Int?, elements: Int, units: Int, parallelMinimum: Int = KernelConfiguration().parallelMinimum
+    ) -> Int {
         let available = requested ?? defaultThreadCount
-        if elements < _KernelTuning.parallelMinimum { return 1 }
+        if elements < parallelMinimum { return 1 }
         return Swift.max(1, Swift.min(available, units))
     }
 
@@ -107,12 +114,10 @@ enum SamplingKernel {
             body(0..<units)
             return
         }
-        BLAS.withSingleThreadedBLAS {
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                let start = units * worker / workers
-                let end = units * (worker + 1) / workers
-                if start < end { body(start..<end) }
-            }
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            let start = units * worker / workers
+            let end = units * (worker + 1) / workers
+            if start < end { body(start..<end) }
         }
     }
 
@@ -174,7 +179,9 @@ enum SamplingKernel {
         if columns <= tile {
             let rowsPerUnit = tile / columns
             let units = (rows + rowsPerUnit - 1) / rowsPerUnit
-            let workers = workerCount(requested: threads, elements: rows * columns, units: units)
+            let workers = workerCount(
+                requested: threads, elements: rows * columns, units: units,
+                parallelMinimum: job.configuration.parallelMinimum)
             let firstBad = FirstBadRow()
             parallelFor(units: units, workers: workers) { range in
                 let scratch = Scratch()
@@ -302,7 +309,8 @@ enum SamplingKernel {
         let segmentsPerRow = (k + segment - 1) / segment
         let tilesPerSegment = segment / tile
         let units = rows * segmentsPerRow
-        let workers = workerCount(requested: threads, elements: rows * k, units: units)
+        let workers = workerCount(
+            requested: threads, elements: rows * k, units: units, parallelMinimum: job.configuration.parallelMinimum)
         let results = UnsafeMutablePointer<SegmentResult>.allocate(capacity: units)
         results.initialize(repeating: SegmentResult(), count: units)
         let references = UnsafeMutablePointer<Float>.allocate(capacity: units * tilesPerSegment)

@@ -104,7 +104,9 @@ struct TopKSelection: @unchecked Sendable {
         if columns <= tile {
             let rowsPerUnit = tile / columns
             let units = (rows + rowsPerUnit - 1) / rowsPerUnit
-            let workers = SamplingKernel.workerCount(requested: threads, elements: rows * columns, units: units)
+            let workers = SamplingKernel.workerCount(
+                requested: threads, elements: rows * columns, units: units,
+                parallelMinimum: job.configuration.parallelMinimum)
             SamplingKernel.parallelFor(units: units, workers: workers) { range in
                 let scratch = SamplingKernel.Scratch()
                 var heap = TopKHeap(capacity: k)
@@ -154,7 +156,9 @@ struct TopKSelection: @unchecked Sendable {
         let segment = SamplingKernel.segment
         let segmentsPerRow = (columns + segment - 1) / segment
         let units = rows * segmentsPerRow
-        let workers = SamplingKernel.workerCount(requested: threads, elements: rows * columns, units: units)
+        let workers = SamplingKernel.workerCount(
+                requested: threads, elements: rows * columns, units: units,
+                parallelMinimum: job.configuration.parallelMinimum)
         let perUnit = Swift.min(k, segment)
         let candidates = Candidates(
             values: .allocate(capacity: units * perUnit), indices: .allocate(capacity: units * perUnit),
@@ -196,7 +200,9 @@ struct TopKSelection: @unchecked Sendable {
             }
         }
         if let bad = firstBad.value { return bad }
-        let rowWorkers = SamplingKernel.workerCount(requested: threads, elements: rows * columns, units: rows)
+        let rowWorkers = SamplingKernel.workerCount(
+            requested: threads, elements: rows * columns, units: rows,
+            parallelMinimum: job.configuration.parallelMinimum)
         SamplingKernel.parallelFor(units: rows, workers: rowWorkers) { range in
             var heap = TopKHeap(capacity: k)
             defer { heap.deallocate() }

@@ -1,0 +1,54 @@
+// Where the words of a batch come from (SPEC section 3): one stream, element `(b, k)` at
+// `position + b*K + k`; or one stream per row, element `(b, k)` at `position_b + k` of row b's
+// own `(seed_b, stream_b)`. The kernels ask for the words of a flat element range, which may span
+// rows, and for single tail words.
+
+struct BatchWords: Sendable {
+    /// Writes the words of flat elements `element ..< element + buffer.count`.
+    let fill: @Sendable (_ element: Int, _ buffer: UnsafeMutableBufferPointer<UInt32>) -> Void
+    /// The tail word of flat element `element`.
+    let tailWord: @Sendable (_ element: Int) -> UInt32
+    let mapping: UniformMapping
+
+    /// One stream: the generator's words from its position on.
+    init<G: CounterBasedRandomGenerator>(_ source: G) {
+        fill = { source.fillWords(startingAt: source.position &+ UInt64($0), into: $1) }
+        tailWord = { source.tailWord(at: source.position &+ UInt64($0)) }
+        mapping = G.uniformMapping
+    }
+
+    /// One Philox stream per row; `streams` must stay valid while the kernel runs.
+    init(rowStreams streams: UnsafeBufferPointer<RowStream>, columns: Int) {
+        let table = RowStreamTable(streams: streams, columns: columns)
+        fill = { table.fill(element: $0, into: $1) }
+        tailWord = { table.tailWord(element: $0) }
+        mapping = .centered
+    }
+}
+
+/// The rows' streams, handed to the worker threads (the caller keeps the memory alive).
+private struct RowStreamTable: @unchecked Sendable {
+    let streams: UnsafeBufferPointer<RowStream>
+    let columns: Int
+
+    func fill(element: Int, into buffer: UnsafeMutableBufferPointer<UInt32>) {
+        var element = element
+        var written = 0
+        while written < buffer.count {
+            let (row, column) = element.quotientAndRemainder(dividingBy: columns)
+            let n = Swift.min(buffer.count - written, columns - column)
+            let s = streams[row]
+            Philox.fill(
+                seed: s.seed, stream: s.stream, position: s.position &+ UInt64(column), count: n,
+                into: buffer.baseAddress! + written)
+            written += n
+            element += n
+        }
+    }
+
+    func tailWord(element: Int) -> UInt32 {
+        let (row, column) = element.quotientAndRemainder(dividingBy: columns)
+        let s = streams[row]
+        return Philox.tailWord(seed: s.seed, stream: s.stream, position: s.position &+ UInt64(column))
+    }
+}
