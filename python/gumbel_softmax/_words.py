@@ -101,7 +101,9 @@ def jax_seed_key(seed) -> tuple[int, int]:
 
 
 def _per_row(value) -> bool:
-    return value is not None and not isinstance(value, (int, np.integer)) and np.ndim(value) > 0
+    if value is None or isinstance(value, (int, np.integer)):
+        return False
+    return isinstance(value, (list, tuple)) or np.ndim(value) > 0
 
 
 def u64_rows(values, name: str) -> np.ndarray:

@@ -272,6 +272,9 @@ def test_values_out_of_range_are_refused_naming_the_argument(name):
     words[name] = np.array([1.0, 2.0, 3.0])
     with pytest.raises(TypeError, match=rf"^{name} must be integers"):
         gs.sample(x, **words)
+    words[name] = [[1, 2], [3]]
+    with pytest.raises(TypeError, match=rf"^{name}\[0\] must be an integer in 0...2\*\*64 - 1, got list"):
+        gs.sample(x, **words)
     words[name] = [1, 2.5, 3]
     with pytest.raises(TypeError, match=rf"^{name}\[1\] must be an integer"):
         gs.top_k(x, 1, **words)
