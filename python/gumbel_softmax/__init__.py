@@ -17,6 +17,20 @@ Arrays
     for samples, the categories' axis removed for categorical indices, replaced by ``k`` for
     top-k.
 
+Per-row streams
+    ``seed``, ``stream`` and ``position`` of :func:`sample`, :func:`categorical` and
+    :func:`top_k` may each be one value per row instead of an integer (SPEC section 3): row ``b``
+    then uses words ``position[b] + k`` (mod 2**64) of the stream ``(seed[b], stream[b])``, so a
+    row's result depends only on its own logits, temperature and stream, never on the rows it is
+    batched with, their number or their order. The rows are the batch of the other axes, in C
+    order after ``axis`` is moved last; a per-row value has that batch shape (``logits``' shape
+    without ``axis``) or is a flat sequence of one value per row in that order, and an integer is
+    repeated for every row. Values are uint64 (``0...2**64 - 1``) from Python ints or integer
+    numpy arrays, taken exactly (never through float64); a wrong length or a value out of range
+    raises ``ValueError`` naming the argument, a float raises ``TypeError``. Per-row streams are
+    Philox only (``generator="jax"`` or ``key=`` refuse them), and :func:`gumbel_noise`, which has
+    no rows, refuses them.
+
 Generators
     ``generator="philox"`` (the default) takes ``seed`` and ``stream``, each in
     ``0...2**64 - 1``. ``generator="jax"``, or giving ``key=``, draws JAX's default
@@ -200,8 +214,10 @@ class _Batch:
         return np.ascontiguousarray(moved)
 
 
-def _stream(seed, key, generator, stream, position) -> _words.Words:
-    return _words.Words(seed=seed, key=key, generator=generator, stream=stream, position=position)
+def _stream(seed, key, generator, stream, position, per_row_refusal: str | None = None) -> _words.Words:
+    return _words.Words(
+        seed=seed, key=key, generator=generator, stream=stream, position=position, per_row_refusal=per_row_refusal
+    )
 
 
 def jax_key(seed: int, *, enable_x64: bool = False) -> np.ndarray:
@@ -249,11 +265,12 @@ def sample(
         hard: ``True`` is ``output="hard"``: the straight-through forward value. Its gradient
             (:func:`gradient` with ``kind="hard"``) needs the soft sample of the same words.
         axis: The categories' axis.
-        seed, stream: The Philox stream, each in ``0...2**64 - 1``; with ``generator="jax"``,
-            ``seed`` is JAX's ``PRNGKey(seed)``.
+        seed, stream: The Philox stream, each in ``0...2**64 - 1``, or one per row (see Per-row
+            streams); with ``generator="jax"``, ``seed`` is JAX's ``PRNGKey(seed)``.
         key: A JAX key: draws JAX's threefry stream (see Generators).
         generator: ``"philox"`` (default) or ``"jax"``.
-        position: The first word of the stream to use.
+        position: The first word of the stream to use, or one per row: row ``b`` then uses words
+            ``position[b] + k`` of its own stream.
         threads: Worker threads; 0 or None means all cores. Never changes the result.
         out: A float32 C-contiguous array of ``logits``' shape to write into.
 
@@ -275,7 +292,11 @@ def sample(
     result = x.result(out, (x.columns,), np.float32)
     head = (_pointer(x.array), x.array.size, x.rows, x.columns)
     tail = (_arguments.threads(threads), _pointer(result), result.size)
-    if per_row is None:
+    if words.per_row:
+        temperatures = np.array([scalar], dtype=np.float32) if per_row is None else per_row
+        before = head + (_pointer(temperatures), temperatures.size, _OUTPUTS[output])
+        status = words.call("sample", before, tail, x.batch_shape)
+    elif per_row is None:
         status = words.call("sample", head + (scalar, _OUTPUTS[output]), tail)
     else:
         status = words.call("sample_per_row", head + (_pointer(per_row), per_row.size, _OUTPUTS[output]), tail)
@@ -303,6 +324,9 @@ def categorical(
     the noise in the array's own layout while this function draws it with ``axis`` moved last,
     so the two differ.
 
+    ``seed``, ``stream`` and ``position`` are integers or one per row (see Per-row streams), as
+    in :func:`sample`.
+
     Returns:
         int64 array of ``logits``' shape without ``axis`` (0-d for 1-D logits).
     """
@@ -313,6 +337,7 @@ def categorical(
         "categorical",
         (_pointer(x.array), x.array.size, x.rows, x.columns),
         (_arguments.threads(threads), _pointer(result), result.size),
+        x.batch_shape,
     )
     _check(status)
     return x.finish(result, out)
@@ -334,7 +359,8 @@ def top_k(
     """Draws ``k`` distinct categories per row without replacement (Gumbel-top-k).
 
     The indices of the ``k`` largest ``logits + g``, in descending order, ties to the lowest
-    index; the first equals :func:`categorical`'s.
+    index; the first equals :func:`categorical`'s. ``seed``, ``stream`` and ``position`` are
+    integers or one per row (see Per-row streams), as in :func:`sample`.
 
     Returns:
         int64 array of ``logits``' shape with ``axis`` of length ``k``.
@@ -361,6 +387,7 @@ def top_k(
         "top_k",
         (_pointer(x.array), x.array.size, x.rows, x.columns, k),
         (_arguments.threads(threads), _pointer(result), result.size),
+        x.batch_shape,
     )
     _check(status)
     return x.finish(result, out)
@@ -487,7 +514,8 @@ def gumbel_noise(
 ) -> np.ndarray:
     """Gumbel(0, 1) noise: element ``i`` (in C order) is ``-log(-log(u))`` of word
     ``position + i``. With ``key=`` it is ``jax.random.gumbel(key, shape)`` (within
-    ``2e-6 * max(1, |g|)``).
+    ``2e-6 * max(1, |g|)``). ``seed``, ``stream`` and ``position`` are integers: the noise has
+    no rows, so per-row values are refused with ``ValueError``.
 
     Args:
         shape: An int or a tuple of ints; ignored when ``out`` is given.
@@ -496,7 +524,11 @@ def gumbel_noise(
     Returns:
         float32 array of ``shape``.
     """
-    words = _stream(seed, key, generator, stream, position)
+    words = _stream(
+        seed, key, generator, stream, position,
+        per_row_refusal="gumbel_noise draws one flat stream (element i uses word position + i) and has no rows: "
+        "seed, stream and position must be integers",
+    )
     if out is None:
         shape = (operator.index(shape),) if np.ndim(shape) == 0 else tuple(operator.index(n) for n in shape)
         if any(n < 0 for n in shape):

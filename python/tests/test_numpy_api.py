@@ -120,8 +120,13 @@ def test_generator_arguments():
         gs.sample([1.0], key=[1, 2, 3])
     with pytest.raises(ValueError, match=r"a JAX seed must be in -2\*\*63...2\*\*63 - 1"):
         gs.jax_key(2**63)
-    with pytest.raises(TypeError, match="per-row streams"):
-        gs.sample([[1.0, 2.0], [3.0, 4.0]], seed=[1, 2])
+    # Per-row streams are Philox streams (python/tests/test_row_streams.py has the rest).
+    with pytest.raises(ValueError, match="per-row streams .* are Philox streams"):
+        gs.sample([[1.0, 2.0], [3.0, 4.0]], generator="jax", seed=[1, 2])
+    np.testing.assert_array_equal(
+        gs.sample([[1.0, 2.0], [3.0, 4.0]], seed=[1, 2]),
+        [gs.sample([1.0, 2.0], seed=1), gs.sample([3.0, 4.0], seed=2)],
+    )
     # A negative JAX seed is JAX's int64 seed: PRNGKey(-1) is [0, 0xffffffff].
     assert np.array_equal(gs.gumbel_noise(5, generator="jax", seed=-1), gs.gumbel_noise(5, key=[0, 0xFFFFFFFF]))
 
