@@ -10,7 +10,9 @@ let package = Package(
         .library(name: "gumbelsoftmax", type: .dynamic, targets: ["GumbelSoftmaxC"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // The tool's one system-call layer: FileDescriptor (EINTR retried), typed Errno.
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // OpenBLAS's CBLAS and LAPACKE headers (Debian: libopenblas-dev, liblapacke-dev). Not API.
@@ -34,6 +36,7 @@ let package = Package(
                 "GumbelSoftmax",
                 "NumpyFormat",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
         // NumPy .npy reading and writing for the command-line tool and its fuzzer; pure Swift.

@@ -49,8 +49,10 @@ struct Gumbel: ParsableCommand {
         }
     }
 
+    /// Prints the refusal and exits with 1 at once: `_exit` skips the exit handlers, so a library's
+    /// shutdown (OpenBLAS joins its worker threads) cannot hold up a process that ran out of memory.
     private static func refuse(_ message: String) -> Never {
-        SystemIO.printError("error: \(message)")
-        exit(withError: ExitCode.failure)
+        printError("error: \(message)")
+        _exit(ExitCode.failure.rawValue)
     }
 }
