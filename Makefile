@@ -111,3 +111,11 @@ bench: deps
 bench-peers-setup:
 	$(PYTHON) -m venv --system-site-packages $(BENCH_VENV)
 	$(BENCH_VENV)/bin/python -m pip install "jax[cpu]" torch
+
+# --- tool ---
+# `make test-large`: a 6 GiB .npy streamed through `gumbel` under a 1 GiB address-space limit gives
+# the same bytes as an unlimited run (Tests/large-input.sh; needs ~13 GiB free in TMPDIR). Not part
+# of `make test`: it writes 6 GiB and samples 1.6e9 logits four times.
+.PHONY: test-large
+test-large:
+	bash Tests/large-input.sh
