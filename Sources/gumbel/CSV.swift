@@ -92,7 +92,8 @@ final class CSVSource: LogitSource {
             if sawStart, scanned < end,
                 let found = memchr(bytes.buffer.baseAddress! + scanned, 0x0A, end - scanned)
             {
-                let newline = UnsafeMutableRawPointer(found).assumingMemoryBound(to: UInt8.self) - bytes.buffer.baseAddress!
+                let newline =
+                    UnsafeMutableRawPointer(found).assumingMemoryBound(to: UInt8.self) - bytes.buffer.baseAddress!
                 return take(upTo: newline, next: newline + 1)
             }
             if atEnd && sawStart {

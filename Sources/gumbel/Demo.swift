@@ -109,7 +109,8 @@ struct Demo: ParsableCommand {
         lines.append("")
         lines.append(
             "largest |observed - softmax| = \(Format.fixed(largest, 4)); chi-squared = \(Format.fixed(chiSquared, 2))"
-                + " with \(degrees) degrees of freedom (mean \(degrees), 99.9% below \(Format.fixed(chiSquaredQuantile(degrees), 1)))"
+                + " with \(degrees) degrees of freedom (mean \(degrees), 99.9% below"
+                + " \(Format.fixed(chiSquaredQuantile(degrees), 1)))"
         )
         return lines
     }

@@ -64,7 +64,8 @@ struct Pipeline {
         let (elements, overflow) = rowsPerBlock.multipliedReportingOverflow(by: columns)
         guard !overflow else { throw CommandFailure.outOfMemory("for a block of \(rowsPerBlock) rows") }
         let logits = try ScratchBuffer<Float>(count: elements, for: "a block of logits")
-        let samples = try ScratchBuffer<Float>(count: outputCount(rows: rowsPerBlock, columns: columns), for: "a block of results")
+        let samples = try ScratchBuffer<Float>(
+            count: outputCount(rows: rowsPerBlock, columns: columns), for: "a block of results")
         let indices = try ScratchBuffer<Int>(count: indexCount(rows: rowsPerBlock), for: "a block of results")
         let start = generator.position
         var done = 0

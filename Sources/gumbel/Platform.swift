@@ -1,3 +1,5 @@
+import SystemPackage
+
 #if canImport(Glibc)
     @_exported import Glibc
 #elseif canImport(Musl)
@@ -5,7 +7,6 @@
 #elseif canImport(Darwin)
     @_exported import Darwin
 #endif
-import SystemPackage
 
 // The system calls swift-system 1.8.1 does not wrap, one wrapper each, and the tool's signal
 // handling. Every other call (open, read, write, pwrite, close, fstat) goes through swift-system's

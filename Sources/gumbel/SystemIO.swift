@@ -244,8 +244,7 @@ enum AtomicFile {
 
     /// Creates `.gumbel-XXXXXXXX` (random letters) in `directory` with mode 0666 less the umask,
     /// registered with the termination handler before it exists.
-    private static func createTemporary(in directory: FilePath) throws(CommandFailure) -> (FileDescriptor, FilePath)
-    {
+    private static func createTemporary(in directory: FilePath) throws(CommandFailure) -> (FileDescriptor, FilePath) {
         let letters = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
         var random = SystemRandomNumberGenerator()
         for _ in 0..<100 {

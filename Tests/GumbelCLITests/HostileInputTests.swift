@@ -92,7 +92,8 @@ import Testing
         try handle.truncate(atOffset: UInt64(header.count + 4 * count))
         try handle.close()
         let result = try Self.shell(
-            "ulimit -v 900000 && OPENBLAS_NUM_THREADS=1 exec \"$GUMBEL\" sample -i in.npy -o out.npy -t 1 --threads 1", in: scratch)
+            "ulimit -v 900000 && OPENBLAS_NUM_THREADS=1 exec \"$GUMBEL\" sample -i in.npy -o out.npy -t 1 --threads 1",
+            in: scratch)
         #expect(result.status == 1, "\(result.standardError)")
         #expect(result.standardError.hasPrefix("error: out of memory"), "\(result.standardError)")
         #expect(try scratch.entries() == ["in.npy"])
@@ -103,9 +104,11 @@ import Testing
         let scratch = try Scratch()
         defer { scratch.cleanUp() }
         let result = try Self.shell(
-            "ulimit -v 900000 && OPENBLAS_NUM_THREADS=1 exec \"$GUMBEL\" categorical -i - -o - < /dev/zero", in: scratch)
+            "ulimit -v 900000 && OPENBLAS_NUM_THREADS=1 exec \"$GUMBEL\" categorical -i - -o - < /dev/zero", in: scratch
+        )
         #expect(result.status == 1)
-        #expect(result.standardError == "error: standard input: line 1 contains a NUL byte: the input is not CSV text\n")
+        #expect(
+            result.standardError == "error: standard input: line 1 contains a NUL byte: the input is not CSV text\n")
         let late = try scratch.run(["categorical", "-i", "-", "-o", "-"], input: "1,2\n3,4\n5\u{0},6\n")
         #expect(late.standardError.contains("line 3 contains a NUL byte"), "\(late.standardError)")
     }
@@ -123,7 +126,8 @@ import Testing
         try handle.truncate(atOffset: UInt64(header.count + 4 * rows * columns))
         try handle.close()
         let result = try Self.shell(
-            "ulimit -v 320000 && OPENBLAS_NUM_THREADS=1 exec \"$GUMBEL\" categorical -i in.npy -o out.npy --seed 5", in: scratch)
+            "ulimit -v 320000 && OPENBLAS_NUM_THREADS=1 exec \"$GUMBEL\" categorical -i in.npy -o out.npy --seed 5",
+            in: scratch)
         #expect(result.status == 0, "\(result.standardError)")
         let expected = try GumbelSoftmax.categorical(
             logits: [Float](repeating: 0, count: rows * columns), rows: rows, columns: columns, seed: 5)
@@ -132,7 +136,9 @@ import Testing
 
     // MARK: Streaming gives the same bytes for any block size and thread count
 
-    @Test(arguments: [["sample", "-t", "0.7"], ["sample", "-t", "2", "--log"], ["categorical"], ["topk", "--k", "3"]])
+    @Test(arguments: [
+        ["sample", "-t", "0.7"], ["sample", "-t", "2", "--log"], ["categorical"], ["topk", "--k", "3"],
+    ])
     func blockSizesAndThreadsGiveTheSameBytes(command: [String]) throws {
         let scratch = try Scratch()
         defer { scratch.cleanUp() }
@@ -142,14 +148,17 @@ import Testing
         logits[5 * columns + 2] = -.infinity
         try scratch.write("in.npy", NpyWriter.encode(logits, shape: [rows, columns]))
         try scratch.write("in64.npy", NpyWriter.encode(logits.map(Double.init), shape: [rows, columns]))
-        let csv = (0..<rows).map { row in
-            logits[(row * columns)..<((row + 1) * columns)].map { "\($0)" }.joined(separator: ",")
-        }.joined(separator: "\n") + "\n"
+        let csv =
+            (0..<rows).map { row in
+                logits[(row * columns)..<((row + 1) * columns)].map { "\($0)" }.joined(separator: ",")
+            }.joined(separator: "\n") + "\n"
         try scratch.write("in.csv", csv)
         let options = ["--seed", "77", "--stream", "2", "--position", "123456789"]
         var reference: [UInt8]?
         var referenceCSV: String?
-        for (blockRows, threads) in [(nil, "1"), ("1", "2"), ("7", "1"), ("64", "2"), ("1000", "3")] as [(String?, String)] {
+        for (blockRows, threads) in [(nil, "1"), ("1", "2"), ("7", "1"), ("64", "2"), ("1000", "3")]
+            as [(String?, String)]
+        {
             let block = blockRows.map { ["--block-rows", $0] } ?? []
             for input in ["in.npy", "in64.npy", "in.csv"] {
                 let run = try scratch.run(
@@ -159,7 +168,8 @@ import Testing
                 if reference == nil { reference = bytes }
                 #expect(bytes == reference, "\(input) block \(blockRows ?? "default") threads \(threads)")
             }
-            let piped = try scratch.run(command + ["-i", "-", "-o", "-", "--threads", threads] + options + block, input: csv)
+            let piped = try scratch.run(
+                command + ["-i", "-", "-o", "-", "--threads", threads] + options + block, input: csv)
             #expect(piped.status == 0, "\(piped.standardError)")
             if referenceCSV == nil { referenceCSV = piped.standardOutput }
             #expect(piped.standardOutput == referenceCSV)
@@ -174,7 +184,8 @@ import Testing
                 using: &generator)
             #expect(try readNpy(Float.self, reference ?? []).values == expected)
         case "categorical":
-            let expected = try GumbelSoftmax.categorical(logits: logits, rows: rows, columns: columns, using: &generator)
+            let expected = try GumbelSoftmax.categorical(
+                logits: logits, rows: rows, columns: columns, using: &generator)
             #expect(try readNpy(Int64.self, reference ?? []).values == expected.map(Int64.init))
             #expect(referenceCSV == expected.map { "\($0)\n" }.joined())
         default:
@@ -279,7 +290,8 @@ import Testing
         let result = try Self.shell(
             "ulimit -f 8 && exec \"$GUMBEL\" sample -i in.npy -o out.npy -t 1 --block-rows 8", in: scratch)
         #expect(result.status == 1)
-        #expect(result.standardError.hasPrefix("error: cannot write 'out.npy': File too large"), "\(result.standardError)")
+        #expect(
+            result.standardError.hasPrefix("error: cannot write 'out.npy': File too large"), "\(result.standardError)")
         #expect(try scratch.entries() == ["in.npy", "out.npy"])
         #expect(try scratch.read("out.npy") == Array("previous".utf8))
     }

@@ -101,7 +101,9 @@ import Testing
         let expected = doubles.map { Float($0) }
         #expect(try Self.readFloats(bytes).values == expected)
         let header = try bytes.withUnsafeBytes { try NpyHeader(parsing: $0) }
-        let prefixLength = try bytes.withUnsafeBytes { try NpyHeader.length(ofPrefix: UnsafeRawBufferPointer(rebasing: $0[0..<12])) }
+        let prefixLength = try bytes.withUnsafeBytes {
+            try NpyHeader.length(ofPrefix: UnsafeRawBufferPointer(rebasing: $0[0..<12]))
+        }
         #expect(prefixLength == header.dataOffset)
         var pieces = [Float](repeating: 0, count: count)
         try bytes.withUnsafeBytes { raw in
