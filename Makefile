@@ -218,3 +218,11 @@ test-c-rows: deps
 	$(CC) -std=c11 -Wall -Wextra -Werror -O2 -I include Tests/CABI/test_row_streams.c \
 		-L "$$bin" -lgumbelsoftmax -Wl,-rpath,"$$bin" -lm -o "$$bin/test_row_streams" && \
 	"$$bin/test_row_streams"
+
+# --- tool ---
+# `make test-large`: a 6 GiB .npy streamed through `gumbel` under a 1 GiB address-space limit gives
+# the same bytes as an unlimited run (Tests/large-input.sh; needs ~13 GiB free in TMPDIR). Not part
+# of `make test`: it writes 6 GiB and samples 1.6e9 logits four times.
+.PHONY: test-large
+test-large:
+	bash Tests/large-input.sh

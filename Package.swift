@@ -13,6 +13,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // `swift package generate-documentation` for the DocC catalog (Sources/GumbelSoftmax/GumbelSoftmax.docc).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        // The tool's one system-call layer: FileDescriptor (EINTR retried), typed Errno.
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // OpenBLAS's CBLAS and LAPACKE headers (Debian: libopenblas-dev, liblapacke-dev). Not API.
@@ -36,6 +38,7 @@ let package = Package(
                 "GumbelSoftmax",
                 "NumpyFormat",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
         // NumPy .npy reading and writing for the command-line tool and its fuzzer; pure Swift.

@@ -198,7 +198,8 @@ public enum GumbelSoftmax {
     public static func categorical<G: CounterBasedRandomGenerator>(
         logits: [Float], rows: Int, columns: Int, using generator: inout G, threads: Int? = nil
     ) throws(GumbelSoftmaxError) -> [Int] {
-        guard rows >= 0 else { throw .invalidShape(rows: rows, columns: columns) }
+        // The shape first: the result is sized from `rows`, which a hostile file can make huge.
+        _ = try Validate.shape(rows: rows, columns: columns, count: logits.count)
         var result = [Int](repeating: 0, count: rows)
         try logits.withUnsafeBufferPointer { (buffer) throws(GumbelSoftmaxError) in
             try result.withUnsafeMutableBufferPointer { (out) throws(GumbelSoftmaxError) in

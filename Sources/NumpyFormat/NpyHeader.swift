@@ -93,6 +93,26 @@ public struct NpyHeader: Sendable, Hashable {
     /// The six magic bytes every `.npy` file starts with.
     public static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
 
+    /// The number of bytes of preamble and header, from the first bytes of a file: at least 12
+    /// (or the whole file, if shorter).
+    ///
+    /// - Throws: `NpyError` for a wrong magic string, an unsupported version or a file shorter than
+    ///   the preamble.
+    public static func length(ofPrefix bytes: UnsafeRawBufferPointer) throws(NpyError) -> Int {
+        for index in 0..<min(magic.count, bytes.count) where bytes[index] != magic[index] { throw .badMagic }
+        guard bytes.count >= 8 else { throw .truncatedHeader(expected: 10, actual: bytes.count) }
+        let preamble: Int
+        switch (bytes[6], bytes[7]) {
+        case (1, 0): preamble = NpyVersion.v1.preambleSize
+        case (2, 0), (3, 0): preamble = NpyVersion.v2.preambleSize
+        default: throw .unsupportedVersion(major: bytes[6], minor: bytes[7])
+        }
+        guard bytes.count >= preamble else { throw .truncatedHeader(expected: preamble, actual: bytes.count) }
+        var length = 0
+        for index in stride(from: preamble - 1, through: 8, by: -1) { length = length << 8 | Int(bytes[index]) }
+        return preamble + length
+    }
+
     /// Parses the header at the start of `bytes` (a whole file, or at least its header).
     ///
     /// The header is the Python literal of a dictionary with exactly the keys `descr`,
@@ -130,15 +150,22 @@ public struct NpyHeader: Sendable, Hashable {
         let fields = try parser.parseDictionary()
         if fields.fortranOrder { throw .fortranOrder }
         let dtype = try NpyDType(descr: fields.descr)
+        // NumPy's rule (PyArray_NewFromDescr): the item size times every nonzero dimension must fit
+        // in a signed 64-bit size, even when another dimension is 0. `(0, 2**62)` of float32 is refused.
         var count = 1
+        var nonzeroBytes = dtype.size
         for dimension in fields.shape {
             guard dimension >= 0 else { throw .invalidShape(fields.shape) }
-            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+            if dimension == 0 {
+                count = 0
+                continue
+            }
+            let (bytes, overflow) = nonzeroBytes.multipliedReportingOverflow(by: dimension)
             guard !overflow else { throw .invalidShape(fields.shape) }
-            count = product
+            nonzeroBytes = bytes
+            count = count == 0 ? 0 : count * dimension
         }
-        let (byteCount, overflow) = count.multipliedReportingOverflow(by: dtype.size)
-        guard !overflow else { throw .invalidShape(fields.shape) }
+        let byteCount = count * dtype.size
         self.version = version
         self.dtype = dtype
         self.shape = fields.shape

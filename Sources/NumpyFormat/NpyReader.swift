@@ -38,8 +38,9 @@ extension NpyArray: Equatable where Element: Equatable {}
 /// Reads `.npy` files (NumPy format versions 1.0, 2.0 and 3.0).
 ///
 /// Little-endian `<f4`, `<f8` and `<i8` data in C order is read; anything else is refused with an
-/// `NpyError` naming the problem. A file is memory-mapped and its data converted or copied once,
-/// straight into the result array, so a large file needs about one copy of its data in memory.
+/// `NpyError` naming the problem. This module makes no system calls: a reader of files parses the
+/// header (`NpyHeader.length(ofPrefix:)`, `NpyHeader(parsing:)`) and converts the data in pieces
+/// (`convert`) as it reads them.
 ///
 /// Conversions: `Float` reads float32 as is and float64 rounded to nearest, refusing a finite
 /// float64 that would round to infinity (`NpyError.float32Overflow`); infinities and NaN pass
@@ -61,15 +62,6 @@ public enum NpyReader {
     public static func read<Element: NpyElement>(
         _ type: Element.Type, from bytes: UnsafeRawBufferPointer, dimensions: ClosedRange<Int> = 0...32
     ) throws(NpyError) -> NpyArray<Element> {
-        try read(type, from: bytes, dimensions: dimensions, releasing: nil)
-    }
-
-    /// `release`, when given, is called with each stretch of the data once it has been converted,
-    /// so that a memory-mapped file's pages can be dropped as the copy proceeds.
-    static func read<Element: NpyElement>(
-        _ type: Element.Type, from bytes: UnsafeRawBufferPointer, dimensions: ClosedRange<Int>,
-        releasing release: ((UnsafeRawBufferPointer) -> Void)?
-    ) throws(NpyError) -> NpyArray<Element> {
         let header = try NpyHeader(parsing: bytes)
         guard dimensions.contains(header.shape.count) else {
             throw .unsupportedDimensions(count: header.shape.count, allowed: dimensions)
@@ -87,7 +79,7 @@ public enum NpyReader {
         let values = [Element](unsafeUninitializedCapacity: count) { buffer, initialized in
             let target = UnsafeMutableRawBufferPointer(buffer)
             do throws(NpyError) {
-                // In chunks of 16 MiB of the file, releasing each once converted.
+                // In chunks of 16 MiB of the file.
                 let chunk = (1 << 24) / header.dtype.size
                 var start = 0
                 while start < count {
@@ -98,7 +90,6 @@ public enum NpyReader {
                         rebasing: target[(start * Element.npyDType.size)..<((start + n) * Element.npyDType.size)])
                     try convert(
                         source, from: header.dtype, into: destination, as: Element.npyDType, count: n, first: start)
-                    release?(source)
                     start += n
                 }
             } catch {
@@ -111,24 +102,25 @@ public enum NpyReader {
         return NpyArray(shape: header.shape, values: values, storedDType: header.dtype)
     }
 
-    /// Reads an array from a `.npy` file, memory-mapping it.
-    ///
-    /// A file that cannot be mapped (a pipe, say) is read into one buffer instead.
+    /// Converts `count` stored elements to `Element`, for a reader that takes the data in pieces.
     ///
     /// - Parameters:
-    ///   - type: The element type to read into.
-    ///   - path: The file's path.
-    ///   - dimensions: The numbers of dimensions to accept.
-    /// - Throws: `NpyError`, including `.system` when the file cannot be opened or read.
-    /// - Complexity: O(n) for n elements.
-    public static func read<Element: NpyElement>(
-        _ type: Element.Type, contentsOf path: String, dimensions: ClosedRange<Int> = 0...32
-    ) throws(NpyError) -> NpyArray<Element> {
-        try FileBytes.withContents(of: path) { (bytes, isMapped) throws(NpyError) -> NpyArray<Element> in
-            var release: ((UnsafeRawBufferPointer) -> Void)?
-            if isMapped { release = { FileBytes.releaseMapped($0) } }
-            return try read(type, from: bytes, dimensions: dimensions, releasing: release)
-        }
+    ///   - data: `count * stored.size` bytes of little-endian data, at any alignment.
+    ///   - stored: The data type of the file.
+    ///   - target: At least `count` elements.
+    ///   - count: The number of elements.
+    ///   - firstIndex: The flat index of the first element in the whole array, for error messages.
+    /// - Throws: `NpyError.float32Overflow` for a finite float64 too large for float32, and
+    ///   `.dtypeMismatch` when `stored` cannot be read as `Element`.
+    /// - Complexity: O(`count`).
+    public static func convert<Element: NpyElement>(
+        _ data: UnsafeRawBufferPointer, from stored: NpyDType, into target: UnsafeMutableBufferPointer<Element>,
+        count: Int, firstIndex: Int
+    ) throws(NpyError) {
+        precondition(data.count >= count * stored.size && target.count >= count, "buffers too small")
+        try convert(
+            data, from: stored, into: UnsafeMutableRawBufferPointer(target), as: Element.npyDType, count: count,
+            first: firstIndex)
     }
 
     private static func convert(

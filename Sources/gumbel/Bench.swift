@@ -43,8 +43,7 @@ struct Bench: ParsableCommand {
     @Option(help: "The batch shape BxK; repeat the option for several shapes.")
     var shape: [BatchShape] = [BatchShape(argument: "4096x1000")!]
 
-    @Option(help: "Worker threads (default: all cores).")
-    var threads: Int?
+    @OptionGroup var threading: ThreadOptions
 
     @Option(help: "What to compute: soft, log, hard or categorical.")
     var output: Kind = .soft
@@ -59,7 +58,6 @@ struct Bench: ParsableCommand {
     var json = false
 
     func validate() throws {
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1, got \(repeats)") }
     }
 
@@ -80,7 +78,8 @@ struct Bench: ParsableCommand {
         let (count, overflow) = shape.rows.multipliedReportingOverflow(by: shape.columns)
         guard !overflow, count <= 1 << 32 else { throw ValidationError("--shape \(shape) is too large") }
         // Random logits in about [-4, 4]: scaled Gumbel noise of another seed.
-        let logits = try GumbelNoise.sample(count: count, seed: 0x5EED, threads: threads).map { $0 * 0.5 }
+        let logits = try GumbelNoise.sample(count: count, seed: 0x5EED, threads: threading.threads)
+            .map { $0 * 0.5 }
         let result = UnsafeMutableBufferPointer<Float>.allocate(capacity: output == .categorical ? 0 : count)
         let indices = UnsafeMutableBufferPointer<Int>.allocate(capacity: output == .categorical ? shape.rows : 0)
         defer {
@@ -97,11 +96,11 @@ struct Bench: ParsableCommand {
                 if output == .categorical {
                     try GumbelSoftmax.categorical(
                         logits: buffer, rows: shape.rows, columns: shape.columns, into: indices,
-                        using: &random, threads: threads)
+                        using: &random, threads: threading.threads)
                 } else {
                     try GumbelSoftmax.sample(
                         logits: buffer, rows: shape.rows, columns: shape.columns, temperature: 0.5, output: form,
-                        into: result, using: &random, threads: threads)
+                        into: result, using: &random, threads: threading.threads)
                 }
                 let elapsed = clock.now - start
                 if run > 0 { times.append(elapsed) }  // run 0 warms up
@@ -111,7 +110,7 @@ struct Bench: ParsableCommand {
         let median = seconds(times[times.count / 2])
         let nanosecondsPerElement = median * 1e9 / Double(count)
         let elementsPerSecond = Double(count) / max(median, 1e-12)
-        let threadCount = threads ?? processorCount
+        let threadCount = threading.threads ?? Platform.processorCount
         if json {
             print(
                 "{\"shape\": [\(shape.rows), \(shape.columns)], \"output\": \"\(output.rawValue)\", "
@@ -121,7 +120,7 @@ struct Bench: ParsableCommand {
         } else {
             print(
                 "shape [\(shape.rows), \(shape.columns)]  output \(output.rawValue)  generator \(generator.rawValue)"
-                    + "  threads \(threadCount)\(threads == nil ? " (all cores)" : "")  repeats \(repeats)")
+                    + "  threads \(threadCount)\(threading.threads == nil ? " (all cores)" : "")  repeats \(repeats)")
             print(
                 "  median \(Format.fixed(median * 1e3, 3)) ms  \(Format.fixed(nanosecondsPerElement, 3)) ns/element  "
                     + "\(Format.scientific(elementsPerSecond, 3)) elements/s")

@@ -1,78 +1,159 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
-/// Comma-separated values: one row per line, numbers separated by commas.
+/// Comma-separated values: one row per line, numbers separated by commas, read a block of rows at a
+/// time.
 ///
 /// Numbers are parsed with the C library's `strtof` in the C locale, so `1`, `-2.5`, `1e-3`, `inf`,
 /// `-inf` and `nan` are all read (and the sampler then refuses NaN and `+inf` with its own message).
 /// Spaces and tabs around a number, a `\r` before the newline, blank lines and a UTF-8 byte-order mark
-/// at the start are ignored.
-/// A number too large for float32 (such as `1e39`) is refused rather than read as infinity.
-enum CSV {
-    /// Parses NUL-terminated CSV text into a row-major matrix.
-    ///
-    /// - Parameters:
-    ///   - text: The bytes, ending in one NUL byte.
-    ///   - source: The input's name for error messages.
-    /// - Throws: `CommandFailure` for an empty input, an empty or malformed value, a value too large
-    ///   for float32, or a row with a different number of values from the first (naming the line).
-    static func parse(_ text: [UInt8], source: String) throws(CommandFailure) -> LogitMatrix {
-        precondition(text.last == 0, "CSV text must be NUL-terminated")
-        var values: [Float] = []
-        values.reserveCapacity(text.count / 4)
-        var columns = -1
-        var firstLine = 0
-        var rows = 0
-        let result = text.withUnsafeBufferPointer { (buffer) -> Result<Void, CommandFailure> in
-            Result { () throws(CommandFailure) in
-                let base = UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self)
-                let end = buffer.count - 1
-                // A UTF-8 byte-order mark, as spreadsheet programs write, is not part of the first value.
-                var position = end >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF ? 3 : 0
-                var line = 0
-                while position < end {
-                    line += 1
-                    var lineEnd = position
-                    while lineEnd < end && buffer[lineEnd] != 0x0A { lineEnd += 1 }
-                    var contentEnd = lineEnd
-                    if contentEnd > position && buffer[contentEnd - 1] == 0x0D { contentEnd -= 1 }
-                    let count = try parseLine(
-                        base, from: position, to: contentEnd, line: line, source: source, into: &values)
-                    if count > 0 {
-                        if columns < 0 {
-                            columns = count
-                            firstLine = line
-                        } else if count != columns {
-                            throw CommandFailure(
-                                "\(source): line \(line) has \(count) values but line \(firstLine) has \(columns)"
-                                    + " (every row needs the same number of values)")
-                        }
-                        rows += 1
-                    }
-                    position = lineEnd + 1
-                }
-            }
-        }
-        try result.get()
-        guard rows > 0 else {
-            throw CommandFailure(
-                "\(source): the CSV input has no rows (for an empty batch use a .npy file of shape (0, K))")
-        }
-        return LogitMatrix(rows: rows, columns: columns, values: values, isVector: false)
+/// at the start are ignored. A number too large for float32 (such as `1e39`) is refused rather than
+/// read as infinity, and so is a NUL byte anywhere (the input is not text). Only the lines of the
+/// current block are held in memory, however long the input: a pipe is never read whole.
+final class CSVSource: LogitSource {
+    private let input: InputFile
+    /// Unparsed input in `[start, end)`, followed by one NUL byte.
+    private var bytes: ScratchBuffer<UInt8>
+    private var start = 0
+    private var end = 0
+    private var atEnd = false
+    private var sawStart = false
+    /// The number of the line most recently taken (1-based).
+    private var line = 0
+    private var columns = 0
+    private var firstLine = 0
+    /// The first row's line, found by `begin` and parsed by the first `nextRows`.
+    private var pendingFirst: Range<Int>?
+
+    init(input: consuming InputFile) throws(CommandFailure) {
+        self.input = input
+        bytes = try ScratchBuffer(count: 1 << 16, for: "reading CSV")
+        bytes.buffer[0] = 0
     }
 
-    /// Parses one line `[start, end)`; returns the number of values, 0 for a blank line.
-    private static func parseLine(
-        _ base: UnsafePointer<CChar>, from start: Int, to end: Int, line: Int, source: String,
-        into values: inout [Float]
+    var name: String { input.name }
+
+    func begin() throws(CommandFailure) -> LogitShape {
+        while let range = try nextLine() {
+            if let count = Self.fieldCount(bytes.buffer, range) {
+                columns = count
+                firstLine = line
+                pendingFirst = range
+                return LogitShape(rows: nil, columns: count, isVector: false)
+            }
+        }
+        throw CommandFailure(
+            "\(input.name): the CSV input has no rows (for an empty batch use a .npy file of shape (0, K))")
+    }
+
+    func nextRows(into target: UnsafeMutableBufferPointer<Float>, maxRows: Int) throws(CommandFailure) -> Int {
+        var rows = 0
+        while rows < maxRows {
+            let range: Range<Int>
+            let number: Int
+            if let first = pendingFirst {
+                range = first
+                number = firstLine
+                pendingFirst = nil
+            } else if let next = try nextLine() {
+                range = next
+                number = line
+            } else {
+                break
+            }
+            let count = try parseLine(range, line: number, into: target.baseAddress! + rows * columns)
+            if count == 0 { continue }
+            guard count == columns else {
+                throw CommandFailure(
+                    "\(input.name): line \(number) has \(count) values but line \(firstLine) has \(columns)"
+                        + " (every row needs the same number of values)")
+            }
+            rows += 1
+        }
+        return rows
+    }
+
+    func finish() throws(CommandFailure) {}
+
+    /// The number of fields of a line that is not blank (one more than its commas), or nil.
+    private static func fieldCount(_ buffer: UnsafeMutableBufferPointer<UInt8>, _ range: Range<Int>) -> Int? {
+        var commas = 0
+        var blank = true
+        for index in range {
+            let byte = buffer[index]
+            if byte == 0x2C { commas += 1 }
+            if byte != 0x20 && byte != 0x09 { blank = false }
+        }
+        return blank ? nil : commas + 1
+    }
+
+    /// The next line's content (without `\n` and a `\r` before it), reading more input as needed;
+    /// valid until the next call. Nil at the end of the input.
+    private func nextLine() throws(CommandFailure) -> Range<Int>? {
+        var scanned = start
+        while true {
+            if sawStart, scanned < end,
+                let found = memchr(bytes.buffer.baseAddress! + scanned, 0x0A, end - scanned)
+            {
+                let newline =
+                    UnsafeMutableRawPointer(found).assumingMemoryBound(to: UInt8.self) - bytes.buffer.baseAddress!
+                return take(upTo: newline, next: newline + 1)
+            }
+            if atEnd && sawStart {
+                if start == end { return nil }
+                return take(upTo: end, next: end)
+            }
+            scanned = end - start
+            try refill()
+        }
+    }
+
+    private func take(upTo lineEnd: Int, next: Int) -> Range<Int> {
+        line += 1
+        var contentEnd = lineEnd
+        if contentEnd > start && bytes.buffer[contentEnd - 1] == 0x0D { contentEnd -= 1 }
+        let range = start..<contentEnd
+        start = next
+        return range
+    }
+
+    /// Moves the unparsed bytes to the front, grows the buffer if it is full, and reads more.
+    private func refill() throws(CommandFailure) {
+        let pending = end - start
+        if start > 0 {
+            let base = bytes.buffer.baseAddress!
+            if pending > 0 { memmove(base, base + start, pending) }
+            start = 0
+            end = pending
+        }
+        if end == bytes.buffer.count - 1 {
+            try bytes.grow(to: bytes.buffer.count * 2, for: "a CSV line of \(end) bytes from \(input.name)")
+        }
+        let got = try input.read(
+            into: UnsafeMutableRawBufferPointer(
+                UnsafeMutableBufferPointer(rebasing: bytes.buffer[end..<(bytes.buffer.count - 1)])))
+        if got == 0 { atEnd = true }
+        if let nul = memchr(bytes.buffer.baseAddress! + end, 0, got) {
+            let offset = UnsafeMutableRawPointer(nul).assumingMemoryBound(to: UInt8.self) - bytes.buffer.baseAddress!
+            var number = line + 1
+            for index in start..<offset where bytes.buffer[index] == 0x0A { number += 1 }
+            throw CommandFailure("\(input.name): line \(number) contains a NUL byte: the input is not CSV text")
+        }
+        end += got
+        bytes.buffer[end] = 0
+        if !sawStart && (end >= 3 || atEnd) {
+            sawStart = true
+            // A UTF-8 byte-order mark, as spreadsheet programs write, is not part of the first value.
+            if end >= 3 && bytes.buffer[0] == 0xEF && bytes.buffer[1] == 0xBB && bytes.buffer[2] == 0xBF { start = 3 }
+        }
+    }
+
+    /// Parses one line; returns the number of values (0 for a blank line) and stores the first
+    /// `columns` of them at `target`.
+    private func parseLine(
+        _ range: Range<Int>, line: Int, into target: UnsafeMutablePointer<Float>
     ) throws(CommandFailure) -> Int {
+        let base = UnsafeRawPointer(bytes.buffer.baseAddress!).assumingMemoryBound(to: CChar.self)
+        let end = range.upperBound
         func isBlank(_ index: Int) -> Bool { base[index] == 0x20 || base[index] == 0x09 }
-        var position = start
+        var position = range.lowerBound
         while position < end && isBlank(position) { position += 1 }
         if position == end { return 0 }
         var count = 0
@@ -80,42 +161,63 @@ enum CSV {
             count += 1
             while position < end && isBlank(position) { position += 1 }
             if position == end || base[position] == 0x2C {
-                throw CommandFailure("\(source): line \(line), value \(count) is empty")
+                throw CommandFailure("\(input.name): line \(line), value \(count) is empty")
             }
+            // strtof stops at the line's end: a newline, a carriage return or the final NUL.
             var parsedEnd: UnsafeMutablePointer<CChar>?
             errno = 0
             let value = strtof(base + position, &parsedEnd)
             let range = errno == ERANGE
             var next = parsedEnd.map { UnsafePointer($0) - base } ?? position
-            if next > end { next = position }  // cannot happen: a number never spans a newline
+            if next > end { next = position }
             while next < end && isBlank(next) { next += 1 }
             let valid = next > position && (next == end || base[next] == 0x2C)
             if !valid || (range && value.isInfinite) {
                 var fieldEnd = position
                 while fieldEnd < end && base[fieldEnd] != 0x2C { fieldEnd += 1 }
-                let field = text(base, from: position, to: fieldEnd)
+                let field = CSV.quoted(base, from: position, to: fieldEnd)
                 if !valid {
-                    throw CommandFailure("\(source): line \(line), value \(count): '\(field)' is not a number")
+                    throw CommandFailure("\(input.name): line \(line), value \(count): '\(field)' is not a number")
                 }
-                throw CommandFailure("\(source): line \(line), value \(count): \(field) is too large for float32")
+                throw CommandFailure("\(input.name): line \(line), value \(count): \(field) is too large for float32")
             }
-            values.append(value)
+            if count <= columns { target[count - 1] = value }
             if next == end { return count }
             position = next + 1
         }
     }
+}
 
-    private static func text(_ base: UnsafePointer<CChar>, from start: Int, to end: Int) -> String {
+enum CSV {
+    /// Up to 40 bytes of a field for a message, spaces trimmed, with control bytes escaped (`\r`,
+    /// `\t`, `\x00`, ...) so that a message never moves the cursor or hides text.
+    static func quoted(_ base: UnsafePointer<CChar>, from start: Int, to end: Int) -> String {
         let limit = min(end, start + 40)
         let raw = UnsafeRawBufferPointer(start: base + start, count: limit - start)
         let field = String(decoding: raw, as: UTF8.self).trimmingSpaces()
-        return limit < end ? field + "..." : field
+        var text = ""
+        for scalar in field.unicodeScalars {
+            switch scalar {
+            case "\r": text += "\\r"
+            case "\n": text += "\\n"
+            case "\t": text += "\\t"
+            case "\\": text += "\\\\"
+            default:
+                if scalar.value < 0x20 || (scalar.value >= 0x7F && scalar.value < 0xA0) {
+                    let hex = String(scalar.value, radix: 16)
+                    text += "\\x" + (hex.count < 2 ? "0" : "") + hex
+                } else {
+                    text.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return limit < end ? text + "..." : text
     }
 
-    /// Writes a row-major matrix as CSV, one row per line, each number in its shortest form that
-    /// reads back as the same value.
+    /// Writes rows of a row-major matrix as CSV, `columns` values a line, each number in its
+    /// shortest form that reads back as the same value.
     static func write<Element>(
-        _ values: [Element], columns: Int, to sink: ByteSink, format: (Element) -> String
+        _ values: UnsafeBufferPointer<Element>, columns: Int, to sink: ByteSink, format: (Element) -> String
     ) throws(CommandFailure) {
         guard columns > 0 else { return }
         for (index, value) in values.enumerated() {

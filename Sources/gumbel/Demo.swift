@@ -1,14 +1,6 @@
 import ArgumentParser
 import GumbelSoftmax
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// `gumbel demo`: samples of a built-in logit vector at several temperatures, and a Gumbel-max
 /// check of 100000 draws against `softmax(logits)`.
 struct Demo: ParsableCommand {
@@ -32,15 +24,13 @@ struct Demo: ParsableCommand {
     @Option(help: "The number of Gumbel-max draws for the frequency check.")
     var draws: Int = 100_000
 
-    @Option(help: "Worker threads (default: all cores). Never changes the result.")
-    var threads: Int?
+    @OptionGroup var threading: ThreadOptions
 
     static let logits: [Float] = [2.0, 1.0, 0.5, 0.0, -1.0, -.infinity]
     static let temperatures: [Float] = [0.1, 0.5, 1, 5]
 
     func validate() throws {
         guard draws >= 1 else { throw ValidationError("--draws must be at least 1, got \(draws)") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
     }
 
     func run() throws {
@@ -56,12 +46,13 @@ struct Demo: ParsableCommand {
         lines.append(header)
         for temperature in Self.temperatures {
             let sample = try GumbelSoftmax.sample(
-                logits: logits, temperature: temperature, seed: seed, threads: threads)
+                logits: logits, temperature: temperature, seed: seed, threads: threading.threads)
             lines.append(
                 Format.padRight(temperature.description, 12)
                     + sample.map { Format.pad(Format.fixed(Double($0), 4), width) }.joined())
         }
-        let hard = try GumbelSoftmax.sample(logits: logits, temperature: 1, output: .hard, seed: seed, threads: threads)
+        let hard = try GumbelSoftmax.sample(
+            logits: logits, temperature: 1, output: .hard, seed: seed, threads: threading.threads)
         let chosen = hard.firstIndex(of: 1) ?? 0
         lines.append(
             Format.padRight("hard", 12) + hard.map { Format.pad(Format.fixed(Double($0), 0), width) }.joined()
@@ -79,7 +70,7 @@ struct Demo: ParsableCommand {
         for _ in 0..<draws { batch += logits }
         // Position after the words the samples above used, so the check draws fresh noise.
         let indices = try GumbelSoftmax.categorical(
-            logits: batch, rows: draws, columns: k, seed: seed, position: UInt64(k), threads: threads)
+            logits: batch, rows: draws, columns: k, seed: seed, position: UInt64(k), threads: threading.threads)
         var counts = [Int](repeating: 0, count: k)
         for index in indices { counts[index] += 1 }
         let maximum = logits.map(Double.init).max()!
@@ -118,7 +109,8 @@ struct Demo: ParsableCommand {
         lines.append("")
         lines.append(
             "largest |observed - softmax| = \(Format.fixed(largest, 4)); chi-squared = \(Format.fixed(chiSquared, 2))"
-                + " with \(degrees) degrees of freedom (mean \(degrees), 99.9% below \(Format.fixed(chiSquaredQuantile(degrees), 1)))"
+                + " with \(degrees) degrees of freedom (mean \(degrees), 99.9% below"
+                + " \(Format.fixed(chiSquaredQuantile(degrees), 1)))"
         )
         return lines
     }

@@ -1,17 +1,5 @@
 import NumpyFormat
 
-/// A row-major `[rows, columns]` batch of logits as read from the input.
-struct LogitMatrix {
-    var rows: Int
-    var columns: Int
-    var values: [Float]
-    /// The input was a 1-D `.npy` array (`rows == 1`); outputs of the same shape stay 1-D.
-    var isVector: Bool
-
-    /// The input's shape, as a `.npy` output of the same shape would have it.
-    var shape: [Int] { isVector ? [columns] : [rows, columns] }
-}
-
 /// The kinds of file the tool reads and writes, chosen by the path.
 enum FileKind {
     case npy
@@ -35,76 +23,231 @@ enum FileKind {
     }
 }
 
-enum InputFile {
-    /// Reads logits from a `.npy` file (float32 or float64, 1-D or 2-D), a `.csv` file or `-`.
-    ///
-    /// float64 values are rounded to the nearest float32; a finite value too large for float32 is
-    /// refused. Infinities and NaN pass through, for the sampler to accept (`-inf`) or refuse.
-    static func read(path: String) throws(CommandFailure) -> LogitMatrix {
-        switch FileKind(path: path) {
-        case .npy:
-            let array: NpyArray<Float>
-            do {
-                array = try NpyReader.read(Float.self, contentsOf: path, dimensions: 1...2)
-            } catch {
-                throw CommandFailure("\(path): \(error.description)")
-            }
-            if array.shape.count == 1 {
-                return LogitMatrix(rows: 1, columns: array.shape[0], values: array.values, isVector: true)
-            }
-            return LogitMatrix(rows: array.shape[0], columns: array.shape[1], values: array.values, isVector: false)
-        case .csv:
-            return try CSV.parse(SystemIO.readAllNulTerminated(path: path), source: path)
-        case .standardStream:
-            return try CSV.parse(SystemIO.readAllNulTerminated(path: path), source: "standard input")
-        case nil:
-            throw CommandFailure("input '\(path)' must end in .npy or .csv, or be '-' for CSV on standard input")
-        }
+/// What a logit source knows before its rows are read.
+struct LogitShape {
+    /// `B`, when the input says it up front (.npy); nil for CSV, which is counted as it is read.
+    var rows: Int?
+    /// `K`, the number of categories.
+    var columns: Int
+    /// A 1-D `.npy` array (one row); outputs of the same shape stay 1-D.
+    var isVector: Bool
+}
+
+/// Logits read a block of rows at a time.
+protocol LogitSource: AnyObject {
+    /// The input's name for messages.
+    var name: String { get }
+    /// Reads what comes before the rows (a .npy header, CSV up to the first row).
+    func begin() throws(CommandFailure) -> LogitShape
+    /// Reads up to `maxRows` rows into `target` (`maxRows * K` floats); returns how many, 0 at the end.
+    func nextRows(into target: UnsafeMutableBufferPointer<Float>, maxRows: Int) throws(CommandFailure) -> Int
+    /// Checks what follows the last row.
+    func finish() throws(CommandFailure)
+}
+
+/// Opens the logits at `path`: a .npy file, a .csv file, or `-` for CSV on standard input.
+func openLogits(path: String) throws(CommandFailure) -> any LogitSource {
+    switch FileKind(path: path) {
+    case .npy: return try NpySource(input: InputFile(path: path))
+    case .csv, .standardStream: return try CSVSource(input: InputFile(path: path))
+    case nil:
+        throw CommandFailure("input '\(path)' must end in .npy or .csv, or be '-' for CSV on standard input")
     }
 }
 
-enum OutputFile {
-    /// Writes float32 results: `.npy` of `shape`, CSV with `columns` values a line, or CSV on
-    /// standard output for `-`. Files are replaced atomically.
-    static func write(_ values: [Float], shape: [Int], to path: String) throws {
-        try write(values, shape: shape, to: path) { $0.description }
+/// A `.npy` file of float32 or float64 logits, 1-D or 2-D, read with `read(2)` a block at a time.
+///
+/// float64 values are rounded to the nearest float32; a finite value too large for float32 is
+/// refused. Infinities and NaN pass through, for the sampler to accept (`-inf`) or refuse.
+final class NpySource: LogitSource {
+    private let input: InputFile
+    private var header: NpyHeader?
+    private var rowsRead = 0
+    private var columns = 0
+    private var rows = 0
+
+    /// The largest header read (NumPy itself refuses headers over 10000 bytes by default).
+    static let headerLimit = 1 << 20
+
+    init(input: consuming InputFile) {
+        self.input = input
     }
 
-    /// Writes int64 results (category indices) the same way.
-    static func write(_ indices: [Int], shape: [Int], to path: String) throws {
-        let values = indices.map { Int64($0) }
-        try write(values, shape: shape, to: path) { $0.description }
+    var name: String { input.name }
+
+    private func failure(_ error: NpyError) -> CommandFailure {
+        switch error {
+        case .unsupportedDType(let descr):
+            return CommandFailure(
+                "\(input.name): .npy data type '\(descr)' is not supported for logits: save them as float32 '<f4'"
+                    + " or float64 '<f8' (NumPy: np.save(path, a.astype(np.float32)))")
+        default:
+            return CommandFailure("\(input.name): \(error.description)")
+        }
     }
 
-    private static func write<Element: NpyElement>(
-        _ values: [Element], shape: [Int], to path: String, format: (Element) -> String
-    ) throws {
-        // A 1-D float output (a sample of one vector) is one CSV line; 1-D indices are one per line.
-        let csvColumns: Int
-        if shape.count == 2 {
-            csvColumns = shape[1]
-        } else if Element.npyDType == .int64 {
-            csvColumns = 1
+    func begin() throws(CommandFailure) -> LogitShape {
+        // The 8 bytes of magic and version, the rest of the preamble, then the header.
+        let prefix = try ScratchBuffer<UInt8>(count: 12, for: "a .npy header")
+        let raw = UnsafeMutableRawBufferPointer(prefix.buffer)
+        var got = try input.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<8]))
+        let preamble = got == 8 && raw[6] == 1 ? 10 : 12
+        if got == 8 { got += try input.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[8..<preamble])) }
+        let total: Int
+        do {
+            total = try NpyHeader.length(ofPrefix: UnsafeRawBufferPointer(rebasing: raw[0..<got]))
+        } catch {
+            throw failure(error)
+        }
+        guard total <= Self.headerLimit else {
+            throw CommandFailure(
+                "\(input.name): .npy header of \(total - preamble) bytes is too long (at most \(Self.headerLimit))")
+        }
+        let bytes = try ScratchBuffer<UInt8>(count: total, for: "a .npy header")
+        let headerBytes = UnsafeMutableRawBufferPointer(bytes.buffer)
+        headerBytes.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[0..<got]))
+        got += try input.read(into: UnsafeMutableRawBufferPointer(rebasing: headerBytes[got...]))
+        let header: NpyHeader
+        do throws(NpyError) {
+            header = try NpyHeader(parsing: UnsafeRawBufferPointer(rebasing: headerBytes[0..<got]))
+            guard (1...2).contains(header.shape.count) else {
+                throw .unsupportedDimensions(count: header.shape.count, allowed: 1...2)
+            }
+            guard header.dtype != .int64 else { throw .unsupportedDType(header.dtype.descr) }
+            if let size = input.regularFileSize() {
+                let available = size - header.dataOffset
+                guard available >= header.dataByteCount else {
+                    throw .truncatedData(expectedBytes: header.dataByteCount, actualBytes: available)
+                }
+                guard available == header.dataByteCount else {
+                    throw .trailingData(extraBytes: available - header.dataByteCount)
+                }
+            }
+        } catch {
+            throw failure(error)
+        }
+        self.header = header
+        let isVector = header.shape.count == 1
+        rows = isVector ? 1 : header.shape[0]
+        columns = header.shape.last!
+        return LogitShape(rows: rows, columns: columns, isVector: isVector)
+    }
+
+    func nextRows(into target: UnsafeMutableBufferPointer<Float>, maxRows: Int) throws(CommandFailure) -> Int {
+        guard let header else { preconditionFailure("begin() first") }
+        let count = min(maxRows, rows - rowsRead)
+        guard count > 0 else { return 0 }
+        let elements = count * columns
+        let first = rowsRead * columns
+        let byteCount = elements * header.dtype.size
+        let got: Int
+        if header.dtype == .float32 {
+            let raw = UnsafeMutableRawBufferPointer(target)
+            got = try input.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<byteCount]))
+            try checkLength(got, byteCount, header)
         } else {
-            csvColumns = shape.first ?? 1
+            let staging = try ScratchBuffer<UInt8>(count: byteCount, for: "reading \(input.name)")
+            got = try input.read(into: UnsafeMutableRawBufferPointer(staging.buffer))
+            try checkLength(got, byteCount, header)
+            do {
+                try NpyReader.convert(
+                    UnsafeRawBufferPointer(staging.buffer), from: header.dtype, into: target, count: elements,
+                    firstIndex: first)
+            } catch {
+                throw failure(error)
+            }
         }
-        switch FileKind(path: path) {
+        rowsRead += count
+        return count
+    }
+
+    /// A file that ends early (truncated while it is read, or a pipe) is refused here.
+    private func checkLength(_ got: Int, _ wanted: Int, _ header: NpyHeader) throws(CommandFailure) {
+        guard got < wanted else { return }
+        let before = rowsRead * columns * header.dtype.size
+        throw failure(.truncatedData(expectedBytes: header.dataByteCount, actualBytes: before + got))
+    }
+
+    func finish() throws(CommandFailure) {
+        // Bytes after the data: counted up to 1 MiB (a pipe may never end).
+        var extra = 0
+        let probe = try ScratchBuffer<UInt8>(count: 1 << 16, for: "reading \(input.name)")
+        while extra < 1 << 20 {
+            let got = try input.read(into: UnsafeMutableRawBufferPointer(probe.buffer))
+            if got == 0 { break }
+            extra += got
+        }
+        if extra > 0 { throw failure(.trailingData(extraBytes: extra)) }
+    }
+}
+
+/// Where results go, a block of rows at a time: a `.npy` file (header first, rewritten at the end
+/// when the number of rows was not known at the start) or CSV.
+final class ResultWriter {
+    enum Format {
+        case npy(NpyDType)
+        case csv
+    }
+
+    let sink: ByteSink
+    let format: Format
+    /// The output's shape for `rows` rows.
+    let shape: (Int) -> [Int]
+    /// Values per CSV line.
+    let valuesPerLine: Int
+    private var headerLength = 0
+    private var knownRows: Int?
+
+    init(sink: ByteSink, format: Format, shape: @escaping (Int) -> [Int], valuesPerLine: Int) {
+        self.sink = sink
+        self.format = format
+        self.shape = shape
+        self.valuesPerLine = valuesPerLine
+    }
+
+    /// Writes the header: for `rows` rows, or a placeholder of the same length when `rows` is nil.
+    func begin(rows: Int?) throws(CommandFailure) {
+        guard case .npy(let dtype) = format else { return }
+        knownRows = rows
+        let header = NpyHeader.encode(dtype: dtype, shape: shape(rows ?? Int.max))
+        headerLength = header.count
+        try write(header, atOffset: nil)
+    }
+
+    func append(_ values: UnsafeBufferPointer<Float>) throws(CommandFailure) {
+        switch format {
+        case .npy: try sink.append(raw: UnsafeRawBufferPointer(values))
+        case .csv: try CSV.write(values, columns: valuesPerLine, to: sink) { $0.description }
+        }
+    }
+
+    func append(_ values: UnsafeBufferPointer<Int>) throws(CommandFailure) {
+        switch format {
         case .npy:
-            try AtomicFile.replace(path: path) { sink in
-                let header = NpyHeader.encode(dtype: Element.npyDType, shape: shape)
-                try header.withUnsafeBytes { (bytes) throws in try sink.append(raw: bytes) }
-                try values.withUnsafeBytes { (bytes) throws in try sink.append(raw: bytes) }
-            }
-        case .csv:
-            try AtomicFile.replace(path: path) { sink in
-                try CSV.write(values, columns: csvColumns, to: sink, format: format)
-            }
-        case .standardStream:
-            let sink = ByteSink(descriptor: 1, name: "standard output")
-            try CSV.write(values, columns: csvColumns, to: sink, format: format)
-            try sink.flush()
-        case nil:
-            throw CommandFailure("output '\(path)' must end in .npy or .csv, or be '-' for CSV on standard output")
+            // Int is Int64 on the 64-bit hosts this tool supports, and .npy data is little-endian.
+            try sink.append(raw: UnsafeRawBufferPointer(values))
+        case .csv: try CSV.write(values, columns: valuesPerLine, to: sink) { $0.description }
         }
+    }
+
+    /// Rewrites a placeholder header with the final number of rows.
+    func end(rows: Int) throws(CommandFailure) {
+        try sink.flush()
+        guard case .npy(let dtype) = format, knownRows == nil else { return }
+        // The placeholder was encoded for Int.max rows. A 1-D or 2-D header is 128 bytes for any
+        // dimensions (the dictionary is at most 58 + 2 * 19 characters), so this one fits exactly.
+        let header = NpyHeader.encode(dtype: dtype, shape: shape(rows))
+        precondition(header.count == headerLength, "the .npy header grew")
+        try write(header, atOffset: 0)
+    }
+
+    /// Appends `bytes`, or writes them at `offset`.
+    private func write(_ bytes: [UInt8], atOffset offset: Int64?) throws(CommandFailure) {
+        let result = bytes.withUnsafeBytes { raw in
+            Result { () throws(CommandFailure) in
+                if let offset { try sink.write(raw, atOffset: offset) } else { try sink.append(raw: raw) }
+            }
+        }
+        try result.get()
     }
 }

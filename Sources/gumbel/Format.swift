@@ -1,11 +1,3 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// Fixed-point and padded number formatting for tables (no Foundation).
 enum Format {
     /// `value` with exactly `digits` decimals, rounded half away from zero.

@@ -15,11 +15,13 @@ struct Gumbel: ParsableCommand {
             uses word position + b*K + k of the Philox4x32-10 stream (seed, stream).
 
             Inputs: .npy (float32 or float64, C order, 1-D or 2-D), .csv (one row per line), or - \
-            for CSV on standard input. Outputs: .npy, .csv, or - for CSV on standard output. Files \
-            are written atomically: a failed run leaves no output and never touches an existing file.
+            for CSV on standard input. Outputs: .npy, .csv, or - for CSV on standard output. Input \
+            is read, sampled and written a block of rows at a time, so files larger than memory \
+            work. Files are written atomically: a failed or interrupted run leaves no output and \
+            never touches an existing file, which keeps its permissions when replaced.
 
-            Exit status: 0 on success, 1 when an input is refused (the message starts with \
-            'error:'), 64 on a usage error.
+            Exit status: 0 on success, 1 when an input is refused or memory runs out (the message \
+            starts with 'error:'), 64 on a usage error, 129/130/143 after SIGHUP/SIGINT/SIGTERM.
 
             Examples:
               gumbel demo
@@ -49,8 +51,10 @@ struct Gumbel: ParsableCommand {
         }
     }
 
+    /// Prints the refusal and exits with 1 at once: `_exit` skips the exit handlers, so a library's
+    /// shutdown (OpenBLAS joins its worker threads) cannot hold up a process that ran out of memory.
     private static func refuse(_ message: String) -> Never {
-        SystemIO.printError("error: \(message)")
-        exit(withError: ExitCode.failure)
+        printError("error: \(message)")
+        _exit(ExitCode.failure.rawValue)
     }
 }

@@ -20,8 +20,7 @@ struct RandomOptions: ParsableArguments {
     @Option(help: "The first word of the stream to use; row b, column k uses word position + b*K + k.")
     var position: UInt64 = 0
 
-    @Option(help: "Worker threads (default: all cores). Never changes the result.")
-    var threads: Int?
+    @OptionGroup var threading: ThreadOptions
 
     @Option(help: "The random-word generator: philox (this package's Philox4x32-10) or jax (jax.random's threefry).")
     var generator: GeneratorKind = .philox
@@ -30,11 +29,19 @@ struct RandomOptions: ParsableArguments {
     var jaxEnableX64 = false
 
     func validate() throws {
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
         if generator == .jax && stream != 0 {
             throw ValidationError("--stream is not meaningful for --generator jax (JAX keys have no stream); omit it")
         }
         if generator != .jax && jaxEnableX64 { throw ValidationError("--jax-enable-x64 needs --generator jax") }
+    }
+
+    /// Streams `files.input` through `operation` into `files.output` with this stream, removing the
+    /// temporary output file on SIGINT, SIGTERM and SIGHUP.
+    func run(_ operation: Pipeline.Operation, files: FileOptions) throws {
+        Platform.installTerminationHandlers()
+        let pipeline = Pipeline(operation: operation, threads: threading.threads, blockRows: files.blockRows)
+        var generator = makeGenerator()
+        try pipeline.run(input: files.input, output: files.output, using: &generator)
     }
 
     /// A generator of the chosen kind at `position`.
@@ -48,6 +55,43 @@ struct RandomOptions: ParsableArguments {
     }
 }
 
+/// `--threads`, shared by every command that samples.
+struct ThreadOptions: ParsableArguments {
+    @Option(help: "Worker threads (default: all cores). Never changes the result.")
+    var threads: Int?
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    }
+}
+
+/// A float option that keeps the text as typed, so that a refusal can quote it (`1e-46` rounds to
+/// 0 and `3.5e38` to infinity in float32).
+struct TypedFloat: ExpressibleByArgument {
+    var text: String
+    var value: Float
+
+    init?(argument: String) {
+        guard let value = Float(argument) else { return nil }
+        self.text = argument
+        self.value = value
+    }
+
+    /// The value, or a refusal quoting the text when it is not finite and > 0.
+    func positiveFinite(_ name: String) throws(CommandFailure) -> Float {
+        if value.isFinite && value > 0 { return value }
+        var reason = ""
+        let mantissa = text.lowercased().split(separator: "e", maxSplits: 1).first ?? ""
+        let typedNonzero = mantissa.contains { ("1"..."9").contains($0) }
+        if value == 0 && typedNonzero {
+            reason = " (it rounds to 0 in float32, whose smallest positive value is 1e-45)"
+        } else if value.isInfinite && typedNonzero && !text.lowercased().contains("inf") {
+            reason = " (it is too large for float32, whose largest value is 3.4028235e38)"
+        }
+        throw CommandFailure("\(name) must be finite and > 0, got \(text)\(reason)")
+    }
+}
+
 /// `--input` and `--output`.
 struct FileOptions: ParsableArguments {
     @Option(
@@ -58,7 +102,12 @@ struct FileOptions: ParsableArguments {
     @Option(name: .shortAndLong, help: "Where to write: a .npy file, a .csv file, or - for CSV on standard output.")
     var output: String
 
+    /// Rows per block (testing): the output is the same for any value.
+    @Option(help: .hidden)
+    var blockRows: Int?
+
     func validate() throws {
+        if let blockRows, blockRows < 1 { throw ValidationError("--block-rows must be at least 1, got \(blockRows)") }
         guard FileKind(path: input) != nil else {
             throw ValidationError("--input must end in .npy or .csv, or be - (CSV on standard input); got '\(input)'")
         }

@@ -43,7 +43,7 @@ struct Sample: ParsableCommand {
     @Option(
         name: [.customShort("t"), .long],
         help: "The temperature: finite and > 0. Write a negative value as --temperature=-1.")
-    var temperature: Float
+    var temperature: TypedFloat
 
     @Flag(exclusivity: .exclusive)
     var form: Form = .soft
@@ -51,18 +51,14 @@ struct Sample: ParsableCommand {
     @OptionGroup var random: RandomOptions
 
     func run() throws {
-        let logits = try InputFile.read(path: files.input)
-        var generator = random.makeGenerator()
+        let value = try temperature.positiveFinite("temperature")
         let output: GumbelSoftmax.Output
         switch form {
         case .soft: output = .soft
         case .hard: output = .hard
         case .log: output = .log
         }
-        let sample = try GumbelSoftmax.sample(
-            logits: logits.values, rows: logits.rows, columns: logits.columns, temperature: temperature,
-            output: output, using: &generator, threads: random.threads)
-        try OutputFile.write(sample, shape: logits.shape, to: files.output)
+        try random.run(.sample(output, temperature: value), files: files)
     }
 }
 
@@ -86,11 +82,6 @@ struct Categorical: ParsableCommand {
     @OptionGroup var random: RandomOptions
 
     func run() throws {
-        let logits = try InputFile.read(path: files.input)
-        var generator = random.makeGenerator()
-        let indices = try GumbelSoftmax.categorical(
-            logits: logits.values, rows: logits.rows, columns: logits.columns, using: &generator,
-            threads: random.threads)
-        try OutputFile.write(indices, shape: [logits.rows], to: files.output)
+        try random.run(.categorical, files: files)
     }
 }

@@ -1,94 +1,125 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#elseif canImport(Darwin)
-    import Darwin
-#endif
+import SystemPackage
 
-// The only file of the tool that makes system calls (reading, writing, atomic replacement).
+// The tool's file input and output over swift-system's `FileDescriptor` (calls it lacks are in
+// Platform.swift): buffered reading and writing, memory that reports exhaustion, atomic replacement.
 
 /// A refused input or a failed file operation: the tool prints `error: <message>` and exits with 1.
 struct CommandFailure: Error, CustomStringConvertible {
     var message: String
+    /// The system error behind the failure, if a system call failed.
+    var errno: Errno?
 
-    init(_ message: String) {
+    init(_ message: String, errno: Errno? = nil) {
         self.message = message
+        self.errno = errno
     }
 
     var description: String { message }
 
-    /// A failure for the system call that just set `errno`.
-    static func system(_ action: String, _ path: String, code: Int32 = errno) -> CommandFailure {
-        CommandFailure("cannot \(action) '\(path)': \(describe(code))")
+    /// A failed system call: `cannot <action> '<name>': <strerror>`.
+    static func system(_ action: String, _ name: String, _ errno: Errno) -> CommandFailure {
+        CommandFailure("cannot \(action) '\(name)': \(errno)", errno: errno)
     }
 
-    static func describe(_ code: Int32) -> String {
-        guard let message = strerror(code) else { return "error \(code)" }
-        return String(cString: message)
+    /// Memory ran out: `out of memory <what>`.
+    static func outOfMemory(_ what: String) -> CommandFailure {
+        CommandFailure("out of memory \(what)", errno: .noMemory)
     }
 }
 
-enum SystemIO {
-    /// Writes `text` and a newline to standard error.
-    static func printError(_ text: String) {
-        var line = text
-        line += "\n"
-        line.withUTF8 { bytes in try? writeAll(descriptor: 2, bytes: UnsafeRawBufferPointer(bytes), name: "stderr") }
+/// `count` elements of uninitialised memory, freed with the value; allocation failure is an error,
+/// not a trap.
+struct ScratchBuffer<Element: BitwiseCopyable>: ~Copyable {
+    private(set) var buffer: UnsafeMutableBufferPointer<Element>
+
+    /// - Throws: `CommandFailure.outOfMemory` naming `purpose` when `count` elements cannot be had.
+    init(count: Int, for purpose: String) throws(CommandFailure) {
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: MemoryLayout<Element>.stride)
+        guard !overflow, let raw = malloc(max(1, bytes)) else {
+            throw .outOfMemory("for \(purpose) (\(count) elements of \(MemoryLayout<Element>.stride) bytes)")
+        }
+        buffer = UnsafeMutableBufferPointer(start: raw.bindMemory(to: Element.self, capacity: count), count: count)
     }
 
-    /// Writes all of `bytes`, retrying short writes and `EINTR`. The corresponding C function is `write`.
-    static func writeAll(descriptor: Int32, bytes: UnsafeRawBufferPointer, name: String) throws(CommandFailure) {
-        guard var address = bytes.baseAddress else { return }
-        var remaining = bytes.count
-        while remaining > 0 {
-            let written = write(descriptor, address, remaining)
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw .system("write", name)
+    /// Grows the buffer to at least `count` elements, keeping its contents.
+    mutating func grow(to count: Int, for purpose: String) throws(CommandFailure) {
+        guard count > buffer.count else { return }
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: MemoryLayout<Element>.stride)
+        guard !overflow, let raw = realloc(buffer.baseAddress, bytes) else {
+            throw .outOfMemory("for \(purpose) (\(count) elements of \(MemoryLayout<Element>.stride) bytes)")
+        }
+        buffer = UnsafeMutableBufferPointer(start: raw.bindMemory(to: Element.self, capacity: count), count: count)
+    }
+
+    deinit { free(buffer.baseAddress) }
+}
+
+/// Reads a file descriptor with `read(2)` (never a memory mapping, which a file truncated while it
+/// is read would turn into SIGBUS).
+struct InputFile: ~Copyable {
+    let descriptor: FileDescriptor
+    /// The name for messages: the path, or `standard input`.
+    let name: String
+    private let owned: Bool
+
+    /// Opens `path` for reading; `-` is standard input.
+    init(path: String) throws(CommandFailure) {
+        if path == "-" {
+            descriptor = .standardInput
+            name = "standard input"
+            owned = false
+        } else {
+            do {
+                descriptor = try FileDescriptor.open(FilePath(path), .readOnly, options: .closeOnExec)
+            } catch {
+                throw .system("open", path, error as? Errno ?? .ioError)
             }
-            address += written
-            remaining -= written
+            name = path
+            owned = true
         }
     }
 
-    /// Reads a whole file (or standard input for `-`) into memory, followed by one NUL byte.
-    static func readAllNulTerminated(path: String) throws(CommandFailure) -> [UInt8] {
-        let descriptor: Int32 = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw .system("open", path) }
-        defer { if descriptor != 0 { close(descriptor) } }
-        var status = stat()
-        if fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR {
-            throw .system("read", path, code: EISDIR)
-        }
-        var buffer = [UInt8]()
-        if (status.st_mode & S_IFMT) == S_IFREG { buffer.reserveCapacity(Int(status.st_size) + 1) }
-        let chunkSize = 1 << 20
-        var count = 0
-        while true {
-            if buffer.count < count + chunkSize { buffer += repeatElement(0, count: count + chunkSize - buffer.count) }
-            let got = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + count, chunkSize) }
-            if got < 0 {
-                if errno == EINTR { continue }
-                throw .system("read", path == "-" ? "standard input" : path)
+    /// Reads an open descriptor it does not own (the fuzzer's).
+    init(descriptor: FileDescriptor, name: String) {
+        self.descriptor = descriptor
+        self.name = name
+        owned = false
+    }
+
+    /// The file's size when it is a regular file (nil for a pipe, a terminal or a device).
+    func regularFileSize() -> Int? {
+        guard let status = try? descriptor.stat(), status.type == .regular else { return nil }
+        return Int(status.size)
+    }
+
+    /// Reads until `buffer` is full or the input ends; returns the number of bytes read.
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws(CommandFailure) -> Int {
+        var filled = 0
+        while filled < buffer.count {
+            let got: Int
+            do {
+                got = try descriptor.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
+            } catch {
+                throw .system("read", name, error as? Errno ?? .ioError)
             }
             if got == 0 { break }
-            count += got
+            filled += got
         }
-        buffer.removeSubrange(count...)
-        buffer.append(0)
-        return buffer
+        return filled
     }
+
+    deinit { if owned { try? descriptor.close() } }
 }
 
-/// Buffered output to a file descriptor.
+/// Buffered output to a file descriptor; messages name `name` (the output the user gave, never a
+/// temporary file).
 final class ByteSink {
-    let descriptor: Int32
+    let descriptor: FileDescriptor
     let name: String
     private var buffer: [UInt8] = []
     private let capacity = 1 << 20
 
-    init(descriptor: Int32, name: String) {
+    init(descriptor: FileDescriptor, name: String) {
         self.descriptor = descriptor
         self.name = name
         buffer.reserveCapacity(capacity)
@@ -107,61 +138,136 @@ final class ByteSink {
     /// Writes `bytes` without copying them into the buffer (after what is buffered).
     func append(raw bytes: UnsafeRawBufferPointer) throws(CommandFailure) {
         try flush()
-        try SystemIO.writeAll(descriptor: descriptor, bytes: bytes, name: name)
+        try write(bytes)
     }
 
     func flush() throws(CommandFailure) {
         guard !buffer.isEmpty else { return }
-        let pending = buffer
-        buffer.removeAll(keepingCapacity: true)
-        let result = pending.withUnsafeBytes { bytes in
-            Result { () throws(CommandFailure) in
-                try SystemIO.writeAll(descriptor: descriptor, bytes: bytes, name: name)
-            }
-        }
+        defer { buffer.removeAll(keepingCapacity: true) }
+        let result = buffer.withUnsafeBytes { bytes in Result { () throws(CommandFailure) in try write(bytes) } }
         try result.get()
     }
-}
 
-/// Replaces a file atomically: the new contents go to a temporary file in the same folder, which
-/// is flushed to disk (`fsync`) and renamed over the target (`rename(2)`). On any error the
-/// temporary file is removed and an existing target is left as it was.
-enum AtomicFile {
-    static func replace(path: String, _ body: (ByteSink) throws -> Void) throws {
-        let slash = path.lastIndex(of: "/")
-        let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
-        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        guard !name.isEmpty else { throw CommandFailure("output path '\(path)' names a folder, not a file") }
-        var template = Array("\(directory)/.\(name).tmp-XXXXXX".utf8CString)
-        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard descriptor >= 0 else { throw CommandFailure.system("create a temporary file in", directory) }
-        let temporary = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        var isOpen = true
-        var committed = false
-        defer {
-            if isOpen { close(descriptor) }
-            if !committed { unlink(temporary) }
+    /// Writes `bytes` at `offset` from the start of the file, leaving the file position alone.
+    func write(_ bytes: UnsafeRawBufferPointer, atOffset offset: Int64) throws(CommandFailure) {
+        var done = 0
+        while done < bytes.count {
+            do {
+                done += try descriptor.write(
+                    toAbsoluteOffset: offset + Int64(done), UnsafeRawBufferPointer(rebasing: bytes[done...]))
+            } catch {
+                throw .system("write", name, error as? Errno ?? .ioError)
+            }
         }
-        // mkstemp creates the file with mode 0600; give it the mode a new file would get.
-        let mask = umask(0o022)
-        umask(mask)
-        fchmod(descriptor, 0o666 & ~mask)
-        let sink = ByteSink(descriptor: descriptor, name: temporary)
-        try body(sink)
-        try sink.flush()
-        guard fsync(descriptor) == 0 else { throw CommandFailure.system("flush", temporary) }
-        isOpen = false
-        guard close(descriptor) == 0 else { throw CommandFailure.system("close", temporary) }
-        guard rename(temporary, path) == 0 else { throw CommandFailure.system("rename the temporary file to", path) }
-        committed = true
-        // Make the rename itself durable; best effort.
-        let folder = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if folder >= 0 {
-            _ = fsync(folder)
-            close(folder)
+    }
+
+    private func write(_ bytes: UnsafeRawBufferPointer) throws(CommandFailure) {
+        do {
+            _ = try descriptor.writeAll(bytes)
+        } catch {
+            throw .system("write", name, error as? Errno ?? .ioError)
         }
     }
 }
 
-/// The number of online processors, the library's default thread count.
-var processorCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+/// Writes `text` and a newline to standard error.
+func printError(_ text: String) {
+    var line = text
+    line += "\n"
+    line.withUTF8 { bytes in _ = try? FileDescriptor.standardError.writeAll(UnsafeRawBufferPointer(bytes)) }
+}
+
+/// Replaces a file atomically: the new contents go to a temporary file beside the target, which is
+/// flushed to disk (`fsync`) and renamed over it (`rename(2)`).
+///
+/// On an error, and on SIGINT, SIGTERM or SIGHUP, the temporary file is removed and an existing
+/// target is left as it was. A replaced target keeps its permission bits, owner and group (the
+/// owner only where the process may set it). The temporary name is short (`.gumbel-` and eight
+/// characters), so any legal target name works. Messages name the target, never the temporary.
+enum AtomicFile {
+    static func replace(path: String, _ body: (ByteSink) throws -> Void) throws {
+        let target = FilePath(path)
+        guard let name = target.lastComponent, name.kind == .regular, !path.hasSuffix("/") else {
+            throw CommandFailure("output path '\(path)' names a folder, not a file")
+        }
+        var directory = target
+        directory.removeLastComponent()
+        if directory.isEmpty { directory = "." }
+        let existing = try? target.stat()
+        let (descriptor, temporary) = try createTemporary(in: directory)
+        var committed = false
+        var isOpen = true
+        defer {
+            if isOpen { try? descriptor.close() }
+            if !committed {
+                try? Platform.unlink(temporary)
+                Platform.protectTemporary(nil)
+            }
+        }
+        do {
+            if let existing, existing.type == .regular {
+                if existing.userID.rawValue != getuid() || existing.groupID.rawValue != getgid() {
+                    try? Platform.setOwner(descriptor, user: existing.userID.rawValue, group: existing.groupID.rawValue)
+                }
+                try Platform.setPermissions(descriptor, existing.mode.permissions.rawValue)
+            }
+        } catch {
+            throw CommandFailure.system("set the permissions of", path, error)
+        }
+        let sink = ByteSink(descriptor: descriptor, name: path)
+        try body(sink)
+        try sink.flush()
+        do {
+            try Platform.synchronize(descriptor)
+        } catch {
+            throw CommandFailure.system("write", path, error)
+        }
+        isOpen = false
+        do {
+            try descriptor.close()
+        } catch {
+            throw CommandFailure.system("write", path, error as? Errno ?? .ioError)
+        }
+        do {
+            try Platform.rename(temporary, to: target)
+        } catch {
+            throw CommandFailure.system("replace", path, error)
+        }
+        committed = true
+        Platform.protectTemporary(nil)
+        // Make the rename itself durable; best effort.
+        if let folder = try? FileDescriptor.open(directory, .readOnly, options: [.directory, .closeOnExec]) {
+            try? Platform.synchronize(folder)
+            try? folder.close()
+        }
+    }
+
+    /// Creates `.gumbel-XXXXXXXX` (random letters) in `directory` with mode 0666 less the umask,
+    /// registered with the termination handler before it exists.
+    private static func createTemporary(in directory: FilePath) throws(CommandFailure) -> (FileDescriptor, FilePath) {
+        let letters = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        var random = SystemRandomNumberGenerator()
+        for _ in 0..<100 {
+            let suffix = String((0..<8).map { _ in letters[Int(random.next(upperBound: UInt32(letters.count)))] })
+            let temporary = directory.appending(".gumbel-" + suffix)
+            // Created and registered with the signals blocked: the handler removes it or nothing.
+            let created = Platform.withTerminationSignalsBlocked { () -> Result<FileDescriptor, Errno> in
+                do {
+                    let descriptor = try FileDescriptor.open(
+                        temporary, .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec],
+                        permissions: [.ownerReadWrite, .groupReadWrite, .otherReadWrite])
+                    Platform.protectTemporary(temporary)
+                    return .success(descriptor)
+                } catch {
+                    return .failure(error as? Errno ?? .ioError)
+                }
+            }
+            switch created {
+            case .success(let descriptor): return (descriptor, temporary)
+            case .failure(.fileExists): continue
+            case .failure(let error): throw .system("create a temporary file in", directory.string, error)
+            }
+        }
+        throw .system("create a temporary file in", directory.string, .fileExists)
+    }
+}

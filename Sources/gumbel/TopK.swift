@@ -32,11 +32,6 @@ struct TopK: ParsableCommand {
     }
 
     func run() throws {
-        let logits = try InputFile.read(path: files.input)
-        var generator = random.makeGenerator()
-        let indices = try GumbelSoftmax.topK(
-            logits: logits.values, rows: logits.rows, columns: logits.columns, k: k, using: &generator,
-            threads: random.threads)
-        try OutputFile.write(indices, shape: [logits.rows, k], to: files.output)
+        try random.run(.topK(k), files: files)
     }
 }

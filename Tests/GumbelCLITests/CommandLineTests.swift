@@ -209,7 +209,10 @@ import Testing
 
     static let good = NpyWriter.encode([Float](repeating: 1, count: 6), shape: [2, 3])
 
-    @Test(arguments: [("0", "got 0.0"), ("=-1", "got -1.0"), ("nan", "got nan"), ("inf", "got inf")])
+    @Test(arguments: [
+        ("0", "got 0"), ("=-1", "got -1"), ("nan", "got nan"), ("inf", "got inf"), ("0e5", "got 0e5"),
+        ("1e-46", "got 1e-46 (it rounds to 0 in float32"), ("3.5e38", "got 3.5e38 (it is too large for float32"),
+    ])
     func badTemperature(value: String, shown: String) throws {
         let option = value.hasPrefix("=") ? ["--temperature" + value] : ["--temperature", value]
         try expectRefused(
@@ -272,10 +275,13 @@ import Testing
                 file("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), 'x': 1}"),
                 "unexpected or repeated key 'x'"
             ),
-            (file("{'descr': '<i4', 'fortran_order': False, 'shape': (2, 3), }"), "data type '<i4' is not supported"),
+            (
+                file("{'descr': '<i4', 'fortran_order': False, 'shape': (2, 3), }"),
+                "data type '<i4' is not supported for logits: save them as float32 '<f4' or float64 '<f8'"
+            ),
             (
                 file("{'descr': '<i8', 'fortran_order': False, 'shape': (3,), }"),
-                "int64 '<i8' cannot be read as float32"
+                "data type '<i8' is not supported for logits: save them as float32 '<f4' or float64 '<f8'"
             ),
             (file("{'descr': '>f4', 'fortran_order': False, 'shape': (2, 3), }"), "big-endian"),
             (file("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }"), "Fortran"),

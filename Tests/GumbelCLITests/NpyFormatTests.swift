@@ -92,21 +92,35 @@ import Testing
         }
     }
 
-    /// More than one 16 MiB chunk, from memory and from a memory-mapped file whose pages are released
-    /// as the copy proceeds.
+    /// More than one 16 MiB chunk from memory, and the same values converted in pieces as the
+    /// tool's streaming reader does.
     @Test func largeArraysAreConvertedInChunks() throws {
         let count = 2_500_000 * 2 + 3
         let doubles = (0..<count).map { Double($0) * 0.25 - 1000 }
         let bytes = NpyWriter.encode(doubles, shape: [count])
         let expected = doubles.map { Float($0) }
         #expect(try Self.readFloats(bytes).values == expected)
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("npy-chunks-\(UUID().uuidString).npy")
-        defer { try? FileManager.default.removeItem(at: url) }
-        try Data(bytes).write(to: url)
-        let mapped = try NpyReader.read(Float.self, contentsOf: url.path)
-        #expect(mapped.values == expected && mapped.shape == [count])
-        let floats = try NpyReader.read(Double.self, contentsOf: url.path)
-        #expect(floats.values == doubles)
+        let header = try bytes.withUnsafeBytes { try NpyHeader(parsing: $0) }
+        let prefixLength = try bytes.withUnsafeBytes {
+            try NpyHeader.length(ofPrefix: UnsafeRawBufferPointer(rebasing: $0[0..<12]))
+        }
+        #expect(prefixLength == header.dataOffset)
+        var pieces = [Float](repeating: 0, count: count)
+        try bytes.withUnsafeBytes { raw in
+            try pieces.withUnsafeMutableBufferPointer { target in
+                var start = 0
+                while start < count {
+                    let n = min(999_983, count - start)
+                    let data = UnsafeRawBufferPointer(
+                        rebasing: raw[(header.dataOffset + 8 * start)..<(header.dataOffset + 8 * (start + n))])
+                    try NpyReader.convert(
+                        data, from: .float64, into: UnsafeMutableBufferPointer(rebasing: target[start...]), count: n,
+                        firstIndex: start)
+                    start += n
+                }
+            }
+        }
+        #expect(pieces == expected)
         var tooLarge = doubles
         tooLarge[count - 2] = 1e40
         #expect(throws: NpyError.float32Overflow(index: count - 2, value: 1e40)) {
@@ -196,9 +210,29 @@ import Testing
             "{'descr': '<f8', 'fortran_order': False, 'shape': (1152921504606846976,), }",
             NpyError.invalidShape([1_152_921_504_606_846_976])
         ),
+        // NumPy refuses these although they hold no element: the item size times the nonzero
+        // dimensions must fit in a signed 64-bit size.
+        (
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (0, 4611686018427387904), }",
+            NpyError.invalidShape([0, 4_611_686_018_427_387_904])
+        ),
+        (
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (9223372036854775807, 0), }",
+            NpyError.invalidShape([9_223_372_036_854_775_807, 0])
+        ),
     ])
     func refusedHeaders(header: String, error: NpyError) {
         #expect(throws: error) { try Self.parse(Self.file(header: header)) }
+    }
+
+    /// The largest shapes NumPy accepts with a zero dimension are accepted, with no data.
+    @Test func zeroDimensionsBesideLargeOnes() throws {
+        let header = try Self.parse(
+            Self.file(header: "{'descr': '<f4', 'fortran_order': False, 'shape': (0, 2305843009213693951), }"))
+        #expect(header.elementCount == 0 && header.dataByteCount == 0)
+        let rows = try Self.parse(
+            Self.file(header: "{'descr': '<f4', 'fortran_order': False, 'shape': (1099511627776, 0), }"))
+        #expect(rows.shape == [1 << 40, 0] && rows.dataByteCount == 0)
     }
 
     @Test(arguments: [

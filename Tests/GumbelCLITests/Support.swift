@@ -19,8 +19,10 @@ enum GumbelTool {
     }()
 
     /// Runs `gumbel arguments...` with `input` on standard input; captures both output streams.
-    static func run(_ arguments: [String], input: [UInt8] = [], in directory: URL) throws -> RunResult {
-        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
+    static func run(
+        _ arguments: [String], input: [UInt8] = [], in directory: URL, executable: URL = GumbelTool.executable
+    ) throws -> RunResult {
+        guard FileManager.default.isExecutableFile(atPath: GumbelTool.executable.path) else {
             throw ToolMissing(path: executable.path)
         }
         let id = UUID().uuidString
