@@ -1,25 +1,32 @@
 """JAX adapter: :func:`gumbel_softmax`, usable under ``jax.jit``, ``jax.grad`` and ``jax.vmap``,
-with its backward pass (a ``jax.custom_vjp``) computed by libgumbelsoftmax.so.
+with its forward and backward passes (a ``jax.custom_vjp``) computed by libgumbelsoftmax.so.
 
     import jax
     from gumbel_softmax.jax import gumbel_softmax
 
     y = jax.jit(gumbel_softmax)(jax.random.key(0), jax.numpy.zeros(2))   # ~ [0.28715432, 0.7128457]
 
-- Noise: exactly JAX's ``jax.random.gumbel(key, logits.shape, dtype=float32)`` (default
-  partitionable threefry; ``jax.random.key`` or ``jax.random.PRNGKey`` keys), so the result
-  equals ``jax.nn.softmax((logits + jax.random.gumbel(key, logits.shape)) / tau, axis)``.
-- Forward: ``softmax(z)`` along ``axis`` with ``z = (logits + g) / tau``, or with ``hard=True`` the
-  one-hot of ``argmax(z)`` (ties to the lowest index), computed by XLA inside the traced function.
+- Forward: libgumbelsoftmax.so's JAX-threefry sampler (``gs_sample_per_row_jax``) with the key's
+  two words (``jax.random.key_data``), so the result is
+  ``jax.nn.softmax((logits + jax.random.gumbel(key, logits.shape)) / tau, axis)`` within SPEC
+  section 3's tolerance (the library's float32 ``log`` differs from XLA's in the last bits), or
+  with ``hard=True`` the one-hot of ``argmax(z)``, ``z = (logits + g) / tau`` (ties to the lowest
+  index). It needs the default partitionable threefry2x32 key and ``axis`` followed only by
+  size-1 axes (then the library's row-major layout is JAX's noise layout); otherwise, or after
+  ``set_forward("jax")``, XLA computes the forward from ``jax.random.gumbel`` (JAX's layout for
+  any ``axis``) and ``jax.nn.softmax``.
 - Backward: the library's vector-Jacobian product (``gs_gradient``), w.r.t. ``logits`` and
-  ``tau``; with ``hard=True`` the straight-through gradient (that of the soft sample). It runs as an
-  XLA FFI custom call when ``libgumbelsoftmax_jax.so`` (``make jax-ffi``, built from
-  ``ffi/jax_ffi.cc``) is found, through ``GUMBEL_SOFTMAX_JAX_FFI`` or beside libgumbelsoftmax.so,
-  else through ``jax.pure_callback``; :func:`set_backward` picks one. Under ``jax.vmap`` either
-  gets the whole batch in one call.
+  ``tau``; with ``hard=True`` the straight-through gradient (that of the soft sample).
+- Both passes run as XLA FFI custom calls when ``libgumbelsoftmax_jax.so`` (``make jax-ffi``,
+  built from ``ffi/jax_ffi.cc``) is found, through ``GUMBEL_SOFTMAX_JAX_FFI`` or beside
+  libgumbelsoftmax.so, else through ``jax.pure_callback`` into the numpy API;
+  :func:`set_backend` picks one. Under ``jax.vmap`` either gets the whole batch (keys and logits)
+  in one call (``vmap_method="broadcast_all"``).
 - ``tau``: a number or an array of one temperature per row (``logits``' shape without ``axis``,
   or with ``axis`` of size 1). Computation is in float32; the result has ``logits``' floating
-  dtype (float32 for integer logits). Second derivatives are not supported.
+  dtype (float32 for integer logits). Second derivatives are not supported. Inputs the library
+  refuses (NaN or +inf logits, a row of only -inf, tau not finite or <= 0) raise when the
+  computation runs (``jax.errors.JaxRuntimeError`` or ``XlaRuntimeError``) instead of giving NaN.
 """
 
 from __future__ import annotations
