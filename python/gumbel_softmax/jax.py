@@ -218,7 +218,8 @@ def gumbel_softmax(key, logits, tau=1.0, hard: bool = False, axis: int = -1):
         key: A JAX PRNG key (``jax.random.key(seed)`` or ``jax.random.PRNGKey(seed)``).
         logits: An array ``[..., K, ...]`` with the categories along ``axis``.
         tau: The temperature: a number, or one per row (``logits``' shape without ``axis``, or
-            with ``axis`` of size 1); finite and > 0 (not checked under ``jit``).
+            with ``axis`` of size 1); finite and > 0 (the library's forward refuses others when
+            it runs; JAX's forward, see the module's notes, does not check).
         hard: Return the one-hot of the argmax with the straight-through gradient.
         axis: The axis of the categories.
 
