@@ -177,7 +177,7 @@ test-torch: deps
 	$(call framework-venv,$(TORCH_VENV),$(TORCH_IMPORTS),torch scikit-learn scipy numpy pytest)
 	$(FRAMEWORK_LIBRARY) $(TORCH_VENV)/bin/python -m pytest -p no:cacheprovider python/tests_torch -q
 
-# The XLA FFI handler of gumbel_softmax.jax's backward pass (python/gumbel_softmax/ffi/jax_ffi.cc),
+# The XLA FFI handlers of gumbel_softmax.jax (forward and backward: python/gumbel_softmax/ffi/jax_ffi.cc),
 # built beside libgumbelsoftmax.so against the XLA FFI headers that jaxlib ships.
 jax-ffi: deps
 	$(EMBED_BUILD) --product gumbelsoftmax

@@ -1,6 +1,8 @@
 """Times gumbel_softmax.jax against the plain JAX expression under jax.jit: the forward pass, and
-the forward plus backward (jax.value_and_grad w.r.t. the logits) with each backward path (the XLA
-FFI handler, `make jax-ffi`, and jax.pure_callback), best of several repeats.
+the forward plus backward (jax.value_and_grad w.r.t. the logits), for each way of calling the
+library (the XLA FFI handlers, `make jax-ffi`, and jax.pure_callback) and, for comparison, with
+the forward left to JAX (`set_forward("jax")`, the backward through the FFI); best of several
+repeats.
 
     python3 python/examples/jax_overhead.py --shapes 256x1000 4096x100 --repeats 20
 """
@@ -39,29 +41,35 @@ def best_seconds(function, *arguments, repeats: int) -> float:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--shapes", nargs="+", default=["256x1000", "4096x100"])
+    parser.add_argument("--shapes", nargs="+", default=["32x10", "256x1000", "4096x100", "64x32000"])
     parser.add_argument("--repeats", type=int, default=20)
     arguments = parser.parse_args(argv)
     key = jax.random.key(0)
-    backends = ["ffi", "callback"] if gsj.backward_backend() == "ffi" else ["callback"]
-    print(f"{'shape':<12}{'pass':<28}{'plain JAX':>12}{'ours':>12}{'ratio':>8}")
+    backends = ["ffi", "callback"] if gsj.backend() == "ffi" else ["callback"]
+    # (label, backend, forward): the library's forward through each backend, then JAX's forward.
+    setups = [(f"library forward, {b}", b, "library") for b in backends]
+    setups += [(f"JAX forward, {backends[0]} backward", backends[0], "jax")]
+    print(f"{'shape':<10}{'pass':<16}{'setup':<34}{'plain JAX':>12}{'ours':>12}{'ratio':>8}")
     for text in arguments.shapes:
         shape = tuple(int(n) for n in text.split("x"))
         logits = jax.random.normal(jax.random.key(1), shape)
         weights = jax.random.normal(jax.random.key(2), shape)
-        cases = [("forward", lambda f: jax.jit(lambda l: f(key, l, 0.5)), None)]
-        cases += [
-            (f"forward+backward ({backend})",
-             lambda f: jax.jit(jax.value_and_grad(lambda l: jnp.sum(weights * f(key, l, 0.5)))), backend)
-            for backend in backends
+        passes = [
+            ("forward", lambda f: jax.jit(lambda l: f(key, l, 0.5))),
+            ("fwd+bwd", lambda f: jax.jit(jax.value_and_grad(lambda l: jnp.sum(weights * f(key, l, 0.5))))),
         ]
-        for label, make, backend in cases:
-            if backend:
-                gsj.set_backward(backend)
+        for pass_label, make in passes:
             theirs = best_seconds(make(plain), logits, repeats=arguments.repeats)
-            ours = best_seconds(make(gumbel_softmax), logits, repeats=arguments.repeats)
-            print(f"{text:<12}{label:<28}{theirs * 1e3:>10.3f}ms{ours * 1e3:>10.3f}ms{ours / theirs:>8.2f}")
-        gsj.set_backward("auto")
+            for label, backend, forward in setups:
+                gsj.set_backend(backend)
+                gsj.set_forward(forward)
+                ours = best_seconds(make(gumbel_softmax), logits, repeats=arguments.repeats)  # a fresh trace
+                print(
+                    f"{text:<10}{pass_label:<16}{label:<34}{theirs * 1e3:>10.3f}ms{ours * 1e3:>10.3f}ms"
+                    f"{ours / theirs:>8.2f}"
+                )
+        gsj.set_backend("auto")
+        gsj.set_forward("library")
 
 
 if __name__ == "__main__":

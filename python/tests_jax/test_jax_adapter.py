@@ -1,6 +1,14 @@
 """gumbel_softmax.jax under jit, grad and vmap, against JAX's own expression with the same key.
 Run with `make test-jax` (installs jax[cpu] into .venv-jax)."""
 
+import math
+import os
+import shutil
+import subprocess
+import sys
+from functools import partial
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -166,3 +174,210 @@ def test_bad_arguments():
         gumbel_softmax(jax.random.key(0), jnp.float32(1))
     with pytest.raises(TypeError, match="hard"):
         gumbel_softmax(jax.random.key(0), logits, hard="yes")
+
+
+# MARK: The forward pass in the library (gs_sample_per_row_jax with the key's words)
+
+
+def assert_within_spec(y, key, logits, tau=1.0, axis=-1):
+    """SPEC section 3's soft tolerance per row, against JAX's own expression with the same key:
+    2e-5 + 2^-22 * (the row's largest |z|)."""
+    tau = jnp.asarray(tau, jnp.float32)
+    z = (logits + jax.random.gumbel(key, logits.shape)) / (jnp.expand_dims(tau, axis) if tau.ndim else tau)
+    bound = 2e-5 + 2.0**-22 * jnp.max(jnp.abs(z), axis=axis, keepdims=True)
+    error = jnp.abs(jnp.asarray(y, jnp.float32) - jax.nn.softmax(z, axis=axis))
+    assert y.shape == logits.shape
+    assert bool(jnp.all(error <= bound)), float(jnp.max(error - bound))
+
+
+def keys_of_every_kind():
+    return (
+        [jax.random.PRNGKey(s) for s in (0, 1, 2**31 - 1)]
+        + [jax.random.key(s) for s in (3, 123456789)]
+        + list(jax.random.split(jax.random.key(42), 3))
+        + [jax.random.fold_in(jax.random.key(9), 5), jax.random.split(jax.random.PRNGKey(7))[1]]
+    )
+
+
+def hlo_of(function, *arguments):
+    return jax.jit(function).lower(*arguments).as_text()
+
+
+@pytest.mark.parametrize("shape", [(2,), (7, 13), (3, 4, 33), (1, 1000)])
+def test_library_forward_matches_jax_key_by_key(backend, shape):
+    logits = logits_of(shape, seed=len(shape))
+    tau = jnp.linspace(0.3, 2.0, math.prod(shape[:-1])).reshape(shape[:-1]) if len(shape) > 1 else 0.7
+    sample = jax.jit(lambda k, l, t: gumbel_softmax(k, l, t))
+    previous = None
+    for key in keys_of_every_kind():
+        y = sample(key, logits, tau)
+        assert_within_spec(y, key, logits, tau)
+        np.testing.assert_allclose(np.sum(y, -1), 1, atol=1e-5)
+        assert previous is None or np.any(np.asarray(y) != previous)  # each key reaches the library
+        previous = np.asarray(y)
+
+
+def test_library_forward_is_not_xla_forward(backend, monkeypatch):
+    calls = []
+    library_sample = gsj._sample_words
+
+    def counting(*args, **kwargs):
+        calls.append(np.shape(args[0]))
+        return library_sample(*args, **kwargs)
+
+    monkeypatch.setattr(gsj, "_sample_words", counting)
+    logits = logits_of((4, 5))
+    hlo = hlo_of(lambda k, l: gumbel_softmax(k, l, 0.5), jax.random.key(0), logits)
+    assert ("gumbel_softmax_sample" in hlo) == (backend == "ffi")
+    assert "threefry" not in hlo  # JAX draws no noise: the library does
+    y = jax.jit(lambda k, l: gumbel_softmax(k, l, 0.5))(jax.random.key(0), logits)
+    assert calls == ([(4, 5)] if backend == "callback" else [])
+    # The library's float32 log is not XLA's: somewhere in a large batch the last bits differ.
+    big = logits_of((64, 500), seed=5)
+    ours = jax.jit(lambda k, l: gumbel_softmax(k, l))(jax.random.key(1), big)
+    assert np.any(np.asarray(ours) != np.asarray(jax.jit(plain)(jax.random.key(1), big)))
+    assert_within_spec(y, jax.random.key(0), logits, 0.5)
+
+
+def test_worked_example_through_each_backend(backend):
+    y = jax.jit(lambda k, l: gumbel_softmax(k, l))(jax.random.PRNGKey(0), jnp.zeros(2))
+    assert np.all(np.abs(np.asarray(y) - [0.28715432, 0.7128457]) <= 2e-5 + 2.0**-22 * 2), y
+
+
+def test_ffi_and_callback_forward_are_bit_identical():
+    logits = logits_of((9, 40), seed=6)
+    results = []
+    for name in ("ffi", "callback"):
+        gsj.set_backend(name)
+        for hard in (False, True):
+            results.append(np.asarray(jax.jit(lambda k, l: gumbel_softmax(k, l, 0.6, hard=hard))(
+                jax.random.key(4), logits)))
+    gsj.set_backend("auto")
+    np.testing.assert_array_equal(results[0], results[2])
+    np.testing.assert_array_equal(results[1], results[3])
+    np.testing.assert_array_equal(np.argmax(results[1], -1), np.argmax(results[0], -1))
+
+
+def test_library_hard_forward_is_one_hot_of_jax_argmax(backend):
+    logits = logits_of((200, 7), seed=7)
+    for key in keys_of_every_kind()[:4]:
+        y = np.asarray(jax.jit(lambda k, l: gumbel_softmax(k, l, 0.5, hard=True))(key, logits))
+        z = np.asarray(logits + jax.random.gumbel(key, logits.shape))
+        top2 = np.sort(z, -1)[:, -2:]
+        clear = top2[:, 1] - top2[:, 0] > 1e-4  # away from near ties (docs/jax.md)
+        assert clear.sum() > 190
+        np.testing.assert_array_equal(np.argmax(y, -1)[clear], np.argmax(z, -1)[clear])
+        assert set(np.unique(y)) <= {0.0, 1.0} and np.all(y.sum(-1) == 1)
+
+
+@pytest.mark.parametrize("in_axes", [(0, 0, 0), (0, None, None), (None, 0, None), (None, 0, 0)])
+def test_vmap_members_equal_unbatched_calls_and_jax(backend, in_axes):
+    keys = jax.random.split(jax.random.key(5), 4)
+    raw_keys = jax.vmap(jax.random.key_data)(keys)
+    logits = logits_of((4, 3, 6), seed=8)
+    taus = jnp.array([0.5, 1.0, 2.0, 0.9])
+    for batch_keys in (keys, raw_keys):
+        arguments = (batch_keys, logits, taus)
+        picked = [a if axis == 0 else a[0] for a, axis in zip(arguments, in_axes)]
+        batched = jax.jit(jax.vmap(lambda k, l, t: gumbel_softmax(k, l, t), in_axes=in_axes))(*picked)
+        assert batched.shape == (4, 3, 6)
+        for i in range(4):
+            member = [a[i] if axis == 0 else a for a, axis in zip(picked, in_axes)]
+            np.testing.assert_array_equal(batched[i], gumbel_softmax(*member))  # the same library call
+            assert_within_spec(batched[i], *member)
+
+
+def test_nested_vmap_and_vmap_of_grad(backend):
+    keys = jax.random.split(jax.random.key(6), 6).reshape(2, 3)
+    logits = logits_of((2, 3, 4, 5), seed=9)
+    nested = jax.jit(jax.vmap(jax.vmap(lambda k, l: gumbel_softmax(k, l, 0.8))))(keys, logits)
+    for i in range(2):
+        for j in range(3):
+            np.testing.assert_array_equal(nested[i, j], gumbel_softmax(keys[i, j], logits[i, j], 0.8))
+            assert_within_spec(nested[i, j], keys[i, j], logits[i, j], 0.8)
+    weights = weights_of((4, 5))
+
+    def loss(function, key, l, t):
+        return jnp.sum(weights * function(key, l, t))
+
+    flat_keys, flat_logits = keys.reshape(6), logits.reshape(6, 4, 5)
+    taus = jnp.linspace(0.5, 1.5, 6)
+    ours = jax.jit(jax.vmap(jax.grad(partial(loss, gumbel_softmax), argnums=(1, 2))))(flat_keys, flat_logits, taus)
+    theirs = jax.vmap(jax.grad(partial(loss, plain), argnums=(1, 2)))(flat_keys, flat_logits, taus)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=2e-4, atol=2e-5)
+
+
+@pytest.mark.parametrize("shape, axis", [((6, 1), 0), ((1, 6, 1, 1), 1), ((2, 3, 5, 1), 2)])
+def test_axis_followed_by_size_one_axes_uses_the_library(backend, shape, axis):
+    logits = logits_of(shape, seed=10)
+    function = partial(gumbel_softmax, tau=0.9, axis=axis)
+    hlo = hlo_of(function, jax.random.key(2), logits)
+    assert "threefry" not in hlo and ("gumbel_softmax_sample" in hlo) == (backend == "ffi")
+    y = jax.jit(function)(jax.random.key(2), logits)
+    assert_within_spec(y, jax.random.key(2), logits, 0.9, axis=axis)
+
+
+@pytest.mark.parametrize("axis", [0, 1])
+def test_other_axes_draw_jax_noise_in_jax_layout(backend, axis):
+    key, logits = jax.random.key(8), logits_of((5, 6, 7), seed=11)
+    function = partial(gumbel_softmax, tau=0.7, axis=axis)
+    hlo = hlo_of(function, key, logits)
+    assert "gumbel_softmax_sample" not in hlo and "threefry" in hlo  # JAX's forward, as documented
+    y = jax.jit(function)(key, logits)
+    assert_within_spec(y, key, logits, 0.7, axis=axis)
+    grad = jax.jit(jax.grad(lambda l: jnp.sum(function(key, l) ** 2)))(logits)
+    np.testing.assert_allclose(grad, jax.grad(lambda l: jnp.sum(plain(key, l, 0.7, axis=axis) ** 2))(logits),
+                               rtol=2e-4, atol=2e-5)
+
+
+def test_other_generators_and_set_forward_use_jax_forward(backend):
+    logits = logits_of((3, 8), seed=12)
+    rbg = jax.random.key(0, impl="rbg")
+    hlo = hlo_of(lambda k, l: gumbel_softmax(k, l), rbg, logits)
+    assert "gumbel_softmax_sample" not in hlo
+    np.testing.assert_allclose(jax.jit(gumbel_softmax)(rbg, logits), plain(rbg, logits), rtol=2e-6, atol=1e-7)
+    gsj.set_forward("jax")
+    try:
+        assert gsj.forward() == "jax"
+        hlo = hlo_of(lambda k, l: gumbel_softmax(k, l), jax.random.key(0), logits)
+        assert "gumbel_softmax_sample" not in hlo and "threefry" in hlo
+    finally:
+        gsj.set_forward("library")
+    assert "threefry" not in hlo_of(lambda k, l: gumbel_softmax(k, l), jax.random.key(0), logits)
+    with pytest.raises(ValueError, match="forward"):
+        gsj.set_forward("xla")
+
+
+@pytest.mark.parametrize(
+    "logits, tau, message",
+    [([[0.0, np.nan]], 1.0, "NaN"), ([[0.0, np.inf]], 1.0, "inf"), ([[0.0, 1.0]], -1.0, "temperature")],
+)
+def test_refused_inputs_raise_under_jit(backend, logits, tau, message):
+    function = jax.jit(lambda k, l, t: gumbel_softmax(k, l, t))
+    with pytest.raises(jax.errors.JaxRuntimeError, match=message):
+        jax.block_until_ready(function(jax.random.key(0), jnp.asarray(logits, jnp.float32), tau))
+
+
+def test_callback_fallback_when_the_ffi_library_is_not_built(tmp_path):
+    """A libgumbelsoftmax.so with no libgumbelsoftmax_jax.so beside it: both passes by pure_callback."""
+    source = Path(gsj._library.load()._name).resolve()
+    shutil.copy(source, tmp_path / source.name)
+    environment = {k: v for k, v in os.environ.items() if k != gsj.FFI_ENVIRONMENT_VARIABLE}
+    environment["GUMBEL_SOFTMAX_LIB"] = str(tmp_path / source.name)
+    script = (
+        "import jax, jax.numpy as jnp, numpy as np\n"
+        "import gumbel_softmax.jax as gsj\n"
+        "assert gsj.backend() == 'callback', gsj.backend()\n"
+        "f = jax.jit(lambda k, l: gsj.gumbel_softmax(k, l))\n"
+        "assert 'gumbel_softmax_sample' not in f.lower(jax.random.key(0), jnp.zeros(2)).as_text()\n"
+        "y = np.asarray(f(jax.random.PRNGKey(0), jnp.zeros(2)))\n"
+        "assert np.all(np.abs(y - [0.28715432, 0.7128457]) <= 2e-5 + 2.0**-22 * 2), y\n"
+        "g = jax.grad(lambda l: gsj.gumbel_softmax(jax.random.key(0), l)[0])(jnp.zeros(2))\n"
+        "assert abs(float(g[0]) - float(y[0] * (1 - y[0]))) < 1e-6, g\n"
+        "print('callback', y)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], env=environment, cwd=Path(__file__).resolve().parent.parent,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.startswith("callback")

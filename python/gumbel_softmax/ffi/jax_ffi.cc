@@ -1,5 +1,6 @@
-// XLA FFI handler for gumbel_softmax.jax: the backward pass (gs_gradient_per_row) as an XLA custom
-// call on the CPU, instead of a Python host callback.
+// XLA FFI handlers for gumbel_softmax.jax, XLA custom calls on the CPU instead of Python host
+// callbacks: the forward pass (gs_sample_per_row_jax, JAX's threefry stream from the key's two words)
+// and the backward pass (gs_gradient_per_row).
 //
 // Build with `make jax-ffi`: g++ -std=c++17 -shared -fPIC against the headers in
 // jax.ffi.include_dir() and include/gumbel_softmax.h, linked with -lgumbelsoftmax, into
@@ -43,4 +44,55 @@ XLA_FFI_DEFINE_HANDLER_SYMBOL(GsJaxGradient, Gradient,
                                   .Arg<ffi::Buffer<ffi::F32>>()
                                   .Arg<ffi::Buffer<ffi::F32>>()
                                   .Ret<ffi::Buffer<ffi::F32>>()
+                                  .Ret<ffi::Buffer<ffi::F32>>());
+
+// The forward pass under vmap_method="broadcast_all": `keys` is [M..., 2] (the words of
+// jax.random.key_data of each of the M batch members, M = 1 outside vmap), `logits` [M..., R..., K]
+// and `temperatures` [M..., R...] (one per row). Member m is sampled alone, rows contiguous, from
+// position 0 of its own key: what jax.random.gumbel(key_m, logits_m.shape) draws for a
+// last-axis layout. `output`: GS_OUTPUT_SOFT or GS_OUTPUT_HARD. One custom call serves the whole
+// batch; the library's threads (all cores) work within each member, so the result does not depend
+// on how the batch is split.
+static ffi::Error Sample(ffi::Buffer<ffi::U32> keys, ffi::Buffer<ffi::F32> logits,
+                         ffi::Buffer<ffi::F32> temperatures, int32_t output, ffi::ResultBuffer<ffi::F32> result) {
+    if (output != GS_OUTPUT_SOFT && output != GS_OUTPUT_HARD) {
+        return ffi::Error::InvalidArgument("gs_sample_jax: output must be GS_OUTPUT_SOFT or GS_OUTPUT_HARD");
+    }
+    auto dimensions = logits.dimensions();
+    auto key_dimensions = keys.dimensions();
+    if (dimensions.size() == 0 || key_dimensions.size() == 0 || key_dimensions.back() != 2) {
+        return ffi::Error::InvalidArgument("gs_sample_jax: expected keys [..., 2] and logits [..., K]");
+    }
+    const int64_t members = static_cast<int64_t>(keys.element_count()) / 2;
+    const int64_t count = static_cast<int64_t>(logits.element_count());
+    const int64_t temperature_count = static_cast<int64_t>(temperatures.element_count());
+    if (members == 0 || count == 0) {
+        return ffi::Error::Success();  // an empty batch: nothing to draw
+    }
+    const int64_t columns = dimensions.back();
+    const int64_t per_member = count / members;
+    const int64_t rows = per_member / columns;
+    if (per_member * members != count || rows * columns != per_member || temperature_count != rows * members ||
+        static_cast<int64_t>(result->element_count()) != count) {
+        return ffi::Error::InvalidArgument("gs_sample_jax: keys, logits, temperatures and result do not agree");
+    }
+    const uint32_t *key = keys.typed_data();
+    for (int64_t m = 0; m < members; ++m) {
+        const gs_status status = gs_sample_per_row_jax(
+            logits.typed_data() + m * per_member, per_member, rows, columns, temperatures.typed_data() + m * rows,
+            rows, static_cast<gs_output>(output), key[2 * m], key[2 * m + 1], 0, 0,
+            result->typed_data() + m * per_member, per_member);
+        if (status != GS_OK) {
+            return ffi::Error::InvalidArgument(std::string("gs_sample_jax: ") + gs_last_error_message());
+        }
+    }
+    return ffi::Error::Success();
+}
+
+XLA_FFI_DEFINE_HANDLER_SYMBOL(GsJaxSample, Sample,
+                              ffi::Ffi::Bind()
+                                  .Arg<ffi::Buffer<ffi::U32>>()
+                                  .Arg<ffi::Buffer<ffi::F32>>()
+                                  .Arg<ffi::Buffer<ffi::F32>>()
+                                  .Attr<int32_t>("output")
                                   .Ret<ffi::Buffer<ffi::F32>>());
