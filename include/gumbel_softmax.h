@@ -37,7 +37,7 @@ extern "C" {
 #endif
 
 /* The version this header describes; gs_version() returns the library's. */
-#define GS_VERSION "0.1.0"
+#define GS_VERSION "0.2.0"
 
 /* Result of every call. One code per family of refused inputs (SPEC.md section 4). */
 typedef enum gs_status {
@@ -69,7 +69,11 @@ typedef enum gs_status {
     /* Top-k: a row has fewer than k unmasked (finite) logits. */
     GS_INSUFFICIENT_CATEGORIES = 12,
     /* A point given to a density is NaN, +inf or negative (reserved; no function here yet). */
-    GS_INVALID_POINT = 13
+    GS_INVALID_POINT = 13,
+    /* This CPU lacks an instruction set extension of the tier the library was built for (e.g.
+       avx512f for the avx512 tier). Every function returns it, before running any sampling code,
+       and the message names the tier and the missing features. See gs_check_cpu(). */
+    GS_UNSUPPORTED_CPU = 14
 } gs_status;
 
 /* The form of a sample. */
@@ -82,7 +86,7 @@ typedef enum gs_output {
     GS_OUTPUT_HARD = 2
 } gs_output;
 
-/* The library version, e.g. "0.1.0"; a static string. */
+/* The library version, e.g. "0.2.0"; a static string. */
 const char *gs_version(void);
 
 /* The constant's name of a status, e.g. "GS_NAN_LOGIT"; "GS_UNKNOWN_STATUS" for other values. */
@@ -160,6 +164,25 @@ gs_status gs_gradient_per_row(const float *output, int64_t output_count, const f
 /* Raw Gumbel(0, 1) noise: result[i] = -log(-log(u)) of word position + i. */
 gs_status gs_gumbel_noise(uint64_t seed, uint64_t stream, uint64_t position, int32_t threads,
                           float *result, int64_t result_count);
+
+/* --- Version and CPU tier --- */
+
+/* The version of the sampling contract (SPEC.md) the library follows: 2. Equal contract versions
+   give equal bits for equal (seed, stream, position, inputs). */
+int32_t gs_contract_version(void);
+
+/* The instruction set tier the library was built for: "baseline", "avx2" (-target-cpu haswell)
+   or "avx512" (-target-cpu skylake-avx512); a static string. */
+const char *gs_build_tier(void);
+
+/* 1 if this CPU has every feature of gs_build_tier()'s tier, else 0 (then every other function
+   returns GS_UNSUPPORTED_CPU). The CPU is examined once per process. */
+int gs_cpu_supported(void);
+
+/* GS_OK, or GS_UNSUPPORTED_CPU with gs_last_error_message() naming the tier and the features
+   this CPU lacks, e.g. "GumbelSoftmax 0.2.0 was built for the avx512 tier; this CPU lacks
+   avx512f, avx512cd, avx512bw, avx512dq, avx512vl (rebuild for its tier: TIER=avx2)". */
+gs_status gs_check_cpu(void);
 
 #ifdef __cplusplus
 }

@@ -23,7 +23,7 @@ enum OutputKind: Int32 {
 }
 
 /// The library version `gs_version` returns; the header's `GS_VERSION` must equal it.
-let versionString = "0.1.0"
+let versionString = GumbelSoftmax.version
 nonisolated(unsafe) let versionCString: UnsafeMutablePointer<CChar> = strdup(versionString)!
 
 /// Status names for `gs_status_name`, allocated once.
