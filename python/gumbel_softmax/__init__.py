@@ -39,6 +39,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _library
+from ._version import __version__, version_info  # noqa: F401  (loads the library, checks the CPU)
 
 __all__ = [
     "GumbelSoftmaxError",
