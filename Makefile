@@ -17,9 +17,10 @@ ifeq ($(filter $(TIER),baseline avx2 avx512),)
 $(error TIER must be baseline, avx2 or avx512, not '$(TIER)')
 endif
 TIER_FLAGS := $(shell Scripts/tier-flags $(TIER))
-# The static Swift runtime: --static-swift-stdlib for the gumbel executable, -static-stdlib for
-# libgumbelsoftmax.so (SwiftPM's option covers executables only).
-STATIC_FLAGS := --static-swift-stdlib -Xswiftc -static-stdlib
+# The static Swift runtime, for libgumbelsoftmax.so as well as the gumbel executable (SwiftPM's
+# --static-swift-stdlib covers executables only, and would make the man page plugin's build, which
+# cannot take it, rebuild everything).
+STATIC_FLAGS := -Xswiftc -static-stdlib
 RELEASE_FLAGS := -c release $(TIER_FLAGS) $(STATIC_FLAGS)
 VERSION := $(shell sed -n 's/^ *public static let version = "\(.*\)"/\1/p' Sources/GumbelSoftmax/Version.swift)
 
@@ -64,7 +65,7 @@ MANUAL := .build/plugins/GenerateManual/outputs/gumbel/gumbel.1
 # The man page, from argument-parser's generate-manual plugin (it builds the package's products
 # with the same flags first).
 manual: deps
-	$(SWIFT) package $(filter-out --static-swift-stdlib,$(RELEASE_FLAGS)) plugin generate-manual
+	$(SWIFT) package $(RELEASE_FLAGS) plugin generate-manual
 
 install: manual build
 	@bin="$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)" && root="$(INSTALL_ROOT)" && set -ex && \
@@ -113,7 +114,7 @@ test-tiers: deps
 	done
 
 test-install: deps
-	MAKE="$(MAKE)" CC="$(CC)" Scripts/test-install $(TIER)
+	MAKE="$(MAKE)" TEST_CC="$(CC)" Scripts/test-install $(TIER)
 
 # On a machine without AVX-512: an avx512 build (.build-tier-check) must refuse to run, with the
 # same message from the CLI (exit 1), the C ABI (GS_UNSUPPORTED_CPU) and Python (ImportError).
@@ -121,7 +122,7 @@ test-tier-check: deps
 	@if [ "$(HOST_TIER)" = avx512 ]; then \
 		echo "test-tier-check: this machine runs every tier; the check is tested by VersionTests"; \
 	else \
-		SWIFT="$(SWIFT)" CC="$(CC)" PYTHON="$(PYTHON)" Scripts/test-tier-check; \
+		SWIFT="$(SWIFT)" TEST_CC="$(CC)" PYTHON="$(PYTHON)" Scripts/test-tier-check; \
 	fi
 
 clean:
@@ -158,7 +159,7 @@ test-python: deps
 	cd /tmp && env -u GUMBEL_SOFTMAX_LIB -u PYTHONPATH $(CURDIR)/$(TEST_VENV)/bin/python -c \
 		"import gumbel_softmax as gs, sys; print(gs.__file__, gs.version_info()); \
 		sys.exit('not the installed package' if '/site-packages/' not in gs.__file__ else 0)"
-	env -u GUMBEL_SOFTMAX_LIB -u PYTHONPATH GUMBEL_SOFTMAX_EXPECTED_TIER=$(TIER) \
+	env -u GUMBEL_SOFTMAX_LIB -u PYTHONPATH GUMBEL_SOFTMAX_EXPECTED_TIER=$(TIER) GUMBEL_SOFTMAX_EXPECT_INSTALLED=1 \
 		$(TEST_VENV)/bin/python -m pytest -p no:cacheprovider python/tests -q
 	TIER=$(TIER) $(TEST_VENV)/bin/python -m pip wheel --quiet --no-deps ./python -w .build-wheel
 	$(PYTHON) -m venv $(WHEEL_VENV)

@@ -83,7 +83,7 @@ def _build_library() -> Path:
     ).stdout.split()
     swift = shlex.split(os.environ.get("SWIFT", "swift"))
     # The flags of the Makefile's RELEASE_FLAGS, so `make build` and this share one build.
-    command = swift + ["build", "-c", "release", *flags, "--static-swift-stdlib", "-Xswiftc", "-static-stdlib"]
+    command = swift + ["build", "-c", "release", *flags, "-Xswiftc", "-static-stdlib"]
     _log(f"tier {tier}: {' '.join(command)} --product gumbelsoftmax (in {REPOSITORY})")
     subprocess.run(command + ["--product", "gumbelsoftmax"], cwd=REPOSITORY, check=True, stdout=sys.stderr)
     bin_path = subprocess.run(

@@ -24,6 +24,8 @@ def test_package_and_library_versions_agree():
 def test_an_installed_package_loads_its_bundled_library():
     info = gs.version_info()
     package = Path(gs.__file__).resolve().parent
+    if os.environ.get("GUMBEL_SOFTMAX_EXPECT_INSTALLED"):  # set by `make test-python`
+        assert "site-packages" in package.parts, f"testing {package}, not the pip-installed package"
     if "site-packages" in package.parts and not os.environ.get("GUMBEL_SOFTMAX_LIB"):
         assert Path(info.library) == package / "libgumbelsoftmax.so"
 
