@@ -11,6 +11,7 @@
  * Build:  swift build -c release --product gumbelsoftmax
  * Link:   cc -I include app.c -L "$(swift build -c release --show-bin-path)" -lgumbelsoftmax \
  *            -Wl,-rpath,"$(swift build -c release --show-bin-path)"
+ * Installed (make install PREFIX=...):  cc app.c $(pkg-config --cflags --libs gumbelsoftmax)
  *
  * Conventions of every function below:
  * - It returns a gs_status. GS_OK is 0; anything else is a refused input, and
