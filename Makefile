@@ -126,7 +126,7 @@ test-tier-check: deps
 	fi
 
 clean:
-	rm -rf .build .build-test .build-tier-* .venv-test .venv-wheel
+	rm -rf .build .build-test .build-tier-* .build-wheel .venv-test .venv-wheel
 
 # --- Embedding: the C ABI (include/gumbel_softmax.h), Python (python/) and Dask. ---
 # These use the shipped build (.build, RELEASE_FLAGS); EMBED_BUILD_FLAGS passes extra flags to

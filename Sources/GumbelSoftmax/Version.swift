@@ -130,7 +130,7 @@ extension GumbelSoftmax {
         public init(tier: Tier, available: Set<CPUFeature>) {
             self.tier = tier
             self.missing = tier.requiredFeatures.filter { !available.contains($0) }
-            self.bestTier = Tier.allCases.last(where: { $0.requiredFeatures.allSatisfy(available.contains) }) ?? .baseline
+            self.bestTier = Tier.allCases.last { $0.requiredFeatures.allSatisfy(available.contains) } ?? .baseline
         }
 
         /// True when the CPU has every feature the tier needs.
