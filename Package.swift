@@ -24,9 +24,12 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
+        // Which CPU features this machine has, for the tier check (Version.swift). A C target so that
+        // the `-Xswiftc -target-cpu` flags of a tier never reach it. Not API.
+        .target(name: "CGumbelSoftmaxCPU"),
         .target(
             name: "GumbelSoftmax",
-            dependencies: ["COpenBLAS"],
+            dependencies: ["COpenBLAS", "CGumbelSoftmaxCPU"],
             // Vector builtins for the hot loops (Lanes.swift); swift-collections uses it the same way.
             swiftSettings: [.enableExperimentalFeature("BuiltinModule")]
         ),

@@ -11,6 +11,7 @@
  * Build:  swift build -c release --product gumbelsoftmax
  * Link:   cc -I include app.c -L "$(swift build -c release --show-bin-path)" -lgumbelsoftmax \
  *            -Wl,-rpath,"$(swift build -c release --show-bin-path)"
+ * Installed (make install PREFIX=...):  cc app.c $(pkg-config --cflags --libs gumbelsoftmax)
  *
  * Conventions of every function below:
  * - It returns a gs_status. GS_OK is 0; anything else is a refused input, and
@@ -45,7 +46,7 @@ extern "C" {
 #endif
 
 /* The version this header describes; gs_version() returns the library's. */
-#define GS_VERSION "0.1.0"
+#define GS_VERSION "0.2.0"
 
 /* Result of every call. One code per family of refused inputs (SPEC.md section 4). */
 typedef enum gs_status {
@@ -78,6 +79,10 @@ typedef enum gs_status {
     GS_INSUFFICIENT_CATEGORIES = 12,
     /* A point given to gs_log_density is NaN, +inf, or negative on the simplex. */
     GS_INVALID_POINT = 13,
+    /* This CPU lacks an instruction set extension of the tier the library was built for (e.g.
+       avx512f for the avx512 tier). Every function returns it, before running any sampling code,
+       and the message names the tier and the missing features. See gs_check_cpu(). */
+    GS_UNSUPPORTED_CPU = 14,
     /* Scratch memory the call needs could not be allocated (top-k's candidate buffers). */
     GS_OUT_OF_MEMORY = 15
 } gs_status;
@@ -92,7 +97,7 @@ typedef enum gs_output {
     GS_OUTPUT_HARD = 2
 } gs_output;
 
-/* The library version, e.g. "0.1.0"; a static string. */
+/* The library version, e.g. "0.2.0"; a static string. */
 const char *gs_version(void);
 
 /* The constant's name of a status, e.g. "GS_NAN_LOGIT"; "GS_UNKNOWN_STATUS" for other values. */
@@ -249,6 +254,25 @@ gs_status gs_top_k_rows(const float *logits, int64_t logits_count, int64_t rows,
                         int64_t k, const uint64_t *seeds, const uint64_t *streams,
                         const uint64_t *positions, int64_t streams_count, int32_t threads,
                         int64_t *indices, int64_t indices_count);
+
+/* --- Version and CPU tier --- */
+
+/* The version of the sampling contract (SPEC.md) the library follows: 2. Equal contract versions
+   give equal bits for equal (seed, stream, position, inputs). */
+int32_t gs_contract_version(void);
+
+/* The instruction set tier the library was built for: "baseline", "avx2" (-target-cpu haswell)
+   or "avx512" (-target-cpu skylake-avx512); a static string. */
+const char *gs_build_tier(void);
+
+/* 1 if this CPU has every feature of gs_build_tier()'s tier, else 0 (then every other function
+   returns GS_UNSUPPORTED_CPU). The CPU is examined once per process. */
+int gs_cpu_supported(void);
+
+/* GS_OK, or GS_UNSUPPORTED_CPU with gs_last_error_message() naming the tier and the features
+   this CPU lacks, e.g. "GumbelSoftmax 0.2.0 was built for the avx512 tier; this CPU lacks
+   avx512f, avx512cd, avx512bw, avx512dq, avx512vl (rebuild for its tier: TIER=avx2)". */
+gs_status gs_check_cpu(void);
 
 #ifdef __cplusplus
 }

@@ -26,7 +26,8 @@ enum OutputKind: Int32 {
 }
 
 /// The library version `gs_version` returns; the header's `GS_VERSION` must equal it.
-let versionString: StaticString = "0.1.0"
+/// (It must equal `GumbelSoftmax.version`; the C and Python tests compare the three.)
+let versionString: StaticString = "0.2.0"
 
 /// Returns the library version, a static string.
 ///

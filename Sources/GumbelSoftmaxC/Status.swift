@@ -25,6 +25,7 @@ enum Status: Int32, CaseIterable {
     case invalidArgument = 11
     case insufficientCategories = 12
     case invalidPoint = 13
+    case unsupportedCPU = 14
     case outOfMemory = 15
 
     /// The enum constant's name in the header, e.g. `GS_NAN_LOGIT`: a static string.
@@ -44,6 +45,7 @@ enum Status: Int32, CaseIterable {
         case .invalidArgument: return "GS_INVALID_ARGUMENT"
         case .insufficientCategories: return "GS_INSUFFICIENT_CATEGORIES"
         case .invalidPoint: return "GS_INVALID_POINT"
+        case .unsupportedCPU: return "GS_UNSUPPORTED_CPU"
         case .outOfMemory: return "GS_OUT_OF_MEMORY"
         }
     }
@@ -142,6 +144,7 @@ enum LastError {
 @inline(__always)
 func exported(_ body: () throws(CallError) -> Void) -> Int32 {
     do throws(CallError) {
+        try checkCPU()  // before any sampling code: GS_UNSUPPORTED_CPU rather than SIGILL
         try body()
         LastError.clear()
         return Status.ok.rawValue

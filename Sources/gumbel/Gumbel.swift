@@ -31,6 +31,7 @@ struct Gumbel: ParsableCommand {
               gumbel topk --input logits.npy --output top3.npy --k 3 --seed 7
               gumbel bench --shape 4096x1000 --json
             """,
+        version: "gumbel \(GumbelSoftmax.versionDescription)",
         subcommands: [Demo.self, Sample.self, Categorical.self, TopK.self, Bench.self]
     )
 
@@ -39,6 +40,8 @@ struct Gumbel: ParsableCommand {
     static func main() {
         do {
             var command = try parseAsRoot()
+            // Before any sampling code: a build for a tier this CPU lacks exits 1, never SIGILL.
+            guard GumbelSoftmax.cpuSupport.isSupported else { refuse(GumbelSoftmax.cpuSupport.message) }
             try command.run()
         } catch let failure as CommandFailure {
             refuse(failure.message)

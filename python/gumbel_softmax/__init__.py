@@ -71,6 +71,7 @@ import numpy as np
 
 from . import _arguments, _library, _words
 from ._arguments import pointer as _pointer
+from ._version import __version__, version_info  # noqa: F401  (loads the library, checks the CPU)
 
 __all__ = [
     "GumbelSoftmaxError",

@@ -14,9 +14,11 @@ from pathlib import Path
 LIBRARY_NAME = "libgumbelsoftmax.so"
 ENVIRONMENT_VARIABLE = "GUMBEL_SOFTMAX_LIB"
 
-# The package sits at <repo>/python/gumbel_softmax; `swift build -c release` puts the library in
+# `pip install ./python` bundles the library inside the package. In a checkout, the package sits
+# at <repo>/python/gumbel_softmax and `swift build -c release` puts the library in
 # <repo>/.build/release.
-_REPOSITORY = Path(__file__).resolve().parent.parent.parent
+_PACKAGE = Path(__file__).resolve().parent
+_REPOSITORY = _PACKAGE.parent.parent
 
 _lock = threading.Lock()
 _library: ctypes.CDLL | None = None
@@ -30,6 +32,10 @@ _ptr = ctypes.c_void_p
 # name: (restype, argtypes), exactly as in include/gumbel_softmax.h (enums are int32).
 _PROTOTYPES = {
     "gs_version": (ctypes.c_char_p, []),
+    "gs_contract_version": (_i32, []),
+    "gs_build_tier": (ctypes.c_char_p, []),
+    "gs_cpu_supported": (ctypes.c_int, []),
+    "gs_check_cpu": (_i32, []),
     "gs_status_name": (ctypes.c_char_p, [_i32]),
     "gs_last_error_message": (ctypes.c_char_p, []),
     "gs_copy_last_error_message": (ctypes.c_size_t, [ctypes.c_char_p, ctypes.c_size_t]),
@@ -57,9 +63,15 @@ def candidates() -> list[str]:
     found = []
     configured = os.environ.get(ENVIRONMENT_VARIABLE)
     if configured:
-        path = Path(configured)
+        # Made absolute here: dlopen would search the library path for a bare name (and
+        # pathlib turns "./libgumbelsoftmax.so" into one).
+        path = Path(os.path.abspath(os.path.expanduser(configured)))
         found.append(str(path / LIBRARY_NAME if path.is_dir() else path))
         return found  # an explicit setting is never second-guessed
+    bundled = _PACKAGE / LIBRARY_NAME
+    if bundled.exists():
+        found.append(str(bundled))
+        return found  # an installed package uses the library it was built with
     found.append(str(_REPOSITORY / ".build" / "release" / LIBRARY_NAME))
     system = ctypes.util.find_library("gumbelsoftmax")
     if system:
@@ -85,12 +97,30 @@ def load() -> ctypes.CDLL:
                     function = getattr(library, name)
                     function.restype = restype
                     function.argtypes = argtypes
+                _check_cpu(library)
                 _library = library
                 break
             else:
                 raise OSError(
                     f"cannot load {LIBRARY_NAME}: set {ENVIRONMENT_VARIABLE} to its path, or build it "
-                    f"in the repository with `swift build -c release --product gumbelsoftmax`. Tried: "
+                    f"in the repository with `swift build -c release --product gumbelsoftmax`, or install the "
+                    f"package with `pip install ./python`. Tried: "
                     + "; ".join(errors)
                 )
     return _library
+
+
+def _check_cpu(library: ctypes.CDLL) -> None:
+    """Raises ImportError when the library was built for a tier this CPU lacks (gs_check_cpu)."""
+    if library.gs_check_cpu() != 0:
+        raise ImportError(library.gs_last_error_message().decode("utf-8", "replace"))
+
+
+def load_at_import() -> None:
+    """Loads the library at ``import gumbel_softmax`` when it can be found, so that a build for
+    another CPU fails the import (ImportError); one not found yet is looked for again at the first
+    call, raising OSError then (a Dask worker may receive it after importing the package)."""
+    try:
+        load()
+    except OSError:
+        pass

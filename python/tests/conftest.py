@@ -1,3 +1,4 @@
+import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -6,9 +7,10 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 REPOSITORY = HERE.parent.parent
-# The package (python/gumbel_softmax) and the reference (python/tests/reference.py) without
-# installing anything.
-sys.path.insert(0, str(HERE.parent))
+# The reference (python/tests/reference.py), and the package from python/gumbel_softmax unless
+# one is installed (`make test-python` tests the package pip-installed into a fresh venv).
+if importlib.util.find_spec("gumbel_softmax") is None:
+    sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 

@@ -343,7 +343,7 @@ def test_empty_batch():
 
 
 def test_version():
-    assert gs.library_version() == "0.1.0"
+    assert gs.library_version() == "0.2.0"
 
 
 # MARK: Refused inputs: ValueError with the library's message and code
