@@ -24,7 +24,7 @@ STATIC_FLAGS := -Xswiftc -static-stdlib
 RELEASE_FLAGS := -c release $(TIER_FLAGS) $(STATIC_FLAGS)
 VERSION := $(shell sed -n 's/^ *public static let version = "\(.*\)"/\1/p' Sources/GumbelSoftmax/Version.swift)
 
-.PHONY: all deps build demo test test-swift test-tiers test-install test-tier-check clean install uninstall manual
+.PHONY: all deps build demo test test-format test-swift test-tiers test-install test-tier-check clean install uninstall manual
 
 all: build
 
@@ -91,7 +91,7 @@ uninstall:
 # suite for this machine's tier (test-swift), the known-answer, accuracy and invariance suites on
 # every lower tier (test-tiers), and, on a machine without AVX-512, the refusal of an avx512 build
 # by the CLI, the C ABI and Python (test-tier-check).
-test: deps test-c test-install test-python test-swift test-tiers test-tier-check
+test: deps test-c test-c-rows test-format test-install test-python test-swift test-tiers test-tier-check
 
 # Swift tests run optimised (the accuracy sweeps cover every one of the 2^23 uniforms) and with
 # -enable-testing for @testable imports, in their own scratch path so they never rebuild the
@@ -112,6 +112,11 @@ test-tiers: deps
 		( set -x; $(SWIFT) test $(TEST_FLAGS) $$(Scripts/tier-flags $$tier) --scratch-path .build-tier-$$tier \
 			--filter '$(TIER_SUITES)' ) || exit 1; \
 	done
+
+# Formatting: `swift format lint --strict` with the repository's .swift-format (4 spaces, 120 columns).
+SWIFT_SOURCES := Package.swift Sources Tests Benchmarks/Package.swift Benchmarks/Sources Fuzz
+test-format:
+	$(SWIFT) format lint --strict --recursive $(SWIFT_SOURCES)
 
 test-install: deps
 	MAKE="$(MAKE)" TEST_CC="$(CC)" Scripts/test-install $(TIER)
@@ -225,7 +230,6 @@ bench-peers-setup:
 .PHONY: test-docs docs
 DOCTEST_VENVS := $(wildcard $(foreach v,dask torch jax ray,.venv-$(v)/bin/python))
 DOCTEST_PYTHON ?= $(subst $(eval) ,:,$(strip $(PYTHON) $(DOCTEST_VENVS)))
-test-docs: RELEASE_FLAGS := $(TEST_FLAGS)
 test-docs: deps
 	$(EMBED_BUILD) --product gumbelsoftmax
 	$(EMBED_BUILD) --product gumbel
@@ -257,7 +261,6 @@ TORCH_IMPORTS = import torch; import sklearn; import scipy; import pytest
 FRAMEWORK_LIBRARY = GUMBEL_SOFTMAX_LIB="$$($(EMBED_BUILD) --show-bin-path)/libgumbelsoftmax.so"
 
 .PHONY: test-frameworks test-torch test-jax test-ray vae-plot jax-ffi
-test-frameworks test-torch test-jax test-ray vae-plot jax-ffi: RELEASE_FLAGS := $(TEST_FLAGS)
 
 # $(call framework-venv,VENV,PYTHON-IMPORTS,PIP-ARGUMENTS): creates VENV and installs the packages
 # unless the imports already succeed in it.
@@ -310,7 +313,6 @@ vae-plot: deps
 # --- per-row streams ---
 # Builds libgumbelsoftmax.so and runs the C test of the per-row-stream functions (contract 2).
 .PHONY: test-c-rows
-test-c-rows: RELEASE_FLAGS := $(TEST_FLAGS)
 test-c-rows: deps
 	$(EMBED_BUILD) --product gumbelsoftmax
 	@bin="$$($(EMBED_BUILD) --show-bin-path)"; \
