@@ -328,3 +328,18 @@ test-c-rows: deps
 .PHONY: test-large
 test-large:
 	bash Tests/large-input.sh
+
+# --- Speed as installed ---
+# `make bench-installed`: the gumbel that `make install` writes (this machine's tier, static
+# runtime) and a plain `swift build -c release` (what a SwiftPM dependency gets), timed with
+# `gumbel bench` against NumPy and JAX (Benchmarks/peers.py, with BENCH_PYTHON) shape by shape in
+# one run (Benchmarks/installed.py prints the table and the ratios). BENCH_GUMBEL adds more
+# binaries as LABEL=PATH (e.g. an older commit's, for before/after comparisons).
+.PHONY: bench-installed
+BENCH_PREFIX := $(CURDIR)/.bench/prefix
+bench-installed: deps
+	$(MAKE) install PREFIX=$(BENCH_PREFIX)
+	$(SWIFT) build -c release --product gumbel --scratch-path .build-plain
+	$(BENCH_PYTHON) Benchmarks/installed.py --peer-python $(BENCH_PYTHON) \
+		--gumbel installed=$(BENCH_PREFIX)/bin/gumbel --gumbel plain=.build-plain/release/gumbel \
+		$(foreach g,$(BENCH_GUMBEL),--gumbel $(g)) | tee .bench/installed.md
