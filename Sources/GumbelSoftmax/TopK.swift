@@ -75,7 +75,8 @@ extension GumbelSoftmax {
 
     /// Validates, then runs the selection over `words`; on a throw fills `result` with zeros.
     static func runTopK(
-        logits: UnsafeBufferPointer<Float>, rows: Int, columns: Int, k: Int, into result: UnsafeMutableBufferPointer<Int>,
+        logits: UnsafeBufferPointer<Float>, rows: Int, columns: Int, k: Int,
+        into result: UnsafeMutableBufferPointer<Int>,
         words: @autoclosure () throws(GumbelSoftmaxError) -> BatchWords, threads: Int?
     ) throws(GumbelSoftmaxError) {
         do throws(GumbelSoftmaxError) {

@@ -101,7 +101,9 @@ enum NoiseMath {
         var allBulk = WideFloatLanes.Bits(repeating: 0xFFFF_FFFF)
         var i = 0
         while i + WideFloatLanes.count <= count {
-            gumbel(WideFloatLanes.load(words + i), mapping: mapping, allBulk: &allBulk, as: WideFloatLanes.self).store(to: g + i)
+            let noise = gumbel(
+                WideFloatLanes.load(words + i), mapping: mapping, allBulk: &allBulk, as: WideFloatLanes.self)
+            noise.store(to: g + i)
             i += WideFloatLanes.count
         }
         var bulk = allBulk.andOfLanes != 0

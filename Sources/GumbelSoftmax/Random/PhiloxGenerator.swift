@@ -73,7 +73,8 @@ enum Philox {
     /// The tail word of `position` of stream `(seed, stream)`: one scalar block.
     static func tailWord(seed: UInt64, stream: UInt64, position: UInt64) -> UInt32 {
         let block = Philox.block(
-            counter: (UInt32(truncatingIfNeeded: position >> 2), UInt32(truncatingIfNeeded: position >> 34) | 0x8000_0000,
+            counter: (
+                UInt32(truncatingIfNeeded: position >> 2), UInt32(truncatingIfNeeded: position >> 34) | 0x8000_0000,
                 UInt32(truncatingIfNeeded: stream), UInt32(truncatingIfNeeded: stream >> 32)),
             key: (UInt32(truncatingIfNeeded: seed), UInt32(truncatingIfNeeded: seed >> 32)))
         switch position & 3 {
