@@ -52,25 +52,32 @@ struct StatisticsTests {
 
     /// Gumbel-max in the far tail, where version 1 of the contract was wrong (its noise stopped at
     /// 16.6, so a category 18 below the maximum won 84% too rarely and one 21 below never).
-    /// Rows of K = 65536: one logit at 0, 32767 at -18 and 32768 at -21. Each group's wins are
-    /// Poisson with mean `rows * p_group` (p18 = 5.0e-4, p21 = 2.5e-5 per row); both are checked
-    /// against two-sided 1e-6 bounds. At 57344 rows the -18 group expects 28.6 wins and its
-    /// lower bound is 7, while version 1 expected 4.6: the test tells the two apart. (For the -21
-    /// group to be certain to appear, its mean would need 14, which takes 2.8e5 rows, 1.8e10
-    /// elements: minutes here, so this size checks only its upper bound.)
+    /// Rows of K = 65536: one logit at 0, 12288 at -18 and 53247 at -21. Each group's wins are
+    /// Poisson with mean `rows * p_group` (p18 = 1.9e-4, p21 = 4.0e-5 per row); both are checked
+    /// against two-sided 1e-6 bounds. At 393216 rows (2.6e10 elements, about a minute on two cores)
+    /// the -18 group expects 73.5 wins and the -21 group 15.9: the -21 group's lower bound is 1, so
+    /// it must appear (version 1 could never draw it), and version 1's -18 mean (16% of the true
+    /// one) lies below the -18 group's lower bound.
     @Test func farTailOfGumbelMax() throws {
         let columns = 65536
-        let (n18, n21) = (32767, 32768)
+        let (n18, n21) = (12288, 53247)
         var row = [Float](repeating: -18, count: columns)
         row[0] = 0
         for k in (1 + n18)..<columns { row[k] = -21 }
-        let batchRows = 64
+        let batchRows = 256
         let batch = [Float]((0..<batchRows).map { _ in row }.joined())
-        let rows = 57344
+        let rows = 393_216
         var generator = PhiloxGenerator(seed: 0x7A11, stream: 21)
         var counts = (zero: 0, minus18: 0, minus21: 0)
+        var indices = [Int](repeating: 0, count: batchRows)
         for _ in 0..<(rows / batchRows) {
-            for index in try GumbelSoftmax.categorical(logits: batch, rows: batchRows, columns: columns, using: &generator) {
+            try batch.withUnsafeBufferPointer { logits in
+                try indices.withUnsafeMutableBufferPointer { out in
+                    try GumbelSoftmax.categorical(
+                        logits: logits, rows: batchRows, columns: columns, into: out, using: &generator)
+                }
+            }
+            for index in indices {
                 if index == 0 {
                     counts.zero += 1
                 } else if index <= n18 {
@@ -85,10 +92,14 @@ struct StatisticsTests {
         let mean21 = Double(rows) * Double(n21) * Foundation.exp(-21.0) / z
         let bounds18 = poissonBounds(mean: mean18, tail: 0.5e-6)
         let bounds21 = poissonBounds(mean: mean21, tail: 0.5e-6)
-        #expect(bounds18.contains(counts.minus18), "-18 group: \(counts.minus18) wins, mean \(mean18), bounds \(bounds18)")
-        #expect(bounds21.contains(counts.minus21), "-21 group: \(counts.minus21) wins, mean \(mean21), bounds \(bounds21)")
+        #expect(
+            bounds18.contains(counts.minus18), "-18 group: \(counts.minus18) wins, mean \(mean18), bounds \(bounds18)")
+        #expect(
+            bounds21.contains(counts.minus21), "-21 group: \(counts.minus21) wins, mean \(mean21), bounds \(bounds21)")
         #expect(counts.zero + counts.minus18 + counts.minus21 == rows)
-        // The power: version 1's mean for the -18 group (16% of the true one) lies below the bounds.
+        // The power: the -21 group must appear, and version 1's mean for the -18 group (16% of the
+        // true one) lies below the bounds.
+        #expect(bounds21.lowerBound >= 1)
         #expect(0.16 * mean18 < Double(bounds18.lowerBound))
     }
 }
