@@ -29,6 +29,8 @@ public enum NpyDType: Sendable, Hashable, CaseIterable, CustomStringConvertible 
     case float64
     /// `<i8`, two's complement 64-bit integer.
     case int64
+    /// `<u8`, unsigned 64-bit integer.
+    case uint64
 
     /// The NumPy `descr` string.
     public var descr: String {
@@ -36,6 +38,7 @@ public enum NpyDType: Sendable, Hashable, CaseIterable, CustomStringConvertible 
         case .float32: return "<f4"
         case .float64: return "<f8"
         case .int64: return "<i8"
+        case .uint64: return "<u8"
         }
     }
 
@@ -47,10 +50,11 @@ public enum NpyDType: Sendable, Hashable, CaseIterable, CustomStringConvertible 
         case .float32: return "float32 '<f4'"
         case .float64: return "float64 '<f8'"
         case .int64: return "int64 '<i8'"
+        case .uint64: return "uint64 '<u8'"
         }
     }
 
-    /// Interprets a `descr` string: `<f4`, `<f8` and `<i8` (also with `=` or no byte-order mark).
+    /// Interprets a `descr` string: `<f4`, `<f8`, `<i8` and `<u8` (also with `=` or no byte-order mark).
     init(descr: String) throws(NpyError) {
         var kind = Substring(descr)
         var bigEndian = false
@@ -63,6 +67,7 @@ public enum NpyDType: Sendable, Hashable, CaseIterable, CustomStringConvertible 
         case "f4": dtype = .float32
         case "f8": dtype = .float64
         case "i8": dtype = .int64
+        case "u8": dtype = .uint64
         default: throw .unsupportedDType(descr)
         }
         if bigEndian { throw .bigEndian(descr) }
@@ -74,7 +79,8 @@ public enum NpyDType: Sendable, Hashable, CaseIterable, CustomStringConvertible 
 /// The header of a `.npy` file (NumPy's `numpy.lib.format`): version, data type, shape and where
 /// the data starts.
 ///
-/// Only the arrays this module reads are described: little-endian `<f4`, `<f8` or `<i8` in C order.
+/// Only the arrays this module reads are described: little-endian `<f4`, `<f8`, `<i8` or `<u8` in C
+/// order.
 /// A header is parsed from the first bytes of a file without reading the data.
 public struct NpyHeader: Sendable, Hashable {
     /// The format version of the file.

@@ -16,6 +16,10 @@ extension Int64: NpyElement {
     public static var npyDType: NpyDType { .int64 }
 }
 
+extension UInt64: NpyElement {
+    public static var npyDType: NpyDType { .uint64 }
+}
+
 /// An array read from a `.npy` file: its shape and its elements in C (row-major) order.
 public struct NpyArray<Element: NpyElement> {
     /// The dimensions, outermost first.
@@ -129,7 +133,7 @@ public enum NpyReader {
     ) throws(NpyError) {
         guard count > 0, let source = data.baseAddress, let destination = target.baseAddress else { return }
         switch (stored, requested) {
-        case (.float32, .float32), (.float64, .float64), (.int64, .int64):
+        case (.float32, .float32), (.float64, .float64), (.int64, .int64), (.uint64, .uint64):
             destination.copyMemory(from: source, byteCount: count * stored.size)
         case (.float64, .float32):
             let output = destination.assumingMemoryBound(to: Float.self)

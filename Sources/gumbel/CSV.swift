@@ -10,13 +10,13 @@
 final class CSVSource: LogitSource {
     private let input: InputFile
     /// Unparsed input in `[start, end)`, followed by one NUL byte.
-    private var bytes: ScratchBuffer<UInt8>
+    private(set) var bytes: ScratchBuffer<UInt8>
     private var start = 0
     private var end = 0
     private var atEnd = false
     private var sawStart = false
     /// The number of the line most recently taken (1-based).
-    private var line = 0
+    private(set) var line = 0
     private var columns = 0
     private var firstLine = 0
     /// The first row's line, found by `begin` and parsed by the first `nextRows`.
@@ -73,7 +73,7 @@ final class CSVSource: LogitSource {
     func finish() throws(CommandFailure) {}
 
     /// The number of fields of a line that is not blank (one more than its commas), or nil.
-    private static func fieldCount(_ buffer: UnsafeMutableBufferPointer<UInt8>, _ range: Range<Int>) -> Int? {
+    static func fieldCount(_ buffer: UnsafeMutableBufferPointer<UInt8>, _ range: Range<Int>) -> Int? {
         var commas = 0
         var blank = true
         for index in range {
@@ -86,7 +86,7 @@ final class CSVSource: LogitSource {
 
     /// The next line's content (without `\n` and a `\r` before it), reading more input as needed;
     /// valid until the next call. Nil at the end of the input.
-    private func nextLine() throws(CommandFailure) -> Range<Int>? {
+    func nextLine() throws(CommandFailure) -> Range<Int>? {
         var scanned = start
         while true {
             if sawStart, scanned < end,

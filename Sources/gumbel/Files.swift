@@ -87,44 +87,13 @@ final class NpySource: LogitSource {
     }
 
     func begin() throws(CommandFailure) -> LogitShape {
-        // The 8 bytes of magic and version, the rest of the preamble, then the header.
-        let prefix = try ScratchBuffer<UInt8>(count: 12, for: "a .npy header")
-        let raw = UnsafeMutableRawBufferPointer(prefix.buffer)
-        var got = try input.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<8]))
-        let preamble = got == 8 && raw[6] == 1 ? 10 : 12
-        if got == 8 { got += try input.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[8..<preamble])) }
-        let total: Int
-        do {
-            total = try NpyHeader.length(ofPrefix: UnsafeRawBufferPointer(rebasing: raw[0..<got]))
-        } catch {
-            throw failure(error)
-        }
-        guard total <= Self.headerLimit else {
-            throw CommandFailure(
-                "\(input.name): .npy header of \(total - preamble) bytes is too long (at most \(Self.headerLimit))")
-        }
-        let bytes = try ScratchBuffer<UInt8>(count: total, for: "a .npy header")
-        let headerBytes = UnsafeMutableRawBufferPointer(bytes.buffer)
-        headerBytes.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[0..<got]))
-        got += try input.read(into: UnsafeMutableRawBufferPointer(rebasing: headerBytes[got...]))
-        let header: NpyHeader
-        do throws(NpyError) {
-            header = try NpyHeader(parsing: UnsafeRawBufferPointer(rebasing: headerBytes[0..<got]))
+        let header = try readNpyHeader(from: input, failure: failure) { (header) throws(NpyError) in
             guard (1...2).contains(header.shape.count) else {
                 throw .unsupportedDimensions(count: header.shape.count, allowed: 1...2)
             }
-            guard header.dtype != .int64 else { throw .unsupportedDType(header.dtype.descr) }
-            if let size = input.regularFileSize() {
-                let available = size - header.dataOffset
-                guard available >= header.dataByteCount else {
-                    throw .truncatedData(expectedBytes: header.dataByteCount, actualBytes: available)
-                }
-                guard available == header.dataByteCount else {
-                    throw .trailingData(extraBytes: available - header.dataByteCount)
-                }
+            guard header.dtype != .int64 && header.dtype != .uint64 else {
+                throw .unsupportedDType(header.dtype.descr)
             }
-        } catch {
-            throw failure(error)
         }
         self.header = header
         let isVector = header.shape.count == 1
@@ -178,6 +147,52 @@ final class NpySource: LogitSource {
             extra += got
         }
         if extra > 0 { throw failure(.trailingData(extraBytes: extra)) }
+    }
+}
+
+/// Reads a `.npy` header from the start of `input`, checks it with `check`, and, for a regular
+/// file, checks that the data is exactly as long as the header says.
+///
+/// - Parameter failure: Turns a format error into the message to show.
+func readNpyHeader(
+    from input: borrowing InputFile, failure: (NpyError) -> CommandFailure,
+    check: (NpyHeader) throws(NpyError) -> Void
+) throws(CommandFailure) -> NpyHeader {
+    // The 8 bytes of magic and version, the rest of the preamble, then the header.
+    let prefix = try ScratchBuffer<UInt8>(count: 12, for: "a .npy header")
+    let raw = UnsafeMutableRawBufferPointer(prefix.buffer)
+    var got = try input.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<8]))
+    let preamble = got == 8 && raw[6] == 1 ? 10 : 12
+    if got == 8 { got += try input.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[8..<preamble])) }
+    let total: Int
+    do {
+        total = try NpyHeader.length(ofPrefix: UnsafeRawBufferPointer(rebasing: raw[0..<got]))
+    } catch {
+        throw failure(error)
+    }
+    guard total <= NpySource.headerLimit else {
+        throw CommandFailure(
+            "\(input.name): .npy header of \(total - preamble) bytes is too long (at most \(NpySource.headerLimit))")
+    }
+    let bytes = try ScratchBuffer<UInt8>(count: total, for: "a .npy header")
+    let headerBytes = UnsafeMutableRawBufferPointer(bytes.buffer)
+    headerBytes.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[0..<got]))
+    got += try input.read(into: UnsafeMutableRawBufferPointer(rebasing: headerBytes[got...]))
+    do throws(NpyError) {
+        let header = try NpyHeader(parsing: UnsafeRawBufferPointer(rebasing: headerBytes[0..<got]))
+        try check(header)
+        if let size = input.regularFileSize() {
+            let available = size - header.dataOffset
+            guard available >= header.dataByteCount else {
+                throw .truncatedData(expectedBytes: header.dataByteCount, actualBytes: available)
+            }
+            guard available == header.dataByteCount else {
+                throw .trailingData(extraBytes: available - header.dataByteCount)
+            }
+        }
+        return header
+    } catch {
+        throw failure(error)
     }
 }
 

@@ -12,7 +12,9 @@ struct Gumbel: ParsableCommand {
         discussion: """
             Every sample is a pure function of (seed, stream, position, logits, temperature): the \
             same command gives the same bits on any thread count. Element (b, k) of a [B, K] batch \
-            uses word position + b*K + k of the Philox4x32-10 stream (seed, stream).
+            uses word position + b*K + k of the Philox4x32-10 stream (seed, stream); with \
+            --row-streams FILE every row b has its own (seed_b, stream_b, position_b) and element \
+            (b, k) uses word position_b + k, so a row's sample never depends on the other rows.
 
             Inputs: .npy (float32 or float64, C order, 1-D or 2-D), .csv (one row per line), or - \
             for CSV on standard input. Outputs: .npy, .csv, or - for CSV on standard output. Input \

@@ -9,16 +9,26 @@ enum GeneratorKind: String, ExpressibleByArgument, CaseIterable {
     case jax
 }
 
-/// The options that name the random stream: seed, stream, position, generator and threads.
+/// The options that name the random stream: seed, stream, position (or per-row streams), generator and
+/// threads.
 struct RandomOptions: ParsableArguments {
-    @Option(help: "The generator's 64-bit seed (key).")
-    var seed: UInt64 = 0
+    @Option(help: "The generator's 64-bit seed (key). (default: 0)")
+    var seed: UInt64?
 
-    @Option(help: "The Philox stream number: independent streams for the same seed. Must be 0 for jax.")
-    var stream: UInt64 = 0
+    @Option(
+        help: "The Philox stream number: independent streams for the same seed. Must be 0 for jax. (default: 0)")
+    var stream: UInt64?
 
-    @Option(help: "The first word of the stream to use; row b, column k uses word position + b*K + k.")
-    var position: UInt64 = 0
+    @Option(help: "The first word of the stream to use; row b, column k uses word position + b*K + k. (default: 0)")
+    var position: UInt64?
+
+    @Option(
+        help: ArgumentHelp(
+            "Per-row streams: a .npy (uint64, shape (B, 3)) or .csv file of seed,stream,position per logits row.",
+            discussion: "Row b, column k then uses word position_b + k of (seed_b, stream_b): a row's sample does not"
+                + " depend on the other rows. Replaces --seed, --stream and --position; Philox only.",
+            valueName: "file"))
+    var rowStreams: String?
 
     @OptionGroup var threading: ThreadOptions
 
@@ -29,7 +39,25 @@ struct RandomOptions: ParsableArguments {
     var jaxEnableX64 = false
 
     func validate() throws {
-        if generator == .jax && stream != 0 {
+        if let rowStreams {
+            let given = [("--seed", seed), ("--stream", stream), ("--position", position)].filter { $0.1 != nil }
+            if let first = given.first {
+                throw ValidationError(
+                    "--row-streams and \(first.0) cannot be used together: the file gives every row its own seed,"
+                        + " stream and position")
+            }
+            if generator != .philox {
+                throw ValidationError("--row-streams needs --generator philox (per-row streams are Philox streams)")
+            }
+            if rowStreams == "-" {
+                throw ValidationError(
+                    "--row-streams cannot be - (standard input may hold the logits): name a .npy or .csv file")
+            }
+            guard let kind = FileKind(path: rowStreams), kind != .standardStream else {
+                throw ValidationError("--row-streams must end in .npy or .csv; got '\(rowStreams)'")
+            }
+        }
+        if generator == .jax && (stream ?? 0) != 0 {
             throw ValidationError("--stream is not meaningful for --generator jax (JAX keys have no stream); omit it")
         }
         if generator != .jax && jaxEnableX64 { throw ValidationError("--jax-enable-x64 needs --generator jax") }
@@ -39,7 +67,8 @@ struct RandomOptions: ParsableArguments {
     /// temporary output file on SIGINT, SIGTERM and SIGHUP.
     func run(_ operation: Pipeline.Operation, files: FileOptions) throws {
         Platform.installTerminationHandlers()
-        let pipeline = Pipeline(operation: operation, threads: threading.threads, blockRows: files.blockRows)
+        var pipeline = Pipeline(operation: operation, threads: threading.threads, blockRows: files.blockRows)
+        if let rowStreams { pipeline.rowStreams = try openRowStreams(path: rowStreams) }
         var generator = makeGenerator()
         try pipeline.run(input: files.input, output: files.output, using: &generator)
     }
@@ -49,8 +78,8 @@ struct RandomOptions: ParsableArguments {
     /// Sampling functions open the existential, so each call runs the generic library code once.
     func makeGenerator() -> any CounterBasedRandomGenerator {
         switch generator {
-        case .philox: return PhiloxGenerator(seed: seed, stream: stream, position: position)
-        case .jax: return ThreefryJAXGenerator(seed: seed, position: position, enableX64: jaxEnableX64)
+        case .philox: return PhiloxGenerator(seed: seed ?? 0, stream: stream ?? 0, position: position ?? 0)
+        case .jax: return ThreefryJAXGenerator(seed: seed ?? 0, position: position ?? 0, enableX64: jaxEnableX64)
         }
     }
 }

@@ -19,6 +19,9 @@ struct Pipeline {
     var threads: Int?
     /// Rows per block; nil picks about `defaultBlockElements` logits a block (at least one row).
     var blockRows: Int?
+    /// Per-row streams (`--row-streams`), read a block at a time alongside the logits; when set, the
+    /// generator's stream is not used.
+    var rowStreams: (any RowStreamSource)?
 
     /// 4 Mi logits: 16 MiB of float32 in, as much out for `sample`.
     static let defaultBlockElements = 1 << 22
@@ -46,6 +49,12 @@ struct Pipeline {
         let shape = try source.begin()
         let columns = shape.columns
         try validate(columns: columns, using: generator)
+        if let rowStreams {
+            try rowStreams.begin()
+            if let logitRows = shape.rows, let streamRows = rowStreams.declaredRows, logitRows != streamRows {
+                throw rowCountMismatch(rowStreams.name, streams: streamRows, logits: logitRows)
+            }
+        }
         let writer: ResultWriter
         switch operation {
         case .sample:
@@ -67,6 +76,10 @@ struct Pipeline {
         let samples = try ScratchBuffer<Float>(
             count: outputCount(rows: rowsPerBlock, columns: columns), for: "a block of results")
         let indices = try ScratchBuffer<Int>(count: indexCount(rows: rowsPerBlock), for: "a block of results")
+        // RowStream is three UInt64s (a trivial type): raw memory bound to it, filled before use.
+        let streamBytes = try ScratchBuffer<UInt8>(
+            count: rowStreams == nil ? 0 : rowsPerBlock * MemoryLayout<RowStream>.stride, for: "a block of row streams")
+        let streamBuffer = UnsafeMutableRawBufferPointer(streamBytes.buffer).bindMemory(to: RowStream.self)
         let start = generator.position
         var done = 0
         while rowsPerBlock > 0 {
@@ -74,25 +87,44 @@ struct Pipeline {
             if rows == 0 { break }
             generator.position = start &+ UInt64(done) &* UInt64(columns)
             let block = UnsafeBufferPointer(rebasing: logits.buffer[0..<(rows * columns)])
-            do throws(GumbelSoftmaxError) {
-                switch operation {
-                case .sample(let output, let temperature):
-                    let result = UnsafeMutableBufferPointer(rebasing: samples.buffer[0..<(rows * columns)])
-                    try GumbelSoftmax.sample(
-                        logits: block, rows: rows, columns: columns, temperature: temperature, output: output,
-                        into: result, using: &generator, threads: threads)
-                case .categorical:
-                    let result = UnsafeMutableBufferPointer(rebasing: indices.buffer[0..<rows])
-                    try GumbelSoftmax.categorical(
-                        logits: block, rows: rows, columns: columns, into: result, using: &generator, threads: threads)
-                case .topK(let k):
-                    let result = UnsafeMutableBufferPointer(rebasing: indices.buffer[0..<(rows * k)])
-                    try GumbelSoftmax.topK(
-                        logits: block, rows: rows, columns: columns, k: k, into: result, using: &generator,
-                        threads: threads)
+            if let rowStreams {
+                let got = try rowStreams.nextRows(into: streamBuffer, maxRows: rows)
+                if got < rows {
+                    // Count the rest of the logits (a block at a time) to name both counts.
+                    var total = done + rows
+                    while true {
+                        let more = try source.nextRows(into: logits.buffer, maxRows: rowsPerBlock)
+                        if more == 0 { break }
+                        total += more
+                    }
+                    throw rowCountMismatch(rowStreams.name, streams: done + got, logits: total)
                 }
-            } catch {
-                throw error.shiftingRows(by: done)
+                let blockStreams = UnsafeBufferPointer(rebasing: streamBuffer[0..<rows])
+                try sampleBlock(
+                    block, rows: rows, columns: columns, streams: blockStreams, samples: samples.buffer,
+                    indices: indices.buffer, done: done)
+            } else {
+                do throws(GumbelSoftmaxError) {
+                    switch operation {
+                    case .sample(let output, let temperature):
+                        let result = UnsafeMutableBufferPointer(rebasing: samples.buffer[0..<(rows * columns)])
+                        try GumbelSoftmax.sample(
+                            logits: block, rows: rows, columns: columns, temperature: temperature, output: output,
+                            into: result, using: &generator, threads: threads)
+                    case .categorical:
+                        let result = UnsafeMutableBufferPointer(rebasing: indices.buffer[0..<rows])
+                        try GumbelSoftmax.categorical(
+                            logits: block, rows: rows, columns: columns, into: result, using: &generator,
+                            threads: threads)
+                    case .topK(let k):
+                        let result = UnsafeMutableBufferPointer(rebasing: indices.buffer[0..<(rows * k)])
+                        try GumbelSoftmax.topK(
+                            logits: block, rows: rows, columns: columns, k: k, into: result, using: &generator,
+                            threads: threads)
+                    }
+                } catch {
+                    throw error.shiftingRows(by: done)
+                }
             }
             switch operation {
             case .sample: try writer.append(UnsafeBufferPointer(rebasing: samples.buffer[0..<(rows * columns)]))
@@ -102,8 +134,38 @@ struct Pipeline {
             done += rows
         }
         try source.finish()
+        if let rowStreams {
+            let extra = try rowStreams.countRemaining()
+            if extra > 0 { throw rowCountMismatch(rowStreams.name, streams: done + extra, logits: done) }
+        }
         try writer.end(rows: done)
         generator.position = start &+ UInt64(done) &* UInt64(columns)
+    }
+
+    /// Samples one block with its per-row streams into `samples` or `indices`.
+    private func sampleBlock(
+        _ block: UnsafeBufferPointer<Float>, rows: Int, columns: Int, streams: UnsafeBufferPointer<RowStream>,
+        samples: UnsafeMutableBufferPointer<Float>, indices: UnsafeMutableBufferPointer<Int>, done: Int
+    ) throws(GumbelSoftmaxError) {
+        do throws(GumbelSoftmaxError) {
+            switch operation {
+            case .sample(let output, let temperature):
+                try GumbelSoftmax.sample(
+                    logits: block, rows: rows, columns: columns, temperature: temperature, output: output,
+                    streams: streams, into: UnsafeMutableBufferPointer(rebasing: samples[0..<(rows * columns)]),
+                    threads: threads)
+            case .categorical:
+                try GumbelSoftmax.categorical(
+                    logits: block, rows: rows, columns: columns, streams: streams,
+                    into: UnsafeMutableBufferPointer(rebasing: indices[0..<rows]), threads: threads)
+            case .topK(let k):
+                try GumbelSoftmax.topK(
+                    logits: block, rows: rows, columns: columns, k: k, streams: streams,
+                    into: UnsafeMutableBufferPointer(rebasing: indices[0..<(rows * k)]), threads: threads)
+            }
+        } catch {
+            throw error.shiftingRows(by: done)
+        }
     }
 
     /// Refuses the options and `K` before anything is read or written: the library's own checks

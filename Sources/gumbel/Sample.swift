@@ -20,6 +20,7 @@ struct Sample: ParsableCommand {
               gumbel sample -i logits.csv -o - --temperature 2 --log
               printf '1,2,3\\n0,0,-inf\\n' | gumbel sample -i - -o - --temperature 1 --hard
               gumbel sample -i logits.npy -o s.npy --temperature 1 --generator jax --seed 0
+              gumbel sample -i logits.npy -o s.npy --temperature 1 --row-streams streams.npy
             """
     )
 
@@ -75,6 +76,7 @@ struct Categorical: ParsableCommand {
             Examples:
               gumbel categorical --input logits.npy --output indices.npy --seed 7
               gumbel categorical -i logits.csv -o - --seed 7 --position 1000
+              gumbel categorical -i logits.csv -o - --row-streams streams.csv
             """
     )
 
