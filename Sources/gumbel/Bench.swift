@@ -23,7 +23,8 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Time GumbelSoftmax.sample into a preallocated buffer on random in-memory logits.",
         discussion: """
-            For each --shape, runs the call once to warm up, then --repeats times, and reports the \
+            For each --shape, runs the call for at least half a second to warm up (OpenBLAS's \
+            threads busy-wait for a while after it loads), then --repeats times, and reports the \
             median with a monotonic clock (ContinuousClock): ns per element and elements per \
             second. With --json, one JSON object per line with the keys shape ([B, K]), output, \
             generator, threads, repeats, median_seconds, ns_per_element and elements_per_second.
@@ -90,7 +91,13 @@ struct Bench: ParsableCommand {
         let clock = ContinuousClock()
         var times: [Duration] = []
         try logits.withUnsafeBufferPointer { buffer in
-            for run in 0...repeats {
+            // Warm-up: at least one call and half a second. OpenBLAS's worker threads busy-wait for a
+            // while after the library loads (whether or not any call of ours uses them), and on a
+            // small machine they take cores from the sampler's own threads until they go to sleep.
+            let warmUpEnd = clock.now + .milliseconds(500)
+            var warmUps = 0
+            var run = 0
+            while run < repeats {
                 random.position = 0
                 let start = clock.now
                 if output == .categorical {
@@ -102,8 +109,13 @@ struct Bench: ParsableCommand {
                         logits: buffer, rows: shape.rows, columns: shape.columns, temperature: 0.5, output: form,
                         into: result, using: &random, threads: threading.threads)
                 }
-                let elapsed = clock.now - start
-                if run > 0 { times.append(elapsed) }  // run 0 warms up
+                let end = clock.now
+                if warmUps == 0 || end < warmUpEnd {
+                    warmUps += 1
+                    continue
+                }
+                times.append(end - start)
+                run += 1
             }
         }
         times.sort()
