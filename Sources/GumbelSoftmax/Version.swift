@@ -39,7 +39,8 @@ extension GumbelSoftmax {
     /// `"0.2.0 (contract 2, tier avx2, this CPU: supported)"`: the version, the contract version,
     /// the tier built for and ``cpuSupport``, as `gumbel --version` prints them after its name.
     public static var versionDescription: String {
-        let support = cpuSupport.isSupported
+        let support =
+            cpuSupport.isSupported
             ? "supported" : "not supported, lacks \(cpuSupport.missing.map(\.name).joined(separator: ", "))"
         return "\(version) (contract \(contractVersion), tier \(buildTier.rawValue), this CPU: \(support))"
     }

@@ -90,10 +90,11 @@ final class NpyRowStreams: RowStreamSource {
         }
         for row in 0..<count {
             // .npy data is little-endian, as are the hosts this tool supports.
-            (target.baseAddress! + row).initialize(to: RowStream(
-                seed: raw.loadUnaligned(fromByteOffset: 24 * row, as: UInt64.self),
-                stream: raw.loadUnaligned(fromByteOffset: 24 * row + 8, as: UInt64.self),
-                position: raw.loadUnaligned(fromByteOffset: 24 * row + 16, as: UInt64.self)))
+            (target.baseAddress! + row).initialize(
+                to: RowStream(
+                    seed: raw.loadUnaligned(fromByteOffset: 24 * row, as: UInt64.self),
+                    stream: raw.loadUnaligned(fromByteOffset: 24 * row + 8, as: UInt64.self),
+                    position: raw.loadUnaligned(fromByteOffset: 24 * row + 16, as: UInt64.self)))
         }
         rowsRead += count
         return count

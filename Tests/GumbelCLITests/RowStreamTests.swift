@@ -94,8 +94,9 @@ struct RowStreamCommandTests {
         #expect(try scratch.read("shared.npy") != scratch.read("out.npy"))
     }
 
-    @Test("a row's output is the same alone and in a batch in any order, any threads and block size",
-          arguments: Command.allCases)
+    @Test(
+        "a row's output is the same alone and in a batch in any order, any threads and block size",
+        arguments: Command.allCases)
     func batchInvariance(command: Command) throws {
         let scratch = try Scratch()
         defer { scratch.cleanUp() }
@@ -194,8 +195,10 @@ struct RowStreamCommandTests {
                     base + ["s.csv"], files: [("s.csv", Array((Self.three + "10,11,12\n").utf8))],
                     message: "s.csv has 4 row streams but the logits have 3 rows")
                 try expectRefused(
-                    ["sample", "-t", "1", "-i", input, "-o", "out.csv", "--block-rows", blockRows, "--row-streams",
-                     "s.npy"],
+                    [
+                        "sample", "-t", "1", "-i", input, "-o", "out.csv", "--block-rows", blockRows, "--row-streams",
+                        "s.npy",
+                    ],
                     files: [("s.npy", Self.npy(Array(Self.streams.prefix(1))))],
                     message: "s.npy has 1 row stream but the logits have 3 rows")
             }
@@ -222,8 +225,11 @@ struct RowStreamCommandTests {
     func badValues() throws {
         let cases: [(String, String)] = [
             ("1,2,3\n4,-5,6\n7,8,9\n", "line 2 (row 2), value 2 (stream): '-5' is negative"),
-            ("1,2,3\n\n4,5,18446744073709551616\n7,8,9\n", "line 3 (row 2), value 3 (position): 18446744073709551616"
-                + " is larger than 2^64 - 1"),
+            (
+                "1,2,3\n\n4,5,18446744073709551616\n7,8,9\n",
+                "line 3 (row 2), value 3 (position): 18446744073709551616"
+                    + " is larger than 2^64 - 1"
+            ),
             ("1.5,2,3\n4,5,6\n7,8,9\n", "line 1 (row 1), value 1 (seed): '1.5' is not an unsigned integer"),
             ("1,2,3\n4,5,6\n7,1e3,9\n", "line 3 (row 3), value 2 (stream): '1e3' is not an unsigned integer"),
             ("1,2,3\n4,5\n7,8,9\n", "line 2 (row 2) has 2 values"),

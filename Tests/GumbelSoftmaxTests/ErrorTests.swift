@@ -7,7 +7,9 @@ import Testing
 struct ErrorTests {
     let logits: [Float] = [0.5, -1, 2, 0, 1, 3]
 
-    func sample(_ logits: [Float], rows: Int = 2, columns: Int = 3, temperature: Float = 1) throws(GumbelSoftmaxError)
+    func sample(
+        _ logits: [Float], rows: Int = 2, columns: Int = 3, temperature: Float = 1
+    ) throws(GumbelSoftmaxError)
         -> [Float]
     {
         try GumbelSoftmax.sample(logits: logits, rows: rows, columns: columns, temperature: temperature, seed: 1)

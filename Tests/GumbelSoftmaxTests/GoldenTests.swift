@@ -73,7 +73,9 @@ struct GoldenTests {
             let tail = hex32(c["tail_word"]!)
             let expected = number(c["g"]!)
             let g = GumbelNoise.gumbel(word: word, tailWord: tail)
-            #expect(Swift.abs(Double(g) - expected) <= 2e-6 * Swift.max(1, Swift.abs(expected)), "word \(word) tail \(tail): \(g)")
+            #expect(
+                Swift.abs(Double(g) - expected) <= 2e-6 * Swift.max(1, Swift.abs(expected)),
+                "word \(word) tail \(tail): \(g)")
             // The bulk loops (and their band fix-up) give the same bits as the scalar entry point.
             let bulk = NoiseAccuracyTests.kernelNoise([UInt32](repeating: word, count: 45)) { _ in tail }
             #expect(bulk.allSatisfy { $0.bitPattern == g.bitPattern })
@@ -115,7 +117,8 @@ struct GoldenTests {
             let stream = decimal64(c["stream"]!)
             let position = decimal64(c["position"]!)
             let reference = Reference.sample(
-                logits: logits, rows: rows, columns: columns, temperatures: Array(repeating: Double(temperature), count: rows),
+                logits: logits, rows: rows, columns: columns,
+                temperatures: Array(repeating: Double(temperature), count: rows),
                 generator: PhiloxGenerator(seed: seed, stream: stream, position: position))
             func sample(_ output: GumbelSoftmax.Output) throws -> [Float] {
                 try GumbelSoftmax.sample(

@@ -7,8 +7,10 @@ import Testing
 /// rows, single-segment long rows and multi-segment long rows.
 @Suite("Invariants")
 struct InvariantTests {
-    static let shapes: [(rows: Int, columns: Int)] = [(37, 1), (50, 3), (33, 17), (9, 2048), (5, 2049), (4, 5000),
-        (3, 32768), (2, 32769), (2, 70001)]
+    static let shapes: [(rows: Int, columns: Int)] = [
+        (37, 1), (50, 3), (33, 17), (9, 2048), (5, 2049), (4, 5000),
+        (3, 32768), (2, 32769), (2, 70001),
+    ]
 
     @Test(arguments: 0..<shapes.count)
     func batchEqualsRowsOneByOne(shapeIndex: Int) throws {
@@ -57,7 +59,8 @@ struct InvariantTests {
             }
         }
         let indices = try GumbelSoftmax.categorical(logits: logits, rows: rows, columns: columns, seed: 3, threads: 1)
-        #expect(try GumbelSoftmax.categorical(logits: logits, rows: rows, columns: columns, seed: 3, threads: 4) == indices)
+        #expect(
+            try GumbelSoftmax.categorical(logits: logits, rows: rows, columns: columns, seed: 3, threads: 4) == indices)
     }
 
     /// The CBLAS add-noise path (saxpy) and the fused loop give identical bits.
@@ -115,7 +118,8 @@ struct InvariantTests {
         var g1 = generator
         var g2 = generator
         var g3 = generator
-        let soft = try GumbelSoftmax.sample(logits: logits, rows: rows, columns: columns, temperature: temperature, using: &g1)
+        let soft = try GumbelSoftmax.sample(
+            logits: logits, rows: rows, columns: columns, temperature: temperature, using: &g1)
         let log = try GumbelSoftmax.sample(
             logits: logits, rows: rows, columns: columns, temperature: temperature, output: .log, using: &g2)
         let hard = try GumbelSoftmax.sample(
@@ -152,7 +156,8 @@ struct InvariantTests {
         let logits: [Float] = [1000, 1001, 999, -1000, 1000.5, 0]
         for t: Float in [0.05, 1e-30, Float.leastNonzeroMagnitude, 1e30] {
             let soft = try GumbelSoftmax.sample(logits: logits, rows: 1, columns: 6, temperature: t, seed: 4)
-            let log = try GumbelSoftmax.sample(logits: logits, rows: 1, columns: 6, temperature: t, output: .log, seed: 4)
+            let log = try GumbelSoftmax.sample(
+                logits: logits, rows: 1, columns: 6, temperature: t, output: .log, seed: 4)
             #expect(soft.allSatisfy { $0.isFinite && $0 >= 0 && $0 <= 1 }, "T = \(t): \(soft)")
             #expect(Swift.abs(soft.reduce(0, +) - 1) <= 1e-5)
             #expect(log.allSatisfy { !$0.isNaN && $0 <= 0 }, "T = \(t): \(log)")
@@ -195,7 +200,9 @@ struct InvariantTests {
         var a = PhiloxGenerator(seed: 1)
         var b = PhiloxGenerator(seed: 1)
         #expect(Int.random(in: 0..<1000, using: &a) == Int.random(in: 0..<1000, using: &b))
-        #expect(PhiloxGenerator(seed: 1).words(startingAt: 0, count: 8) != PhiloxGenerator(seed: 1, stream: 1).words(startingAt: 0, count: 8))
+        #expect(
+            PhiloxGenerator(seed: 1).words(startingAt: 0, count: 8)
+                != PhiloxGenerator(seed: 1, stream: 1).words(startingAt: 0, count: 8))
     }
 
     @Test func noiseIsIndependentOfChunkingAndThreads() throws {

@@ -160,7 +160,8 @@ struct NoiseAccuracyTests {
         #expect(GumbelNoise.gumbel(word: .max, tailWord: 0) != GumbelNoise.gumbel(word: .max, tailWord: 1 << 31))
         #expect(GumbelNoise.gumbel(word: 0, tailWord: 0) != GumbelNoise.gumbel(word: 0, tailWord: 1 << 31))
         // 32-bit resolution in the bulk: neighbouring words give different noise (v1 ignored 9 bits).
-        #expect(GumbelNoise.gumbel(word: 0x1234_5000, tailWord: 0) != GumbelNoise.gumbel(word: 0x1234_51FF, tailWord: 0))
+        #expect(
+            GumbelNoise.gumbel(word: 0x1234_5000, tailWord: 0) != GumbelNoise.gumbel(word: 0x1234_51FF, tailWord: 0))
     }
 
     /// `log` over a dense sweep of positive floats: relative error within a few ulps.

@@ -30,7 +30,9 @@ struct RowStreamTests {
             let logits = (c["logits"] as! [Any]).map { Float(number($0)) }
             let temperature = Float(number(c["temperature"]!))
             let streams = (c["rows"] as! [[String: Any]]).map {
-                RowStream(seed: decimal64($0["seed"]!), stream: decimal64($0["stream"]!), position: decimal64($0["position"]!))
+                RowStream(
+                    seed: decimal64($0["seed"]!), stream: decimal64($0["stream"]!), position: decimal64($0["position"]!)
+                )
             }
             let expected = (c["soft"] as! [Any]).map(number)
             let argmax = c["argmax"] as! [Int]
@@ -40,7 +42,8 @@ struct RowStreamTests {
             let hard = try GumbelSoftmax.sample(
                 logits: logits, rows: rows, columns: columns, temperature: temperature, output: .hard,
                 streams: streams, threads: threads)
-            #expect(try GumbelSoftmax.categorical(logits: logits, rows: rows, columns: columns, streams: streams) == argmax)
+            #expect(
+                try GumbelSoftmax.categorical(logits: logits, rows: rows, columns: columns, streams: streams) == argmax)
             #expect(
                 try GumbelSoftmax.topK(logits: logits, rows: rows, columns: columns, k: 1, streams: streams) == argmax)
             for b in 0..<rows {
@@ -89,7 +92,8 @@ struct RowStreamTests {
                     let inBatch = Array(batch[b * columns..<(b + 1) * columns])
                     let p = order.firstIndex(of: b)!
                     let inPermuted = Array(permuted[p * columns..<(p + 1) * columns])
-                    #expect(alone.map(\.bitPattern) == inBatch.map(\.bitPattern), "\(output) row \(b), \(threads) threads")
+                    #expect(
+                        alone.map(\.bitPattern) == inBatch.map(\.bitPattern), "\(output) row \(b), \(threads) threads")
                     #expect(alone.map(\.bitPattern) == inPermuted.map(\.bitPattern), "\(output) row \(b) permuted")
                 }
             }

@@ -116,5 +116,7 @@ func chiSquared(observed: [Int], probabilities: [Double]) -> Double {
 }
 
 /// Upper 1e-6 quantiles of chi-squared, from scipy: `scipy.stats.chi2.isf(1e-6, df)`.
-let chiSquaredCritical: [Int: Double] = [1: 23.928126976934827, 4: 33.37684158171984, 9: 44.81093787068782,
-    999: 1226.046189012162]
+let chiSquaredCritical: [Int: Double] = [
+    1: 23.928126976934827, 4: 33.37684158171984, 9: 44.81093787068782,
+    999: 1226.046189012162,
+]

@@ -8,7 +8,7 @@ import Foundation
 @_spi(Benchmarks) import GumbelSoftmax
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 let standardShapes: [(Int, Int)] = [

@@ -19,7 +19,9 @@ enum Validate {
 
     /// Checks a scalar or per-row temperature and returns the inverse(s): the scalar's, and the
     /// rows' (empty for a scalar).
-    static func inverseTemperatures(_ temperatures: GumbelSoftmax.Temperatures, rows: Int)
+    static func inverseTemperatures(
+        _ temperatures: GumbelSoftmax.Temperatures, rows: Int
+    )
         throws(GumbelSoftmaxError) -> (scalar: Float, perRow: [Float])
     {
         switch temperatures {
@@ -44,7 +46,9 @@ enum Validate {
     }
 
     /// Checks per-row temperatures and returns their inverses.
-    static func inverseTemperatures(_ temperatures: UnsafeBufferPointer<Float>, rows: Int)
+    static func inverseTemperatures(
+        _ temperatures: UnsafeBufferPointer<Float>, rows: Int
+    )
         throws(GumbelSoftmaxError) -> [Float]
     {
         guard temperatures.count == rows else {

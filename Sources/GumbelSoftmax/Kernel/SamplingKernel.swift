@@ -1,7 +1,8 @@
 import Dispatch
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 // The batched sampling engine behind every public sampling function.
@@ -102,9 +103,9 @@ enum SamplingKernel {
 
     static let defaultThreadCount: Int = {
         #if canImport(Glibc)
-        return Swift.max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+            return Swift.max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         #else
-        return 1
+            return 1
         #endif
     }()
 
@@ -155,7 +156,8 @@ enum SamplingKernel {
             logits, words: scratch.words, into: d, count: count, mapping: job.mapping,
             blasMinimum: job.blasAddNoiseMinimum)
         if !bulk {
-            NoiseMath.fixBands(scratch.words, count: count, tailWord: { job.tailWord(element + $0) }) { i, g in
+            let tailWord = { (i: Int) in job.tailWord(element + i) }
+            NoiseMath.fixBands(scratch.words, count: count, tailWord: tailWord) { i, g in
                 d[i] = logits[i] + g
             }
         }
@@ -341,7 +343,8 @@ enum SamplingKernel {
                         firstBad.record(row)
                         return
                     }
-                    finish(job, row: row, segment: seg, result: result,
+                    finish(
+                        job, row: row, segment: seg, result: result,
                         references: state.references + unit * tilesPerSegment)
                 }
             }
@@ -371,7 +374,8 @@ enum SamplingKernel {
         parallelFor(units: units, workers: workers) { range in
             for unit in range {
                 let row = unit / segmentsPerRow
-                finish(job, row: row, segment: unit % segmentsPerRow, result: rowResults[row],
+                finish(
+                    job, row: row, segment: unit % segmentsPerRow, result: rowResults[row],
                     references: state.references + unit * tilesPerSegment)
             }
         }
@@ -464,7 +468,8 @@ enum SamplingKernel {
                     next += 1
                 }
                 let factor = Float(Double(expScalar((reference - result.maximum) * invT)) * inverseSum)
-                scale(job.output! + base + column, count: runEnd - column, by: factor, blasMinimum: job.blasScaleMinimum)
+                scale(
+                    job.output! + base + column, count: runEnd - column, by: factor, blasMinimum: job.blasScaleMinimum)
                 column = runEnd
                 tileIndex = next
             }

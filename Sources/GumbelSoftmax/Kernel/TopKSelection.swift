@@ -157,8 +157,8 @@ struct TopKSelection: @unchecked Sendable {
         let segmentsPerRow = (columns + segment - 1) / segment
         let units = rows * segmentsPerRow
         let workers = SamplingKernel.workerCount(
-                requested: threads, elements: rows * columns, units: units,
-                parallelMinimum: job.configuration.parallelMinimum)
+            requested: threads, elements: rows * columns, units: units,
+            parallelMinimum: job.configuration.parallelMinimum)
         let perUnit = Swift.min(k, segment)
         let candidates = Candidates(
             values: .allocate(capacity: units * perUnit), indices: .allocate(capacity: units * perUnit),

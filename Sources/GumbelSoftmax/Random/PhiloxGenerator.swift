@@ -36,8 +36,10 @@ public struct PhiloxGenerator: CounterBasedRandomGenerator, Hashable {
     /// The word at `position`, without changing the generator.
     public func word(at position: UInt64) -> UInt32 {
         let block = Philox.block(
-            counter: (UInt32(truncatingIfNeeded: position >> 2), UInt32(truncatingIfNeeded: position >> 34),
-                UInt32(truncatingIfNeeded: stream), UInt32(truncatingIfNeeded: stream >> 32)),
+            counter: (
+                UInt32(truncatingIfNeeded: position >> 2), UInt32(truncatingIfNeeded: position >> 34),
+                UInt32(truncatingIfNeeded: stream), UInt32(truncatingIfNeeded: stream >> 32)
+            ),
             key: (UInt32(truncatingIfNeeded: seed), UInt32(truncatingIfNeeded: seed >> 32)))
         switch position & 3 {
         case 0: return block.0
@@ -75,7 +77,8 @@ enum Philox {
         let block = Philox.block(
             counter: (
                 UInt32(truncatingIfNeeded: position >> 2), UInt32(truncatingIfNeeded: position >> 34) | 0x8000_0000,
-                UInt32(truncatingIfNeeded: stream), UInt32(truncatingIfNeeded: stream >> 32)),
+                UInt32(truncatingIfNeeded: stream), UInt32(truncatingIfNeeded: stream >> 32)
+            ),
             key: (UInt32(truncatingIfNeeded: seed), UInt32(truncatingIfNeeded: seed >> 32)))
         switch position & 3 {
         case 0: return block.0
@@ -113,11 +116,11 @@ enum Philox {
     // registers of 8 lanes), GUMBEL_SOFTMAX_AVX512 takes sixteen blocks (measured: 0.96 to 0.72
     // ns/word).
     #if GUMBEL_SOFTMAX_AVX512
-    typealias Lanes = UInt64x16
+        typealias Lanes = UInt64x16
     #elseif GUMBEL_SOFTMAX_WIDE_VECTORS
-    typealias Lanes = SIMD8<UInt64>
+        typealias Lanes = SIMD8<UInt64>
     #else
-    typealias Lanes = SIMD4<UInt64>
+        typealias Lanes = SIMD4<UInt64>
     #endif
 
     /// Four blocks at once, one per 64-bit lane holding a zero-extended 32-bit word, so that `&*`
@@ -165,13 +168,13 @@ enum Philox {
     static func store(_ pairs: (Lanes, Lanes), to out: UnsafeMutablePointer<UInt32>) {
         let raw = UnsafeMutableRawPointer(out)
         #if GUMBEL_SOFTMAX_AVX512
-        // In halves of eight: a sixteen-step loop is not unrolled, and LLVM then sinks the last
-        // round into it and reads lanes through the stack.
-        let (a, b) = (pairs.0.simd, pairs.1.simd)
-        interleave(a.lowHalf, b.lowHalf, to: raw)
-        interleave(a.highHalf, b.highHalf, to: raw + 128)
+            // In halves of eight: a sixteen-step loop is not unrolled, and LLVM then sinks the last
+            // round into it and reads lanes through the stack.
+            let (a, b) = (pairs.0.simd, pairs.1.simd)
+            interleave(a.lowHalf, b.lowHalf, to: raw)
+            interleave(a.highHalf, b.highHalf, to: raw + 128)
         #else
-        interleave(pairs.0, pairs.1, to: raw)
+            interleave(pairs.0, pairs.1, to: raw)
         #endif
     }
 
@@ -205,7 +208,8 @@ enum Philox {
     }
 
     /// Writes `count` words of stream `(seed, stream)` from `position` on to `out`.
-    static func fill(seed: UInt64, stream: UInt64, position: UInt64, count: Int, into out: UnsafeMutablePointer<UInt32>) {
+    static func fill(seed: UInt64, stream: UInt64, position: UInt64, count: Int, into out: UnsafeMutablePointer<UInt32>)
+    {
         withRoundKeys(seed: seed) { keys in
             fill(keys: keys, stream: stream, position: position, count: count, into: out)
         }

@@ -49,7 +49,8 @@ func mapLanes(
         i += 8
     }
     if i < count {
-        storePartial(transform(loadPartial(source + i, count: count - i, padding: padding)), target + i, count: count - i)
+        storePartial(
+            transform(loadPartial(source + i, count: count - i, padding: padding)), target + i, count: count - i)
     }
 }
 
@@ -74,8 +75,8 @@ enum RowReduce {
         while i + 16 <= count {
             let a = load8(x + i)
             let b = load8(x + i + 8)
-            valid0 = valid0 .& (a .< inf)
-            valid1 = valid1 .& (b .< inf)
+            valid0 .&= a .< inf
+            valid1 .&= b .< inf
             m0 = FloatLanes.maximum(m0, a)
             m1 = FloatLanes.maximum(m1, b)
             i += 16
@@ -83,7 +84,7 @@ enum RowReduce {
         while i < count {
             let n = Swift.min(8, count - i)
             let a = n == 8 ? load8(x + i) : loadPartial(x + i, count: n, padding: -.infinity)
-            valid0 = valid0 .& (a .< inf)
+            valid0 .&= a .< inf
             m0 = FloatLanes.maximum(m0, a)
             i += n
         }

@@ -253,9 +253,9 @@ struct PairWords<Half: WordVector>: WordVector {
 /// The bulk width of the element-wise loops: 32 lanes, or 64 with `GUMBEL_SOFTMAX_AVX512`
 /// (see the README's build flags).
 #if GUMBEL_SOFTMAX_AVX512
-typealias WideFloatLanes = Pair<FloatLanes32>
+    typealias WideFloatLanes = Pair<FloatLanes32>
 #else
-typealias WideFloatLanes = FloatLanes32
+    typealias WideFloatLanes = FloatLanes32
 #endif
 
 /// Sixteen `UInt64` lanes as one LLVM vector: Philox's batch of sixteen blocks with
