@@ -10,6 +10,7 @@ from gumbel_softmax import _library, _words
 
 C_TYPES = {
     "float": ctypes.c_float,
+    "int": ctypes.c_int,
     "int32_t": ctypes.c_int32,
     "int64_t": ctypes.c_int64,
     "uint32_t": ctypes.c_uint32,
