@@ -30,7 +30,7 @@ Any other language is an error, so no block is silently ignored.
 A block is a complete program (imports, includes, main); it checks its own results (precondition,
 assert, exit status) and never relies on printed numbers being compared by a person. Each block
 runs in its own process and temporary directory; line numbers in errors are the document's.
-docs/SPEC.md must equal ../shared/SPEC.md (after its header line) when that file is beside the repository.
+docs/SPEC.md must equal ../shared/SPEC.md byte for byte when that file is beside the repository.
 Relative links ([text](path) and [text](path#anchor)) must name a file inside the repository and,
 for a Markdown file, an existing heading. `--self-test` first checks that the harness fails a
 broken block of every kind.
@@ -428,15 +428,15 @@ def _line_in_block(line: str, block: Block) -> bool:
 
 
 def check_spec_mirror() -> tuple[str, list[str]]:
-    """docs/SPEC.md is the project's contract (../shared/SPEC.md beside the repository, when there)
-    after a two-line header note: a changed contract must be copied, never paraphrased."""
+    """docs/SPEC.md is the project's contract (../shared/SPEC.md beside the repository, when there),
+    byte for byte: a changed contract must be copied, never paraphrased."""
     original = REPO.parent / "shared" / "SPEC.md"
     mirror = REPO / "docs" / "SPEC.md"
     if not original.is_file():
         return "docs/SPEC.md: ../shared/SPEC.md not present, mirror not compared", []
-    body = mirror.read_text(encoding="utf-8").split("\n", 2)[2] if mirror.is_file() else ""
+    body = mirror.read_text(encoding="utf-8") if mirror.is_file() else ""
     if body != original.read_text(encoding="utf-8"):
-        return "", ["docs/SPEC.md differs from ../shared/SPEC.md: copy the contract again (keep the header line)"]
+        return "", ["docs/SPEC.md differs from ../shared/SPEC.md: copy the contract again"]
     return "docs/SPEC.md: identical to ../shared/SPEC.md", []
 
 
