@@ -35,18 +35,7 @@ public struct PhiloxGenerator: CounterBasedRandomGenerator, Hashable {
 
     /// The word at `position`, without changing the generator.
     public func word(at position: UInt64) -> UInt32 {
-        let block = Philox.block(
-            counter: (
-                UInt32(truncatingIfNeeded: position >> 2), UInt32(truncatingIfNeeded: position >> 34),
-                UInt32(truncatingIfNeeded: stream), UInt32(truncatingIfNeeded: stream >> 32)
-            ),
-            key: (UInt32(truncatingIfNeeded: seed), UInt32(truncatingIfNeeded: seed >> 32)))
-        switch position & 3 {
-        case 0: return block.0
-        case 1: return block.1
-        case 2: return block.2
-        default: return block.3
-        }
+        Philox.word(seed: seed, stream: stream, position: position, tailBit: 0)
     }
 
     /// The tail word of `position`: lane `position % 4` of the block with counter
@@ -74,9 +63,16 @@ enum Philox {
 
     /// The tail word of `position` of stream `(seed, stream)`: one scalar block.
     static func tailWord(seed: UInt64, stream: UInt64, position: UInt64) -> UInt32 {
+        word(seed: seed, stream: stream, position: position, tailBit: 0x8000_0000)
+    }
+
+    /// Lane `position % 4` of the block with counter `(lo32(position / 4), hi32(position / 4) |
+    /// tailBit, lo32(stream), hi32(stream))`: the word of `position` (`tailBit` 0) or its tail word
+    /// (`tailBit` 2^31; SPEC section 1).
+    static func word(seed: UInt64, stream: UInt64, position: UInt64, tailBit: UInt32) -> UInt32 {
         let block = Philox.block(
             counter: (
-                UInt32(truncatingIfNeeded: position >> 2), UInt32(truncatingIfNeeded: position >> 34) | 0x8000_0000,
+                UInt32(truncatingIfNeeded: position >> 2), UInt32(truncatingIfNeeded: position >> 34) | tailBit,
                 UInt32(truncatingIfNeeded: stream), UInt32(truncatingIfNeeded: stream >> 32)
             ),
             key: (UInt32(truncatingIfNeeded: seed), UInt32(truncatingIfNeeded: seed >> 32)))
