@@ -2,9 +2,11 @@ import GumbelSoftmax
 
 // The per-row-stream functions of include/gumbel_softmax.h (contract 2, SPEC section 3): each row
 // b has its own Philox stream (seeds[b], streams[b], positions[b]), and element (b, k) uses word
-// positions[b] + k of it. The arguments are checked like every other export's.
+// positions[b] + k of it. The arguments are checked like every other export's
+// (`Batch`), and top-k's scratch memory is probed first (`Scratch.topK`).
 
-/// The rows' streams from three parallel arrays of `count` values each.
+/// The rows' streams from three parallel arrays of `count` values each (the library checks that
+/// `count` is the batch's row count).
 private func rowStreams(
     _ seeds: UnsafePointer<UInt64>?, _ streams: UnsafePointer<UInt64>?, _ positions: UnsafePointer<UInt64>?,
     count: Int64
@@ -27,24 +29,22 @@ public func gsSampleRows(
 ) -> Int32 {
     exported { () throws(CallError) in
         let kind = try Arguments.output(kind: output)
-        let threads = try Arguments.threads(threads)
-        let input = try Arguments.input(logits, count: logitsCount, name: "logits")
-        let out = try Arguments.output(result, count: resultCount, name: "result")
-        try Arguments.disjoint(input, "logits", out, "result")
-        let rowStreams = try rowStreams(seeds, streams, positions, count: streamsCount)
+        let batch = try Batch(
+            logits: logits, logitsCount: logitsCount, rows: rows, columns: columns, threads: threads,
+            result: result, resultCount: resultCount, resultName: "result")
         // One temperature for every row (temperatures_count 1), or one per row.
-        let temps = try Arguments.input(temperatures, count: temperaturesCount, name: "temperatures")
-        try Arguments.disjoint(temps, "temperatures", out, "result")
+        let temps = try batch.input(temperatures, count: temperaturesCount, name: "temperatures")
+        let rowStreams = try rowStreams(seeds, streams, positions, count: streamsCount)
         try rowStreams.withUnsafeBufferPointer { (streamBuffer) throws(CallError) in
             try library { () throws(GumbelSoftmaxError) in
-                if temps.count == 1 && rows != 1 {
+                if temps.count == 1 && batch.rows != 1 {
                     try GumbelSoftmax.sample(
-                        logits: input, rows: Int(rows), columns: Int(columns), temperature: temps[0],
-                        output: kind.output, streams: streamBuffer, into: out, threads: threads)
+                        logits: batch.logits, rows: batch.rows, columns: batch.columns, temperature: temps[0],
+                        output: kind.output, streams: streamBuffer, into: batch.result, threads: batch.threads)
                 } else {
                     try GumbelSoftmax.sample(
-                        logits: input, rows: Int(rows), columns: Int(columns), temperatures: temps,
-                        output: kind.output, streams: streamBuffer, into: out, threads: threads)
+                        logits: batch.logits, rows: batch.rows, columns: batch.columns, temperatures: temps,
+                        output: kind.output, streams: streamBuffer, into: batch.result, threads: batch.threads)
                 }
             }
         }
@@ -61,17 +61,16 @@ public func gsCategoricalRows(
     _ streamsCount: Int64, _ threads: Int32, _ indices: UnsafeMutablePointer<Int64>?, _ indexCount: Int64
 ) -> Int32 {
     exported { () throws(CallError) in
-        let threads = try Arguments.threads(threads)
-        let input = try Arguments.input(logits, count: logitsCount, name: "logits")
-        let out = try Arguments.output(indices, count: indexCount, name: "indices")
-        try Arguments.disjoint(input, "logits", out, "indices")
+        let batch = try Batch(
+            logits: logits, logitsCount: logitsCount, rows: rows, columns: columns, threads: threads,
+            result: indices, resultCount: indexCount, resultName: "indices")
         let rowStreams = try rowStreams(seeds, streams, positions, count: streamsCount)
         try rowStreams.withUnsafeBufferPointer { (streamBuffer) throws(CallError) in
-            try out.withMemoryRebound(to: Int.self) { (ints) throws(CallError) in
+            try batch.result.withMemoryRebound(to: Int.self) { (ints) throws(CallError) in
                 try library { () throws(GumbelSoftmaxError) in
                     try GumbelSoftmax.categorical(
-                        logits: input, rows: Int(rows), columns: Int(columns), streams: streamBuffer, into: ints,
-                        threads: threads)
+                        logits: batch.logits, rows: batch.rows, columns: batch.columns, streams: streamBuffer,
+                        into: ints, threads: batch.threads)
                 }
             }
         }
@@ -88,17 +87,18 @@ public func gsTopKRows(
     _ streamsCount: Int64, _ threads: Int32, _ indices: UnsafeMutablePointer<Int64>?, _ indexCount: Int64
 ) -> Int32 {
     exported { () throws(CallError) in
-        let threads = try Arguments.threads(threads)
-        let input = try Arguments.input(logits, count: logitsCount, name: "logits")
-        let out = try Arguments.output(indices, count: indexCount, name: "indices")
-        try Arguments.disjoint(input, "logits", out, "indices")
+        let batch = try Batch(
+            logits: logits, logitsCount: logitsCount, rows: rows, columns: columns, threads: threads,
+            result: indices, resultCount: indexCount, resultName: "indices")
+        let k = try Arguments.k(k, columns: batch.columns)
         let rowStreams = try rowStreams(seeds, streams, positions, count: streamsCount)
+        try Scratch.topK(rows: batch.rows, columns: batch.columns, k: k)
         try rowStreams.withUnsafeBufferPointer { (streamBuffer) throws(CallError) in
-            try out.withMemoryRebound(to: Int.self) { (ints) throws(CallError) in
+            try batch.result.withMemoryRebound(to: Int.self) { (ints) throws(CallError) in
                 try library { () throws(GumbelSoftmaxError) in
                     try GumbelSoftmax.topK(
-                        logits: input, rows: Int(rows), columns: Int(columns), k: Int(k), streams: streamBuffer,
-                        into: ints, threads: threads)
+                        logits: batch.logits, rows: batch.rows, columns: batch.columns, k: k, streams: streamBuffer,
+                        into: ints, threads: batch.threads)
                 }
             }
         }
