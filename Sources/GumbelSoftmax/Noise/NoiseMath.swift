@@ -12,8 +12,12 @@
 //
 // The bulk path: `w = x` below 2^31 and `w = ~x = 2^32 - 1 - x` above, so `V = (w + 1/2) 2^-32` is
 // `U` or `1 - U`, exactly the smaller of the two up to one rounding (`w < 2^31` converts in one
-// instruction). Then `ln U` is `log(V)`, or `log1p(-V)` near 1: the logarithm's own reduction
-// receives `U - 1 = -V` formed from the integers, which a Float `U` near 1 has lost.
+// instruction). Then `ln U = k ln 2 + log1p(f)` with `1 + f` in `[1/2, 1)`: in the lower half
+// `V = U = 2^k (1 + f)`, read from its bits; in the upper half `k = 0` and `f = -V`, which is
+// `U - 1` formed from the integers (a Float `U` near 1 has lost it). `E = -ln U` goes through the
+// same reduction and the same polynomial, and `g = -ln E`. Neither logarithm cancels: both terms
+// of `ln U` are negative, and near `E = 1`, where the second one can, the contract's tolerance is
+// absolute.
 
 enum NoiseMath {
     /// Words in `[0, bandWidth)` and `[2^32 - bandWidth, 2^32)` take 64-bit uniforms.
@@ -27,31 +31,62 @@ enum NoiseMath {
     /// noise of its 32-bit uniform here; `bandGumbel` gives its exact value.
     @inline(__always)
     static func gumbel<V: FloatVector>(_ words: V.Bits, mapping: UniformMapping, as: V.Type) -> V {
-        var allBulk = V.Bits(repeating: 0xFFFF_FFFF)
-        return gumbel(words, mapping: mapping, allBulk: &allBulk, as: V.self)
+        var smallest = V.Bits(repeating: 0xFFFF_FFFF)
+        return gumbel(words, mapping: mapping, smallest: &smallest, as: V.self)
     }
 
-    /// Gumbel noise from words, per `mapping`; for `.centered`, clears the lanes of `allBulk` whose
-    /// word lies in an outer band (whose noise is then only the 32-bit approximation).
+    /// Gumbel noise from words, per `mapping`; for `.centered`, lowers `smallest` lane-wise to
+    /// `min(x, 2^32 - 1 - x)` of each word, which is below `bandWidth` exactly for a word in an
+    /// outer band (whose noise is then only the 32-bit approximation).
     @inline(__always)
     static func gumbel<V: FloatVector>(
-        _ words: V.Bits, mapping: UniformMapping, allBulk: inout V.Bits, as: V.Type
+        _ words: V.Bits, mapping: UniformMapping, smallest: inout V.Bits, as: V.Type
     ) -> V {
         switch mapping {
         case .centered:
             let upper = words.arithmeticShiftedRight(31)  // all-ones where x >= 2^31, U > 1/2
             let w = words ^ upper  // x, or 2^32 - 1 - x: below 2^31
+            // A word is in a band exactly when w < 2^16.
+            smallest = V.Bits.minimum(smallest, w)
             // V = (w + 1/2) 2^-32 (one rounding with FMA, two without): U, or 1 - U.
             let v = V.multiplyAdd(V.converting(nonNegative: w), V(repeating: 0x1p-32), V(repeating: 0x1p-33))
-            // A word is in a band exactly when w < 2^16, that is V < 2^-16.
-            allBulk = allBulk & V.atLeastMask(v, V(repeating: 0x1p-16))
-            let u = V.select(upper, 1.0 - v, v)
-            let logU = FastMath.log(u, xMinusOne: -v)
-            return -FastMath.log(-logU)
+            let (kLower, fLower) = split(v)
+            let k = kLower & (upper ^ V.Bits(repeating: 0xFFFF_FFFF))  // 0 in the upper half
+            let e = negativeLog(exponent: k, fraction: V.select(upper, -v, fLower))  // -ln U
+            let (kE, fE) = split(e)
+            return negativeLog(exponent: kE, fraction: fE)
         case .jaxTiny:
             let u = jaxUniform(words, as: V.self)
             return -FastMath.log(-FastMath.log(u))
         }
+    }
+
+    /// `x = 2^k (1 + f)` with `1 + f` in `[1/2, 1)`, for positive normal `x`: `k` (as bits) and
+    /// `f`, both exact.
+    @inline(__always)
+    static func split<V: FloatVector>(_ x: V) -> (k: V.Bits, f: V) {
+        let bits = x.bits
+        let k = bits.shiftedRight(23) &- V.Bits(repeating: 126)
+        let m = V(bits: (bits & V.Bits(repeating: 0x007F_FFFF)) | V.Bits(repeating: 0x3F00_0000))
+        return (k, m - 1.0)  // exact: m in [1/2, 1)
+    }
+
+    /// `-(k ln 2 + log1p(f))` for `f` in `[-1/2, 0]`, `k` as a 32-bit integer, with relative
+    /// error below 3e-7 (a least-squares fit of degree 5 for `(log1p(f) - f + f^2/2) / f^3`,
+    /// minimax-weighted, Scripts/noise_polynomial.py; the signs are folded into the
+    /// coefficients). Both terms have the same sign unless `k > 0`.
+    @inline(__always)
+    static func negativeLog<V: FloatVector>(exponent k: V.Bits, fraction f: V) -> V {
+        let z = f * f
+        let z2 = z * z
+        // -P(f) by Estrin's scheme.
+        let p01 = V.multiplyAdd(f, 0.260_743_200_778_961_2, -0.332_914_978_265_762_33)
+        let p23 = V.multiplyAdd(f, 0.616_464_912_891_387_9, -0.099_103_502_929_210_66)
+        let p45 = V.multiplyAdd(f, 1.056_189_060_211_181_6, 0.847_202_360_630_035_4)
+        let p = V.multiplyAdd(p45, z2, V.multiplyAdd(p23, z, p01))
+        // -(log1p(f) - f) = f^2 / 2 - f^3 P(f).
+        let y = V.multiplyAdd(z, 0.5, p * (f * z))
+        return V.multiplyAdd(V.converting(signed: k), -0.693_147_182_464_599_6, y - f)
     }
 
     /// JAX's `uniform(minval: tiny, maxval: 1)`: `max(tiny, f * (1 - tiny) + tiny)` with
@@ -98,15 +133,15 @@ enum NoiseMath {
     static func noise(
         _ words: UnsafePointer<UInt32>, into g: UnsafeMutablePointer<Float>, count: Int, mapping: UniformMapping
     ) -> Bool {
-        var allBulk = WideFloatLanes.Bits(repeating: 0xFFFF_FFFF)
+        var smallest = WideFloatLanes.Bits(repeating: 0xFFFF_FFFF)
         var i = 0
         while i + WideFloatLanes.count <= count {
             let noise = gumbel(
-                WideFloatLanes.load(words + i), mapping: mapping, allBulk: &allBulk, as: WideFloatLanes.self)
+                WideFloatLanes.load(words + i), mapping: mapping, smallest: &smallest, as: WideFloatLanes.self)
             noise.store(to: g + i)
             i += WideFloatLanes.count
         }
-        var bulk = allBulk.andOfLanes != 0
+        var bulk = smallest.minOfLanes >= bandWidth
         while i < count {
             let n = Swift.min(8, count - i)
             let noise = gumbel(loadPartial(words + i, count: n), mapping: mapping, as: FloatLanes.self)
@@ -124,14 +159,15 @@ enum NoiseMath {
         _ logits: UnsafePointer<Float>, _ words: UnsafePointer<UInt32>, _ d: UnsafeMutablePointer<Float>,
         count: Int, mapping: UniformMapping
     ) -> Bool {
-        var allBulk = WideFloatLanes.Bits(repeating: 0xFFFF_FFFF)
+        var smallest = WideFloatLanes.Bits(repeating: 0xFFFF_FFFF)
         var i = 0
         while i + WideFloatLanes.count <= count {
-            let g = gumbel(WideFloatLanes.load(words + i), mapping: mapping, allBulk: &allBulk, as: WideFloatLanes.self)
+            let g = gumbel(
+                WideFloatLanes.load(words + i), mapping: mapping, smallest: &smallest, as: WideFloatLanes.self)
             (WideFloatLanes.load(logits + i) + g).store(to: d + i)
             i += WideFloatLanes.count
         }
-        var bulk = allBulk.andOfLanes != 0
+        var bulk = smallest.minOfLanes >= bandWidth
         while i < count {
             let n = Swift.min(8, count - i)
             let g = gumbel(loadPartial(words + i, count: n), mapping: mapping, as: FloatLanes.self)

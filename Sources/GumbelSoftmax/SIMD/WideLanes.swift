@@ -30,6 +30,9 @@ protocol FloatVector: ExpressibleByFloatLiteral where FloatLiteralType == Float 
     static func atLeastMask(_ a: Self, _ b: Self) -> Bits
     /// Lanes holding integers in `[0, 2^31)` converted to the nearest Float (one `cvtdq2ps`).
     static func converting(nonNegative bits: Bits) -> Self
+    /// Lanes holding two's-complement 32-bit integers converted to the nearest Float (one
+    /// `cvtdq2ps`).
+    static func converting(signed bits: Bits) -> Self
 }
 
 /// 32-bit integer vectors of the same width as a `FloatVector`.
@@ -43,8 +46,12 @@ protocol WordVector {
     func shiftedLeft(_ count: UInt32) -> Self
     func shiftedRight(_ count: UInt32) -> Self
     func arithmeticShiftedRight(_ count: UInt32) -> Self
+    /// The lane-wise unsigned minimum (one `pminud`).
+    static func minimum(_ a: Self, _ b: Self) -> Self
     /// The bitwise AND of the lanes.
     var andOfLanes: UInt32 { get }
+    /// The smallest lane, unsigned.
+    var minOfLanes: UInt32 { get }
 }
 
 extension FloatVector {
@@ -68,6 +75,16 @@ extension WordLanes: WordVector {
         for lane in 0..<8 { r &= self[lane] }
         return r
     }
+    @inline(__always) var minOfLanes: UInt32 {
+        var r: UInt32 = 0xFFFF_FFFF
+        for lane in 0..<8 { r = Swift.min(r, self[lane]) }
+        return r
+    }
+    @_transparent static func minimum(_ a: WordLanes, _ b: WordLanes) -> WordLanes {
+        var r = WordLanes()
+        r._storage._value = Builtin.int_umin_Vec8xInt32(a._storage._value, b._storage._value)
+        return r
+    }
     @_transparent func shiftedLeft(_ count: UInt32) -> WordLanes { self &<< count }
     @_transparent func shiftedRight(_ count: UInt32) -> WordLanes { self &>> count }
     @_transparent func arithmeticShiftedRight(_ count: UInt32) -> WordLanes {
@@ -80,6 +97,9 @@ extension FloatLanes: FloatVector {
         WordLanes(repeating: 0).replacing(with: 0xFFFF_FFFF, where: a.simd .>= b.simd)
     }
     @_transparent static func converting(nonNegative bits: WordLanes) -> FloatLanes {
+        converting(signed: bits)
+    }
+    @_transparent static func converting(signed bits: WordLanes) -> FloatLanes {
         var r = SIMD8<Float>()
         r._storage._value = Builtin.sitofp_Vec8xInt32_Vec8xFPIEEE32(bits._storage._value)
         return FloatLanes(r)
@@ -117,11 +137,23 @@ struct WordLanes32: WordVector {
         Self(Builtin.ashr_Vec32xInt32(value, Self(repeating: count & 31).value))
     }
 
+    @_transparent static func minimum(_ a: Self, _ b: Self) -> Self {
+        Self(Builtin.int_umin_Vec32xInt32(a.value, b.value))
+    }
+
     /// The bitwise AND of the lanes.
     @inline(__always) var andOfLanes: UInt32 {
         let s = simd
         var r: UInt32 = 0xFFFF_FFFF
         for lane in 0..<32 { r &= s[lane] }
+        return r
+    }
+
+    /// The smallest lane, unsigned.
+    @inline(__always) var minOfLanes: UInt32 {
+        let s = simd
+        var r: UInt32 = 0xFFFF_FFFF
+        for lane in 0..<32 { r = Swift.min(r, s[lane]) }
         return r
     }
 }
@@ -158,6 +190,9 @@ struct FloatLanes32: WideVector {
     }
 
     @_transparent static func converting(nonNegative bits: WordLanes32) -> Self {
+        converting(signed: bits)
+    }
+    @_transparent static func converting(signed bits: WordLanes32) -> Self {
         Self(Builtin.sitofp_Vec32xInt32_Vec32xFPIEEE32(bits.value))
     }
 
@@ -215,6 +250,9 @@ struct Pair<Half: WideVector>: WideVector {
     @_transparent static func converting(nonNegative bits: PairWords<Half.Bits>) -> Self {
         Self(Half.converting(nonNegative: bits.low), Half.converting(nonNegative: bits.high))
     }
+    @_transparent static func converting(signed bits: PairWords<Half.Bits>) -> Self {
+        Self(Half.converting(signed: bits.low), Half.converting(signed: bits.high))
+    }
     @_transparent static func load(_ pointer: UnsafePointer<Float>) -> Self {
         Self(Half.load(pointer), Half.load(pointer + Half.count))
     }
@@ -247,7 +285,11 @@ struct PairWords<Half: WordVector>: WordVector {
     @_transparent func arithmeticShiftedRight(_ count: UInt32) -> Self {
         Self(low.arithmeticShiftedRight(count), high.arithmeticShiftedRight(count))
     }
+    @_transparent static func minimum(_ a: Self, _ b: Self) -> Self {
+        Self(Half.minimum(a.low, b.low), Half.minimum(a.high, b.high))
+    }
     @inline(__always) var andOfLanes: UInt32 { low.andOfLanes & high.andOfLanes }
+    @inline(__always) var minOfLanes: UInt32 { Swift.min(low.minOfLanes, high.minOfLanes) }
 }
 
 /// The bulk width of the element-wise loops: 32 lanes, or 64 with `GUMBEL_SOFTMAX_AVX512`
