@@ -148,21 +148,12 @@ public struct ConcreteDistribution: Sendable, Hashable {
                 if invalid { throw .invalidPoint(row: index / columns, column: index % columns, value: x) }
             }
             if rows == 0 { return }
-            try logits.withUnsafeBufferPointer { (l) throws(GumbelSoftmaxError) in
-                try temperatures.withUnsafeBufferPointer { (t) throws(GumbelSoftmaxError) in
-                    nonisolated(unsafe) let (l, t, x, out) = (l, t, point, result)
-                    let columns = self.columns
-                    let workers = SamplingKernel.workerCount(
-                        requested: threads, elements: rows * columns, units: rows)
-                    SamplingKernel.parallelFor(units: rows, workers: workers) { range in
-                        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: columns)
-                        defer { scratch.deallocate() }
-                        for row in range {
-                            out[row] = Self.rowLogDensity(
-                                logits: l.baseAddress! + row * columns, point: x.baseAddress! + row * columns,
-                                count: columns, temperature: Double(t[row]), space: space, scratch: scratch)
-                        }
-                    }
+            logits.withUnsafeBufferPointer { l in
+                temperatures.withUnsafeBufferPointer { t in
+                    let job = DensityJob(
+                        logits: l.baseAddress!, temperatures: t.baseAddress!, point: point.baseAddress!,
+                        result: result.baseAddress!, columns: columns, space: space)
+                    job.run(rows: rows, threads: threads)
                 }
             }
         } catch {
@@ -219,5 +210,29 @@ public struct ConcreteDistribution: Sendable, Hashable {
         try GumbelSoftmax.sample(
             logits: logits, rows: rows, columns: columns, temperatures: temperatures,
             output: space == .simplex ? .soft : .log, using: &generator, threads: threads)
+    }
+}
+
+/// One log-density pass over validated buffers; row `b` reads row `b` of the inputs and writes
+/// `result[b]` only. Workers share it through the scheduler (the pointer idiom of Scheduler.swift).
+struct DensityJob: @unchecked Sendable {
+    let logits: UnsafePointer<Float>
+    let temperatures: UnsafePointer<Float>
+    let point: UnsafePointer<Float>
+    let result: UnsafeMutablePointer<Double>
+    let columns: Int
+    let space: ConcreteDistribution.Space
+
+    /// One row to a work unit; each worker holds one row of doubles.
+    func run(rows: Int, threads: Int?) {
+        let workers = Scheduler.workerCount(requested: threads, elements: rows * columns, units: rows)
+        Scheduler.run(units: rows, workers: workers, scratch: { KernelBuffer<Double>(capacity: columns) }) {
+            range, scratch in
+            for row in range {
+                result[row] = ConcreteDistribution.rowLogDensity(
+                    logits: logits + row * columns, point: point + row * columns, count: columns,
+                    temperature: Double(temperatures[row]), space: space, scratch: scratch.base)
+            }
+        }
     }
 }
