@@ -15,16 +15,16 @@ struct NoiseFill<G: CounterBasedRandomGenerator>: @unchecked Sendable {
         let tiling = Tiling(rows: 1, columns: count)
         Scheduler.run(
             tiling, threads: threads, parallelMinimum: configuration.parallelMinimum,
-            scratch: { KernelBuffer<UInt32>(capacity: Tiling.tile) }
-        ) { range, words in
-            for unit in range {
-                let columns = tiling.groupsRows ? 0..<count : tiling.columns(ofSegment: unit)
-                _ = Tiling.forEachTile(of: columns) { offset, n in
-                    fillTile(offset: offset, count: n, words: words.base)
-                    return true
+            scratch: { KernelBuffer<UInt32>(capacity: Tiling.tile) },
+            body: { range, words in
+                for unit in range {
+                    let columns = tiling.groupsRows ? 0..<count : tiling.columns(ofSegment: unit)
+                    Tiling.forEachTile(of: columns) { offset, n in
+                        fillTile(offset: offset, count: n, words: words.base)
+                        return true
+                    }
                 }
-            }
-        }
+            })
     }
 
     /// The noise of elements `offset ..< offset + n`, `n <= tile`.
@@ -38,7 +38,8 @@ struct NoiseFill<G: CounterBasedRandomGenerator>: @unchecked Sendable {
         case .jaxTiny: bulk = NoiseMath.noise(words, into: output + offset, count: n, mapping: .jaxTiny)
         }
         if !bulk {
-            NoiseMath.fixBands(words, count: n, tailWord: { source.tailWord(at: first &+ UInt64($0)) }) {
+            let tailWord = { (i: Int) in source.tailWord(at: first &+ UInt64(i)) }
+            NoiseMath.fixBands(words, count: n, tailWord: tailWord) {
                 output[offset + $0] = $1
             }
         }

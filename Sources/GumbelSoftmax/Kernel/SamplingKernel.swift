@@ -145,15 +145,16 @@ enum SamplingKernel {
         let tiling = Tiling(rows: job.rows, columns: job.columns)
         if !tiling.groupsRows { return longRows(job, tiling: tiling, threads: threads) }
         let firstBad = FirstBadRow()
-        Scheduler.run(tiling, threads: threads, parallelMinimum: job.configuration.parallelMinimum, scratch: { Scratch() }) {
-            range, scratch in
-            for unit in range {
-                if let bad = shortRows(job, rows: tiling.rows(ofGroup: unit), scratch: scratch) {
-                    firstBad.record(bad)
-                    return
+        Scheduler.run(
+            tiling, threads: threads, parallelMinimum: job.configuration.parallelMinimum, scratch: { Scratch() },
+            body: { range, scratch in
+                for unit in range {
+                    if let bad = shortRows(job, rows: tiling.rows(ofGroup: unit), scratch: scratch) {
+                        firstBad.record(bad)
+                        return
+                    }
                 }
-            }
-        }
+            })
         return firstBad.value
     }
 
@@ -272,29 +273,30 @@ enum SamplingKernel {
         let references = KernelBuffer<Float>(capacity: units * tilesPerSegment)
         let firstBad = FirstBadRow()
         let single = segmentsPerRow == 1
-        Scheduler.run(tiling, threads: threads, parallelMinimum: parallelMinimum, scratch: { Scratch() }) {
-            range, scratch in
-            for unit in range {
-                let (row, seg) = tiling.segment(ofUnit: unit)
-                let result = firstPass(
-                    job, row: row, segment: seg, scratch: scratch,
-                    references: references.base + unit * tilesPerSegment)
-                results.base[unit] = result
-                if result.invalid {
-                    firstBad.record(row)
-                    return
-                }
-                if single {
-                    if result.maximum == -.infinity {
+        Scheduler.run(
+            tiling, threads: threads, parallelMinimum: parallelMinimum, scratch: { Scratch() },
+            body: { range, scratch in
+                for unit in range {
+                    let (row, seg) = tiling.segment(ofUnit: unit)
+                    let result = firstPass(
+                        job, row: row, segment: seg, scratch: scratch,
+                        references: references.base + unit * tilesPerSegment)
+                    results.base[unit] = result
+                    if result.invalid {
                         firstBad.record(row)
                         return
                     }
-                    finish(
-                        job, row: row, segment: seg, result: result,
-                        references: references.base + unit * tilesPerSegment)
+                    if single {
+                        if result.maximum == -.infinity {
+                            firstBad.record(row)
+                            return
+                        }
+                        finish(
+                            job, row: row, segment: seg, result: result,
+                            references: references.base + unit * tilesPerSegment)
+                    }
                 }
-            }
-        }
+            })
         if single || firstBad.value != nil { return firstBad.value }
         // Combine each row's segments in order: deterministic whatever thread ran which.
         let combined = KernelBuffer<SegmentResult>(capacity: rows)

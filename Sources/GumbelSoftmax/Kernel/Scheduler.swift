@@ -13,11 +13,11 @@ import Dispatch
 // contiguous range of units, so a result never depends on how many threads ran.
 //
 // Handing pointers to worker threads, the one idiom: a worker closure is `@Sendable`, and every
-// raw pointer it reads or writes travels inside an `@unchecked Sendable` struct: a job that views
-// the caller's buffers (`SamplingJob`, `TopKSelection`, `BackwardJob`, `NoiseFill`, `DensityJob`)
-// or a `~Copyable` owner of the call's shared memory (`KernelBuffer`), captured by borrow. The
-// caller keeps the memory alive for the call, and workers write disjoint elements only. There are
-// no `nonisolated(unsafe)` locals.
+// raw pointer it reads or writes travels inside an `@unchecked Sendable` struct: either a job that
+// views the caller's buffers (`SamplingJob`, `TopKSelection`, `BackwardJob`, `NoiseFill`,
+// `DensityJob`, and `RowStreamTable` for per-row streams) or a `~Copyable` owner of the call's
+// shared memory (`KernelBuffer`), captured by borrow. The caller keeps the memory alive for the
+// call, and workers write disjoint elements only. There are no `nonisolated(unsafe)` locals.
 
 /// How a `[rows, columns]` batch is cut into work units; the boundaries depend only on the shape.
 ///
@@ -80,8 +80,9 @@ import Dispatch
         return start..<Swift.min(columns, start + Self.segment)
     }
 
-    /// Calls `body(column, count)` for each tile of `columns`, in order.
-    @inline(__always)
+    /// Calls `body(column, count)` for each tile of `columns`, in order, while it returns true;
+    /// returns false when `body` stopped the walk.
+    @inline(__always) @discardableResult
     static func forEachTile(of columns: Range<Int>, _ body: (_ column: Int, _ count: Int) -> Bool) -> Bool {
         var column = columns.lowerBound
         while column < columns.upperBound {
@@ -146,7 +147,7 @@ enum Scheduler {
     /// the worker's range is done; nothing is allocated per unit.
     static func run<Scratch: ~Copyable>(
         units: Int, workers: Int, scratch makeScratch: @Sendable () -> Scratch,
-        _ body: @Sendable (Range<Int>, inout Scratch) -> Void
+        body: @Sendable (Range<Int>, inout Scratch) -> Void
     ) {
         run(units: units, workers: workers) { range in
             var scratch = makeScratch()
@@ -158,11 +159,11 @@ enum Scheduler {
     /// `workerCount`) and one scratch per worker.
     static func run<Scratch: ~Copyable>(
         _ tiling: Tiling, threads: Int?, parallelMinimum: Int, scratch makeScratch: @Sendable () -> Scratch,
-        _ body: @Sendable (Range<Int>, inout Scratch) -> Void
+        body: @Sendable (Range<Int>, inout Scratch) -> Void
     ) {
         let workers = workerCount(
             requested: threads, elements: tiling.rows * tiling.columns, units: tiling.units,
             parallelMinimum: parallelMinimum)
-        run(units: tiling.units, workers: workers, scratch: makeScratch, body)
+        run(units: tiling.units, workers: workers, scratch: makeScratch, body: body)
     }
 }

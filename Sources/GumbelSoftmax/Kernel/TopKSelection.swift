@@ -88,16 +88,6 @@ struct TopKSelection: @unchecked Sendable {
     let k: Int
     let result: UnsafeMutablePointer<Int>
 
-    /// Per-worker scratch: the perturbed tile and the row's heap.
-    struct Scratch: ~Copyable {
-        let kernel = SamplingKernel.Scratch()
-        var heap: TopKHeap
-
-        init(k: Int) {
-            heap = TopKHeap(capacity: k)
-        }
-    }
-
     /// Runs the selection; returns the lowest refused row (NaN or `+inf` logit, or fewer than
     /// `k` unmasked logits), or nil.
     func run(threads: Int?) -> Int? {
@@ -107,23 +97,26 @@ struct TopKSelection: @unchecked Sendable {
         if !tiling.groupsRows { return longRows(tiling: tiling, threads: threads, firstBad: firstBad) }
         let k = self.k
         Scheduler.run(
-            tiling, threads: threads, parallelMinimum: job.configuration.parallelMinimum, scratch: { Scratch(k: k) }
-        ) { range, scratch in
-            for unit in range {
-                let group = tiling.rows(ofGroup: unit)
-                SamplingKernel.perturbRange(
-                    job, element: group.lowerBound * columns, count: group.count * columns, scratch: scratch.kernel)
-                for row in group {
-                    let d = UnsafePointer(scratch.kernel.perturbed + (row - group.lowerBound) * columns)
-                    guard let finite = scan(d, count: columns, firstIndex: 0, into: &scratch.heap), finite >= k
-                    else {
-                        firstBad.record(row)
-                        return
+            tiling, threads: threads, parallelMinimum: job.configuration.parallelMinimum,
+            scratch: { SamplingKernel.Scratch() },
+            body: { range, scratch in
+                // The heap is a local of the worker (not part of its scratch) so that it stays in registers.
+                var heap = TopKHeap(capacity: k)
+                for unit in range {
+                    let group = tiling.rows(ofGroup: unit)
+                    SamplingKernel.perturbRange(
+                        job, element: group.lowerBound * columns, count: group.count * columns, scratch: scratch)
+                    for row in group {
+                        let d = UnsafePointer(scratch.perturbed + (row - group.lowerBound) * columns)
+                        guard let finite = scan(d, count: columns, firstIndex: 0, into: &heap), finite >= k
+                        else {
+                            firstBad.record(row)
+                            return
+                        }
+                        heap.drain(values: nil, indices: result + row * k)
                     }
-                    scratch.heap.drain(values: nil, indices: result + row * k)
                 }
-            }
-        }
+            })
         return firstBad.value
     }
 
@@ -155,48 +148,52 @@ struct TopKSelection: @unchecked Sendable {
         let indices = KernelBuffer<Int>(capacity: units * perUnit)
         let counts = KernelBuffer<Int>(capacity: units)
         let finiteCounts = KernelBuffer<Int>(capacity: units)
-        Scheduler.run(tiling, threads: threads, parallelMinimum: parallelMinimum, scratch: { Scratch(k: perUnit) }) {
-            range, scratch in
-            for unit in range {
-                let (row, index) = tiling.segment(ofUnit: unit)
-                var finite = 0
-                let scanned = Tiling.forEachTile(of: tiling.columns(ofSegment: index)) { column, n in
-                    SamplingKernel.perturbRange(
-                        job, element: row * columns + column, count: n, scratch: scratch.kernel)
-                    let d = UnsafePointer(scratch.kernel.perturbed)
-                    guard let f = scan(d, count: n, firstIndex: column, into: &scratch.heap) else { return false }
-                    finite += f
-                    return true
+        Scheduler.run(
+            tiling, threads: threads, parallelMinimum: parallelMinimum, scratch: { SamplingKernel.Scratch() },
+            body: { range, scratch in
+                var heap = TopKHeap(capacity: perUnit)
+                for unit in range {
+                    let (row, index) = tiling.segment(ofUnit: unit)
+                    var finite = 0
+                    let scanned = Tiling.forEachTile(of: tiling.columns(ofSegment: index)) { column, n in
+                        SamplingKernel.perturbRange(
+                            job, element: row * columns + column, count: n, scratch: scratch)
+                        let d = UnsafePointer(scratch.perturbed)
+                        guard let f = scan(d, count: n, firstIndex: column, into: &heap) else { return false }
+                        finite += f
+                        return true
+                    }
+                    guard scanned else {
+                        firstBad.record(row)
+                        return
+                    }
+                    counts.base[unit] = heap.count
+                    finiteCounts.base[unit] = finite
+                    heap.drain(values: values.base + unit * perUnit, indices: indices.base + unit * perUnit)
                 }
-                guard scanned else {
-                    firstBad.record(row)
-                    return
-                }
-                counts.base[unit] = scratch.heap.count
-                finiteCounts.base[unit] = finite
-                scratch.heap.drain(values: values.base + unit * perUnit, indices: indices.base + unit * perUnit)
-            }
-        }
+            })
         if let bad = firstBad.value { return bad }
         let k = self.k
         let rowWorkers = Scheduler.workerCount(
             requested: threads, elements: rows * columns, units: rows, parallelMinimum: parallelMinimum)
-        Scheduler.run(units: rows, workers: rowWorkers, scratch: { TopKHeap(capacity: k) }) { range, heap in
-            for row in range {
-                var finite = 0
-                for unit in row * segmentsPerRow..<(row + 1) * segmentsPerRow {
-                    finite += finiteCounts.base[unit]
-                    for i in 0..<counts.base[unit] {
-                        heap.offer(values.base[unit * perUnit + i], indices.base[unit * perUnit + i])
+        Scheduler.run(
+            units: rows, workers: rowWorkers, scratch: { TopKHeap(capacity: k) },
+            body: { range, heap in
+                for row in range {
+                    var finite = 0
+                    for unit in row * segmentsPerRow..<(row + 1) * segmentsPerRow {
+                        finite += finiteCounts.base[unit]
+                        for i in 0..<counts.base[unit] {
+                            heap.offer(values.base[unit * perUnit + i], indices.base[unit * perUnit + i])
+                        }
                     }
+                    if finite < k {
+                        firstBad.record(row)
+                        return
+                    }
+                    heap.drain(values: nil, indices: result + row * k)
                 }
-                if finite < k {
-                    firstBad.record(row)
-                    return
-                }
-                heap.drain(values: nil, indices: result + row * k)
-            }
-        }
+            })
         return firstBad.value
     }
 
