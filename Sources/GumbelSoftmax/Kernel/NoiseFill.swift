@@ -19,9 +19,8 @@ struct NoiseFill<G: CounterBasedRandomGenerator>: @unchecked Sendable {
             body: { range, words in
                 for unit in range {
                     let columns = tiling.groupsRows ? 0..<count : tiling.columns(ofSegment: unit)
-                    Tiling.forEachTile(of: columns) { offset, n in
+                    for (offset, n) in Tiling.tiles(of: columns) {
                         fillTile(offset: offset, count: n, words: words.base)
-                        return true
                     }
                 }
             })

@@ -80,17 +80,13 @@ import Dispatch
         return start..<Swift.min(columns, start + Self.segment)
     }
 
-    /// Calls `body(column, count)` for each tile of `columns`, in order, while it returns true;
-    /// returns false when `body` stopped the walk.
-    @inline(__always) @discardableResult
-    static func forEachTile(of columns: Range<Int>, _ body: (_ column: Int, _ count: Int) -> Bool) -> Bool {
-        var column = columns.lowerBound
-        while column < columns.upperBound {
-            let n = Swift.min(tile, columns.upperBound - column)
-            guard body(column, n) else { return false }
-            column += n
+    /// The tiles of `columns`, in order, as `(column, count)` pairs: `tile` columns each, the
+    /// last one shorter.
+    @inline(__always)
+    static func tiles(of columns: Range<Int>) -> some Sequence<(column: Int, count: Int)> {
+        stride(from: columns.lowerBound, to: columns.upperBound, by: tile).lazy.map {
+            (column: $0, count: Swift.min(tile, columns.upperBound - $0))
         }
-        return true
     }
 }
 

@@ -155,17 +155,15 @@ struct TopKSelection: @unchecked Sendable {
                 for unit in range {
                     let (row, index) = tiling.segment(ofUnit: unit)
                     var finite = 0
-                    let scanned = Tiling.forEachTile(of: tiling.columns(ofSegment: index)) { column, n in
+                    for (column, n) in Tiling.tiles(of: tiling.columns(ofSegment: index)) {
                         SamplingKernel.perturbRange(
                             job, element: row * columns + column, count: n, scratch: scratch)
                         let d = UnsafePointer(scratch.perturbed)
-                        guard let f = scan(d, count: n, firstIndex: column, into: &heap) else { return false }
+                        guard let f = scan(d, count: n, firstIndex: column, into: &heap) else {
+                            firstBad.record(row)
+                            return
+                        }
                         finite += f
-                        return true
-                    }
-                    guard scanned else {
-                        firstBad.record(row)
-                        return
                     }
                     counts.base[unit] = heap.count
                     finiteCounts.base[unit] = finite
