@@ -148,21 +148,12 @@ public struct ConcreteDistribution: Sendable, Hashable {
                 if invalid { throw .invalidPoint(row: index / columns, column: index % columns, value: x) }
             }
             if rows == 0 { return }
-            try logits.withUnsafeBufferPointer { (l) throws(GumbelSoftmaxError) in
-                try temperatures.withUnsafeBufferPointer { (t) throws(GumbelSoftmaxError) in
-                    nonisolated(unsafe) let (l, t, x, out) = (l, t, point, result)
-                    let columns = self.columns
-                    let workers = SamplingKernel.workerCount(
-                        requested: threads, elements: rows * columns, units: rows)
-                    SamplingKernel.parallelFor(units: rows, workers: workers) { range in
-                        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: columns)
-                        defer { scratch.deallocate() }
-                        for row in range {
-                            out[row] = Self.rowLogDensity(
-                                logits: l.baseAddress! + row * columns, point: x.baseAddress! + row * columns,
-                                count: columns, temperature: Double(t[row]), space: space, scratch: scratch)
-                        }
-                    }
+            logits.withUnsafeBufferPointer { l in
+                temperatures.withUnsafeBufferPointer { t in
+                    let job = DensityJob(
+                        logits: l.baseAddress!, temperatures: t.baseAddress!, point: point.baseAddress!,
+                        result: result.baseAddress!, columns: columns, space: space)
+                    job.run(rows: rows, threads: threads)
                 }
             }
         } catch {

@@ -106,25 +106,19 @@
             logits: [Float], rows: Int, columns: Int, temperature: Float, output: Output, seed: UInt64,
             stream: UInt64, position: UInt64, threads: Int?
         ) -> (value: [Float], pullback: (Array<Float>.TangentVector) -> (Array<Float>.TangentVector, Float)) {
-            let (value, saved) = sampleForPullback(output: output) { kind throws(GumbelSoftmaxError) in
-                try sample(
-                    logits: logits, rows: rows, columns: columns, temperature: temperature, output: kind, seed: seed,
-                    stream: stream, position: position, threads: threads)
-            }
-            let kind = output
-            return (
-                value,
-                { upstream in
-                    let gradient = pullbackGradient(saved: saved, upstream: upstream) {
-                        (v) throws(GumbelSoftmaxError) in
-                        try backward(
-                            output: saved, upstream: v, rows: rows, columns: columns, temperature: temperature,
-                            kind: kind,
-                            threads: threads)
-                    }
-                    return (Array<Float>.TangentVector(gradient.logits), gradient.totalTemperature)
-                }
-            )
+            valueWithPullback(
+                output: output,
+                draw: { kind throws(GumbelSoftmaxError) in
+                    try sample(
+                        logits: logits, rows: rows, columns: columns, temperature: temperature, output: kind,
+                        seed: seed, stream: stream, position: position, threads: threads)
+                },
+                backward: { saved, v throws(GumbelSoftmaxError) in
+                    try backward(
+                        output: saved, upstream: v, rows: rows, columns: columns, temperature: temperature,
+                        kind: output, threads: threads)
+                },
+                temperatureTangent: { $0.totalTemperature })
         }
 
         @usableFromInline
@@ -139,52 +133,60 @@
             value: [Float],
             pullback: (Array<Float>.TangentVector) -> (Array<Float>.TangentVector, Array<Float>.TangentVector)
         ) {
-            let (value, saved) = sampleForPullback(output: output) { kind throws(GumbelSoftmaxError) in
-                try sample(
-                    logits: logits, rows: rows, columns: columns, temperatures: temperatures, output: kind, seed: seed,
-                    stream: stream, position: position, threads: threads)
-            }
-            let kind = output
-            return (
-                value,
-                { upstream in
-                    let gradient = pullbackGradient(saved: saved, upstream: upstream) {
-                        (v) throws(GumbelSoftmaxError) in
-                        try backward(
-                            output: saved, upstream: v, rows: rows, columns: columns, temperatures: temperatures,
-                            kind: kind, threads: threads)
-                    }
-                    return (
-                        Array<Float>.TangentVector(gradient.logits), Array<Float>.TangentVector(gradient.temperature)
-                    )
-                }
-            )
+            valueWithPullback(
+                output: output,
+                draw: { kind throws(GumbelSoftmaxError) in
+                    try sample(
+                        logits: logits, rows: rows, columns: columns, temperatures: temperatures, output: kind,
+                        seed: seed, stream: stream, position: position, threads: threads)
+                },
+                backward: { saved, v throws(GumbelSoftmaxError) in
+                    try backward(
+                        output: saved, upstream: v, rows: rows, columns: columns, temperatures: temperatures,
+                        kind: output, threads: threads)
+                },
+                temperatureTangent: { Array<Float>.TangentVector($0.temperature) })
         }
 
-        /// The value of a differentiable sample and the sample its pullback needs: the value itself
-        /// for `.soft` and `.log`, the soft sample for `.hard` (straight-through).
-        static func sampleForPullback(
-            output: Output, _ draw: (Output) throws(GumbelSoftmaxError) -> [Float]
-        ) -> (value: [Float], saved: [Float]) {
+        /// The one shape of both derivatives: the value, and a pullback that runs `backward` on the
+        /// sample it needs and the upstream tangent.
+        ///
+        /// - Parameters:
+        ///   - output: The output of the differentiable sample.
+        ///   - draw: Draws the sample of an output kind; the value is `draw(output)`, and the
+        ///     pullback's sample is the value for `.soft` and `.log`, `draw(.soft)` for `.hard`
+        ///     (straight-through).
+        ///   - backward: `GumbelSoftmax.backward` of a saved sample and an upstream gradient.
+        ///   - temperatureTangent: The temperature's tangent from the gradient (the batch's total
+        ///     for one temperature, the per-row gradient for per-row temperatures).
+        /// - Returns: The value and its pullback; a zero tangent (an empty array) pulls back zeros.
+        static func valueWithPullback<TemperatureTangent>(
+            output: Output, draw: (Output) throws(GumbelSoftmaxError) -> [Float],
+            backward: @escaping (_ saved: [Float], _ upstream: [Float]) throws(GumbelSoftmaxError) -> Gradient,
+            temperatureTangent: @escaping (Gradient) -> TemperatureTangent
+        ) -> (
+            value: [Float], pullback: (Array<Float>.TangentVector) -> (Array<Float>.TangentVector, TemperatureTangent)
+        ) {
+            let value: [Float]
+            let saved: [Float]
             do {
-                let value = try draw(output)
-                return (value, output == .hard ? try draw(.soft) : value)
+                value = try draw(output)
+                saved = output == .hard ? try draw(.soft) : value
             } catch {
                 preconditionFailure("GumbelSoftmax.differentiableSample: \(error)")
             }
-        }
-
-        /// Runs `backward` for an upstream tangent; a zero tangent (an empty array) gives zeros.
-        static func pullbackGradient(
-            saved: [Float], upstream: Array<Float>.TangentVector,
-            _ backward: ([Float]) throws(GumbelSoftmaxError) -> Gradient
-        ) -> Gradient {
-            let v = upstream.base.isEmpty ? [Float](repeating: 0, count: saved.count) : upstream.base
-            do {
-                return try backward(v)
-            } catch {
-                preconditionFailure("GumbelSoftmax.differentiableSample pullback: \(error)")
-            }
+            return (
+                value,
+                { upstream in
+                    let v = upstream.base.isEmpty ? [Float](repeating: 0, count: saved.count) : upstream.base
+                    do {
+                        let gradient = try backward(saved, v)
+                        return (Array<Float>.TangentVector(gradient.logits), temperatureTangent(gradient))
+                    } catch {
+                        preconditionFailure("GumbelSoftmax.differentiableSample pullback: \(error)")
+                    }
+                }
+            )
         }
     }
 #endif

@@ -188,18 +188,15 @@ extension GumbelSoftmax {
             }
             let (scalarInverse, inverses) = try Validate.inverseTemperatures(temperatures, rows: rows)
             if rows == 0 { return }
-            let job = BackwardJob(
-                output: output.baseAddress!, upstream: upstream.baseAddress!, columns: columns,
-                logitsGradient: logitsGradient.baseAddress!, temperatureGradient: temperatureGradient?.baseAddress,
-                logSpace: kind == .log)
-            let workers = SamplingKernel.workerCount(requested: threads, elements: count, units: rows)
-            let sharedInverse = scalarInverse
             inverses.withUnsafeBufferPointer { inverseBuffer in
-                nonisolated(unsafe) let rowInverses = inverseBuffer
-                SamplingKernel.parallelFor(units: rows, workers: workers) { range in
-                    for row in range {
-                        job.row(row, inverseTemperature: rowInverses.isEmpty ? sharedInverse : rowInverses[row])
-                    }
+                let job = BackwardJob(
+                    output: output.baseAddress!, upstream: upstream.baseAddress!, columns: columns,
+                    logitsGradient: logitsGradient.baseAddress!, temperatureGradient: temperatureGradient?.baseAddress,
+                    logSpace: kind == .log, inverseTemperature: scalarInverse,
+                    rowInverseTemperatures: inverseBuffer.isEmpty ? nil : inverseBuffer.baseAddress)
+                let workers = Scheduler.workerCount(requested: threads, elements: count, units: rows)
+                Scheduler.run(units: rows, workers: workers) { range in
+                    for row in range { job.row(row, inverseTemperature: job.inverseTemperature(row: row)) }
                 }
             }
         } catch {

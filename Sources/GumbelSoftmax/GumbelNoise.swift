@@ -74,36 +74,10 @@ public enum GumbelNoise {
     ) throws(GumbelSoftmaxError) {
         try Validate.threads(threads)
         guard let base = buffer.baseAddress, buffer.count > 0 else { return }
-        let count = buffer.count
         let start = generator.position
-        let source = generator
-        let mapping = G.uniformMapping
-        let tile = SamplingKernel.tile
-        let units = (count + tile - 1) / tile
-        let workers = SamplingKernel.workerCount(
-            requested: threads, elements: count, units: units, parallelMinimum: configuration.parallelMinimum)
-        nonisolated(unsafe) let output = base
-        SamplingKernel.parallelFor(units: units, workers: workers) { range in
-            let words = UnsafeMutablePointer<UInt32>.allocate(capacity: tile)
-            defer { words.deallocate() }
-            for unit in range {
-                let offset = unit * tile
-                let n = Swift.min(tile, count - offset)
-                let first = start &+ UInt64(offset)
-                source.fillWords(startingAt: first, into: UnsafeMutableBufferPointer(start: words, count: n))
-                let bulk: Bool
-                switch mapping {
-                case .centered: bulk = NoiseMath.noise(words, into: output + offset, count: n, mapping: .centered)
-                case .jaxTiny: bulk = NoiseMath.noise(words, into: output + offset, count: n, mapping: .jaxTiny)
-                }
-                if !bulk {
-                    NoiseMath.fixBands(words, count: n, tailWord: { source.tailWord(at: first &+ UInt64($0)) }) {
-                        output[offset + $0] = $1
-                    }
-                }
-            }
-        }
-        generator.position = start &+ UInt64(count)
+        NoiseFill(source: generator, start: start, output: base, count: buffer.count)
+            .run(threads: threads, configuration: configuration)
+        generator.position = start &+ UInt64(buffer.count)
     }
 
     /// Returns `count` noise values from the generator's position on, and advances it by `count`.

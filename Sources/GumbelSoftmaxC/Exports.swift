@@ -1,4 +1,4 @@
-import GumbelSoftmax
+@_spi(Kernel) import GumbelSoftmax
 
 #if canImport(Glibc)
     import Glibc
@@ -186,21 +186,18 @@ enum Scratch {
         return o1 || o2 ? nil : sum
     }
 
-    // Mirrors TopKSelection (Kernel tile 2048, segment 32768 columns): rows longer than a tile keep
-    // up to min(k, segment) candidates (a Float and an Int each) per segment, plus two Ints per
-    // segment; a worker holds a heap of k candidates for the merge.
-    static let tile = 2048
-    static let segment = 32768
-
+    // Mirrors TopKSelection, with the scheduler's tiling (`Tiling.tile`, `Tiling.segment`): rows
+    // longer than a tile keep up to min(k, segment) candidates (a Float and an Int each) per
+    // segment, plus two Ints per segment; a worker holds a heap of k candidates for the merge.
     static func topK(rows: Int, columns: Int, k: Int) throws(CallError) {
         // Shapes and k the library refuses are left to its own messages.
         guard rows > 0, columns > 0, k >= 1, k <= columns else { return }
         let candidate = MemoryLayout<Float>.stride + MemoryLayout<Int>.stride
         var needed = bytes(k, times: candidate)
-        if columns > tile, let heap = needed {
-            let segments = columns / segment + (columns % segment == 0 ? 0 : 1)
+        if columns > Tiling.tile, let heap = needed {
+            let segments = columns / Tiling.segment + (columns % Tiling.segment == 0 ? 0 : 1)
             needed = bytes(rows, times: segments).flatMap { units in
-                bytes(units, times: Swift.min(k, segment)).flatMap { slots in
+                bytes(units, times: Swift.min(k, Tiling.segment)).flatMap { slots in
                     bytes(units, times: 2 * MemoryLayout<Int>.stride, plus: heap).flatMap { rest in
                         bytes(slots, times: candidate, plus: rest)
                     }

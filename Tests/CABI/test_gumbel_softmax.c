@@ -4,6 +4,7 @@
  * message. Run with `make test-c`. Prints "N passed, N failed" and exits non-zero on a failure.
  */
 #include "gumbel_softmax.h"
+#include "check.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -15,28 +16,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int passed = 0;
-static int failed = 0;
-
-#define CHECK(cond, ...)                                                   \
-    do {                                                                   \
-        if (cond) {                                                        \
-            passed++;                                                      \
-        } else {                                                           \
-            failed++;                                                      \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-            fprintf(stderr, __VA_ARGS__);                                  \
-            fprintf(stderr, "\n");                                         \
-        }                                                                  \
-    } while (0)
-
 /* A deterministic float in [-4, 4) for test logits (xorshift64*). */
 static uint64_t test_state = 0x9E3779B97F4A7C15ull;
 static float test_logit(void) {
-    test_state ^= test_state >> 12;
-    test_state ^= test_state << 25;
-    test_state ^= test_state >> 27;
-    uint64_t x = test_state * 0x2545F4914F6CDD1Dull;
+    uint64_t x = check_xorshift(&test_state);
     return (float)((double)(x >> 11) / 9007199254740992.0 * 8.0 - 4.0);
 }
 
@@ -788,6 +771,5 @@ int main(int argc, char **argv) {
     test_top_k(100, 4, 4);
     test_errors();
     test_concurrent_errors();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return check_report();
 }

@@ -6,6 +6,7 @@
  * Run with `make test-c-rows`. Prints "N passed, N failed" and exits non-zero on a failure.
  */
 #include "gumbel_softmax.h"
+#include "check.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -13,28 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int passed = 0;
-static int failed = 0;
-
-#define CHECK(cond, ...)                                                   \
-    do {                                                                   \
-        if (cond) {                                                        \
-            passed++;                                                      \
-        } else {                                                           \
-            failed++;                                                      \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-            fprintf(stderr, __VA_ARGS__);                                  \
-            fprintf(stderr, "\n");                                         \
-        }                                                                  \
-    } while (0)
-
 static uint64_t state = 0x243F6A8885A308D3ull;
-static uint64_t next_u64(void) {
-    state ^= state >> 12;
-    state ^= state << 25;
-    state ^= state >> 27;
-    return state * 0x2545F4914F6CDD1Dull;
-}
+static uint64_t next_u64(void) { return check_xorshift(&state); }
 
 #define ROWS 6
 
@@ -149,6 +130,5 @@ int main(void) {
     test_rows(300);
     test_rows(40000);
     test_refusals();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return check_report();
 }

@@ -6,6 +6,7 @@
 // noise held fixed. The public API is Gradients.swift.
 
 /// One backward pass over validated buffers; `row(_:inverseTemperature:)` touches only its row.
+/// Workers share it through the scheduler (the pointer idiom of Scheduler.swift).
 struct BackwardJob: @unchecked Sendable {
     var output: UnsafePointer<Float>
     var upstream: UnsafePointer<Float>
@@ -13,6 +14,14 @@ struct BackwardJob: @unchecked Sendable {
     var logitsGradient: UnsafeMutablePointer<Float>
     var temperatureGradient: UnsafeMutablePointer<Float>?
     var logSpace: Bool
+    /// `1 / temperature`, used when `rowInverseTemperatures` is nil.
+    var inverseTemperature: Float
+    var rowInverseTemperatures: UnsafePointer<Float>?
+
+    @inline(__always)
+    func inverseTemperature(row: Int) -> Float {
+        rowInverseTemperatures?[row] ?? inverseTemperature
+    }
 
     func row(_ row: Int, inverseTemperature invT: Float) {
         let k = columns

@@ -1,19 +1,13 @@
-import Dispatch
 import Synchronization
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
-// The batched sampling engine behind every public sampling function.
-//
-// Work is cut into units whose boundaries depend only on the shape, never on the thread count:
-// - rows with K <= tile are grouped, `tile / K` rows to a unit, so the words, the noise and the
-//   add of logits run over one contiguous stretch of the batch (8-wide, or one saxpy);
-// - longer rows are cut into segments of `segment` columns, each processed tile by tile with an
-//   online softmax (a running maximum), then finished once the row's segments are combined in
-//   order. Rows of one segment are finished by the same thread while they sit in cache.
-// Each worker owns its scratch for the whole call; nothing is allocated per row.
+// The batched sampling engine behind every public sampling function. Work units come from the
+// scheduler's `Tiling` (Scheduler.swift), whose boundaries depend only on the shape:
+// - a group of rows with K <= tile is one unit, so the words, the noise and the add of logits run
+//   over one contiguous stretch of the batch (8-wide, or one saxpy);
+// - a segment of a longer row is one unit, processed tile by tile with an online softmax (a
+//   running maximum), then finished once the row's segments are combined in order. Rows of one
+//   segment are finished by the same thread while they sit in cache.
+// Each worker owns its scratch (`Scratch`) for the whole call; nothing is allocated per row.
 
 /// What a sampling pass produces.
 enum SampleKind: Sendable {
@@ -65,12 +59,13 @@ struct SamplingJob: @unchecked Sendable {
 }
 
 enum SamplingKernel {
-    static let tile = 2048
-    static let segment = 16 * tile
+    @inline(__always) static var tile: Int { Tiling.tile }
+    @inline(__always) static var segment: Int { Tiling.segment }
 
     /// Per-worker scratch: words (block-aligned, with room for a partial first block) and the
-    /// perturbed logits `d = logits + g` of one tile.
-    struct Scratch {
+    /// perturbed logits `d = logits + g` of one tile. Owned by one worker (made by the scheduler),
+    /// borrowed by the kernels, freed by `deinit`.
+    struct Scratch: ~Copyable {
         let words: UnsafeMutablePointer<UInt32>
         let perturbed: UnsafeMutablePointer<Float>
         /// Per-row maxima and exponential sums of a group of short rows.
@@ -84,41 +79,11 @@ enum SamplingKernel {
             sums = .allocate(capacity: SamplingKernel.tile)
         }
 
-        func deallocate() {
+        deinit {
             words.deallocate()
             perturbed.deallocate()
             maxima.deallocate()
             sums.deallocate()
-        }
-    }
-
-    /// The number of worker threads to use for `elements` elements.
-    static func workerCount(
-        requested: Int?, elements: Int, units: Int, parallelMinimum: Int = KernelConfiguration().parallelMinimum
-    ) -> Int {
-        let available = requested ?? defaultThreadCount
-        if elements < parallelMinimum { return 1 }
-        return Swift.max(1, Swift.min(available, units))
-    }
-
-    static let defaultThreadCount: Int = {
-        #if canImport(Glibc)
-            return Swift.max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-        #else
-            return 1
-        #endif
-    }()
-
-    /// Runs `body` over `0 ..< units` cut into `workers` contiguous ranges.
-    static func parallelFor(units: Int, workers: Int, _ body: @Sendable (Range<Int>) -> Void) {
-        if workers <= 1 || units <= 1 {
-            body(0..<units)
-            return
-        }
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            let start = units * worker / workers
-            let end = units * (worker + 1) / workers
-            if start < end { body(start..<end) }
         }
     }
 
@@ -148,7 +113,7 @@ enum SamplingKernel {
     /// index `element` of the batch: the bulk noise, then the exact noise of the rare words in a
     /// tail band, each from one scalar Philox block (its tail word).
     @inline(__always)
-    static func perturbRange(_ job: SamplingJob, element: Int, count: Int, scratch: Scratch) {
+    static func perturbRange(_ job: SamplingJob, element: Int, count: Int, scratch: borrowing Scratch) {
         job.words(element, UnsafeMutableBufferPointer(start: scratch.words, count: count))
         let logits = job.logits + element
         let d = scratch.perturbed
@@ -176,30 +141,21 @@ enum SamplingKernel {
 
     /// Runs `job`. Returns the lowest row whose logits are refused, or nil.
     static func run(_ job: SamplingJob, threads: Int?) -> Int? {
-        let (rows, columns) = (job.rows, job.columns)
-        if rows == 0 { return nil }
-        if columns <= tile {
-            let rowsPerUnit = tile / columns
-            let units = (rows + rowsPerUnit - 1) / rowsPerUnit
-            let workers = workerCount(
-                requested: threads, elements: rows * columns, units: units,
-                parallelMinimum: job.configuration.parallelMinimum)
-            let firstBad = FirstBadRow()
-            parallelFor(units: units, workers: workers) { range in
-                let scratch = Scratch()
-                defer { scratch.deallocate() }
+        if job.rows == 0 { return nil }
+        let tiling = Tiling(rows: job.rows, columns: job.columns)
+        if !tiling.groupsRows { return longRows(job, tiling: tiling, threads: threads) }
+        let firstBad = FirstBadRow()
+        Scheduler.run(
+            tiling, threads: threads, parallelMinimum: job.configuration.parallelMinimum, scratch: { Scratch() },
+            body: { range, scratch in
                 for unit in range {
-                    let start = unit * rowsPerUnit
-                    let end = Swift.min(rows, start + rowsPerUnit)
-                    if let bad = shortRows(job, rows: start..<end, scratch: scratch) {
+                    if let bad = shortRows(job, rows: tiling.rows(ofGroup: unit), scratch: scratch) {
                         firstBad.record(bad)
                         return
                     }
                 }
-            }
-            return firstBad.value
-        }
-        return longRows(job, threads: threads)
+            })
+        return firstBad.value
     }
 
     /// `y[i] = exp(z[i])` for `z[i] <= 0`, in the bulk width (32 or 64 lanes), then eight at a time.
@@ -221,7 +177,7 @@ enum SamplingKernel {
     /// row's sum and scaling. For longer rows: every row's maximum, then every row's exp, store
     /// and sum in one pass, then every row's scaling. Each row's arithmetic is the same wherever
     /// the row sits in the group, so grouping never changes a bit.
-    static func shortRows(_ job: SamplingJob, rows: Range<Int>, scratch: Scratch) -> Int? {
+    static func shortRows(_ job: SamplingJob, rows: Range<Int>, scratch: borrowing Scratch) -> Int? {
         let k = job.columns
         let count = rows.count
         perturbRange(job, element: rows.lowerBound * k, count: count * k, scratch: scratch)
@@ -306,57 +262,48 @@ enum SamplingKernel {
     }
 
     /// Rows longer than a tile: segments in parallel, then the row's combination, then the finish.
-    static func longRows(_ job: SamplingJob, threads: Int?) -> Int? {
-        let (rows, k) = (job.rows, job.columns)
-        let segmentsPerRow = (k + segment - 1) / segment
+    static func longRows(_ job: SamplingJob, tiling: Tiling, threads: Int?) -> Int? {
+        let rows = job.rows
+        let segmentsPerRow = tiling.segmentsPerRow
         let tilesPerSegment = segment / tile
-        let units = rows * segmentsPerRow
-        let workers = workerCount(
-            requested: threads, elements: rows * k, units: units, parallelMinimum: job.configuration.parallelMinimum)
-        let results = UnsafeMutablePointer<SegmentResult>.allocate(capacity: units)
-        results.initialize(repeating: SegmentResult(), count: units)
-        let references = UnsafeMutablePointer<Float>.allocate(capacity: units * tilesPerSegment)
-        defer {
-            results.deallocate()
-            references.deallocate()
-        }
-        let shared = (results: results, references: references)
+        let units = tiling.units
+        let parallelMinimum = job.configuration.parallelMinimum
+        let results = KernelBuffer<SegmentResult>(capacity: units)
+        results.base.initialize(repeating: SegmentResult(), count: units)
+        let references = KernelBuffer<Float>(capacity: units * tilesPerSegment)
         let firstBad = FirstBadRow()
         let single = segmentsPerRow == 1
-        nonisolated(unsafe) let state = shared
-        parallelFor(units: units, workers: workers) { range in
-            let scratch = Scratch()
-            defer { scratch.deallocate() }
-            for unit in range {
-                let row = unit / segmentsPerRow
-                let seg = unit % segmentsPerRow
-                let result = firstPass(
-                    job, row: row, segment: seg, scratch: scratch,
-                    references: state.references + unit * tilesPerSegment)
-                state.results[unit] = result
-                if result.invalid {
-                    firstBad.record(row)
-                    return
-                }
-                if single {
-                    if result.maximum == -.infinity {
+        Scheduler.run(
+            tiling, threads: threads, parallelMinimum: parallelMinimum, scratch: { Scratch() },
+            body: { range, scratch in
+                for unit in range {
+                    let (row, seg) = tiling.segment(ofUnit: unit)
+                    let result = firstPass(
+                        job, row: row, segment: seg, scratch: scratch,
+                        references: references.base + unit * tilesPerSegment)
+                    results.base[unit] = result
+                    if result.invalid {
                         firstBad.record(row)
                         return
                     }
-                    finish(
-                        job, row: row, segment: seg, result: result,
-                        references: state.references + unit * tilesPerSegment)
+                    if single {
+                        if result.maximum == -.infinity {
+                            firstBad.record(row)
+                            return
+                        }
+                        finish(
+                            job, row: row, segment: seg, result: result,
+                            references: references.base + unit * tilesPerSegment)
+                    }
                 }
-            }
-        }
+            })
         if single || firstBad.value != nil { return firstBad.value }
         // Combine each row's segments in order: deterministic whatever thread ran which.
-        let combined = UnsafeMutablePointer<SegmentResult>.allocate(capacity: rows)
-        defer { combined.deallocate() }
+        let combined = KernelBuffer<SegmentResult>(capacity: rows)
         for row in 0..<rows {
             var total = SegmentResult()
             for seg in 0..<segmentsPerRow {
-                let r = results[row * segmentsPerRow + seg]
+                let r = results.base[row * segmentsPerRow + seg]
                 if r.maximum > total.maximum {
                     total.maximum = r.maximum
                     total.argmax = r.argmax
@@ -365,18 +312,19 @@ enum SamplingKernel {
             if total.maximum == -.infinity { return row }
             let invT = job.inverseTemperature(row: row)
             for seg in 0..<segmentsPerRow {
-                let r = results[row * segmentsPerRow + seg]
+                let r = results.base[row * segmentsPerRow + seg]
                 total.sum += r.sum * Double(expScalar((r.maximum - total.maximum) * invT))
             }
-            (combined + row).initialize(to: total)
+            (combined.base + row).initialize(to: total)
         }
-        nonisolated(unsafe) let rowResults = combined
-        parallelFor(units: units, workers: workers) { range in
+        let workers = Scheduler.workerCount(
+            requested: threads, elements: rows * job.columns, units: units, parallelMinimum: parallelMinimum)
+        Scheduler.run(units: units, workers: workers) { range in
             for unit in range {
-                let row = unit / segmentsPerRow
+                let (row, seg) = tiling.segment(ofUnit: unit)
                 finish(
-                    job, row: row, segment: unit % segmentsPerRow, result: rowResults[row],
-                    references: state.references + unit * tilesPerSegment)
+                    job, row: row, segment: seg, result: combined.base[row],
+                    references: references.base + unit * tilesPerSegment)
             }
         }
         return nil
@@ -391,7 +339,8 @@ enum SamplingKernel {
     /// `exp((d - m) * invT)` with `m` the running maximum (recorded per tile in `references`);
     /// for log output store `d`; for hard output store zeros.
     static func firstPass(
-        _ job: SamplingJob, row: Int, segment seg: Int, scratch: Scratch, references: UnsafeMutablePointer<Float>
+        _ job: SamplingJob, row: Int, segment seg: Int, scratch: borrowing Scratch,
+        references: UnsafeMutablePointer<Float>
     ) -> SegmentResult {
         let k = job.columns
         let start = seg * segment

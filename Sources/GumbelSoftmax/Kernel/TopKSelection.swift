@@ -1,11 +1,12 @@
 // Gumbel-top-k selection (Kool et al. 2019): the k largest perturbed logits `d = logits + g` of each
-// row, from the same words and the same noise as sampling (`SamplingKernel.perturbRange`). Each row
-// keeps a size-k heap; rows up to a tile long are perturbed a group at a time, longer rows in
-// segments whose candidates are merged in order, so the result is independent of the thread count.
+// row, from the same words and the same noise as sampling (`SamplingKernel.perturbRange`), over the
+// same work units (the scheduler's `Tiling`). Each row keeps a size-k heap; rows up to a tile long
+// are perturbed a group at a time, longer rows in segments whose candidates are merged in order, so
+// the result is independent of the thread count.
 
 /// The `k` best `(value, index)` pairs seen so far, as a heap whose root is the worst kept.
-/// "Better" is a larger value, then a lower index.
-struct TopKHeap {
+/// "Better" is a larger value, then a lower index. Owned by one worker, freed by `deinit`.
+struct TopKHeap: ~Copyable {
     let values: UnsafeMutablePointer<Float>
     let indices: UnsafeMutablePointer<Int>
     let capacity: Int
@@ -17,7 +18,7 @@ struct TopKHeap {
         indices = .allocate(capacity: capacity)
     }
 
-    func deallocate() {
+    deinit {
         values.deallocate()
         indices.deallocate()
     }
@@ -87,51 +88,36 @@ struct TopKSelection: @unchecked Sendable {
     let k: Int
     let result: UnsafeMutablePointer<Int>
 
-    /// Per-segment candidates of rows longer than a tile.
-    struct Candidates {
-        let values: UnsafeMutablePointer<Float>
-        let indices: UnsafeMutablePointer<Int>
-        let counts: UnsafeMutablePointer<Int>
-        let finite: UnsafeMutablePointer<Int>
-    }
-
     /// Runs the selection; returns the lowest refused row (NaN or `+inf` logit, or fewer than
     /// `k` unmasked logits), or nil.
     func run(threads: Int?) -> Int? {
         let (rows, columns) = (job.rows, job.columns)
-        let tile = SamplingKernel.tile
+        let tiling = Tiling(rows: rows, columns: columns)
         let firstBad = FirstBadRow()
-        if columns <= tile {
-            let rowsPerUnit = tile / columns
-            let units = (rows + rowsPerUnit - 1) / rowsPerUnit
-            let workers = SamplingKernel.workerCount(
-                requested: threads, elements: rows * columns, units: units,
-                parallelMinimum: job.configuration.parallelMinimum)
-            SamplingKernel.parallelFor(units: units, workers: workers) { range in
-                let scratch = SamplingKernel.Scratch()
+        if !tiling.groupsRows { return longRows(tiling: tiling, threads: threads, firstBad: firstBad) }
+        let k = self.k
+        Scheduler.run(
+            tiling, threads: threads, parallelMinimum: job.configuration.parallelMinimum,
+            scratch: { SamplingKernel.Scratch() },
+            body: { range, scratch in
+                // The heap is a local of the worker (not part of its scratch) so that it stays in registers.
                 var heap = TopKHeap(capacity: k)
-                defer {
-                    scratch.deallocate()
-                    heap.deallocate()
-                }
                 for unit in range {
-                    let start = unit * rowsPerUnit
-                    let end = Swift.min(rows, start + rowsPerUnit)
+                    let group = tiling.rows(ofGroup: unit)
                     SamplingKernel.perturbRange(
-                        job, element: start * columns, count: (end - start) * columns, scratch: scratch)
-                    for row in start..<end {
-                        let d = UnsafePointer(scratch.perturbed + (row - start) * columns)
-                        guard let finite = scan(d, count: columns, firstIndex: 0, into: &heap), finite >= k else {
+                        job, element: group.lowerBound * columns, count: group.count * columns, scratch: scratch)
+                    for row in group {
+                        let d = UnsafePointer(scratch.perturbed + (row - group.lowerBound) * columns)
+                        guard let finite = scan(d, count: columns, firstIndex: 0, into: &heap), finite >= k
+                        else {
                             firstBad.record(row)
                             return
                         }
                         heap.drain(values: nil, indices: result + row * k)
                     }
                 }
-            }
-            return firstBad.value
-        }
-        return longRows(threads: threads, firstBad: firstBad)
+            })
+        return firstBad.value
     }
 
     /// Offers `count` perturbed logits (column `firstIndex` on) to the heap. Returns how many are
@@ -151,76 +137,61 @@ struct TopKSelection: @unchecked Sendable {
     }
 
     /// Rows longer than a tile: each segment's best `k` in parallel, then each row's merge.
-    func longRows(threads: Int?, firstBad: FirstBadRow) -> Int? {
+    func longRows(tiling: Tiling, threads: Int?, firstBad: FirstBadRow) -> Int? {
         let (rows, columns) = (job.rows, job.columns)
-        let segment = SamplingKernel.segment
-        let segmentsPerRow = (columns + segment - 1) / segment
-        let units = rows * segmentsPerRow
-        let workers = SamplingKernel.workerCount(
-            requested: threads, elements: rows * columns, units: units,
-            parallelMinimum: job.configuration.parallelMinimum)
-        let perUnit = Swift.min(k, segment)
-        let candidates = Candidates(
-            values: .allocate(capacity: units * perUnit), indices: .allocate(capacity: units * perUnit),
-            counts: .allocate(capacity: units), finite: .allocate(capacity: units))
-        defer {
-            candidates.values.deallocate()
-            candidates.indices.deallocate()
-            candidates.counts.deallocate()
-            candidates.finite.deallocate()
-        }
-        nonisolated(unsafe) let shared = candidates
-        SamplingKernel.parallelFor(units: units, workers: workers) { range in
-            let scratch = SamplingKernel.Scratch()
-            var heap = TopKHeap(capacity: perUnit)
-            defer {
-                scratch.deallocate()
-                heap.deallocate()
-            }
-            for unit in range {
-                let row = unit / segmentsPerRow
-                let start = (unit % segmentsPerRow) * segment
-                let end = Swift.min(columns, start + segment)
-                var finite = 0
-                var column = start
-                while column < end {
-                    let n = Swift.min(SamplingKernel.tile, end - column)
-                    SamplingKernel.perturbRange(job, element: row * columns + column, count: n, scratch: scratch)
-                    guard let f = scan(UnsafePointer(scratch.perturbed), count: n, firstIndex: column, into: &heap)
-                    else {
+        let segmentsPerRow = tiling.segmentsPerRow
+        let units = tiling.units
+        let parallelMinimum = job.configuration.parallelMinimum
+        // Each segment's candidates (best first), how many it kept, and its count of finite values.
+        let perUnit = Swift.min(k, Tiling.segment)
+        let values = KernelBuffer<Float>(capacity: units * perUnit)
+        let indices = KernelBuffer<Int>(capacity: units * perUnit)
+        let counts = KernelBuffer<Int>(capacity: units)
+        let finiteCounts = KernelBuffer<Int>(capacity: units)
+        Scheduler.run(
+            tiling, threads: threads, parallelMinimum: parallelMinimum, scratch: { SamplingKernel.Scratch() },
+            body: { range, scratch in
+                var heap = TopKHeap(capacity: perUnit)
+                for unit in range {
+                    let (row, index) = tiling.segment(ofUnit: unit)
+                    var finite = 0
+                    for (column, n) in Tiling.tiles(of: tiling.columns(ofSegment: index)) {
+                        SamplingKernel.perturbRange(
+                            job, element: row * columns + column, count: n, scratch: scratch)
+                        let d = UnsafePointer(scratch.perturbed)
+                        guard let f = scan(d, count: n, firstIndex: column, into: &heap) else {
+                            firstBad.record(row)
+                            return
+                        }
+                        finite += f
+                    }
+                    counts.base[unit] = heap.count
+                    finiteCounts.base[unit] = finite
+                    heap.drain(values: values.base + unit * perUnit, indices: indices.base + unit * perUnit)
+                }
+            })
+        if let bad = firstBad.value { return bad }
+        let k = self.k
+        let rowWorkers = Scheduler.workerCount(
+            requested: threads, elements: rows * columns, units: rows, parallelMinimum: parallelMinimum)
+        Scheduler.run(
+            units: rows, workers: rowWorkers, scratch: { TopKHeap(capacity: k) },
+            body: { range, heap in
+                for row in range {
+                    var finite = 0
+                    for unit in row * segmentsPerRow..<(row + 1) * segmentsPerRow {
+                        finite += finiteCounts.base[unit]
+                        for i in 0..<counts.base[unit] {
+                            heap.offer(values.base[unit * perUnit + i], indices.base[unit * perUnit + i])
+                        }
+                    }
+                    if finite < k {
                         firstBad.record(row)
                         return
                     }
-                    finite += f
-                    column += n
+                    heap.drain(values: nil, indices: result + row * k)
                 }
-                shared.counts[unit] = heap.count
-                shared.finite[unit] = finite
-                heap.drain(values: shared.values + unit * perUnit, indices: shared.indices + unit * perUnit)
-            }
-        }
-        if let bad = firstBad.value { return bad }
-        let rowWorkers = SamplingKernel.workerCount(
-            requested: threads, elements: rows * columns, units: rows,
-            parallelMinimum: job.configuration.parallelMinimum)
-        SamplingKernel.parallelFor(units: rows, workers: rowWorkers) { range in
-            var heap = TopKHeap(capacity: k)
-            defer { heap.deallocate() }
-            for row in range {
-                var finite = 0
-                for unit in row * segmentsPerRow..<(row + 1) * segmentsPerRow {
-                    finite += shared.finite[unit]
-                    for i in 0..<shared.counts[unit] {
-                        heap.offer(shared.values[unit * perUnit + i], shared.indices[unit * perUnit + i])
-                    }
-                }
-                if finite < k {
-                    firstBad.record(row)
-                    return
-                }
-                heap.drain(values: nil, indices: result + row * k)
-            }
-        }
+            })
         return firstBad.value
     }
 

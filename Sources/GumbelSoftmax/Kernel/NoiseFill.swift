@@ -1,0 +1,46 @@
+// The noise kernel behind `GumbelNoise.fill`: Gumbel noise of consecutive positions of one
+// generator, written to a buffer. The buffer is tiled as one row of `count` columns (the
+// scheduler's `Tiling`), a unit walked tile by tile; each element's noise depends only on its
+// position, so the tiling never changes a bit.
+
+/// One noise fill over a caller's buffer; workers write disjoint tiles.
+struct NoiseFill<G: CounterBasedRandomGenerator>: @unchecked Sendable {
+    let source: G
+    /// The position of `output[0]`.
+    let start: UInt64
+    let output: UnsafeMutablePointer<Float>
+    let count: Int
+
+    func run(threads: Int?, configuration: KernelConfiguration) {
+        let tiling = Tiling(rows: 1, columns: count)
+        Scheduler.run(
+            tiling, threads: threads, parallelMinimum: configuration.parallelMinimum,
+            scratch: { KernelBuffer<UInt32>(capacity: Tiling.tile) },
+            body: { range, words in
+                for unit in range {
+                    let columns = tiling.groupsRows ? 0..<count : tiling.columns(ofSegment: unit)
+                    for (offset, n) in Tiling.tiles(of: columns) {
+                        fillTile(offset: offset, count: n, words: words.base)
+                    }
+                }
+            })
+    }
+
+    /// The noise of elements `offset ..< offset + n`, `n <= tile`.
+    @inline(__always)
+    func fillTile(offset: Int, count n: Int, words: UnsafeMutablePointer<UInt32>) {
+        let first = start &+ UInt64(offset)
+        source.fillWords(startingAt: first, into: UnsafeMutableBufferPointer(start: words, count: n))
+        let bulk: Bool
+        switch G.uniformMapping {
+        case .centered: bulk = NoiseMath.noise(words, into: output + offset, count: n, mapping: .centered)
+        case .jaxTiny: bulk = NoiseMath.noise(words, into: output + offset, count: n, mapping: .jaxTiny)
+        }
+        if !bulk {
+            let tailWord = { (i: Int) in source.tailWord(at: first &+ UInt64(i)) }
+            NoiseMath.fixBands(words, count: n, tailWord: tailWord) {
+                output[offset + $0] = $1
+            }
+        }
+    }
+}
