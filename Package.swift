@@ -27,6 +27,9 @@ let package = Package(
         // Which CPU features this machine has, for the tier check (Version.swift). A C target so that
         // the `-Xswiftc -target-cpu` flags of a tier never reach it. Not API.
         .target(name: "CGumbelSoftmaxCPU"),
+        // The `gumbel` tool's CPU check before `main` (a C constructor), so that no Swift code compiled
+        // for a tier runs on a CPU that lacks it. Linked into the tool only. Not API.
+        .target(name: "CGumbelPreflight", dependencies: ["CGumbelSoftmaxCPU"]),
         .target(
             name: "GumbelSoftmax",
             dependencies: ["COpenBLAS", "CGumbelSoftmaxCPU"],
@@ -38,6 +41,7 @@ let package = Package(
         .executableTarget(
             name: "gumbel",
             dependencies: [
+                "CGumbelPreflight",
                 "GumbelSoftmax",
                 "NumpyFormat",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
