@@ -36,8 +36,11 @@ let package = Package(
             // Vector builtins for the hot loops (Lanes.swift); swift-collections uses it the same way.
             swiftSettings: [.enableExperimentalFeature("BuiltinModule")]
         ),
-        // `@_cdecl` exports behind include/gumbel_softmax.h; no Swift API of its own.
-        .target(name: "GumbelSoftmaxC", dependencies: ["GumbelSoftmax"]),
+        // The functions of include/gumbel_softmax.h, in C: each checks the CPU before it calls the Swift
+        // implementation (GumbelSoftmaxC's `gs_swift_...`). Linked into libgumbelsoftmax.so only. Not API.
+        .target(name: "CGumbelSoftmaxABI", dependencies: ["CGumbelSoftmaxCPU"]),
+        // `@_cdecl` implementations behind include/gumbel_softmax.h; no Swift API of its own.
+        .target(name: "GumbelSoftmaxC", dependencies: ["GumbelSoftmax", "CGumbelSoftmaxABI"]),
         .executableTarget(
             name: "gumbel",
             dependencies: [

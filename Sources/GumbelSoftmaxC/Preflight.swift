@@ -1,5 +1,6 @@
-// The tier as a constant, for the CPU check the Python package makes in C before it calls any of
-// the library's Swift code (python/gumbel_softmax/_library.py). Not in include/gumbel_softmax.h.
+// The tier as a constant, for the CPU check that the C functions of include/gumbel_softmax.h
+// (Sources/CGumbelSoftmaxABI) make before they call any of the library's Swift code. Not in the
+// header.
 
 /// The tier this library's Swift code was compiled for, as a `GUMBEL_SOFTMAX_TIER_` number (0
 /// baseline, 1 avx2, 2 avx512; Sources/CGumbelSoftmaxCPU), from the same compile-time conditions as

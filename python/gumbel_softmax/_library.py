@@ -111,22 +111,7 @@ def load() -> ctypes.CDLL:
 
 
 def _check_cpu(library: ctypes.CDLL) -> None:
-    """Raises ImportError when the library was built for a tier this CPU lacks.
-
-    First with the library's C check, compiled for the baseline (Sources/CGumbelSoftmaxCPU), and the
-    tier as a constant: none of the library's Swift code, all compiled for the tier, runs before
-    it. Then with gs_check_cpu, the C ABI's own check."""
-    refusal = library.gumbel_softmax_cpu_refusal
-    refusal.restype = ctypes.c_int
-    refusal.argtypes = [ctypes.c_int, ctypes.c_uint32, ctypes.c_char_p, ctypes.c_size_t]
-    library.gumbel_softmax_cpu_features.restype = ctypes.c_uint32
-    library.gumbel_softmax_cpu_features.argtypes = []
-    library.gumbel_softmax_library_build_tier.restype = ctypes.c_int32
-    library.gumbel_softmax_library_build_tier.argtypes = []
-    message = ctypes.create_string_buffer(512)
-    tier = library.gumbel_softmax_library_build_tier()
-    if refusal(tier, library.gumbel_softmax_cpu_features(), message, len(message)):
-        raise ImportError(message.value.decode("utf-8", "replace"))
+    """Raises ImportError when the library was built for a tier this CPU lacks (gs_check_cpu)."""
     if library.gs_check_cpu() != 0:
         raise ImportError(library.gs_last_error_message().decode("utf-8", "replace"))
 
