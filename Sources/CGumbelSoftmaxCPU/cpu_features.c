@@ -1,6 +1,7 @@
 // Compiled for the baseline target whatever tier the Swift code is built for (see the header).
 #include "CGumbelSoftmaxCPU.h"
 
+#include "../../include/gumbel_softmax.h"  // GS_VERSION, which version_check.c compares with gs_version()
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,7 +103,7 @@ int gumbel_softmax_cpu_refusal(int tier, uint32_t features, char *buffer, size_t
     if (size > 0) {
         snprintf(buffer, size,
                  "GumbelSoftmax %s was built for the %s tier; this CPU lacks %s (rebuild for its tier: TIER=%s)",
-                 GUMBEL_SOFTMAX_CPU_CHECK_VERSION, tier_names[tier], lacks, tier_names[best]);
+                 GS_VERSION, tier_names[tier], lacks, tier_names[best]);
     }
     return 1;
 }

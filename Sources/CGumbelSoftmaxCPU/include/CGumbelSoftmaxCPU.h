@@ -39,9 +39,6 @@ enum {
     GUMBEL_SOFTMAX_TIER_AVX512 = 2,
 };
 
-/* `GumbelSoftmax.version`, for the C check's message (the Swift tests compare the two). */
-#define GUMBEL_SOFTMAX_CPU_CHECK_VERSION "0.2.0"
-
 /* The features above that this CPU has and the operating system enables (AVX and AVX-512
    register state included), as `__builtin_cpu_supports` reports them. 0 on other architectures.
 
