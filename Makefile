@@ -237,7 +237,10 @@ bench-peers-setup:
 # `make test-docs` runs every fenced code block of README.md, docs/*.md and the DocC articles and
 # checks every relative link (Scripts/doctest.py says how each language is checked; its --help
 # lists the conventions). --self-test first feeds it a broken block of every kind, which must fail. Swift blocks build as one scratch package in .build-doctest/ that depends
-# on this repository by path (the library in debug: about a minute the first time, seconds after).
+# on this repository by path (the library in debug: about a minute the first time, seconds after);
+# the README's Package.swift, which depends on this package by git URL and version, builds in
+# .build-doctest/consumer against a scratch git repository of the working tree tagged with the
+# version (another debug build of the library, about a minute whenever the tree changed).
 # DOCTEST_PYTHON lists interpreters for Python blocks (':'-separated; by default $(PYTHON) and the
 # project's .venv-dask, .venv-torch, .venv-jax and .venv-ray where they exist): a block runs with the
 # first that can import its torch, jax, dask or ray, and is skipped (listed) when none can;
