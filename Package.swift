@@ -27,17 +27,24 @@ let package = Package(
         // Which CPU features this machine has, for the tier check (Version.swift). A C target so that
         // the `-Xswiftc -target-cpu` flags of a tier never reach it. Not API.
         .target(name: "CGumbelSoftmaxCPU"),
+        // The `gumbel` tool's CPU check before `main` (a C constructor), so that no Swift code compiled
+        // for a tier runs on a CPU that lacks it. Linked into the tool only. Not API.
+        .target(name: "CGumbelPreflight", dependencies: ["CGumbelSoftmaxCPU"]),
         .target(
             name: "GumbelSoftmax",
             dependencies: ["COpenBLAS", "CGumbelSoftmaxCPU"],
             // Vector builtins for the hot loops (Lanes.swift); swift-collections uses it the same way.
             swiftSettings: [.enableExperimentalFeature("BuiltinModule")]
         ),
-        // `@_cdecl` exports behind include/gumbel_softmax.h; no Swift API of its own.
-        .target(name: "GumbelSoftmaxC", dependencies: ["GumbelSoftmax"]),
+        // The functions of include/gumbel_softmax.h, in C: each checks the CPU before it calls the Swift
+        // implementation (GumbelSoftmaxC's `gs_swift_...`). Linked into libgumbelsoftmax.so only. Not API.
+        .target(name: "CGumbelSoftmaxABI", dependencies: ["CGumbelSoftmaxCPU"]),
+        // `@_cdecl` implementations behind include/gumbel_softmax.h; no Swift API of its own.
+        .target(name: "GumbelSoftmaxC", dependencies: ["GumbelSoftmax", "CGumbelSoftmaxABI"]),
         .executableTarget(
             name: "gumbel",
             dependencies: [
+                "CGumbelPreflight",
                 "GumbelSoftmax",
                 "NumpyFormat",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -32,7 +32,7 @@ let versionString: StaticString = "0.2.0"
 /// Returns the library version, a static string.
 ///
 /// The corresponding C function is `gs_version` (include/gumbel_softmax.h).
-@_cdecl("gs_version")
+@_cdecl("gs_swift_version")
 public func gsVersion() -> UnsafePointer<CChar> {
     cString(versionString)
 }
@@ -40,7 +40,7 @@ public func gsVersion() -> UnsafePointer<CChar> {
 /// Returns the name of a `gs_status` constant, a static string.
 ///
 /// The corresponding C function is `gs_status_name` (include/gumbel_softmax.h).
-@_cdecl("gs_status_name")
+@_cdecl("gs_swift_status_name")
 public func gsStatusName(_ status: Int32) -> UnsafePointer<CChar> {
     guard let known = Status(rawValue: status) else { return cString("GS_UNKNOWN_STATUS") }
     return cString(known.name)
@@ -49,7 +49,7 @@ public func gsStatusName(_ status: Int32) -> UnsafePointer<CChar> {
 /// Returns the calling thread's last error message, or "" after a success.
 ///
 /// The corresponding C function is `gs_last_error_message` (include/gumbel_softmax.h).
-@_cdecl("gs_last_error_message")
+@_cdecl("gs_swift_last_error_message")
 public func gsLastErrorMessage() -> UnsafePointer<CChar> {
     LastError.current
 }
@@ -57,7 +57,7 @@ public func gsLastErrorMessage() -> UnsafePointer<CChar> {
 /// Copies the calling thread's last error message into a caller's buffer; returns its length.
 ///
 /// The corresponding C function is `gs_copy_last_error_message` (include/gumbel_softmax.h).
-@_cdecl("gs_copy_last_error_message")
+@_cdecl("gs_swift_copy_last_error_message")
 public func gsCopyLastErrorMessage(_ buffer: UnsafeMutablePointer<CChar>?, _ capacity: UInt) -> UInt {
     let message = LastError.current
     let length = UInt(strlen(message))
@@ -225,7 +225,7 @@ enum Scratch {
 /// Samples a batch: soft, log-space or hard.
 ///
 /// The corresponding C function is `gs_sample` (include/gumbel_softmax.h).
-@_cdecl("gs_sample")
+@_cdecl("gs_swift_sample")
 public func gsSample(
     _ logits: UnsafePointer<Float>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64, _ temperature: Float,
     _ output: Int32, _ seed: UInt64, _ stream: UInt64, _ position: UInt64, _ threads: Int32,
@@ -238,7 +238,7 @@ public func gsSample(
 /// Samples a batch with one temperature per row.
 ///
 /// The corresponding C function is `gs_sample_per_row` (include/gumbel_softmax.h).
-@_cdecl("gs_sample_per_row")
+@_cdecl("gs_swift_sample_per_row")
 public func gsSamplePerRow(
     _ logits: UnsafePointer<Float>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64,
     _ temperatures: UnsafePointer<Float>?, _ temperatureCount: Int64, _ output: Int32, _ seed: UInt64,
@@ -254,7 +254,7 @@ public func gsSamplePerRow(
 /// Gumbel-max categorical indices, one per row.
 ///
 /// The corresponding C function is `gs_categorical` (include/gumbel_softmax.h).
-@_cdecl("gs_categorical")
+@_cdecl("gs_swift_categorical")
 public func gsCategorical(
     _ logits: UnsafePointer<Float>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64, _ seed: UInt64,
     _ stream: UInt64, _ position: UInt64, _ threads: Int32, _ indices: UnsafeMutablePointer<Int64>?,
@@ -267,7 +267,7 @@ public func gsCategorical(
 /// Gumbel-top-k indices, `k` per row.
 ///
 /// The corresponding C function is `gs_top_k` (include/gumbel_softmax.h).
-@_cdecl("gs_top_k")
+@_cdecl("gs_swift_top_k")
 public func gsTopK(
     _ logits: UnsafePointer<Float>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64, _ k: Int64,
     _ seed: UInt64, _ stream: UInt64, _ position: UInt64, _ threads: Int32, _ indices: UnsafeMutablePointer<Int64>?,
@@ -280,7 +280,7 @@ public func gsTopK(
 /// Raw Gumbel(0, 1) noise.
 ///
 /// The corresponding C function is `gs_gumbel_noise` (include/gumbel_softmax.h).
-@_cdecl("gs_gumbel_noise")
+@_cdecl("gs_swift_gumbel_noise")
 public func gsGumbelNoise(
     _ seed: UInt64, _ stream: UInt64, _ position: UInt64, _ threads: Int32, _ result: UnsafeMutablePointer<Float>?,
     _ resultCount: Int64
@@ -294,7 +294,7 @@ public func gsGumbelNoise(
 /// Writes the key words of `jax.random.PRNGKey(seed)`.
 ///
 /// The corresponding C function is `gs_jax_key` (include/gumbel_softmax.h).
-@_cdecl("gs_jax_key")
+@_cdecl("gs_swift_jax_key")
 public func gsJAXKey(_ seed: Int64, _ enableX64: Int32, _ key: UnsafeMutablePointer<UInt32>?) -> Int32 {
     exported { () throws(CallError) in
         guard enableX64 == 0 || enableX64 == 1 else {
@@ -309,7 +309,7 @@ public func gsJAXKey(_ seed: Int64, _ enableX64: Int32, _ key: UnsafeMutablePoin
 /// As `gs_sample`, with JAX's threefry stream of the key `(key0, key1)`.
 ///
 /// The corresponding C function is `gs_sample_jax` (include/gumbel_softmax.h).
-@_cdecl("gs_sample_jax")
+@_cdecl("gs_swift_sample_jax")
 public func gsSampleJAX(
     _ logits: UnsafePointer<Float>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64, _ temperature: Float,
     _ output: Int32, _ key0: UInt32, _ key1: UInt32, _ position: UInt64, _ threads: Int32,
@@ -322,7 +322,7 @@ public func gsSampleJAX(
 /// As `gs_sample_per_row`, with JAX's threefry stream.
 ///
 /// The corresponding C function is `gs_sample_per_row_jax` (include/gumbel_softmax.h).
-@_cdecl("gs_sample_per_row_jax")
+@_cdecl("gs_swift_sample_per_row_jax")
 public func gsSamplePerRowJAX(
     _ logits: UnsafePointer<Float>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64,
     _ temperatures: UnsafePointer<Float>?, _ temperatureCount: Int64, _ output: Int32, _ key0: UInt32,
@@ -338,7 +338,7 @@ public func gsSamplePerRowJAX(
 /// As `gs_categorical`, with JAX's threefry stream (`jax.random.categorical`).
 ///
 /// The corresponding C function is `gs_categorical_jax` (include/gumbel_softmax.h).
-@_cdecl("gs_categorical_jax")
+@_cdecl("gs_swift_categorical_jax")
 public func gsCategoricalJAX(
     _ logits: UnsafePointer<Float>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64, _ key0: UInt32,
     _ key1: UInt32, _ position: UInt64, _ threads: Int32, _ indices: UnsafeMutablePointer<Int64>?,
@@ -351,7 +351,7 @@ public func gsCategoricalJAX(
 /// As `gs_top_k`, with JAX's threefry stream.
 ///
 /// The corresponding C function is `gs_top_k_jax` (include/gumbel_softmax.h).
-@_cdecl("gs_top_k_jax")
+@_cdecl("gs_swift_top_k_jax")
 public func gsTopKJAX(
     _ logits: UnsafePointer<Float>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64, _ k: Int64,
     _ key0: UInt32, _ key1: UInt32, _ position: UInt64, _ threads: Int32, _ indices: UnsafeMutablePointer<Int64>?,
@@ -364,7 +364,7 @@ public func gsTopKJAX(
 /// As `gs_gumbel_noise`, with JAX's threefry stream (`jax.random.gumbel`).
 ///
 /// The corresponding C function is `gs_gumbel_noise_jax` (include/gumbel_softmax.h).
-@_cdecl("gs_gumbel_noise_jax")
+@_cdecl("gs_swift_gumbel_noise_jax")
 public func gsGumbelNoiseJAX(
     _ key0: UInt32, _ key1: UInt32, _ position: UInt64, _ threads: Int32, _ result: UnsafeMutablePointer<Float>?,
     _ resultCount: Int64
@@ -378,7 +378,7 @@ public func gsGumbelNoiseJAX(
 /// The Concrete or ExpConcrete log-density of each row of a point.
 ///
 /// The corresponding C function is `gs_log_density` (include/gumbel_softmax.h).
-@_cdecl("gs_log_density")
+@_cdecl("gs_swift_log_density")
 public func gsLogDensity(
     _ logits: UnsafePointer<Float>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64,
     _ temperatures: UnsafePointer<Float>?, _ temperatureCount: Int64, _ point: UnsafePointer<Float>?,
@@ -436,7 +436,7 @@ private func checkGradientBuffers(
 /// The vector-Jacobian product of a sample (noise held fixed).
 ///
 /// The corresponding C function is `gs_gradient` (include/gumbel_softmax.h).
-@_cdecl("gs_gradient")
+@_cdecl("gs_swift_gradient")
 public func gsGradient(
     _ output: UnsafePointer<Float>?, _ outputCount: Int64, _ upstream: UnsafePointer<Float>?, _ upstreamCount: Int64,
     _ rows: Int64, _ columns: Int64, _ temperature: Float, _ kind: Int32, _ threads: Int32,
@@ -463,7 +463,7 @@ public func gsGradient(
 /// The vector-Jacobian product of a sample drawn with one temperature per row.
 ///
 /// The corresponding C function is `gs_gradient_per_row` (include/gumbel_softmax.h).
-@_cdecl("gs_gradient_per_row")
+@_cdecl("gs_swift_gradient_per_row")
 public func gsGradientPerRow(
     _ output: UnsafePointer<Float>?, _ outputCount: Int64, _ upstream: UnsafePointer<Float>?, _ upstreamCount: Int64,
     _ rows: Int64, _ columns: Int64, _ temperatures: UnsafePointer<Float>?, _ temperaturesCount: Int64,

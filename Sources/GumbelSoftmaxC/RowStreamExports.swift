@@ -20,7 +20,7 @@ private func rowStreams(
 /// Samples a batch, one Philox stream per row: soft, log-space or hard.
 ///
 /// The corresponding C function is `gs_sample_rows` (include/gumbel_softmax.h).
-@_cdecl("gs_sample_rows")
+@_cdecl("gs_swift_sample_rows")
 public func gsSampleRows(
     _ logits: UnsafePointer<Float>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64,
     _ temperatures: UnsafePointer<Float>?, _ temperaturesCount: Int64, _ output: Int32,
@@ -54,7 +54,7 @@ public func gsSampleRows(
 /// Gumbel-max categorical indices, one Philox stream per row.
 ///
 /// The corresponding C function is `gs_categorical_rows` (include/gumbel_softmax.h).
-@_cdecl("gs_categorical_rows")
+@_cdecl("gs_swift_categorical_rows")
 public func gsCategoricalRows(
     _ logits: UnsafePointer<Float>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64,
     _ seeds: UnsafePointer<UInt64>?, _ streams: UnsafePointer<UInt64>?, _ positions: UnsafePointer<UInt64>?,
@@ -80,7 +80,7 @@ public func gsCategoricalRows(
 /// Gumbel-top-k indices, `k` per row, one Philox stream per row.
 ///
 /// The corresponding C function is `gs_top_k_rows` (include/gumbel_softmax.h).
-@_cdecl("gs_top_k_rows")
+@_cdecl("gs_swift_top_k_rows")
 public func gsTopKRows(
     _ logits: UnsafePointer<Float>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64, _ k: Int64,
     _ seeds: UnsafePointer<UInt64>?, _ streams: UnsafePointer<UInt64>?, _ positions: UnsafePointer<UInt64>?,

@@ -20,7 +20,7 @@ func checkCPU() throws(CallError) {
 /// Returns the version of the sampling contract the library follows (2).
 ///
 /// The corresponding C function is `gs_contract_version` (include/gumbel_softmax.h).
-@_cdecl("gs_contract_version")
+@_cdecl("gs_swift_contract_version")
 public func gsContractVersion() -> Int32 {
     Int32(GumbelSoftmax.contractVersion)
 }
@@ -28,7 +28,7 @@ public func gsContractVersion() -> Int32 {
 /// Returns the tier the library was built for: "baseline", "avx2" or "avx512", a static string.
 ///
 /// The corresponding C function is `gs_build_tier` (include/gumbel_softmax.h).
-@_cdecl("gs_build_tier")
+@_cdecl("gs_swift_build_tier")
 public func gsBuildTier() -> UnsafePointer<CChar> {
     // Static strings: nothing to allocate, nothing that can fail.
     switch GumbelSoftmax.buildTier {
@@ -41,7 +41,7 @@ public func gsBuildTier() -> UnsafePointer<CChar> {
 /// Returns 1 when this CPU runs the library's tier, else 0.
 ///
 /// The corresponding C function is `gs_cpu_supported` (include/gumbel_softmax.h).
-@_cdecl("gs_cpu_supported")
+@_cdecl("gs_swift_cpu_supported")
 public func gsCPUSupported() -> Int32 {
     GumbelSoftmax.cpuSupport.isSupported ? 1 : 0
 }
@@ -49,7 +49,7 @@ public func gsCPUSupported() -> Int32 {
 /// Returns `GS_OK`, or `GS_UNSUPPORTED_CPU` with the message naming the tier and the missing features.
 ///
 /// The corresponding C function is `gs_check_cpu` (include/gumbel_softmax.h).
-@_cdecl("gs_check_cpu")
+@_cdecl("gs_swift_check_cpu")
 public func gsCheckCPU() -> Int32 {
     exported { () throws(CallError) in }
 }

@@ -9,7 +9,12 @@
    statically, as ``make build`` does, so the two share ``.build``;
 2. writes a wheel holding the package and ``libgumbelsoftmax.so`` inside it, tagged
    ``py3-none-<platform>`` (the library is loaded with ctypes, so any CPython 3 on this platform
-   works, but only this platform).
+   works, but only this platform), with the tier as the version's local label: ``0.2.0+avx2``.
+
+The wheel is a local build, not one for PyPI: its platform tag is the generic ``linux_x86_64``
+(built against this machine's glibc and OpenBLAS, no manylinux audit; PyPI refuses the tag), and
+``+avx2`` says which CPUs it runs on (a local version label, which PyPI refuses too; ``==0.2.0``
+still matches it).
 
 Standard library only: the build needs nothing from PyPI. A source distribution is refused: the
 package cannot be built without the Swift sources around it.
@@ -41,17 +46,18 @@ def _version() -> str:
     return re.search(r'^__version__ = "([^"]+)"', text, re.MULTILINE).group(1)
 
 
-def _metadata() -> str:
+def _metadata(version: str) -> str:
     return "\n".join(
         [
             "Metadata-Version: 2.1",
             f"Name: {NAME}",
-            f"Version: {_version()}",
+            f"Version: {version}",
             "Summary: Gumbel-Softmax, Gumbel-max and Gumbel-top-k sampling for numpy, through the "
             "C ABI of the GumbelSoftmax Swift package",
             "License: Apache-2.0",
             "Requires-Python: >=3.9",
             "Requires-Dist: numpy",
+            "Requires-External: libopenblas0",
             "",
             "Counter-based (Philox4x32-10) Gumbel-Softmax sampling: every result is a pure function of",
             "(seed, stream, position, inputs, temperature). See the repository's README.md.",
@@ -68,8 +74,8 @@ def _log(message: str) -> None:
     print(f"gumbel_softmax_build: {message}", file=sys.stderr, flush=True)
 
 
-def _build_library() -> Path:
-    """Builds libgumbelsoftmax.so for the tier and returns its path."""
+def _build_library() -> tuple[Path, str]:
+    """Builds libgumbelsoftmax.so for the tier and returns its path and the tier."""
     if not (REPOSITORY / "Package.swift").exists():
         raise RuntimeError(
             f"{REPOSITORY} is not the GumbelSoftmax repository: build the package from a checkout "
@@ -92,7 +98,7 @@ def _build_library() -> Path:
     library = Path(bin_path) / LIBRARY
     if not library.exists():
         raise RuntimeError(f"swift build made no {library}")
-    return library
+    return library, tier
 
 
 class _Wheel:
@@ -126,8 +132,8 @@ def get_requires_for_build_wheel(config_settings=None):
 
 
 def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
-    library = _build_library()
-    version = _version()
+    library, tier = _build_library()
+    version = f"{_version()}+{tier}"  # the tier, as a local version label
     tag = f"py3-none-{_platform_tag()}"
     filename = f"{DISTRIBUTION}-{version}-{tag}.whl"
     dist_info = f"{DISTRIBUTION}-{version}.dist-info"
@@ -135,7 +141,7 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
     for source in sorted(PACKAGE.glob("*.py")):
         wheel.add(f"gumbel_softmax/{source.name}", source.read_bytes())
     wheel.add(f"gumbel_softmax/{LIBRARY}", library.read_bytes(), executable=True)
-    wheel.add(f"{dist_info}/METADATA", _metadata().encode())
+    wheel.add(f"{dist_info}/METADATA", _metadata(version).encode())
     wheel_file = f"Wheel-Version: 1.0\nGenerator: gumbel_softmax_build\nRoot-Is-Purelib: false\nTag: {tag}\n"
     wheel.add(f"{dist_info}/WHEEL", wheel_file.encode())
     wheel.close(f"{dist_info}/RECORD")

@@ -1,0 +1,17 @@
+/*
+ * CGumbelPreflight: the `gumbel` tool's CPU check, run by the dynamic loader before `main` (a
+ * constructor), so that a `gumbel` built for a tier this CPU lacks prints `error: <message>` and
+ * exits 1 before any of its Swift code, all of which is compiled for the tier (argument-parser's
+ * included), can execute an instruction the CPU lacks. Linked into the `gumbel` executable only;
+ * compiled for the baseline like every C target. Not API: nothing to call.
+ */
+#ifndef C_GUMBEL_PREFLIGHT_H
+#define C_GUMBEL_PREFLIGHT_H
+
+#include <stdint.h>
+
+/* Defined by the `gumbel` target (Preflight.swift): the tier its Swift code was compiled for, a
+   GUMBEL_SOFTMAX_TIER_ value, as a constant (its body is one `mov`, no tier instructions). */
+int32_t gumbel_cli_build_tier(void);
+
+#endif
