@@ -362,3 +362,13 @@ bench-installed: deps
 	$(BENCH_PYTHON) Benchmarks/installed.py --peer-python $(BENCH_PYTHON) \
 		--gumbel installed=$(BENCH_PREFIX)/bin/gumbel --gumbel plain=.build-plain/release/gumbel \
 		$(foreach g,$(BENCH_GUMBEL),--gumbel $(g)) | tee .bench/installed.md
+
+# --- Before/after ---
+# `make bench-compare BENCH_GUMBEL="old=PATH new=PATH"`: the binaries timed shape by shape in
+# rotating order, BENCH_ROUNDS rounds each (Benchmarks/compare.py prints the medians and each
+# binary's time relative to the first). For "is this change slower" on a shared machine, where a
+# single table can be off by 10% or more.
+.PHONY: bench-compare
+BENCH_ROUNDS ?= 5
+bench-compare:
+	$(PYTHON) Benchmarks/compare.py $(BENCH_GUMBEL) --rounds $(BENCH_ROUNDS)
