@@ -47,7 +47,8 @@ public struct PhiloxGenerator: CounterBasedRandomGenerator, Hashable {
 
     /// Writes words `position ..< position + buffer.count` into `buffer`.
     ///
-    /// - Complexity: O(`buffer.count`); eight blocks are computed at a time in SIMD lanes.
+    /// - Complexity: O(`buffer.count`); four or sixteen blocks (by build tier) are computed at a
+    ///   time in SIMD lanes.
     public func fillWords(startingAt position: UInt64, into buffer: UnsafeMutableBufferPointer<UInt32>) {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return }
         Philox.fill(seed: seed, stream: stream, position: position, count: buffer.count, into: base)
@@ -105,16 +106,16 @@ enum Philox {
         return (c0, c1, c2, c3)
     }
 
-    // Blocks per batch. Eight 64-bit lanes give the out-of-order core two independent chains per
-    // instruction on AVX2 (measured: noise 25% faster), but spill badly on SSE2's 16 registers
-    // (40% slower), and Swift cannot ask which the build targets: the README's recommended flags
-    // define GUMBEL_SOFTMAX_WIDE_VECTORS together with `-target-cpu haswell`. With AVX-512 (32
-    // registers of 8 lanes), GUMBEL_SOFTMAX_AVX512 takes sixteen blocks (measured: 0.96 to 0.72
-    // ns/word).
-    #if GUMBEL_SOFTMAX_AVX512
+    // Blocks per batch. More 64-bit lanes give the out-of-order core more independent chains per
+    // instruction: with AVX2, eight blocks ran the noise 25% faster than four, and sixteen (four
+    // registers per counter word, some of them spilled) a whole sample another 5 to 14% faster
+    // than eight on most standard shapes (`make bench-compare`, 2026-11-27); with AVX-512 (32
+    // registers of 8 lanes) sixteen took 0.96 to 0.72 ns/word. SSE2's 16 registers of two lanes
+    // spill badly beyond four (eight: 40% slower), and Swift cannot ask which the build targets:
+    // the tier flags (Scripts/tier-flags) define GUMBEL_SOFTMAX_WIDE_VECTORS or
+    // GUMBEL_SOFTMAX_AVX512 together with `-target-cpu`.
+    #if GUMBEL_SOFTMAX_AVX512 || GUMBEL_SOFTMAX_WIDE_VECTORS
         typealias Lanes = UInt64x16
-    #elseif GUMBEL_SOFTMAX_WIDE_VECTORS
-        typealias Lanes = SIMD8<UInt64>
     #else
         typealias Lanes = SIMD4<UInt64>
     #endif
@@ -163,7 +164,7 @@ enum Philox {
     @inline(__always)
     static func store(_ pairs: (Lanes, Lanes), to out: UnsafeMutablePointer<UInt32>) {
         let raw = UnsafeMutableRawPointer(out)
-        #if GUMBEL_SOFTMAX_AVX512
+        #if GUMBEL_SOFTMAX_AVX512 || GUMBEL_SOFTMAX_WIDE_VECTORS
             // In halves of eight: a sixteen-step loop is not unrolled, and LLVM then sinks the last
             // round into it and reads lanes through the stack.
             let (a, b) = (pairs.0.simd, pairs.1.simd)

@@ -300,8 +300,8 @@ struct PairWords<Half: WordVector>: WordVector {
     typealias WideFloatLanes = FloatLanes32
 #endif
 
-/// Sixteen `UInt64` lanes as one LLVM vector: Philox's batch of sixteen blocks with
-/// `GUMBEL_SOFTMAX_AVX512` (Swift's generic `SIMD16<UInt64>` arithmetic is lowered lane by lane).
+/// Sixteen `UInt64` lanes as one LLVM vector: Philox's batch of sixteen blocks in the avx2 and
+/// avx512 tiers (Swift's generic `SIMD16<UInt64>` arithmetic is lowered lane by lane).
 struct UInt64x16 {
     var value: Builtin.Vec16xInt64
 
