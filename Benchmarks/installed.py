@@ -7,12 +7,14 @@ with one thread and with all cores, and the peers of Benchmarks/peers.py (NumPy,
 peer interpreter can import it) on the same shapes, shape by shape so that every row of the table
 was measured minutes apart at most. Prints a Markdown table: ns per element, and for each binary
 the ratio of the fastest peer (of NumPy and JAX) to ours with all cores; then the minimum and the
-geometric mean of each ratio over the shapes.
+geometric mean of each ratio over the shapes. Each shape is measured --rounds times (default 3),
+the binaries and the peers in turn, and the table shows the medians.
 """
 import argparse
 import json
 import math
 import os
+import statistics
 import subprocess
 import sys
 
@@ -50,6 +52,7 @@ def main():
     parser.add_argument("--shapes", default=STANDARD)
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--seconds", type=float, default=0.5)
+    parser.add_argument("--rounds", type=int, default=3, help="medians over this many rounds per shape")
     args = parser.parse_args()
     binaries = [entry.split("=", 1) for entry in args.gumbel]
     header = ["shape"]
@@ -61,13 +64,23 @@ def main():
     ratios = {label: [] for label, _ in binaries}
     for shape in args.shapes.split(","):
         row = [f"[{shape.replace('x', ', ')}]"]
+        # Each round times every binary and the peers once; the table shows the medians over the
+        # rounds, so that one slow spell of the shared machine does not decide a ratio.
+        samples = {label: ([], []) for label, _ in binaries}
+        peer_samples = {}
+        for _ in range(args.rounds):
+            for label, path in binaries:
+                samples[label][0].append(ours(path, shape, 1, args.repeats))
+                samples[label][1].append(ours(path, shape, 0, args.repeats))
+            for name, value in peers(args.peer_python, shape, args.seconds).items():
+                peer_samples.setdefault(name, []).append(value)
         timings = {}
-        for label, path in binaries:
-            one = ours(path, shape, 1, args.repeats)
-            every = ours(path, shape, 0, args.repeats)
+        for label, _ in binaries:
+            one = statistics.median(samples[label][0])
+            every = statistics.median(samples[label][1])
             timings[label] = every
             row += [f"{one:.2f} ns", f"{every:.2f} ns"]
-        peer = peers(args.peer_python, shape, args.seconds)
+        peer = {name: statistics.median(values) for name, values in peer_samples.items()}
         row += [f"{peer[name]:.2f} ns" if name in peer else "-" for name in ("numpy", "jax", "torch")]
         fastest = min(peer[name] for name in ("numpy", "jax") if name in peer)
         for label, _ in binaries:
