@@ -49,7 +49,7 @@ enum NoiseMath {
             // A word is in a band exactly when w < 2^16.
             smallest = V.Bits.minimum(smallest, w)
             // V = (w + 1/2) 2^-32 (one rounding with FMA, two without): U, or 1 - U.
-            let v = V.multiplyAdd(V.converting(nonNegative: w), V(repeating: 0x1p-32), V(repeating: 0x1p-33))
+            let v = V.multiplyAdd(V.converting(signed: w), V(repeating: 0x1p-32), V(repeating: 0x1p-33))
             let (kLower, fLower) = split(v)
             let k = kLower & (upper ^ V.Bits(repeating: 0xFFFF_FFFF))  // 0 in the upper half
             let e = negativeLog(exponent: k, fraction: V.select(upper, -v, fLower))  // -ln U

@@ -1,7 +1,7 @@
 // Vectorised log and exp for the sampling hot loops: no libm call per element.
 //
-// Both work on bit patterns (no generic SIMD int<->float conversion, which Swift leaves as an
-// out-of-line call) and use + - * and `multiplyAdd` (fused where the target has FMA), so one build
+// Both work on bit patterns and LLVM vector builtins (Swift's generic SIMD int<->float conversion
+// is an out-of-line call; `converting(signed:)` is one `cvtdq2ps`) and use + - * and `multiplyAdd` (fused where the target has FMA), so one build
 // gives the same bits in every lane width. The polynomials are Cephes' `logf`/`expf`
 // (S. L. Moshier), whose relative error is about 1e-7; the tests sweep the noise over all words and
 // a dense range of log and exp arguments.
@@ -13,17 +13,6 @@ enum FastMath {
     static func log<V: FloatVector>(_ x: V) -> V {
         let (k, m) = reduce(x)
         return log(exponent: k, reduced: m - 1.0)  // m - 1 is exact
-    }
-
-    /// `log(x)` for `x` in `(0, 1]` given `x - 1` exactly as `xMinusOne` (an `x` near 1 as a
-    /// Float has lost the low bits of `1 - x`; the caller forms `x - 1` from integers). Lanes with
-    /// `x >= sqrt(1/2)` use `xMinusOne`, the others `x` alone.
-    @inline(__always)
-    static func log<V: FloatVector>(_ x: V, xMinusOne: V) -> V {
-        let (k, m) = reduce(x)
-        // Where x >= sqrt(1/2) the reduction leaves k = 0 and m = x, so m - 1 is x - 1.
-        let nearOne = V.atLeastMask(x, V(bits: V.Bits(repeating: 0x3F35_04F3)))
-        return log(exponent: k, reduced: V.select(nearOne, xMinusOne, m - 1.0))
     }
 
     /// `x = 2^k * m` with `m` in `[sqrt(1/2), sqrt(2))`: `k` (as bits) and `m`.
@@ -38,7 +27,7 @@ enum FastMath {
     /// `k * ln 2 + log(1 + f)` for `f` in `[sqrt(1/2) - 1, sqrt(2) - 1]`.
     @inline(__always)
     static func log<V: FloatVector>(exponent k: V.Bits, reduced f: V) -> V {
-        let kf = exactFloat(k, as: V.self)
+        let kf = V.converting(signed: k)  // exact: |k| < 2^8
         let z = f * f
         // Cephes' degree-8 polynomial, by Estrin's scheme: four dependent steps instead of
         // Horner's nine.
@@ -78,13 +67,5 @@ enum FastMath {
         let scale = V(bits: (t.bits &+ V.Bits(repeating: 127 &- 0x4B40_0000)).shiftedLeft(23))
         let result = p * scale
         return V(bits: result.bits & V.atLeastMask(x, V(repeating: -87.33)))
-    }
-
-    /// Converts integers of magnitude below 2^22 (as bit patterns) to Float through their bit
-    /// patterns.
-    @inline(__always)
-    static func exactFloat<V: FloatVector>(_ k: V.Bits, as: V.Type) -> V {
-        let shifter: Float = 12_582_912  // 1.5 * 2^23, bit pattern 0x4B400000
-        return V(bits: k &+ V.Bits(repeating: 0x4B40_0000)) - V(repeating: shifter)
     }
 }

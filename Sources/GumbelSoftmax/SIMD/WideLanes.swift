@@ -28,8 +28,6 @@ protocol FloatVector: ExpressibleByFloatLiteral where FloatLiteralType == Float 
     static func multiplyAdd(_ a: Self, _ b: Self, _ c: Self) -> Self
     /// All-ones lanes where `a >= b` (ordered), zero lanes elsewhere.
     static func atLeastMask(_ a: Self, _ b: Self) -> Bits
-    /// Lanes holding integers in `[0, 2^31)` converted to the nearest Float (one `cvtdq2ps`).
-    static func converting(nonNegative bits: Bits) -> Self
     /// Lanes holding two's-complement 32-bit integers converted to the nearest Float (one
     /// `cvtdq2ps`).
     static func converting(signed bits: Bits) -> Self
@@ -48,8 +46,6 @@ protocol WordVector {
     func arithmeticShiftedRight(_ count: UInt32) -> Self
     /// The lane-wise unsigned minimum (one `pminud`).
     static func minimum(_ a: Self, _ b: Self) -> Self
-    /// The bitwise AND of the lanes.
-    var andOfLanes: UInt32 { get }
     /// The smallest lane, unsigned.
     var minOfLanes: UInt32 { get }
 }
@@ -70,11 +66,6 @@ extension FloatVector {
 }
 
 extension WordLanes: WordVector {
-    @inline(__always) var andOfLanes: UInt32 {
-        var r: UInt32 = 0xFFFF_FFFF
-        for lane in 0..<8 { r &= self[lane] }
-        return r
-    }
     @inline(__always) var minOfLanes: UInt32 {
         var r: UInt32 = 0xFFFF_FFFF
         for lane in 0..<8 { r = Swift.min(r, self[lane]) }
@@ -95,9 +86,6 @@ extension WordLanes: WordVector {
 extension FloatLanes: FloatVector {
     @_transparent static func atLeastMask(_ a: FloatLanes, _ b: FloatLanes) -> WordLanes {
         WordLanes(repeating: 0).replacing(with: 0xFFFF_FFFF, where: a.simd .>= b.simd)
-    }
-    @_transparent static func converting(nonNegative bits: WordLanes) -> FloatLanes {
-        converting(signed: bits)
     }
     @_transparent static func converting(signed bits: WordLanes) -> FloatLanes {
         var r = SIMD8<Float>()
@@ -141,14 +129,6 @@ struct WordLanes32: WordVector {
         Self(Builtin.int_umin_Vec32xInt32(a.value, b.value))
     }
 
-    /// The bitwise AND of the lanes.
-    @inline(__always) var andOfLanes: UInt32 {
-        let s = simd
-        var r: UInt32 = 0xFFFF_FFFF
-        for lane in 0..<32 { r &= s[lane] }
-        return r
-    }
-
     /// The smallest lane, unsigned.
     @inline(__always) var minOfLanes: UInt32 {
         let s = simd
@@ -189,9 +169,6 @@ struct FloatLanes32: WideVector {
         WordLanes32(Builtin.sext_Vec32xInt1_Vec32xInt32(Builtin.fcmp_oge_Vec32xFPIEEE32(a.value, b.value)))
     }
 
-    @_transparent static func converting(nonNegative bits: WordLanes32) -> Self {
-        converting(signed: bits)
-    }
     @_transparent static func converting(signed bits: WordLanes32) -> Self {
         Self(Builtin.sitofp_Vec32xInt32_Vec32xFPIEEE32(bits.value))
     }
@@ -247,9 +224,6 @@ struct Pair<Half: WideVector>: WideVector {
     @_transparent static func atLeastMask(_ a: Self, _ b: Self) -> PairWords<Half.Bits> {
         PairWords(Half.atLeastMask(a.low, b.low), Half.atLeastMask(a.high, b.high))
     }
-    @_transparent static func converting(nonNegative bits: PairWords<Half.Bits>) -> Self {
-        Self(Half.converting(nonNegative: bits.low), Half.converting(nonNegative: bits.high))
-    }
     @_transparent static func converting(signed bits: PairWords<Half.Bits>) -> Self {
         Self(Half.converting(signed: bits.low), Half.converting(signed: bits.high))
     }
@@ -288,7 +262,6 @@ struct PairWords<Half: WordVector>: WordVector {
     @_transparent static func minimum(_ a: Self, _ b: Self) -> Self {
         Self(Half.minimum(a.low, b.low), Half.minimum(a.high, b.high))
     }
-    @inline(__always) var andOfLanes: UInt32 { low.andOfLanes & high.andOfLanes }
     @inline(__always) var minOfLanes: UInt32 { Swift.min(low.minOfLanes, high.minOfLanes) }
 }
 
