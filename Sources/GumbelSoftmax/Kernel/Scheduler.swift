@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -9,8 +10,10 @@ import Dispatch
 // (`Tiling`) and each worker's scratch. Sampling, noise, top-k, gradients and the Concrete density
 // all run through it.
 //
-// Work units depend only on the shape, never on the thread count, and each worker takes a
-// contiguous range of units, so a result never depends on how many threads ran.
+// Work units depend only on the shape, never on the thread count, and each unit writes only its
+// own results, so a result never depends on how many threads ran or which of them ran a unit.
+// Workers claim chunks of units from a shared counter (dynamic scheduling): on a shared machine
+// a worker that wakes late or loses its core to another process does not hold up the call.
 //
 // Handing pointers to worker threads, the one idiom: a worker closure is `@Sendable`, and every
 // raw pointer it reads or writes travels inside an `@unchecked Sendable` struct: either a job that
@@ -125,29 +128,40 @@ enum Scheduler {
         return Swift.max(1, Swift.min(available, units))
     }
 
-    /// Runs `body` over `0 ..< units` cut into `workers` contiguous ranges, one per thread; on the
-    /// calling thread when there is one worker or one unit.
+    /// Runs `body` over `0 ..< units` on `workers` threads; on the calling thread when there is
+    /// one worker or one unit.
     static func run(units: Int, workers: Int, _ body: @Sendable (Range<Int>) -> Void) {
-        if workers <= 1 || units <= 1 {
-            body(0..<units)
-            return
-        }
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            let start = units * worker / workers
-            let end = units * (worker + 1) / workers
-            if start < end { body(start..<end) }
-        }
+        run(units: units, workers: workers, scratch: {}, body: { range, _ in body(range) })
+    }
+
+    /// The units a worker claims at a time: about eight claims per worker, so a worker that
+    /// starts late or runs on a slower core leaves its share to the others.
+    static func chunk(units: Int, workers: Int) -> Int {
+        Swift.max(1, units / (workers * 8))
     }
 
     /// `run(units:workers:_:)` with a scratch made once per worker (`makeScratch`) and freed when
-    /// the worker's range is done; nothing is allocated per unit.
+    /// the worker is done; nothing is allocated per unit. Workers claim consecutive chunks of
+    /// units from a shared counter until none is left (`body` is called once per chunk); which
+    /// worker ran a unit never matters, as every unit writes only its own results.
     static func run<Scratch: ~Copyable>(
         units: Int, workers: Int, scratch makeScratch: @Sendable () -> Scratch,
         body: @Sendable (Range<Int>, inout Scratch) -> Void
     ) {
-        run(units: units, workers: workers) { range in
+        if workers <= 1 || units <= 1 {
             var scratch = makeScratch()
-            body(range, &scratch)
+            body(0..<units, &scratch)
+            return
+        }
+        let chunk = chunk(units: units, workers: workers)
+        let next = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            var scratch = makeScratch()
+            while true {
+                let start = next.wrappingAdd(chunk, ordering: .relaxed).oldValue
+                if start >= units { return }
+                body(start..<Swift.min(units, start + chunk), &scratch)
+            }
         }
     }
 
