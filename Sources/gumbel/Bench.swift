@@ -27,12 +27,13 @@ struct Bench: ParsableCommand {
             threads busy-wait for a while after it loads), then --repeats times, and reports the \
             median with a monotonic clock (ContinuousClock): ns per element and elements per \
             second. With --json, one JSON object per line with the keys shape ([B, K]), output, \
-            generator, threads, repeats, median_seconds, ns_per_element and elements_per_second.
+            temperature, generator, threads, repeats, median_seconds, ns_per_element and elements_per_second.
 
             Examples:
               gumbel bench --shape 4096x1000
               gumbel bench --shape 1x1000000 --shape 65536x32 --threads 1 --json
               gumbel bench --shape 4096x1000 --output categorical --repeats 21
+              gumbel bench --shape 1024x1024 --temperature 0.7
             """
     )
 
@@ -49,6 +50,13 @@ struct Bench: ParsableCommand {
     @Option(help: "What to compute: soft, log, hard or categorical.")
     var output: Kind = .soft
 
+    @Option(
+        help: """
+            The temperature. 1 and 0.5 take the power form (one logarithm per element), others \
+            the general form (two); the peers' benchmark uses 0.5.
+            """)
+    var temperature: Float = 0.5
+
     @Option(help: "The number of timed runs; the median is reported.")
     var repeats: Int = 11
 
@@ -60,6 +68,9 @@ struct Bench: ParsableCommand {
 
     func validate() throws {
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1, got \(repeats)") }
+        guard temperature.isFinite && temperature > 0 else {
+            throw ValidationError("--temperature must be finite and positive, got \(temperature)")
+        }
     }
 
     func run() throws {
@@ -106,7 +117,8 @@ struct Bench: ParsableCommand {
                         using: &random, threads: threading.threads)
                 } else {
                     try GumbelSoftmax.sample(
-                        logits: buffer, rows: shape.rows, columns: shape.columns, temperature: 0.5, output: form,
+                        logits: buffer, rows: shape.rows, columns: shape.columns, temperature: temperature,
+                        output: form,
                         into: result, using: &random, threads: threading.threads)
                 }
                 let end = clock.now
@@ -126,12 +138,14 @@ struct Bench: ParsableCommand {
         if json {
             print(
                 "{\"shape\": [\(shape.rows), \(shape.columns)], \"output\": \"\(output.rawValue)\", "
+                    + "\"temperature\": \(temperature), "
                     + "\"generator\": \"\(generator.rawValue)\", \"threads\": \(threadCount), \"repeats\": \(repeats), "
                     + "\"median_seconds\": \(median), \"ns_per_element\": \(nanosecondsPerElement), "
                     + "\"elements_per_second\": \(elementsPerSecond)}")
         } else {
             print(
-                "shape [\(shape.rows), \(shape.columns)]  output \(output.rawValue)  generator \(generator.rawValue)"
+                "shape [\(shape.rows), \(shape.columns)]  output \(output.rawValue)  temperature \(temperature)"
+                    + "  generator \(generator.rawValue)"
                     + "  threads \(threadCount)\(threading.threads == nil ? " (all cores)" : "")  repeats \(repeats)")
             print(
                 "  median \(Format.fixed(median * 1e3, 3)) ms  \(Format.fixed(nanosecondsPerElement, 3)) ns/element  "

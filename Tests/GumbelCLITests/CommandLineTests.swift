@@ -342,6 +342,8 @@ import Testing
         ["categorical", "-i", "in.npy", "-o", "out.npy", "--jax-enable-x64"],
         ["bench", "--shape", "10by10"],
         ["bench", "--repeats", "0"],
+        ["bench", "--temperature", "0"],
+        ["bench", "--temperature", "nan"],
         ["frobnicate"],
     ])
     func usageErrors(arguments: [String]) throws {
@@ -397,9 +399,13 @@ import Testing
             #expect(objects[1]?["shape"] as? [Int] == [2, 7])
             #expect(objects[0]?["threads"] as? Int == 1)
             #expect(objects[0]?["output"] as? String == output)
+            #expect(objects[0]?["temperature"] as? Double == 0.5)
             #expect((objects[0]?["ns_per_element"] as? Double ?? -1) > 0)
             #expect((objects[0]?["elements_per_second"] as? Double ?? -1) > 0)
         }
+        let warm = try scratch.run(["bench", "--shape", "2x8", "--repeats", "1", "--temperature", "0.7", "--json"])
+        let object = try JSONSerialization.jsonObject(with: Data(warm.standardOutput.utf8)) as? [String: Any]
+        #expect(warm.status == 0 && Float(object?["temperature"] as? Double ?? 0) == 0.7)
         let text = try scratch.run(["bench", "--shape", "2x8", "--repeats", "1"])
         #expect(
             text.status == 0 && text.standardOutput.contains("ns/element") && text.standardOutput.contains("elements/s")

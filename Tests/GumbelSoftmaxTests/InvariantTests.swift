@@ -12,19 +12,26 @@ struct InvariantTests {
         (3, 32768), (2, 32769), (2, 70001),
     ]
 
+    /// A temperature of the general form (0.7) and both of the power form (0.5 and 1).
+    static let temperatures: [Float] = [0.7, 0.5, 1]
+
     @Test(arguments: 0..<shapes.count)
     func batchEqualsRowsOneByOne(shapeIndex: Int) throws {
         let (rows, columns) = Self.shapes[shapeIndex]
         let logits = testLogits(count: rows * columns, seed: 5)
         for output in GumbelSoftmax.Output.allCases {
-            let batch = try GumbelSoftmax.sample(
-                logits: logits, rows: rows, columns: columns, temperature: 0.7, output: output, seed: 11, stream: 2,
-                position: 1 << 33 - 5)
-            for row in 0..<rows {
-                let alone = try GumbelSoftmax.sample(
-                    logits: Array(logits[row * columns..<(row + 1) * columns]), temperature: 0.7, output: output,
-                    seed: 11, stream: 2, position: 1 << 33 - 5 + UInt64(row * columns), threads: 1)
-                #expect(alone == Array(batch[row * columns..<(row + 1) * columns]), "row \(row) of \(output)")
+            for temperature in Self.temperatures {
+                let batch = try GumbelSoftmax.sample(
+                    logits: logits, rows: rows, columns: columns, temperature: temperature, output: output, seed: 11,
+                    stream: 2, position: 1 << 33 - 5)
+                for row in 0..<rows {
+                    let alone = try GumbelSoftmax.sample(
+                        logits: Array(logits[row * columns..<(row + 1) * columns]), temperature: temperature,
+                        output: output, seed: 11, stream: 2, position: 1 << 33 - 5 + UInt64(row * columns), threads: 1)
+                    #expect(
+                        alone == Array(batch[row * columns..<(row + 1) * columns]),
+                        "row \(row) of \(output) at T \(temperature)")
+                }
             }
         }
     }
@@ -36,26 +43,31 @@ struct InvariantTests {
         // Every batch in parallel, however small.
         var configuration = KernelConfiguration()
         configuration.parallelMinimum = 0
-        func sample(_ output: GumbelSoftmax.Output, threads: Int) throws -> [Float] {
+        func sample(_ output: GumbelSoftmax.Output, temperature: Float, threads: Int) throws -> [Float] {
             var result = [Float](repeating: 0, count: logits.count)
             var generator = PhiloxGenerator(seed: 3)
             try logits.withUnsafeBufferPointer { l in
                 try result.withUnsafeMutableBufferPointer { o in
                     try GumbelSoftmax.sample(
-                        logits: l, rows: rows, columns: columns, temperature: 0.3, output: output, into: o,
+                        logits: l, rows: rows, columns: columns, temperature: temperature, output: output, into: o,
                         using: &generator, threads: threads, configuration: configuration)
                 }
             }
             return result
         }
         for output in GumbelSoftmax.Output.allCases {
-            let one = try sample(output, threads: 1)
-            let plain = try GumbelSoftmax.sample(
-                logits: logits, rows: rows, columns: columns, temperature: 0.3, output: output, seed: 3, threads: 1)
-            #expect(plain.map(\.bitPattern) == one.map(\.bitPattern))
-            for threads in [2, 3, 8] {
-                let many = try sample(output, threads: threads)
-                #expect(many.map(\.bitPattern) == one.map(\.bitPattern), "\(output) with \(threads) threads")
+            for temperature: Float in [0.3, 0.5, 1] {
+                let one = try sample(output, temperature: temperature, threads: 1)
+                let plain = try GumbelSoftmax.sample(
+                    logits: logits, rows: rows, columns: columns, temperature: temperature, output: output, seed: 3,
+                    threads: 1)
+                #expect(plain.map(\.bitPattern) == one.map(\.bitPattern))
+                for threads in [2, 3, 8] {
+                    let many = try sample(output, temperature: temperature, threads: threads)
+                    #expect(
+                        many.map(\.bitPattern) == one.map(\.bitPattern),
+                        "\(output) at T \(temperature) with \(threads) threads")
+                }
             }
         }
         let indices = try GumbelSoftmax.categorical(logits: logits, rows: rows, columns: columns, seed: 3, threads: 1)
@@ -103,15 +115,14 @@ struct InvariantTests {
     }
 
     /// Every path against the float64 reference of SPEC 3, with masked entries.
-    @Test(arguments: 0..<shapes.count)
-    func matchesFloat64Reference(shapeIndex: Int) throws {
+    @Test(arguments: 0..<shapes.count, [Float(0.4), 0.5, 1])
+    func matchesFloat64Reference(shapeIndex: Int, temperature: Float) throws {
         let (rows, columns) = Self.shapes[shapeIndex]
         var logits = testLogits(count: rows * columns, seed: 10, scale: 4)
         for i in stride(from: 0, to: logits.count, by: 7) where columns > 1 && i % columns != 0 {
             logits[i] = -.infinity
         }
         let generator = PhiloxGenerator(seed: 123, stream: 4, position: 99)
-        let temperature: Float = 0.4
         let reference = Reference.sample(
             logits: logits, rows: rows, columns: columns,
             temperatures: Array(repeating: Double(temperature), count: rows), generator: generator)
@@ -179,7 +190,30 @@ struct InvariantTests {
             func tailWord(at position: UInt64) -> UInt32 { word }
         }
         let logits = testLogits(count: 3 * 50, seed: 12)
+        // The outermost words of both bands (noise -3.8 and 45.06: `1 / E` from 0.022 to 2^65), at
+        // temperatures of both forms, rows shorter and longer than a bulk vector: identical noise
+        // everywhere, so the soft sample is softmax(logits / T).
         for word: UInt32 in [0, .max] {
+            for temperature: Float in [0.5, 1, 0.7] {
+                for columns in [10, 50] {
+                    var generator = Constant(word: word)
+                    let y = try GumbelSoftmax.sample(
+                        logits: Array(logits[0..<3 * columns]), rows: 3, columns: columns, temperature: temperature,
+                        using: &generator)
+                    #expect(generator.position == UInt64(3 * columns))
+                    for b in 0..<3 {
+                        let z = logits[b * columns..<(b + 1) * columns].map { Double($0) / Double(temperature) }
+                        let m = z.max()!
+                        let s = z.reduce(0) { $0 + Foundation.exp($1 - m) }
+                        for k in 0..<columns {
+                            let expected = Foundation.exp(z[k] - m) / s
+                            #expect(
+                                Swift.abs(Double(y[b * columns + k]) - expected) <= 2e-5,
+                                "word \(word) T \(temperature) [\(b), \(k)]: \(y[b * columns + k]) vs \(expected)")
+                        }
+                    }
+                }
+            }
             var generator = Constant(word: word)
             let y = try GumbelSoftmax.sample(logits: logits, rows: 3, columns: 50, temperature: 0.5, using: &generator)
             #expect(y.allSatisfy { $0.isFinite })

@@ -80,6 +80,55 @@ struct NoiseAccuracyTests {
         #expect(worst.error <= 2e-6, "worst scaled error \(worst.error) at word \(worst.word)")
     }
 
+    /// The power form's noise `r = 1 / E` (`E = -ln U`, `g = -ln E`; SamplingKernel.swift):
+    /// within 1e-6 relative of Double for every word in and near both bands and a stride over all
+    /// words (bulk and eight-lane loops, then the band fix-up), and the same pass's largest logit
+    /// and its NaN and `+inf` check, in either loop.
+    @Test func reciprocalExponentials() {
+        var words: [UInt32] = []
+        words += (0..<UInt32((1 << 16) + 8192)).map { $0 }
+        words += (UInt32(0) &- (1 << 16) &- 8192...UInt32.max).map { $0 }
+        words += stride(from: UInt64(0), to: 1 << 32, by: 4099).map { UInt32($0) }
+        words.append(12345)  // an odd count: the eight-lane loop runs too
+        let n = words.count
+        var logits = (0..<n).map { Float($0 % 1000) - 500 }
+        var r = [Float](repeating: .nan, count: n)
+        func run() -> (maximum: Float, invalid: Bool) {
+            words.withUnsafeBufferPointer { w in
+                logits.withUnsafeBufferPointer { l in
+                    r.withUnsafeMutableBufferPointer { out in
+                        let result = NoiseMath.reciprocalExponentials(
+                            w.baseAddress!, into: out.baseAddress!, count: n, mapping: .centered, logits: l.baseAddress!
+                        )
+                        #expect(!result.bulk)
+                        NoiseMath.fixBands(
+                            w.baseAddress!, count: n, tailWord: { Self.mixedTail(w[$0]) },
+                            exact: NoiseMath.bandReciprocalExponential
+                        ) { out[$0] = $1 }
+                        return (result.maximum, result.invalid)
+                    }
+                }
+            }
+        }
+        let clean = run()
+        #expect(clean.maximum == 499 && !clean.invalid)
+        var worst = 0.0
+        for i in 0..<n {
+            let exact = 1 / Reference.exponential(words[i], tail: Self.mixedTail(words[i]))
+            worst = Swift.max(worst, Swift.abs(Double(r[i]) - exact) / exact)
+        }
+        #expect(worst <= 1e-6, "worst relative error of 1 / E: \(worst)")
+        logits[n - 1] = 1000
+        #expect(run().maximum == 1000)
+        logits[n - 1] = .nan
+        #expect(run().invalid)
+        logits[n - 1] = 0
+        logits[7] = .infinity
+        #expect(run().invalid)
+        logits[7] = .nan
+        #expect(run().invalid)
+    }
+
     /// The noise in eight, thirty-two and sixty-four lanes gives the same bits (every build has
     /// all three types; the build picks the bulk width), and so does the exponential.
     @Test func widthsAgreeBitForBit() {

@@ -7,11 +7,13 @@ import Testing
 struct RowTemperatureTests {
     @Test(arguments: [GumbelSoftmax.Output.soft, .log, .hard])
     func eachRowEqualsScalarSamplingOfThatRow(output: GumbelSoftmax.Output) throws {
-        // Short rows (grouped in tiles) and rows longer than a tile.
-        for (rows, columns) in [(9, 13), (3, 5000)] {
+        // Short rows (grouped in tiles, shorter and longer than a bulk vector) and rows longer than
+        // a tile; temperatures 1 and 0.5 take the power form, the others the general one, so
+        // groups mix both.
+        for (rows, columns) in [(9, 13), (14, 64), (3, 5000), (7, 5000)] {
             var logits = testLogits(count: rows * columns, seed: UInt64(columns), scale: 5)
             logits[columns + 2] = -.infinity
-            let temperatures = (0..<rows).map { Float([0.05, 0.3, 1, 4, 0.7][$0 % 5]) }
+            let temperatures = (0..<rows).map { Float([0.05, 0.3, 1, 4, 0.5, 0.7][$0 % 6]) }
             let position: UInt64 = 1_000
             var generator = PhiloxGenerator(seed: 51, stream: 2, position: position)
             let batch = try GumbelSoftmax.sample(
@@ -41,13 +43,17 @@ struct RowTemperatureTests {
         let (rows, columns) = (40, 1000)
         let logits = testLogits(count: rows * columns, seed: 52)
         for output in GumbelSoftmax.Output.allCases {
-            for threads in [1, 2] {
-                let perRow = try GumbelSoftmax.sample(
-                    logits: logits, rows: rows, columns: columns, temperatures: [Float](repeating: 0.6, count: rows),
-                    output: output, seed: 8, threads: threads)
-                let scalar = try GumbelSoftmax.sample(
-                    logits: logits, rows: rows, columns: columns, temperature: 0.6, output: output, seed: 8, threads: 1)
-                #expect(perRow == scalar, "\(output) threads \(threads)")
+            for temperature: Float in [0.6, 0.5, 1] {
+                for threads in [1, 2] {
+                    let perRow = try GumbelSoftmax.sample(
+                        logits: logits, rows: rows, columns: columns,
+                        temperatures: [Float](repeating: temperature, count: rows), output: output, seed: 8,
+                        threads: threads)
+                    let scalar = try GumbelSoftmax.sample(
+                        logits: logits, rows: rows, columns: columns, temperature: temperature, output: output, seed: 8,
+                        threads: 1)
+                    #expect(perRow == scalar, "\(output) T \(temperature) threads \(threads)")
+                }
             }
         }
     }

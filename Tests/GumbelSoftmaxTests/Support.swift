@@ -44,18 +44,23 @@ func number(_ any: Any) -> Double {
 /// Float64 reference of SPEC 2 and 3 (contract version 2), built from the scalar `word(at:)` and
 /// `tailWord(at:)` paths.
 enum Reference {
-    /// `-ln(-ln U)` for word `x` with tail word `t`, in Double: the bands from their exact 64-bit
-    /// numerators (`U` below, `1 - U` above, each below 2^49 and so exact in Double).
+    /// `-ln(-ln U)` for word `x` with tail word `t`, in Double: `-ln` of `exponential`.
     static func gumbel(_ x: UInt32, tail t: UInt32) -> Double {
+        -Foundation.log(exponential(x, tail: t))
+    }
+
+    /// `E = -ln U` for word `x` with tail word `t`, in Double: the bands from their exact 64-bit
+    /// numerators (`U` below, `1 - U` above, each below 2^49 and so exact in Double).
+    static func exponential(_ x: UInt32, tail t: UInt32) -> Double {
         if x < 1 << 16 {
-            return -Foundation.log(-Foundation.log((Double(x) * 0x1p32 + Double(t) + 0.5) * 0x1p-64))
+            return -Foundation.log((Double(x) * 0x1p32 + Double(t) + 0.5) * 0x1p-64)
         }
         if x >= 0 &- (1 << 16) {
-            return -Foundation.log(-Foundation.log1p(-(Double(~x) * 0x1p32 + Double(~t) + 0.5) * 0x1p-64))
+            return -Foundation.log1p(-(Double(~x) * 0x1p32 + Double(~t) + 0.5) * 0x1p-64)
         }
         // 1 - U for U > 1/2 from the integers, exactly.
-        if x >= 1 << 31 { return -Foundation.log(-Foundation.log1p(-(Double(~x) + 0.5) * 0x1p-32)) }
-        return -Foundation.log(-Foundation.log((Double(x) + 0.5) * 0x1p-32))
+        if x >= 1 << 31 { return -Foundation.log1p(-(Double(~x) + 0.5) * 0x1p-32) }
+        return -Foundation.log((Double(x) + 0.5) * 0x1p-32)
     }
 
     /// The noise of position `p` of `generator`.

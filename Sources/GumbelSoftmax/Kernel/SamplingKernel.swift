@@ -8,10 +8,47 @@ import Synchronization
 //   running maximum), then finished once the row's segments are combined in order. Rows of one
 //   segment are finished by the same thread while they sit in cache.
 // Each worker owns its scratch (`Scratch`) for the whole call; nothing is allocated per row.
+//
+// Soft output at temperature 1 or 1/2 takes the power form (`PowerForm`): with `g = -ln E`,
+// `exp((l + g) / T) = exp(l / T) * (1 / E)^(1/T)`, so each element needs one logarithm
+// (`E = -ln U`), one division and the softmax's exponential, where the general form takes two
+// logarithms (`g = -ln(-ln U)`). The reference is the row's largest logit instead of its largest
+// `l + g`. Which form a row takes depends only on its own temperature, so batching, sharding and
+// thread counts never change a bit.
 
 /// What a sampling pass produces.
 enum SampleKind: Sendable {
     case soft, log, hard, categorical
+}
+
+/// The power form of soft output (see the top of this file): `y ∝ exp((l - L) n) (c / E)^n` for
+/// an inverse temperature `n` of exactly 1 or 2, `L` the row's largest logit and `c` a power of
+/// two that keeps every term in Float range: `1 / E` lies in `[1/45.1, 2^16]` for words outside
+/// the tail bands and reaches `2^65` in them, so `(c / E)^n` stays within `[2^-19, 2^122]`.
+struct PowerForm {
+    /// `n = 1 / T`.
+    let exponent: Int
+    /// `c`: `(c / E)^n` at most `2^122` for every word (exact: a power of two).
+    let scale: Float
+
+    /// The power form for inverse temperature `inverseTemperature`, or nil when it is not 1 or 2.
+    @inline(__always)
+    init?(inverseTemperature: Float) {
+        if inverseTemperature == 1 {
+            (exponent, scale) = (1, 1)
+        } else if inverseTemperature == 2 {
+            (exponent, scale) = (2, 0x1p-4)
+        } else {
+            return nil
+        }
+    }
+
+    /// `(c r)^n` for `r = 1 / E`.
+    @inline(__always)
+    func factor<V: FloatVector>(_ r: V) -> V {
+        let t = r * V(repeating: scale)
+        return exponent == 1 ? t : t * t
+    }
 }
 
 /// Knobs of the kernels that the benchmarks and tests use to compare paths; passed explicitly to
@@ -55,6 +92,12 @@ struct SamplingJob: @unchecked Sendable {
     @inline(__always)
     func inverseTemperature(row: Int) -> Float {
         rowInverseTemperatures?[row] ?? inverseTemperature
+    }
+
+    /// The power form of row `row`, or nil when the row takes the general form.
+    @inline(__always)
+    func powerForm(row: Int) -> PowerForm? {
+        kind == .soft ? PowerForm(inverseTemperature: inverseTemperature(row: row)) : nil
     }
 }
 
@@ -128,6 +171,48 @@ enum SamplingKernel {
         }
     }
 
+    /// Writes `1 / E` (`E = -ln U`) for the `count` elements from flat index `element` to `r`,
+    /// exact in the tail bands like `perturbRange`, given the elements' words (`words`), and
+    /// returns the largest of their logits and whether one is NaN or `+inf`.
+    @inline(__always)
+    static func reciprocals(
+        _ job: SamplingJob, element: Int, count: Int, words: UnsafePointer<UInt32>, into r: UnsafeMutablePointer<Float>
+    ) -> (maximum: Float, invalid: Bool) {
+        let result =
+            switch job.mapping {
+            case .centered:
+                NoiseMath.reciprocalExponentials(
+                    words, into: r, count: count, mapping: .centered, logits: job.logits + element)
+            case .jaxTiny:
+                NoiseMath.reciprocalExponentials(
+                    words, into: r, count: count, mapping: .jaxTiny, logits: job.logits + element)
+            }
+        if !result.bulk {
+            let tailWord = { (i: Int) in job.tailWord(element + i) }
+            NoiseMath.fixBands(words, count: count, tailWord: tailWord, exact: NoiseMath.bandReciprocalExponential) {
+                i, value in r[i] = value
+            }
+        }
+        return (result.maximum, result.invalid)
+    }
+
+    /// `y[i] = exp(y[i]) * factors[i]` for `y[i] <= 0`, in the bulk width, then eight at a time.
+    @inline(__always)
+    static func exponentials(times factors: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i + WideFloatLanes.count <= count {
+            let e = FastMath.expNonPositive(WideFloatLanes.load(y + i))
+            (e * WideFloatLanes.load(factors + i)).store(to: y + i)
+            i += WideFloatLanes.count
+        }
+        while i < count {
+            let n = Swift.min(8, count - i)
+            let e = FastMath.expNonPositive(loadPartial(y + i, count: n, padding: -.infinity))
+            storePartial(e * loadPartial(factors + i, count: n, padding: 0), y + i, count: n)
+            i += n
+        }
+    }
+
     /// Scales `count` floats by `factor`, with `cblas_sscal` for long runs.
     @inline(__always)
     static func scale(_ x: UnsafeMutablePointer<Float>, count: Int, by factor: Float, blasMinimum: Int) {
@@ -178,6 +263,17 @@ enum SamplingKernel {
     /// and sum in one pass, then every row's scaling. Each row's arithmetic is the same wherever
     /// the row sits in the group, so grouping never changes a bit.
     static func shortRows(_ job: SamplingJob, rows: Range<Int>, scratch: borrowing Scratch) -> Int? {
+        if job.kind == .soft {
+            let first = job.powerForm(row: rows.lowerBound) != nil
+            if job.rowInverseTemperatures != nil && rows.contains(where: { (job.powerForm(row: $0) != nil) != first }) {
+                // Rows of both forms (per-row temperatures): one row at a time, each in its own form.
+                for row in rows {
+                    if let bad = shortRows(job, rows: row..<row + 1, scratch: scratch) { return bad }
+                }
+                return nil
+            }
+            if first { return powerRows(job, rows: rows, scratch: scratch) }
+        }
         let k = job.columns
         let count = rows.count
         perturbRange(job, element: rows.lowerBound * k, count: count * k, scratch: scratch)
@@ -244,6 +340,53 @@ enum SamplingKernel {
             for r in 0..<count {
                 job.indices![rows.lowerBound + r] = RowReduce.argmax(d + r * k, count: k, max: maxima[r])
             }
+        }
+        return nil
+    }
+
+    /// `shortRows` for rows that all take the power form: `1 / E` for the group, then each row's
+    /// largest logit `L`, then `w = exp((l - L) n) (c / E)^n` stored and summed, then the scaling.
+    /// Rows shorter than one bulk vector: each row's `(l - L) n` into the output and `(c / E)^n`
+    /// in place, then `exp` times the factor over the whole group at once.
+    static func powerRows(_ job: SamplingJob, rows: Range<Int>, scratch: borrowing Scratch) -> Int? {
+        let k = job.columns
+        let count = rows.count
+        let first = rows.lowerBound * k
+        job.words(first, UnsafeMutableBufferPointer(start: scratch.words, count: count * k))
+        let r = scratch.perturbed
+        let logits = job.logits + first
+        let y = job.output! + first
+        if k < WideFloatLanes.count {
+            _ = reciprocals(job, element: first, count: count * k, words: scratch.words, into: r)
+            for i in 0..<count {
+                let (m, invalid) = RowReduce.maxLanes(logits + i * k, count: k)
+                if invalid || m[0] == -.infinity { return rows.lowerBound + i }
+                let form = job.powerForm(row: rows.lowerBound + i)!
+                let n = FloatLanes(repeating: Float(form.exponent))
+                mapLanes(logits + i * k, y + i * k, count: k) { ($0 - m) * n }
+                mapLanes(r + i * k, r + i * k, count: k) { form.factor($0) }
+            }
+            exponentials(times: r, y, count: count * k)
+            for i in 0..<count {
+                let sum = RowReduce.sum(y + i * k, count: k)
+                scale(y + i * k, count: k, by: Float(1 / sum), blasMinimum: job.blasScaleMinimum)
+            }
+            return nil
+        }
+        let maxima = scratch.maxima
+        for i in 0..<count {
+            let (m, invalid) = reciprocals(
+                job, element: first + i * k, count: k, words: scratch.words + i * k, into: r + i * k)
+            if invalid || m == -.infinity { return rows.lowerBound + i }
+            maxima[i] = m
+        }
+        for i in 0..<count {
+            scratch.sums[i] = RowReduce.powerExpSum(
+                logits + i * k, reciprocals: r + i * k, count: k, reference: maxima[i],
+                form: job.powerForm(row: rows.lowerBound + i)!, storingTo: y + i * k)
+        }
+        for i in 0..<count {
+            scale(y + i * k, count: k, by: Float(1 / scratch.sums[i]), blasMinimum: job.blasScaleMinimum)
         }
         return nil
     }
@@ -349,9 +492,36 @@ enum SamplingKernel {
         var result = SegmentResult()
         var column = start
         var tileIndex = 0
+        let form = job.powerForm(row: row)
         while column < end {
             let n = Swift.min(tile, end - column)
             let element = row * k + column
+            if let form {
+                // The power form: the reference is the running maximum of the logits.
+                job.words(element, UnsafeMutableBufferPointer(start: scratch.words, count: n))
+                let (m, invalid) = reciprocals(
+                    job, element: element, count: n, words: scratch.words, into: scratch.perturbed)
+                if invalid {
+                    result.invalid = true
+                    return result
+                }
+                if m > result.maximum {
+                    result.sum *= Double(expScalar((result.maximum - m) * invT))
+                    result.maximum = m
+                }
+                let y = job.output! + element
+                if result.maximum == -.infinity {
+                    y.update(repeating: 0, count: n)
+                } else {
+                    result.sum += RowReduce.powerExpSum(
+                        job.logits + element, reciprocals: scratch.perturbed, count: n, reference: result.maximum,
+                        form: form, storingTo: y)
+                }
+                references[tileIndex] = result.maximum
+                tileIndex += 1
+                column += n
+                continue
+            }
             perturbRange(job, element: element, count: n, scratch: scratch)
             let d = UnsafePointer(scratch.perturbed)
             let (m, invalid) = RowReduce.max(d, count: n)

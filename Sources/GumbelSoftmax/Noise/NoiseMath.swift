@@ -42,6 +42,23 @@ enum NoiseMath {
     static func gumbel<V: FloatVector>(
         _ words: V.Bits, mapping: UniformMapping, smallest: inout V.Bits, as: V.Type
     ) -> V {
+        let e = exponential(words, mapping: mapping, smallest: &smallest, as: V.self)
+        switch mapping {
+        case .centered:
+            let (kE, fE) = split(e)
+            return negativeLog(exponent: kE, fraction: fE)
+        case .jaxTiny:
+            return -FastMath.log(e)
+        }
+    }
+
+    /// `E = -ln U`, the Exponential(1) variate of each word (`g = -ln E`), per `mapping`; lowers
+    /// `smallest` as `gumbel` does. For `.centered` words outside the bands, `E` lies in
+    /// `[2^-16, 11.1]`.
+    @inline(__always)
+    static func exponential<V: FloatVector>(
+        _ words: V.Bits, mapping: UniformMapping, smallest: inout V.Bits, as: V.Type
+    ) -> V {
         switch mapping {
         case .centered:
             let upper = words.arithmeticShiftedRight(31)  // all-ones where x >= 2^31, U > 1/2
@@ -52,12 +69,9 @@ enum NoiseMath {
             let v = V.multiplyAdd(V.converting(signed: w), V(repeating: 0x1p-32), V(repeating: 0x1p-33))
             let (kLower, fLower) = split(v)
             let k = kLower & (upper ^ V.Bits(repeating: 0xFFFF_FFFF))  // 0 in the upper half
-            let e = negativeLog(exponent: k, fraction: V.select(upper, -v, fLower))  // -ln U
-            let (kE, fE) = split(e)
-            return negativeLog(exponent: kE, fraction: fE)
+            return negativeLog(exponent: k, fraction: V.select(upper, -v, fLower))  // -ln U
         case .jaxTiny:
-            let u = jaxUniform(words, as: V.self)
-            return -FastMath.log(-FastMath.log(u))
+            return -FastMath.log(jaxUniform(words, as: V.self))
         }
     }
 
@@ -104,12 +118,20 @@ enum NoiseMath {
     /// where the 64-bit uniform (`U` in the lower band, `1 - U` in the upper) is exact, then
     /// rounded to Float.
     static func bandGumbel(word x: UInt32, tailWord t: UInt32) -> Float {
+        Float(-log(bandExponential(word: x, tailWord: t)))
+    }
+
+    /// The exact `E = -ln U` of a word in an outer band, in Double (`bandGumbel` is `-ln` of it).
+    static func bandExponential(word x: UInt32, tailWord t: UInt32) -> Double {
         if x < bandWidth {
-            let u = (Double(x) * 0x1p32 + Double(t) + 0.5) * 0x1p-64  // exact: below 2^49 * 2^-64
-            return Float(-log(-log(u)))
+            return -log((Double(x) * 0x1p32 + Double(t) + 0.5) * 0x1p-64)
         }
-        let c = (Double(~x) * 0x1p32 + Double(~t) + 0.5) * 0x1p-64  // 1 - U, exact
-        return Float(-log(-log1p(-c)))
+        return -log1p(-(Double(~x) * 0x1p32 + Double(~t) + 0.5) * 0x1p-64)
+    }
+
+    /// The exact `1 / E` of a word in an outer band, rounded to Float: in `[0.022, 2^65]`.
+    static func bandReciprocalExponential(word x: UInt32, tailWord t: UInt32) -> Float {
+        Float(1 / bandExponential(word: x, tailWord: t))
     }
 
     /// The `.centered` noise of a word at any position: `bandGumbel` in the bands, else the lane
@@ -152,6 +174,54 @@ enum NoiseMath {
         return bulk || mapping != .centered
     }
 
+    /// `r = 1 / E` (`E = -ln U`, so `exp(g) = r`) from `count` words into `r`, in the bulk width
+    /// then eight lanes at a time: one logarithm and one division where the noise takes two
+    /// logarithms. In the same pass, the largest of the `count` floats at `logits` and whether any
+    /// of them is NaN or `+inf` (reading them here, where the arithmetic hides the wait for
+    /// memory, leaves them in L1 for the next pass). `bulk` is false when some word lies in an
+    /// outer band (`.centered` only): `fixBands(..., exact: bandReciprocalExponential)` must then
+    /// run.
+    @inline(__always)
+    static func reciprocalExponentials(
+        _ words: UnsafePointer<UInt32>, into r: UnsafeMutablePointer<Float>, count: Int, mapping: UniformMapping,
+        logits: UnsafePointer<Float>
+    ) -> (bulk: Bool, maximum: Float, invalid: Bool) {
+        typealias W = WideFloatLanes
+        var smallest = W.Bits(repeating: 0xFFFF_FFFF)
+        var maximum = W(repeating: -.infinity)
+        var infinite = W.Bits(repeating: 0)  // all-ones lanes after a +inf
+        var ordered = W.Bits(repeating: 0xFFFF_FFFF)  // zero lanes after a NaN
+        var i = 0
+        while i + W.count <= count {
+            let e = exponential(W.load(words + i), mapping: mapping, smallest: &smallest, as: W.self)
+            (1.0 / e).store(to: r + i)
+            let l = W.load(logits + i)
+            infinite = infinite | W.atLeastMask(l, W(repeating: .infinity))
+            ordered = ordered & W.atLeastMask(l, l)
+            maximum = W.select(W.atLeastMask(maximum, l), maximum, l)
+            i += W.count
+        }
+        var bulk = smallest.minOfLanes >= bandWidth
+        let valid = ordered & (infinite ^ W.Bits(repeating: 0xFFFF_FFFF))
+        var invalid = valid.minOfLanes == 0
+        var best = maximum.maxFolded.maxLanes()[0]
+        while i < count {
+            let n = Swift.min(8, count - i)
+            var ignored = WordLanes(repeating: 0xFFFF_FFFF)
+            let e = exponential(
+                loadPartial(words + i, count: n), mapping: mapping, smallest: &ignored, as: FloatLanes.self)
+            storePartial(1.0 / e, r + i, count: n)
+            for j in i..<(i + n) {
+                if isInBand(words[j]) { bulk = false }
+                let l = logits[j]
+                if !(l < .infinity) { invalid = true }
+                if l > best { best = l }
+            }
+            i += n
+        }
+        return (bulk || mapping != .centered, best, invalid)
+    }
+
     /// `d = logits + gumbel(words)` over `count` elements in one pass; returns false when some
     /// word lies in an outer band (`.centered` only): `fixBands` must then run.
     @inline(__always)
@@ -180,10 +250,12 @@ enum NoiseMath {
     }
 
     /// Replaces the noise of every band word among `count` words with its exact value: calls
-    /// `body(i, g)` for each word `i` in a band, with `g` from its tail word `tailWord(i)`.
+    /// `body(i, value)` for each word `i` in a band, with `value = exact(word, tailWord(i))`
+    /// (by default the noise `g`, `bandGumbel`).
     @inline(__always)
     static func fixBands(
-        _ words: UnsafePointer<UInt32>, count: Int, tailWord: (Int) -> UInt32, _ body: (Int, Float) -> Void
+        _ words: UnsafePointer<UInt32>, count: Int, tailWord: (Int) -> UInt32,
+        exact: (_ word: UInt32, _ tailWord: UInt32) -> Float = bandGumbel(word:tailWord:), _ body: (Int, Float) -> Void
     ) {
         // Eight words at a time: a vector compare finds the rare groups that hold a band word
         // (about one tile in sixteen has one at all), and only those are looked at one by one.
@@ -193,13 +265,13 @@ enum NoiseMath {
         while start + 8 <= count {
             if any(load8(words + start) &+ offset .< limit) {
                 for i in start..<(start + 8) where isInBand(words[i]) {
-                    body(i, bandGumbel(word: words[i], tailWord: tailWord(i)))
+                    body(i, exact(words[i], tailWord(i)))
                 }
             }
             start += 8
         }
         for i in start..<count where isInBand(words[i]) {
-            body(i, bandGumbel(word: words[i], tailWord: tailWord(i)))
+            body(i, exact(words[i], tailWord(i)))
         }
     }
 }

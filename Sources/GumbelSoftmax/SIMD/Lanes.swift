@@ -48,6 +48,12 @@ struct FloatLanes: ExpressibleByFloatLiteral {
         return FloatLanes(r)
     }
 
+    @_transparent static func / (a: FloatLanes, b: FloatLanes) -> FloatLanes {
+        var r = SIMD8<Float>()
+        r._storage._value = Builtin.fdiv_Vec8xFPIEEE32(a.simd._storage._value, b.simd._storage._value)
+        return FloatLanes(r)
+    }
+
     @_transparent static prefix func - (a: FloatLanes) -> FloatLanes {
         FloatLanes(bits: a.bits ^ 0x8000_0000)
     }

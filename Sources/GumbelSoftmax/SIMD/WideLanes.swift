@@ -24,6 +24,8 @@ protocol FloatVector: ExpressibleByFloatLiteral where FloatLiteralType == Float 
     static func + (a: Self, b: Self) -> Self
     static func - (a: Self, b: Self) -> Self
     static func * (a: Self, b: Self) -> Self
+    /// Lane-wise division, correctly rounded (`divps`): the same bits on every x86-64 CPU.
+    static func / (a: Self, b: Self) -> Self
     /// `a * b + c`, fused when the target has FMA.
     static func multiplyAdd(_ a: Self, _ b: Self, _ c: Self) -> Self
     /// All-ones lanes where `a >= b` (ordered), zero lanes elsewhere.
@@ -146,6 +148,8 @@ protocol WideVector: FloatVector {
     func store(to pointer: UnsafeMutablePointer<Float>)
     /// The sum of the eight-lane slices, in a fixed tree.
     var folded: FloatLanes { get }
+    /// The lane-wise maximum of the eight-lane slices (for non-NaN lanes).
+    var maxFolded: FloatLanes { get }
 }
 
 /// Thirty-two `Float` lanes as one LLVM vector.
@@ -162,6 +166,7 @@ struct FloatLanes32: WideVector {
     @_transparent static func + (a: Self, b: Self) -> Self { Self(Builtin.fadd_Vec32xFPIEEE32(a.value, b.value)) }
     @_transparent static func - (a: Self, b: Self) -> Self { Self(Builtin.fsub_Vec32xFPIEEE32(a.value, b.value)) }
     @_transparent static func * (a: Self, b: Self) -> Self { Self(Builtin.fmul_Vec32xFPIEEE32(a.value, b.value)) }
+    @_transparent static func / (a: Self, b: Self) -> Self { Self(Builtin.fdiv_Vec32xFPIEEE32(a.value, b.value)) }
     @_transparent static func multiplyAdd(_ a: Self, _ b: Self, _ c: Self) -> Self {
         Self(Builtin.int_fmuladd_Vec32xFPIEEE32(a.value, b.value, c.value))
     }
@@ -191,6 +196,13 @@ struct FloatLanes32: WideVector {
         return lo + hi
     }
 
+    @inline(__always) var maxFolded: FloatLanes {
+        let s = simd
+        let lo = FloatLanes.maximum(FloatLanes(s.lowHalf.lowHalf), FloatLanes(s.lowHalf.highHalf))
+        let hi = FloatLanes.maximum(FloatLanes(s.highHalf.lowHalf), FloatLanes(s.highHalf.highHalf))
+        return FloatLanes.maximum(lo, hi)
+    }
+
     @_transparent var simd: SIMD32<Float> {
         var s = SIMD32<Float>()
         s._storage._value = value
@@ -218,6 +230,7 @@ struct Pair<Half: WideVector>: WideVector {
     @_transparent static func + (a: Self, b: Self) -> Self { Self(a.low + b.low, a.high + b.high) }
     @_transparent static func - (a: Self, b: Self) -> Self { Self(a.low - b.low, a.high - b.high) }
     @_transparent static func * (a: Self, b: Self) -> Self { Self(a.low * b.low, a.high * b.high) }
+    @_transparent static func / (a: Self, b: Self) -> Self { Self(a.low / b.low, a.high / b.high) }
     @_transparent static func multiplyAdd(_ a: Self, _ b: Self, _ c: Self) -> Self {
         Self(Half.multiplyAdd(a.low, b.low, c.low), Half.multiplyAdd(a.high, b.high, c.high))
     }
@@ -238,6 +251,7 @@ struct Pair<Half: WideVector>: WideVector {
         high.store(to: pointer + Half.count)
     }
     @inline(__always) var folded: FloatLanes { low.folded + high.folded }
+    @inline(__always) var maxFolded: FloatLanes { FloatLanes.maximum(low.maxFolded, high.maxFolded) }
 }
 
 struct PairWords<Half: WordVector>: WordVector {
