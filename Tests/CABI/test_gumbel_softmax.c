@@ -753,6 +753,45 @@ static void test_errors(void) {
     CHECK(zeros == 6, "refused sample left %d of 6 zeros", zeros);
 }
 
+/* A child forked after the library's worker threads have run (they are the parent's and do not
+   exist in the child) still samples with all cores, to the parent's bits, and does not hang; the
+   parent goes on using its threads. */
+static void test_fork_after_threads(void) {
+    enum { rows = 64, columns = 4096, n = rows * columns };
+    float *x = malloc(n * sizeof(float));
+    float *before = malloc(n * sizeof(float));
+    float *after = malloc(n * sizeof(float));
+    if (!x || !before || !after) {
+        CHECK(0, "out of memory");
+        return;
+    }
+    for (int i = 0; i < n; i++) x[i] = (float)((i * 7919) % 1000) / 100.0f;
+    CHECK(gs_sample(x, n, rows, columns, 0.5f, GS_OUTPUT_SOFT, 3, 0, 0, 0, before, n) == GS_OK, "%s",
+          gs_last_error_message());
+    fflush(stdout);
+    fflush(stderr);
+    pid_t child = fork();
+    if (child == 0) {
+        alarm(60); /* a hang fails the test instead of stalling it */
+        int ok = 1;
+        for (int round = 0; round < 3; round++) {
+            ok = ok && gs_sample(x, n, rows, columns, 0.5f, GS_OUTPUT_SOFT, 3, 0, 0, 0, after, n) == GS_OK &&
+                 memcmp(before, after, n * sizeof(float)) == 0;
+        }
+        _exit(ok ? 0 : 1);
+    }
+    int wstatus = 0;
+    waitpid(child, &wstatus, 0);
+    CHECK(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0, "forked child: %s %d",
+          WIFEXITED(wstatus) ? "exit" : "signal", WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : WTERMSIG(wstatus));
+    CHECK(gs_sample(x, n, rows, columns, 0.5f, GS_OUTPUT_SOFT, 3, 0, 0, 0, after, n) == GS_OK &&
+              memcmp(before, after, n * sizeof(float)) == 0,
+          "parent after fork: %s", gs_last_error_message());
+    free(x);
+    free(before);
+    free(after);
+}
+
 int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "--no-keys") == 0) return run_without_thread_keys();
     printf("libgumbelsoftmax %s\n", gs_version());
@@ -771,5 +810,6 @@ int main(int argc, char **argv) {
     test_top_k(100, 4, 4);
     test_errors();
     test_concurrent_errors();
+    test_fork_after_threads();
     return check_report();
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @_spi(Benchmarks) @testable import GumbelSoftmax
@@ -73,6 +74,26 @@ struct InvariantTests {
         let indices = try GumbelSoftmax.categorical(logits: logits, rows: rows, columns: columns, seed: 3, threads: 1)
         #expect(
             try GumbelSoftmax.categorical(logits: logits, rows: rows, columns: columns, seed: 3, threads: 4) == indices)
+    }
+
+    /// Calls from several threads at once (one gets the worker pool, the others fall back to
+    /// Dispatch) and calls made back to back all give the single-threaded bits.
+    @Test func concurrentAndRepeatedCallsGiveTheSameBits() throws {
+        let (rows, columns) = (64, 4096)
+        let logits = testLogits(count: rows * columns, seed: 13)
+        let reference = try GumbelSoftmax.sample(
+            logits: logits, rows: rows, columns: columns, temperature: 0.5, seed: 21, threads: 1)
+        let results = Mutex([[Float]]())
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            for _ in 0..<5 {
+                let y = try? GumbelSoftmax.sample(
+                    logits: logits, rows: rows, columns: columns, temperature: 0.5, seed: 21)
+                results.withLock { $0.append(y ?? []) }
+            }
+        }
+        let all = results.withLock { $0 }
+        #expect(all.count == 20)
+        #expect(all.allSatisfy { $0.map(\.bitPattern) == reference.map(\.bitPattern) })
     }
 
     /// The CBLAS add-noise path (saxpy) and the fused loop give identical bits.

@@ -155,7 +155,7 @@ enum Scheduler {
         }
         let chunk = chunk(units: units, workers: workers)
         let next = Atomic<Int>(0)
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+        let worker: @Sendable (Int) -> Void = { _ in
             var scratch = makeScratch()
             while true {
                 let start = next.wrappingAdd(chunk, ordering: .relaxed).oldValue
@@ -163,6 +163,8 @@ enum Scheduler {
                 body(start..<Swift.min(units, start + chunk), &scratch)
             }
         }
+        if WorkerPool.shared?.run(workers: workers, worker) == true { return }
+        DispatchQueue.concurrentPerform(iterations: workers, execute: worker)
     }
 
     /// Runs `body` over the units of `tiling`, with `threads` workers at most (see
