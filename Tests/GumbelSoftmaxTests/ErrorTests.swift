@@ -79,6 +79,18 @@ struct ErrorTests {
         #expect(throws: GumbelSoftmaxError.allMaskedRow(row: 4)) {
             try GumbelSoftmax.sample(logits: masked, rows: 6, columns: columns, temperature: 1, seed: 0, threads: 2)
         }
+        // An all -inf row before a NaN one is the one reported, in both forms of soft output.
+        masked[5 * columns + 1] = .nan
+        for k in 0..<columns { masked[1 * columns + k] = -.infinity }
+        for temperature: Float in [1, 0.7] {
+            for output in GumbelSoftmax.Output.allCases {
+                #expect(throws: GumbelSoftmaxError.allMaskedRow(row: 1)) {
+                    try GumbelSoftmax.sample(
+                        logits: masked, rows: 6, columns: columns, temperature: temperature, output: output, seed: 0,
+                        threads: 2)
+                }
+            }
+        }
     }
 
     @Test func noCategories() {

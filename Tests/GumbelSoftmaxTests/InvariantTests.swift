@@ -246,6 +246,54 @@ struct InvariantTests {
         }
     }
 
+    /// A row whose largest term is a band word's: near `U = 1`, `(c / E)^2` reaches `2^122`, so at
+    /// temperature 0.5 an element 44 below the largest logit still carries most of the weight,
+    /// though `exp((l - L) 2)` alone is below Float's range. Short rows (K < 32 and K >= 32) and a
+    /// row of two segments, at both power-form temperatures and a general one.
+    @Test func bandTermsThatWouldUnderflowTheReference() throws {
+        struct Scripted: CounterBasedRandomGenerator {
+            var words: [UInt32]
+            var position: UInt64 = 0
+            static var uniformMapping: UniformMapping { .centered }
+            mutating func next() -> UInt64 {
+                defer { position += 2 }
+                return UInt64(word(at: position)) | UInt64(word(at: position + 1)) << 32
+            }
+            func fillWords(startingAt position: UInt64, into buffer: UnsafeMutableBufferPointer<UInt32>) {
+                for i in buffer.indices { buffer[i] = words[Int(position) + i] }
+            }
+            func tailWord(at position: UInt64) -> UInt32 { .max }
+        }
+        for columns in [2, 40, 40_000] {
+            // U = 1 - 2^-65 (E = 2^-65) at the last column, logit -44; elsewhere U = 2^-16 + 2^-33
+            // (E = 11.09), logit 0 (or, in the two-column row, U = 1/2).
+            var words = [UInt32](repeating: columns == 2 ? 1 << 31 : 1 << 16, count: columns)
+            words[columns - 1] = .max
+            var logits = [Float](repeating: 0, count: columns)
+            logits[columns - 1] = -44
+            for temperature: Float in [0.5, 1, 0.7] {
+                var generator = Scripted(words: words)
+                let y = try GumbelSoftmax.sample(
+                    logits: logits, rows: 1, columns: columns, temperature: temperature, using: &generator)
+                let z = (0..<columns).map {
+                    (Double(logits[$0]) - Foundation.log(Reference.exponential(words[$0], tail: .max)))
+                        / Double(temperature)
+                }
+                let m = z.max()!
+                let s = z.reduce(0) { $0 + Foundation.exp($1 - m) }
+                let zmax = z.map { Swift.abs($0) }.max()!
+                var worst = 0.0
+                for k in 0..<columns {
+                    worst = Swift.max(worst, Swift.abs(Double(y[k]) - Foundation.exp(z[k] - m) / s))
+                }
+                #expect(
+                    worst <= Reference.softTolerance(zmax: zmax),
+                    "K \(columns) T \(temperature): last \(y[columns - 1]), expected \(Foundation.exp(z[columns - 1] - m) / s)"
+                )
+            }
+        }
+    }
+
     @Test func randomNumberGeneratorConformance() {
         var generator = PhiloxGenerator(seed: 5, stream: 6, position: 10)
         let value = generator.next()

@@ -1,5 +1,9 @@
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 // The batched sampling engine behind every public sampling function. Work units come from the
 // scheduler's `Tiling` (Scheduler.swift), whose boundaries depend only on the shape:
 // - a group of rows with K <= tile is one unit, so the words, the noise and the add of logits run
@@ -22,8 +26,9 @@ enum SampleKind: Sendable {
 }
 
 /// The power form of soft output (see the top of this file): `y ∝ exp((l - L) n) (c / E)^n` for
-/// an inverse temperature `n` of exactly 1 or 2, `L` the row's largest logit and `c` a power of
-/// two that keeps every term in Float range: `1 / E` lies in `[1/45.1, 2^16]` for words outside
+/// an inverse temperature `n` of exactly 1 or 2, `L` the row's largest logit (raised in the rare
+/// rows where a tail-band term would underflow: `SamplingKernel.reciprocals`) and `c` a power of
+/// two that keeps every term in Float range: `1 / E` lies in `[0.09, 2^16]` for words outside
 /// the tail bands and reaches `2^65` in them, so `(c / E)^n` stays within `[2^-19, 2^122]`.
 struct PowerForm {
     /// `n = 1 / T`.
@@ -114,12 +119,15 @@ enum SamplingKernel {
         /// Per-row maxima and exponential sums of a group of short rows.
         let maxima: UnsafeMutablePointer<Float>
         let sums: UnsafeMutablePointer<Double>
+        /// Per row of a group: whether its words include a tail-band word (power form).
+        let banded: UnsafeMutablePointer<Bool>
 
         init() {
             words = .allocate(capacity: SamplingKernel.tile + 64)
             perturbed = .allocate(capacity: SamplingKernel.tile + 16)
             maxima = .allocate(capacity: SamplingKernel.tile)
             sums = .allocate(capacity: SamplingKernel.tile)
+            banded = .allocate(capacity: SamplingKernel.tile)
         }
 
         deinit {
@@ -127,6 +135,7 @@ enum SamplingKernel {
             perturbed.deallocate()
             maxima.deallocate()
             sums.deallocate()
+            banded.deallocate()
         }
     }
 
@@ -173,11 +182,21 @@ enum SamplingKernel {
 
     /// Writes `1 / E` (`E = -ln U`) for the `count` elements from flat index `element` to `r`,
     /// exact in the tail bands like `perturbRange`, given the elements' words (`words`), and
-    /// returns the largest of their logits and whether one is NaN or `+inf`.
+    /// returns the power form's reference for them, whether a logit is NaN or `+inf`, and whether
+    /// some word lay in a tail band (`banded`: then `exactBandTerms` must run on the terms).
+    ///
+    /// The reference is the largest logit, raised where a band word's term would exceed 1: near
+    /// `U = 1`, `(c / E)^n` reaches `2^122`. For each band element the reference is at least
+    /// `l + ln(c / E)` (in Double), so every term stays at most about 1. This happens only in rows
+    /// holding a band word (one element in 32768 has one), depends only on the row's own words and
+    /// logits, and leaves other rows' bits alone. With `rowReferences` (the elements are whole rows, the first one `firstRow`;
+    /// filled with `-inf` by the caller), the raised values are written per row instead, each with
+    /// its row's own form.
     @inline(__always)
     static func reciprocals(
-        _ job: SamplingJob, element: Int, count: Int, words: UnsafePointer<UInt32>, into r: UnsafeMutablePointer<Float>
-    ) -> (maximum: Float, invalid: Bool) {
+        _ job: SamplingJob, element: Int, count: Int, words: UnsafePointer<UInt32>, into r: UnsafeMutablePointer<Float>,
+        form: PowerForm, rowReferences: UnsafeMutablePointer<Float>? = nil, firstRow: Int = 0
+    ) -> (reference: Float, invalid: Bool, banded: Bool) {
         let result =
             switch job.mapping {
             case .centered:
@@ -187,13 +206,49 @@ enum SamplingKernel {
                 NoiseMath.reciprocalExponentials(
                     words, into: r, count: count, mapping: .jaxTiny, logits: job.logits + element)
             }
+        var reference = result.maximum
         if !result.bulk {
             let tailWord = { (i: Int) in job.tailWord(element + i) }
+            let logits = job.logits + element
+            let columns = job.columns
             NoiseMath.fixBands(words, count: count, tailWord: tailWord, exact: NoiseMath.bandReciprocalExponential) {
-                i, value in r[i] = value
+                i, value in
+                r[i] = value
+                if let rowReferences {
+                    let row = i / columns
+                    let scale = job.powerForm(row: firstRow + row)!.scale
+                    let raised = Float(Double(logits[i]) + log(Double(scale) * Double(value)))
+                    if raised > rowReferences[row] { rowReferences[row] = raised }
+                } else {
+                    let raised = Float(Double(logits[i]) + log(Double(form.scale) * Double(value)))
+                    if raised > reference { reference = raised }
+                }
             }
         }
-        return (result.maximum, result.invalid)
+        return (reference, result.invalid, !result.bulk)
+    }
+
+    /// Recomputes the power form's terms of the band words among `count` elements in Double and
+    /// returns what that adds to their sum. A term is `exp((l - reference) n) (c / E)^n`, two
+    /// factors that the vector loop multiplies in Float: near `U = 1` the second reaches `2^122`
+    /// and can carry the row while the first is below Float's range (an element 44 below the
+    /// largest logit at temperature 0.5). Other terms have `(c / E)^n <= 2^24`, so when their first
+    /// factor underflows they are below `2^-102` of the row.
+    /// `r` holds `1 / E`, or with `raised` the factors `(c / E)^n` already.
+    static func exactBandTerms(
+        words: UnsafePointer<UInt32>, logits: UnsafePointer<Float>, reciprocals r: UnsafePointer<Float>, raised: Bool,
+        terms y: UnsafeMutablePointer<Float>, count: Int, reference: Float, form: PowerForm
+    ) -> Double {
+        var added = 0.0
+        let n = Double(form.exponent)
+        for i in 0..<count where NoiseMath.isInBand(words[i]) {
+            let t = Double(form.scale) * Double(r[i])
+            let factor = raised ? Double(r[i]) : form.exponent == 1 ? t : t * t
+            let exact = Float(exp((Double(logits[i]) - Double(reference)) * n) * factor)
+            added += Double(exact) - Double(y[i])
+            y[i] = exact
+        }
+        return added
     }
 
     /// `y[i] = exp(y[i]) * factors[i]` for `y[i] <= 0`, in the bulk width, then eight at a time.
@@ -356,34 +411,56 @@ enum SamplingKernel {
         let r = scratch.perturbed
         let logits = job.logits + first
         let y = job.output! + first
+        let maxima = scratch.maxima
         if k < WideFloatLanes.count {
-            _ = reciprocals(job, element: first, count: count * k, words: scratch.words, into: r)
+            // Rows of both exponents may share the group (per-row temperatures): the reciprocals
+            // do not depend on the form, and the raised references take each row's own.
+            maxima.update(repeating: -.infinity, count: count)
+            let banded = reciprocals(
+                job, element: first, count: count * k, words: scratch.words, into: r,
+                form: job.powerForm(row: rows.lowerBound)!, rowReferences: maxima, firstRow: rows.lowerBound
+            ).banded
             for i in 0..<count {
                 let (m, invalid) = RowReduce.maxLanes(logits + i * k, count: k)
                 if invalid || m[0] == -.infinity { return rows.lowerBound + i }
+                maxima[i] = Swift.max(m[0], maxima[i])
+                let reference = FloatLanes(repeating: maxima[i])
                 let form = job.powerForm(row: rows.lowerBound + i)!
                 let n = FloatLanes(repeating: Float(form.exponent))
-                mapLanes(logits + i * k, y + i * k, count: k) { ($0 - m) * n }
+                mapLanes(logits + i * k, y + i * k, count: k) { ($0 - reference) * n }
                 mapLanes(r + i * k, r + i * k, count: k) { form.factor($0) }
             }
             exponentials(times: r, y, count: count * k)
             for i in 0..<count {
+                if banded {
+                    _ = exactBandTerms(
+                        words: scratch.words + i * k, logits: logits + i * k, reciprocals: r + i * k, raised: true,
+                        terms: y + i * k, count: k, reference: maxima[i], form: job.powerForm(row: rows.lowerBound + i)!
+                    )
+                }
                 let sum = RowReduce.sum(y + i * k, count: k)
                 scale(y + i * k, count: k, by: Float(1 / sum), blasMinimum: job.blasScaleMinimum)
             }
             return nil
         }
-        let maxima = scratch.maxima
         for i in 0..<count {
-            let (m, invalid) = reciprocals(
-                job, element: first + i * k, count: k, words: scratch.words + i * k, into: r + i * k)
+            let (m, invalid, banded) = reciprocals(
+                job, element: first + i * k, count: k, words: scratch.words + i * k, into: r + i * k,
+                form: job.powerForm(row: rows.lowerBound + i)!)
             if invalid || m == -.infinity { return rows.lowerBound + i }
             maxima[i] = m
+            scratch.banded[i] = banded
         }
         for i in 0..<count {
+            let form = job.powerForm(row: rows.lowerBound + i)!
             scratch.sums[i] = RowReduce.powerExpSum(
-                logits + i * k, reciprocals: r + i * k, count: k, reference: maxima[i],
-                form: job.powerForm(row: rows.lowerBound + i)!, storingTo: y + i * k)
+                logits + i * k, reciprocals: r + i * k, count: k, reference: maxima[i], form: form,
+                storingTo: y + i * k)
+            if scratch.banded[i] {
+                scratch.sums[i] += exactBandTerms(
+                    words: scratch.words + i * k, logits: logits + i * k, reciprocals: r + i * k, raised: false,
+                    terms: y + i * k, count: k, reference: maxima[i], form: form)
+            }
         }
         for i in 0..<count {
             scale(y + i * k, count: k, by: Float(1 / scratch.sums[i]), blasMinimum: job.blasScaleMinimum)
@@ -440,7 +517,15 @@ enum SamplingKernel {
                     }
                 }
             })
-        if single || firstBad.value != nil { return firstBad.value }
+        if single { return firstBad.value }
+        if let bad = firstBad.value {
+            // Every segment of the rows before `bad` ran: an all `-inf` row among them comes first.
+            for row in 0..<bad {
+                let segments = results.base + row * segmentsPerRow
+                if (0..<segmentsPerRow).allSatisfy({ segments[$0].maximum == -.infinity }) { return row }
+            }
+            return bad
+        }
         // Combine each row's segments in order: deterministic whatever thread ran which.
         let combined = KernelBuffer<SegmentResult>(capacity: rows)
         for row in 0..<rows {
@@ -497,10 +582,11 @@ enum SamplingKernel {
             let n = Swift.min(tile, end - column)
             let element = row * k + column
             if let form {
-                // The power form: the reference is the running maximum of the logits.
+                // The power form: the reference is the running maximum of the logits (raised at
+                // some band words: `reciprocals`).
                 job.words(element, UnsafeMutableBufferPointer(start: scratch.words, count: n))
-                let (m, invalid) = reciprocals(
-                    job, element: element, count: n, words: scratch.words, into: scratch.perturbed)
+                let (m, invalid, banded) = reciprocals(
+                    job, element: element, count: n, words: scratch.words, into: scratch.perturbed, form: form)
                 if invalid {
                     result.invalid = true
                     return result
@@ -516,6 +602,11 @@ enum SamplingKernel {
                     result.sum += RowReduce.powerExpSum(
                         job.logits + element, reciprocals: scratch.perturbed, count: n, reference: result.maximum,
                         form: form, storingTo: y)
+                    if banded {
+                        result.sum += exactBandTerms(
+                            words: scratch.words, logits: job.logits + element, reciprocals: scratch.perturbed,
+                            raised: false, terms: y, count: n, reference: result.maximum, form: form)
+                    }
                 }
                 references[tileIndex] = result.maximum
                 tileIndex += 1
