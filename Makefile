@@ -352,8 +352,9 @@ test-large:
 # `make bench-installed`: the gumbel that `make install` writes (this machine's tier, static
 # runtime) and a plain `swift build -c release` (what a SwiftPM dependency gets), timed with
 # `gumbel bench` against NumPy and JAX (Benchmarks/peers.py, with BENCH_PYTHON) shape by shape in
-# one run, medians of three rounds (Benchmarks/installed.py prints the table and the ratios). BENCH_GUMBEL adds more
-# binaries as LABEL=PATH (e.g. an older commit's, for before/after comparisons).
+# one run, medians of three rounds (Benchmarks/installed.py prints the table and the ratios).
+# BENCH_GUMBEL adds more binaries as LABEL=PATH (e.g. an older commit's, for before/after
+# comparisons).
 .PHONY: bench-installed
 BENCH_PREFIX := $(CURDIR)/.bench/prefix
 bench-installed: deps

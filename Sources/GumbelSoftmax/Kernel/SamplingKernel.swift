@@ -189,9 +189,9 @@ enum SamplingKernel {
     /// `U = 1`, `(c / E)^n` reaches `2^122`. For each band element the reference is at least
     /// `l + ln(c / E)` (in Double), so every term stays at most about 1. This happens only in rows
     /// holding a band word (one element in 32768 has one), depends only on the row's own words and
-    /// logits, and leaves other rows' bits alone. With `rowReferences` (the elements are whole rows, the first one `firstRow`;
-    /// filled with `-inf` by the caller), the raised values are written per row instead, each with
-    /// its row's own form.
+    /// logits, and leaves other rows' bits alone. With `rowReferences` (the elements are whole rows,
+    /// the first one `firstRow`; filled with `-inf` by the caller), the raised values are written
+    /// per row instead, each with its row's own form.
     @inline(__always)
     static func reciprocals(
         _ job: SamplingJob, element: Int, count: Int, words: UnsafePointer<UInt32>, into r: UnsafeMutablePointer<Float>,
@@ -214,14 +214,13 @@ enum SamplingKernel {
             NoiseMath.fixBands(words, count: count, tailWord: tailWord, exact: NoiseMath.bandReciprocalExponential) {
                 i, value in
                 r[i] = value
+                let row = i / columns
+                let scale = rowReferences == nil ? form.scale : job.powerForm(row: firstRow + row)!.scale
+                let raised = Float(Double(logits[i]) + log(Double(scale) * Double(value)))
                 if let rowReferences {
-                    let row = i / columns
-                    let scale = job.powerForm(row: firstRow + row)!.scale
-                    let raised = Float(Double(logits[i]) + log(Double(scale) * Double(value)))
                     if raised > rowReferences[row] { rowReferences[row] = raised }
-                } else {
-                    let raised = Float(Double(logits[i]) + log(Double(form.scale) * Double(value)))
-                    if raised > reference { reference = raised }
+                } else if raised > reference {
+                    reference = raised
                 }
             }
         }
@@ -564,7 +563,8 @@ enum SamplingKernel {
     }
 
     /// First pass over one segment of a long row: perturb tile by tile; for soft output store
-    /// `exp((d - m) * invT)` with `m` the running maximum (recorded per tile in `references`);
+    /// `exp((d - m) * invT)` with `m` the running maximum (recorded per tile in `references`), or
+    /// in the power form the terms `exp((l - m) n) (c / E)^n` with `m` the running reference;
     /// for log output store `d`; for hard output store zeros.
     static func firstPass(
         _ job: SamplingJob, row: Int, segment seg: Int, scratch: borrowing Scratch,
@@ -581,45 +581,29 @@ enum SamplingKernel {
         while column < end {
             let n = Swift.min(tile, end - column)
             let element = row * k + column
+            // The tile's reference: the largest `d = l + g` (general form), or the largest logit,
+            // raised at some band words (power form: `reciprocals`).
+            let m: Float
+            var banded = false
             if let form {
-                // The power form: the reference is the running maximum of the logits (raised at
-                // some band words: `reciprocals`).
                 job.words(element, UnsafeMutableBufferPointer(start: scratch.words, count: n))
-                let (m, invalid, banded) = reciprocals(
+                let tileResult = reciprocals(
                     job, element: element, count: n, words: scratch.words, into: scratch.perturbed, form: form)
+                if tileResult.invalid {
+                    result.invalid = true
+                    return result
+                }
+                (m, banded) = (tileResult.reference, tileResult.banded)
+            } else {
+                perturbRange(job, element: element, count: n, scratch: scratch)
+                let (tileMaximum, invalid) = RowReduce.max(scratch.perturbed, count: n)
                 if invalid {
                     result.invalid = true
                     return result
                 }
-                if m > result.maximum {
-                    result.sum *= Double(expScalar((result.maximum - m) * invT))
-                    result.maximum = m
-                }
-                let y = job.output! + element
-                if result.maximum == -.infinity {
-                    y.update(repeating: 0, count: n)
-                } else {
-                    result.sum += RowReduce.powerExpSum(
-                        job.logits + element, reciprocals: scratch.perturbed, count: n, reference: result.maximum,
-                        form: form, storingTo: y)
-                    if banded {
-                        result.sum += exactBandTerms(
-                            words: scratch.words, logits: job.logits + element, reciprocals: scratch.perturbed,
-                            raised: false, terms: y, count: n, reference: result.maximum, form: form)
-                    }
-                }
-                references[tileIndex] = result.maximum
-                tileIndex += 1
-                column += n
-                continue
+                m = tileMaximum
             }
-            perturbRange(job, element: element, count: n, scratch: scratch)
             let d = UnsafePointer(scratch.perturbed)
-            let (m, invalid) = RowReduce.max(d, count: n)
-            if invalid {
-                result.invalid = true
-                return result
-            }
             if m > result.maximum {
                 if job.kind == .soft || job.kind == .log {
                     result.sum *= Double(expScalar((result.maximum - m) * invT))
@@ -634,6 +618,15 @@ enum SamplingKernel {
                 let y = job.output! + element
                 if result.maximum == -.infinity {
                     y.update(repeating: 0, count: n)
+                } else if let form {
+                    result.sum += RowReduce.powerExpSum(
+                        job.logits + element, reciprocals: d, count: n, reference: result.maximum, form: form,
+                        storingTo: y)
+                    if banded {
+                        result.sum += exactBandTerms(
+                            words: scratch.words, logits: job.logits + element, reciprocals: d, raised: false,
+                            terms: y, count: n, reference: result.maximum, form: form)
+                    }
                 } else {
                     result.sum += RowReduce.expSum(d, count: n, reference: result.maximum, scale: invT, storingTo: y)
                 }

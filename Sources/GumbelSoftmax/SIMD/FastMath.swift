@@ -1,10 +1,10 @@
 // Vectorised log and exp for the sampling hot loops: no libm call per element.
 //
 // Both work on bit patterns and LLVM vector builtins (Swift's generic SIMD int<->float conversion
-// is an out-of-line call; `converting(signed:)` is one `cvtdq2ps`) and use + - * and `multiplyAdd` (fused where the target has FMA), so one build
-// gives the same bits in every lane width. The polynomials are Cephes' `logf`/`expf`
-// (S. L. Moshier), whose relative error is about 1e-7; the tests sweep the noise over all words and
-// a dense range of log and exp arguments.
+// is an out-of-line call; `converting(signed:)` is one `cvtdq2ps`) and use + - * and
+// `multiplyAdd` (fused where the target has FMA), so one build gives the same bits in every lane
+// width. The polynomials are Cephes' `logf`/`expf` (S. L. Moshier), whose relative error is about
+// 1e-7; the tests sweep the noise over all words and a dense range of log and exp arguments.
 
 enum FastMath {
     /// Natural logarithm of positive, finite, normal floats; about 1 ulp relative error, including
