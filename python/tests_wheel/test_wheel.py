@@ -3,7 +3,9 @@
 the Swift runtime static; and the build backend's one-line errors and source distribution."""
 
 import os
+import re
 import shutil
+import struct
 import subprocess
 import sys
 import tarfile
@@ -68,6 +70,48 @@ def test_the_best_tier_this_cpu_runs_is_loaded():
         assert loaded.split() == [tier, "True", str(PACKAGE / "_tiers" / tier / "libgumbelsoftmax.so")], loaded
         assert abs(float(total) - 1) < 1e-6
     assert gs.version_info().tier == host
+
+
+def read(data: bytes, offset: int, kind: str) -> int:
+    return struct.unpack_from(f"<{kind}", data, offset)[0]
+
+
+def constructors(library: Path) -> dict[str, list[str]]:
+    """The functions loading the library runs (its .init_array), each with its instructions."""
+    data = library.read_bytes()
+    section_offset, (entry_size, count, names_index) = read(data, 0x28, "Q"), struct.unpack_from("<3H", data, 0x3A)
+    sections = [section_offset + i * entry_size for i in range(count)]
+    names_offset = read(data, sections[names_index] + 0x18, "Q")
+    (init_array,) = [h for h in sections if data[names_offset + read(data, h, "I") :].startswith(b".init_array\0")]
+    offset, size = read(data, init_array + 0x18, "Q"), read(data, init_array + 0x20, "Q")
+    addresses = set(struct.unpack_from(f"<{size // 8}Q", data, offset))
+    symbols = subprocess.run(["nm", "--defined-only", str(library)], capture_output=True, text=True).stdout
+    names = {int(fields[0], 16): fields[2] for fields in map(str.split, symbols.splitlines()) if len(fields) == 3}
+    assert addresses and addresses <= names.keys(), f"{library}: unnamed constructors"
+    result = {}
+    for address in addresses:
+        disassembly = subprocess.run(
+            ["objdump", "-d", "--no-show-raw-insn", f"--disassemble={names[address]}", str(library)],
+            capture_output=True, text=True,
+        ).stdout
+        result[names[address]] = [line.split("\t")[1].split()[0] for line in disassembly.splitlines() if "\t" in line]
+    return result
+
+
+def test_loading_a_tier_runs_only_the_baseline_constructors_of_the_toolchain():
+    # The package loads a library before it asks its (baseline C) CPU check: what the loader runs
+    # then must be baseline code in every tier: the same constructors as the baseline library's
+    # (the static Swift runtime's, prebuilt), with no instruction a baseline x86-64 lacks (the
+    # list of Scripts/test-tier-check).
+    baseline = constructors(PACKAGE / "_tiers" / "baseline" / "libgumbelsoftmax.so")
+    assert "swift_image_constructor" in " ".join(baseline), sorted(baseline)
+    lacking = re.compile(r"^(v|k[a-z]|shlx|shrx|sarx|andn|bzhi|pdep|pext|rorx|lzcnt|movbe|popcnt|bls)")
+    for tier in TIERS:
+        found = constructors(PACKAGE / "_tiers" / tier / "libgumbelsoftmax.so")
+        assert found.keys() == baseline.keys(), (tier, sorted(found))
+        for name, instructions in found.items():
+            assert instructions, (tier, name)
+            assert not [i for i in instructions if lacking.match(i)], (tier, name, instructions)
 
 
 def backend_hook(hook: str, directory: Path, cwd: Path, **environment: str) -> subprocess.CompletedProcess:
