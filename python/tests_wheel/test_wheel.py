@@ -151,6 +151,18 @@ def test_a_bad_tier_gives_the_tier_script_s_one_line_message(tmp_path):
         )
 
 
+def test_missing_openblas_development_files_are_named_in_one_line(tmp_path):
+    # A swift that exists (true), and a pkg-config that finds no openblas.pc.
+    result = backend_hook(
+        "build_wheel", tmp_path, REPOSITORY / "python", SWIFT="true", PKG_CONFIG_LIBDIR=str(tmp_path), TIER="baseline"
+    )
+    assert shutil.which("pkg-config"), "the check needs pkg-config"
+    assert result.returncode == 1 and result.stderr == (
+        "gumbel_softmax_build: error: OpenBLAS's development files are missing (pkg-config openblas): "
+        "apt-get install libopenblas-dev liblapacke-dev\n"
+    ), result
+
+
 def test_an_editable_install_from_the_sdist_is_refused_in_one_line(tmp_path):
     result = backend_hook("build_sdist", tmp_path, REPOSITORY / "python")
     with tarfile.open(tmp_path / result.stdout.strip()) as archive:
