@@ -43,7 +43,7 @@ run_gumbel() {
         Sources/NumpyFormat/*.swift -o "$BUILD/NumpyFormat.o"
     swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name GumbelFuzzer \
         -I "$BUILD/modules" -I "$bin/Modules" -I Modules/COpenBLAS -I "$csystem" \
-        Sources/gumbel/{Platform,SystemIO,Files,CSV,Pipeline}.swift Fuzz/GumbelFuzzer/GumbelFuzzer.swift \
+        Sources/gumbel/{Platform,SystemIO,Files,CSV,BlockOperation,Pipeline,RowStreams}.swift Fuzz/GumbelFuzzer/GumbelFuzzer.swift \
         "$BUILD/NumpyFormat.o" "$bin"/GumbelSoftmax.build/*.o "$bin"/SystemPackage.build/*.o \
         "$bin"/CSystem.build/*.o -lopenblas -o "$BUILD/gumbel-fuzzer"
     echo "fuzz gumbel: running for ${SECONDS_TO_RUN}s"
