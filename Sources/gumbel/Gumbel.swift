@@ -30,7 +30,7 @@ struct Gumbel: ParsableCommand {
 
             Exit status:
               0      success
-              1      an input or file was refused, or memory ran out: one line starting with 'error:'
+              1      a refused input or file, or no memory left ('error: ...')
               64     a usage error: argument-parser's 'Error:' line and the usage
               129    SIGHUP: the temporary output file is removed first
               130    SIGINT (likewise)
