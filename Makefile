@@ -72,7 +72,8 @@ CREATED_DIRS_FILE := share/gumbelsoftmax/created-directories
 MANUAL := .build/plugins/GenerateManual/outputs/gumbel/gumbel.1
 
 # The man page, from argument-parser's generate-manual plugin (it builds the package's products
-# with the same flags first).
+# with the same flags first); `make install` finishes it with Scripts/finish-manual (the tool's
+# exit statuses, no groff warnings).
 manual: deps
 	$(SWIFT) package $(RELEASE_FLAGS) plugin generate-manual
 
@@ -88,7 +89,8 @@ install: manual build
 	install -m 755 "$$bin/gumbel" "$$root/bin/gumbel" && \
 	install -m 755 "$$bin/libgumbelsoftmax.so" "$$root/lib/libgumbelsoftmax.so" && \
 	install -m 644 include/gumbel_softmax.h "$$root/include/gumbel_softmax.h" && \
-	install -m 644 $(MANUAL) "$$root/share/man/man1/gumbel.1" && \
+	Scripts/finish-manual < $(MANUAL) > "$$root/share/man/man1/gumbel.1" && \
+	chmod 644 "$$root/share/man/man1/gumbel.1" && \
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' Scripts/gumbelsoftmax.pc.in \
 		> "$$root/lib/pkgconfig/gumbelsoftmax.pc" && \
 	"$$bin/gumbel" --generate-completion-script bash > "$$root/share/bash-completion/completions/gumbel" && \

@@ -22,8 +22,16 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 STANDARD = "1x1000000,1x16000000,64x32000,1024x1024,4096x256,65536x16,256x128256,8x4000000"
 
 
+def peer_temperature(path):
+    """`--temperature 0.5`, the peers' temperature, for a binary that has the option (older ones
+    always time 0.5; newer ones default to 1)."""
+    usage = subprocess.run([path, "bench", "--help"], check=True, capture_output=True, text=True).stdout
+    return ["--temperature", "0.5"] if "--temperature" in usage else []
+
+
 def ours(path, shape, threads, repeats):
     command = [path, "bench", "--shape", shape, "--json", "--repeats", str(repeats)]
+    command += peer_temperature(path)
     if threads:
         command += ["--threads", str(threads)]
     line = subprocess.run(command, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]

@@ -21,8 +21,8 @@ private enum Outcome: Equatable {
     case refused(String)
 }
 
-private func runPipeline(
-    _ payload: UnsafeRawBufferPointer, csv: Bool, npyOutput: Bool, operation: Pipeline.Operation, blockRows: Int?
+private func runPipeline<Operation: BlockOperation>(
+    _ payload: UnsafeRawBufferPointer, csv: Bool, npyOutput: Bool, operation: Operation, blockRows: Int?
 ) -> Outcome {
     let (input, output) = files!
     _ = ftruncate(input.rawValue, 0)
@@ -67,18 +67,22 @@ public func fuzzGumbelPipeline(_ data: UnsafePointer<UInt8>, _ size: Int) -> CIn
     let control = data[0]
     let csv = control & 1 != 0
     let npyOutput = control & 2 != 0
-    let operation: Pipeline.Operation
-    switch (control >> 2) % 5 {
-    case 0: operation = .sample(.soft, temperature: 0.7)
-    case 1: operation = .sample(.hard, temperature: 1)
-    case 2: operation = .sample(.log, temperature: 3)
-    case 3: operation = .categorical
-    default: operation = .topK(Int(data[1] & 3) + 1)
-    }
     let blockRows = Int(data[1] >> 2) % 8 + 1
     let payload = UnsafeRawBufferPointer(start: data + 2, count: size - 2)
-    let whole = runPipeline(payload, csv: csv, npyOutput: npyOutput, operation: operation, blockRows: nil)
-    let blocks = runPipeline(payload, csv: csv, npyOutput: npyOutput, operation: operation, blockRows: blockRows)
+    func wholeAndBlocks<Operation: BlockOperation>(_ operation: Operation) -> (Outcome, Outcome) {
+        (
+            runPipeline(payload, csv: csv, npyOutput: npyOutput, operation: operation, blockRows: nil),
+            runPipeline(payload, csv: csv, npyOutput: npyOutput, operation: operation, blockRows: blockRows)
+        )
+    }
+    let (whole, blocks): (Outcome, Outcome)
+    switch (control >> 2) % 5 {
+    case 0: (whole, blocks) = wholeAndBlocks(SampleOperation(output: .soft, temperature: 0.7))
+    case 1: (whole, blocks) = wholeAndBlocks(SampleOperation(output: .hard, temperature: 1))
+    case 2: (whole, blocks) = wholeAndBlocks(SampleOperation(output: .log, temperature: 3))
+    case 3: (whole, blocks) = wholeAndBlocks(CategoricalOperation())
+    default: (whole, blocks) = wholeAndBlocks(TopKOperation(k: Int(data[1] & 3) + 1))
+    }
     switch (whole, blocks) {
     case (.written(let a), .written(let b)):
         precondition(a == b, "block size changed the output")

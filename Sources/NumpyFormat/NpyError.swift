@@ -59,7 +59,8 @@ public enum NpyError: Error, Hashable, Sendable, CustomStringConvertible {
         case .bigEndian(let descr):
             return ".npy data type '\(descr)' is big-endian: only little-endian data is supported"
         case .fortranOrder:
-            return ".npy array is in Fortran (column-major) order: only C order is supported"
+            return ".npy array is in Fortran (column-major) order: only C order is supported; save the array in C order"
+                + " (NumPy: np.save(path, np.ascontiguousarray(a)))"
         case .invalidShape(let shape):
             return
                 ".npy shape \(Self.format(shape)) is invalid: dimensions must be >= 0 and the size must fit in memory"

@@ -42,40 +42,42 @@ struct Bench: ParsableCommand {
         case soft, log, hard, categorical
     }
 
-    @Option(help: "The batch shape BxK; repeat the option for several shapes.")
-    var shape: [BatchShape] = [BatchShape(argument: "4096x1000")!]
+    @Option(help: "The batch shape BxK; repeat the option for several shapes. (default: 4096x1000)")
+    var shape: [BatchShape] = []
 
     @OptionGroup var threading: ThreadOptions
 
-    @Option(help: "What to compute: soft, log, hard or categorical.")
-    var output: Kind = .soft
+    @Option(help: "What to compute: soft, log, hard or categorical. (default: soft)")
+    var output: Kind?
 
     @Option(
         help: """
-            The temperature. 1 and 0.5 take the power form (one logarithm per element), others \
-            the general form (two); the peers' benchmark uses 0.5.
+            The temperature: finite and > 0. 1 and 0.5 take the power form (one logarithm per \
+            element), others the general form (two); the peers' benchmark uses 0.5. (default: 1)
             """)
-    var temperature: Float = 0.5
+    var temperature: TypedFloat?
 
-    @Option(help: "The number of timed runs; the median is reported.")
-    var repeats: Int = 11
+    @Option(help: "The number of timed runs; the median is reported. (default: 11)")
+    var repeats: Int?
 
-    @Option(help: "The random-word generator: philox or jax.")
-    var generator: GeneratorKind = .philox
+    @Option(help: "The random-word generator: philox or jax. (default: philox)")
+    var generator: GeneratorKind?
 
     @Flag(help: "Print one JSON object per line instead of text.")
     var json = false
 
     func validate() throws {
-        guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1, got \(repeats)") }
-        guard temperature.isFinite && temperature > 0 else {
-            throw ValidationError("--temperature must be finite and positive, got \(temperature)")
+        if let repeats, repeats < 1 { throw ValidationError("--repeats must be at least 1, got \(repeats)") }
+        do {
+            _ = try (temperature ?? .one).positiveFinite("--temperature")
+        } catch {
+            throw ValidationError(error.message)
         }
     }
 
     func run() throws {
-        for shape in shape {
-            switch generator {
+        for shape in shape.isEmpty ? [BatchShape(argument: "4096x1000")!] : shape {
+            switch generator ?? .philox {
             case .philox:
                 var random = PhiloxGenerator(seed: 1)
                 try measure(shape, using: &random)
@@ -87,10 +89,14 @@ struct Bench: ParsableCommand {
     }
 
     private func measure<G: CounterBasedRandomGenerator>(_ shape: BatchShape, using random: inout G) throws {
+        let output = output ?? .soft
+        let temperature = (temperature ?? .one).value
+        let repeats = repeats ?? 11
+        let generator = generator ?? .philox
         let (count, overflow) = shape.rows.multipliedReportingOverflow(by: shape.columns)
         guard !overflow, count <= 1 << 32 else { throw ValidationError("--shape \(shape) is too large") }
         // Random logits in about [-4, 4]: scaled Gumbel noise of another seed.
-        let logits = try GumbelNoise.sample(count: count, seed: 0x5EED, threads: threading.threads)
+        let logits = try GumbelNoise.sample(count: count, seed: 0x5EED, threads: threading.count)
             .map { $0 * 0.5 }
         let result = UnsafeMutableBufferPointer<Float>.allocate(capacity: output == .categorical ? 0 : count)
         let indices = UnsafeMutableBufferPointer<Int>.allocate(capacity: output == .categorical ? shape.rows : 0)
@@ -114,12 +120,12 @@ struct Bench: ParsableCommand {
                 if output == .categorical {
                     try GumbelSoftmax.categorical(
                         logits: buffer, rows: shape.rows, columns: shape.columns, into: indices,
-                        using: &random, threads: threading.threads)
+                        using: &random, threads: threading.count)
                 } else {
                     try GumbelSoftmax.sample(
                         logits: buffer, rows: shape.rows, columns: shape.columns, temperature: temperature,
                         output: form,
-                        into: result, using: &random, threads: threading.threads)
+                        into: result, using: &random, threads: threading.count)
                 }
                 let end = clock.now
                 if warmUps == 0 || end < warmUpEnd {
@@ -134,7 +140,7 @@ struct Bench: ParsableCommand {
         let median = seconds(times[times.count / 2])
         let nanosecondsPerElement = median * 1e9 / Double(count)
         let elementsPerSecond = Double(count) / max(median, 1e-12)
-        let threadCount = threading.threads ?? Platform.processorCount
+        let threadCount = threading.count ?? Platform.processorCount
         if json {
             print(
                 "{\"shape\": [\(shape.rows), \(shape.columns)], \"output\": \"\(output.rawValue)\", "
@@ -146,7 +152,7 @@ struct Bench: ParsableCommand {
             print(
                 "shape [\(shape.rows), \(shape.columns)]  output \(output.rawValue)  temperature \(temperature)"
                     + "  generator \(generator.rawValue)"
-                    + "  threads \(threadCount)\(threading.threads == nil ? " (all cores)" : "")  repeats \(repeats)")
+                    + "  threads \(threadCount)\(threading.count == nil ? " (all cores)" : "")  repeats \(repeats)")
             print(
                 "  median \(Format.fixed(median * 1e3, 3)) ms  \(Format.fixed(nanosecondsPerElement, 3)) ns/element  "
                     + "\(Format.scientific(elementsPerSecond, 3)) elements/s")

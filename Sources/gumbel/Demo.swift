@@ -18,11 +18,11 @@ struct Demo: ParsableCommand {
             """
     )
 
-    @Option(help: "The Philox seed.")
-    var seed: UInt64 = 42
+    @Option(help: "The Philox seed. (default: 42)")
+    var seed: UInt64?
 
-    @Option(help: "The number of Gumbel-max draws for the frequency check.")
-    var draws: Int = 100_000
+    @Option(help: "The number of Gumbel-max draws for the frequency check. (default: 100000)")
+    var draws: Int?
 
     @OptionGroup var threading: ThreadOptions
 
@@ -30,10 +30,11 @@ struct Demo: ParsableCommand {
     static let temperatures: [Float] = [0.1, 0.5, 1, 5]
 
     func validate() throws {
-        guard draws >= 1 else { throw ValidationError("--draws must be at least 1, got \(draws)") }
+        if let draws, draws < 1 { throw ValidationError("--draws must be at least 1, got \(draws)") }
     }
 
     func run() throws {
+        let seed = seed ?? 42
         let logits = Self.logits
         let k = logits.count
         var lines: [String] = []
@@ -46,31 +47,31 @@ struct Demo: ParsableCommand {
         lines.append(header)
         for temperature in Self.temperatures {
             let sample = try GumbelSoftmax.sample(
-                logits: logits, temperature: temperature, seed: seed, threads: threading.threads)
+                logits: logits, temperature: temperature, seed: seed, threads: threading.count)
             lines.append(
                 Format.padRight(temperature.description, 12)
                     + sample.map { Format.pad(Format.fixed(Double($0), 4), width) }.joined())
         }
         let hard = try GumbelSoftmax.sample(
-            logits: logits, temperature: 1, output: .hard, seed: seed, threads: threading.threads)
+            logits: logits, temperature: 1, output: .hard, seed: seed, threads: threading.count)
         let chosen = hard.firstIndex(of: 1) ?? 0
         lines.append(
             Format.padRight("hard", 12) + hard.map { Format.pad(Format.fixed(Double($0), 0), width) }.joined()
                 + "   (one-hot of argmax(logits + g): category c\(chosen), at any temperature)")
         lines.append("")
-        lines += try gumbelMaxCheck(logits)
+        lines += try gumbelMaxCheck(logits, seed: seed, draws: draws ?? 100_000)
         print(lines.joined(separator: "\n"))
     }
 
     /// Draws `draws` categories of the repeated logits and compares the frequencies with softmax.
-    private func gumbelMaxCheck(_ logits: [Float]) throws -> [String] {
+    private func gumbelMaxCheck(_ logits: [Float], seed: UInt64, draws: Int) throws -> [String] {
         let k = logits.count
         var batch = [Float]()
         batch.reserveCapacity(draws * k)
         for _ in 0..<draws { batch += logits }
         // Position after the words the samples above used, so the check draws fresh noise.
         let indices = try GumbelSoftmax.categorical(
-            logits: batch, rows: draws, columns: k, seed: seed, position: UInt64(k), threads: threading.threads)
+            logits: batch, rows: draws, columns: k, seed: seed, position: UInt64(k), threads: threading.count)
         var counts = [Int](repeating: 0, count: k)
         for index in indices { counts[index] += 1 }
         let maximum = logits.map(Double.init).max()!

@@ -23,6 +23,18 @@ enum FileKind {
     }
 }
 
+/// A file named on the command line and its kind, chosen once from the path.
+struct DataFile {
+    var path: String
+    /// nil for a path that names no kind the tool reads or writes (refused with the options).
+    var kind: FileKind?
+
+    init(path: String) {
+        self.path = path
+        self.kind = FileKind(path: path)
+    }
+}
+
 /// What a logit source knows before its rows are read.
 struct LogitShape {
     /// `B`, when the input says it up front (.npy); nil for CSV, which is counted as it is read.
@@ -31,6 +43,9 @@ struct LogitShape {
     var columns: Int
     /// A 1-D `.npy` array (one row); outputs of the same shape stay 1-D.
     var isVector: Bool
+    /// The dimensions of a `.npy` array before `K` (`[]` for 1-D; their product is `B`); nil for
+    /// CSV, whose batch is `[B]`.
+    var batch: [Int]? = nil
 }
 
 /// Logits read a block of rows at a time.
@@ -45,17 +60,18 @@ protocol LogitSource: AnyObject {
     func finish() throws(CommandFailure)
 }
 
-/// Opens the logits at `path`: a .npy file, a .csv file, or `-` for CSV on standard input.
-func openLogits(path: String) throws(CommandFailure) -> any LogitSource {
-    switch FileKind(path: path) {
-    case .npy: return try NpySource(input: InputFile(path: path))
-    case .csv, .standardStream: return try CSVSource(input: InputFile(path: path))
+/// Opens the logits: a .npy file, a .csv file, or `-` for CSV on standard input.
+func openLogits(_ file: DataFile) throws(CommandFailure) -> any LogitSource {
+    switch file.kind {
+    case .npy: return try NpySource(input: InputFile(path: file.path))
+    case .csv, .standardStream: return try CSVSource(input: InputFile(path: file.path))
     case nil:
-        throw CommandFailure("input '\(path)' must end in .npy or .csv, or be '-' for CSV on standard input")
+        throw CommandFailure("input '\(file.path)' must end in .npy or .csv, or be '-' for CSV on standard input")
     }
 }
 
-/// A `.npy` file of float32 or float64 logits, 1-D or 2-D, read with `read(2)` a block at a time.
+/// A `.npy` file of float32 or float64 logits of shape `[..., K]` (any number of dimensions from
+/// one), read with `read(2)` a block at a time.
 ///
 /// float64 values are rounded to the nearest float32; a finite value too large for float32 is
 /// refused. Infinities and NaN pass through, for the sampler to accept (`-inf`) or refuse.
@@ -88,18 +104,20 @@ final class NpySource: LogitSource {
 
     func begin() throws(CommandFailure) -> LogitShape {
         let header = try readNpyHeader(from: input, failure: failure) { (header) throws(NpyError) in
-            guard (1...2).contains(header.shape.count) else {
-                throw .unsupportedDimensions(count: header.shape.count, allowed: 1...2)
-            }
             guard header.dtype != .int64 && header.dtype != .uint64 else {
                 throw .unsupportedDType(header.dtype.descr)
             }
         }
+        guard let last = header.shape.last else {
+            throw CommandFailure(
+                "\(input.name): .npy array has 0 dimensions (a scalar): logits need at least one, shape [..., K]")
+        }
         self.header = header
-        let isVector = header.shape.count == 1
-        rows = isVector ? 1 : header.shape[0]
-        columns = header.shape.last!
-        return LogitShape(rows: rows, columns: columns, isVector: isVector)
+        let batch = Array(header.shape.dropLast())
+        // NumPy's own limit (checked with the header) keeps the product of the nonzero dimensions in range.
+        rows = batch.contains(0) ? 0 : batch.reduce(1, *)
+        columns = last
+        return LogitShape(rows: rows, columns: columns, isVector: batch.isEmpty, batch: batch)
     }
 
     func nextRows(into target: UnsafeMutableBufferPointer<Float>, maxRows: Int) throws(CommandFailure) -> Int {
@@ -196,6 +214,21 @@ func readNpyHeader(
     }
 }
 
+/// A value the tool writes: its bytes as they are in memory are its `.npy` data (the hosts this
+/// tool supports are little-endian, as `.npy` data is), and its description is its CSV text.
+protocol ResultElement: BitwiseCopyable, CustomStringConvertible {
+    static var npyDType: NpyDType { get }
+}
+
+extension Float: ResultElement {
+    static var npyDType: NpyDType { .float32 }
+}
+
+extension Int: ResultElement {
+    /// `Int` is 64 bits wide on the hosts this tool supports.
+    static var npyDType: NpyDType { .int64 }
+}
+
 /// Where results go, a block of rows at a time: a `.npy` file (header first, rewritten at the end
 /// when the number of rows was not known at the start) or CSV.
 final class ResultWriter {
@@ -229,18 +262,9 @@ final class ResultWriter {
         try write(header, atOffset: nil)
     }
 
-    func append(_ values: UnsafeBufferPointer<Float>) throws(CommandFailure) {
+    func append<Element: ResultElement>(_ values: UnsafeBufferPointer<Element>) throws(CommandFailure) {
         switch format {
         case .npy: try sink.append(raw: UnsafeRawBufferPointer(values))
-        case .csv: try CSV.write(values, columns: valuesPerLine, to: sink) { $0.description }
-        }
-    }
-
-    func append(_ values: UnsafeBufferPointer<Int>) throws(CommandFailure) {
-        switch format {
-        case .npy:
-            // Int is Int64 on the 64-bit hosts this tool supports, and .npy data is little-endian.
-            try sink.append(raw: UnsafeRawBufferPointer(values))
         case .csv: try CSV.write(values, columns: valuesPerLine, to: sink) { $0.description }
         }
     }

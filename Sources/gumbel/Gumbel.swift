@@ -16,19 +16,30 @@ struct Gumbel: ParsableCommand {
             --row-streams FILE every row b has its own (seed_b, stream_b, position_b) and element \
             (b, k) uses word position_b + k, so a row's sample never depends on the other rows.
 
-            Inputs: .npy (float32 or float64, C order, 1-D or 2-D), .csv (one row per line), or - \
-            for CSV on standard input. Outputs: .npy, .csv, or - for CSV on standard output. Input \
-            is read, sampled and written a block of rows at a time, so files larger than memory \
-            work. Files are written atomically: a failed or interrupted run leaves no output and \
-            never touches an existing file, which keeps its permissions when replaced.
+            Inputs: .npy (float32 or float64, C order, shape [..., K]: every dimension but the last \
+            is a batch dimension), .csv (one row per line), or - for CSV on standard input. Outputs: \
+            .npy, .csv, or - for CSV on standard output. Files are operands (gumbel sample IN OUT) \
+            or options (-i IN -o OUT). Input is read, sampled and written a block of rows at a time, \
+            so files larger than memory work. Files are written atomically: a failed or interrupted \
+            run leaves no output and never touches an existing file, which keeps its permissions \
+            when replaced.
 
-            Exit status: 0 on success, 1 when an input is refused or memory runs out (the message \
-            starts with 'error:'), 64 on a usage error, 129/130/143 after SIGHUP/SIGINT/SIGTERM.
+            There is no default seed: --seed (or --row-streams) is required. The temperature is 1 \
+            unless --temperature says otherwise, and --threads 0 means all cores, as without \
+            --threads.
+
+            Exit status:
+              0      success
+              1      a refused input or file, or no memory left ('error: ...')
+              64     a usage error: argument-parser's 'Error:' line and the usage
+              129    SIGHUP: the temporary output file is removed first
+              130    SIGINT (likewise)
+              143    SIGTERM (likewise)
 
             Examples:
               gumbel demo
-              gumbel sample -i logits.npy -o sample.npy --temperature 0.5 --seed 7
-              echo "2,1,0.5" | gumbel sample --input - --output - --temperature 1
+              gumbel sample logits.npy sample.npy --temperature 0.5 --seed 7
+              echo "2,1,0.5" | gumbel sample --input - --output - --seed 7
               gumbel categorical --input logits.npy --output indices.npy --seed 7
               gumbel topk --input logits.npy --output top3.npy --k 3 --seed 7
               gumbel bench --shape 4096x1000 --json

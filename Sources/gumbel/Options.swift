@@ -12,7 +12,10 @@ enum GeneratorKind: String, ExpressibleByArgument, CaseIterable {
 /// The options that name the random stream: seed, stream, position (or per-row streams), generator and
 /// threads.
 struct RandomOptions: ParsableArguments {
-    @Option(help: "The generator's 64-bit seed (key). (default: 0)")
+    @Option(
+        help: ArgumentHelp(
+            "The generator's 64-bit seed (key), 0 ... 2^64 - 1. Required unless --row-streams is given.",
+            discussion: "The same seed gives the same output: there is no default seed."))
     var seed: UInt64?
 
     @Option(
@@ -28,17 +31,21 @@ struct RandomOptions: ParsableArguments {
             discussion: "Row b, column k then uses word position_b + k of (seed_b, stream_b): a row's sample does not"
                 + " depend on the other rows. Replaces --seed, --stream and --position; Philox only.",
             valueName: "file"))
-    var rowStreams: String?
+    var rowStreams: DataFile?
 
     @OptionGroup var threading: ThreadOptions
 
-    @Option(help: "The random-word generator: philox (this package's Philox4x32-10) or jax (jax.random's threefry).")
-    var generator: GeneratorKind = .philox
+    @Option(
+        help:
+            "The random-word generator: philox (this package's Philox4x32-10) or jax (jax.random's threefry). (default: philox)"
+    )
+    var generator: GeneratorKind?
 
     @Flag(help: "With --generator jax: the key of jax.random.PRNGKey(seed) under jax_enable_x64=True.")
     var jaxEnableX64 = false
 
     func validate() throws {
+        let generator = generator ?? .philox
         if let rowStreams {
             let given = [("--seed", seed), ("--stream", stream), ("--position", position)].filter { $0.1 != nil }
             if let first = given.first {
@@ -49,13 +56,17 @@ struct RandomOptions: ParsableArguments {
             if generator != .philox {
                 throw ValidationError("--row-streams needs --generator philox (per-row streams are Philox streams)")
             }
-            if rowStreams == "-" {
+            if rowStreams.kind == .standardStream {
                 throw ValidationError(
                     "--row-streams cannot be - (standard input may hold the logits): name a .npy or .csv file")
             }
-            guard let kind = FileKind(path: rowStreams), kind != .standardStream else {
-                throw ValidationError("--row-streams must end in .npy or .csv; got '\(rowStreams)'")
+            guard rowStreams.kind != nil else {
+                throw ValidationError("--row-streams must end in .npy or .csv; got '\(rowStreams.path)'")
             }
+        } else if seed == nil {
+            throw ValidationError(
+                "--seed is required: the output is a function of the seed, so there is no default;"
+                    + " give any integer in 0 ... 2^64 - 1 (the same seed repeats a run), or --row-streams FILE")
         }
         if generator == .jax && (stream ?? 0) != 0 {
             throw ValidationError("--stream is not meaningful for --generator jax (JAX keys have no stream); omit it")
@@ -63,21 +74,22 @@ struct RandomOptions: ParsableArguments {
         if generator != .jax && jaxEnableX64 { throw ValidationError("--jax-enable-x64 needs --generator jax") }
     }
 
-    /// Streams `files.input` through `operation` into `files.output` with this stream, removing the
+    /// Streams the input through `operation` into the output with this stream, removing the
     /// temporary output file on SIGINT, SIGTERM and SIGHUP.
-    func run(_ operation: Pipeline.Operation, files: FileOptions) throws {
+    func run<Operation: BlockOperation>(_ operation: Operation, files: FileOptions) throws {
         Platform.installTerminationHandlers()
-        var pipeline = Pipeline(operation: operation, threads: threading.threads, blockRows: files.blockRows)
-        if let rowStreams { pipeline.rowStreams = try openRowStreams(path: rowStreams) }
+        var pipeline = Pipeline(operation: operation, threads: threading.count, blockRows: files.blockRows)
+        if let rowStreams { pipeline.rowStreams = try openRowStreams(rowStreams) }
         var generator = makeGenerator()
-        try pipeline.run(input: files.input, output: files.output, using: &generator)
+        try pipeline.run(input: files.inputFile, output: files.outputFile, using: &generator)
     }
 
-    /// A generator of the chosen kind at `position`.
+    /// A generator of the chosen kind at `position` (with per-row streams, a placeholder that is not
+    /// used).
     ///
     /// Sampling functions open the existential, so each call runs the generic library code once.
     func makeGenerator() -> any CounterBasedRandomGenerator {
-        switch generator {
+        switch generator ?? .philox {
         case .philox: return PhiloxGenerator(seed: seed ?? 0, stream: stream ?? 0, position: position ?? 0)
         case .jax: return ThreefryJAXGenerator(seed: seed ?? 0, position: position ?? 0, enableX64: jaxEnableX64)
         }
@@ -86,12 +98,17 @@ struct RandomOptions: ParsableArguments {
 
 /// `--threads`, shared by every command that samples.
 struct ThreadOptions: ParsableArguments {
-    @Option(help: "Worker threads (default: all cores). Never changes the result.")
+    @Option(help: "Worker threads; 0 means all cores. Never changes the result. (default: all cores)")
     var threads: Int?
 
     func validate() throws {
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        if let threads, threads < 0 {
+            throw ValidationError("--threads must be 0 (all cores) or more, got \(threads)")
+        }
     }
+
+    /// The thread count for the library: nil for all cores.
+    var count: Int? { threads == 0 ? nil : threads }
 }
 
 /// A float option that keeps the text as typed, so that a refusal can quote it (`1e-46` rounds to
@@ -105,6 +122,9 @@ struct TypedFloat: ExpressibleByArgument {
         self.text = argument
         self.value = value
     }
+
+    /// 1, the default temperature.
+    static let one = TypedFloat(argument: "1")!
 
     /// The value, or a refusal quoting the text when it is not finite and > 0.
     func positiveFinite(_ name: String) throws(CommandFailure) -> Float {
@@ -121,15 +141,21 @@ struct TypedFloat: ExpressibleByArgument {
     }
 }
 
-/// `--input` and `--output`.
+/// The input and the output: operands (`gumbel sample IN OUT`) or `--input` and `--output`.
 struct FileOptions: ParsableArguments {
+    @Argument(help: ArgumentHelp("The logits, as for --input.", valueName: "in"))
+    var inputOperand: DataFile?
+
+    @Argument(help: ArgumentHelp("Where to write, as for --output.", valueName: "out"))
+    var outputOperand: DataFile?
+
     @Option(
         name: .shortAndLong,
-        help: "Logits: a .npy file (float32 or float64, 1-D or 2-D), a .csv file, or - for CSV on standard input.")
-    var input: String
+        help: "Logits: a .npy file (float32 or float64, shape [..., K]), a .csv file, or - for CSV on standard input.")
+    var input: DataFile?
 
     @Option(name: .shortAndLong, help: "Where to write: a .npy file, a .csv file, or - for CSV on standard output.")
-    var output: String
+    var output: DataFile?
 
     /// Rows per block (testing): the output is the same for any value.
     @Option(help: .hidden)
@@ -137,12 +163,44 @@ struct FileOptions: ParsableArguments {
 
     func validate() throws {
         if let blockRows, blockRows < 1 { throw ValidationError("--block-rows must be at least 1, got \(blockRows)") }
-        guard FileKind(path: input) != nil else {
-            throw ValidationError("--input must end in .npy or .csv, or be - (CSV on standard input); got '\(input)'")
-        }
-        guard FileKind(path: output) != nil else {
+        let input = try Self.one(inputOperand, input, names: ("input", "<in>", "--input"))
+        guard input.kind != nil else {
             throw ValidationError(
-                "--output must end in .npy or .csv, or be - (CSV on standard output); got '\(output)'")
+                "the input must end in .npy or .csv, or be - (CSV on standard input); got '\(input.path)'")
+        }
+        let output = try Self.one(outputOperand, output, names: ("output", "<out>", "--output"))
+        guard output.kind != nil else {
+            throw ValidationError(
+                "the output must end in .npy or .csv, or be - (CSV on standard output); got '\(output.path)'")
         }
     }
+
+    /// The input, checked by `validate()`.
+    var inputFile: DataFile { inputOperand ?? input! }
+
+    /// The output, checked by `validate()`.
+    var outputFile: DataFile { outputOperand ?? output! }
+
+    /// The file given as an operand or as an option, refusing both or neither.
+    private static func one(
+        _ operand: DataFile?, _ option: DataFile?, names: (file: String, operand: String, option: String)
+    ) throws -> DataFile {
+        switch (operand, option) {
+        case (let file?, nil), (nil, let file?): return file
+        case (let first?, let second?):
+            throw ValidationError(
+                "the \(names.file) is given twice, as \(names.operand) '\(first.path)' and as \(names.option)"
+                    + " '\(second.path)': give it once")
+        case (nil, nil):
+            throw ValidationError("missing the \(names.file): give it as \(names.operand) or \(names.option)")
+        }
+    }
+}
+
+extension DataFile: ExpressibleByArgument {
+    init(argument: String) {
+        self.init(path: argument)
+    }
+
+    static var defaultCompletionKind: CompletionKind { .file(extensions: ["npy", "csv"]) }
 }

@@ -21,14 +21,14 @@ protocol RowStreamSource: AnyObject {
     func countRemaining() throws(CommandFailure) -> Int
 }
 
-/// Opens the row streams at `path`: a .npy or a .csv file (never standard input, which may hold
+/// Opens the row streams: a .npy or a .csv file (never standard input, which may hold
 /// the logits).
-func openRowStreams(path: String) throws(CommandFailure) -> any RowStreamSource {
-    switch FileKind(path: path) {
-    case .npy: return NpyRowStreams(input: try InputFile(path: path))
-    case .csv: return CSVRowStreams(csv: try CSVSource(input: InputFile(path: path)))
+func openRowStreams(_ file: DataFile) throws(CommandFailure) -> any RowStreamSource {
+    switch file.kind {
+    case .npy: return NpyRowStreams(input: try InputFile(path: file.path))
+    case .csv: return CSVRowStreams(csv: try CSVSource(input: InputFile(path: file.path)))
     case .standardStream, nil:
-        throw CommandFailure("--row-streams must name a .npy or .csv file (not standard input); got '\(path)'")
+        throw CommandFailure("--row-streams must name a .npy or .csv file (not standard input); got '\(file.path)'")
     }
 }
 

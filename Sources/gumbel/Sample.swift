@@ -10,17 +10,17 @@ struct Sample: ParsableCommand {
             softmax(z) (default), log_softmax(z) (--log), or the one-hot of argmax(z) (--hard). -inf \
             logits mask a category: its output is exactly 0 (-inf with --log).
 
-            The output has the input's shape; .npy output is float32. float64 input is rounded to \
-            float32 first, and a finite float64 too large for float32 is refused. NaN and +inf \
-            logits, an all -inf row, K == 0 and a temperature that is not finite and > 0 are refused \
-            (exit status 1, no output file).
+            The output has the input's shape ([..., K]); .npy output is float32. float64 input is \
+            rounded to float32 first, and a finite float64 too large for float32 is refused. NaN and \
+            +inf logits, an all -inf row, K == 0 and a temperature that is not finite and > 0 are \
+            refused (exit status 1, no output file).
 
             Examples:
-              gumbel sample -i logits.npy -o sample.npy --temperature 0.5 --seed 7
-              gumbel sample -i logits.csv -o - --temperature 2 --log
-              printf '1,2,3\\n0,0,-inf\\n' | gumbel sample -i - -o - --temperature 1 --hard
-              gumbel sample -i logits.npy -o s.npy --temperature 1 --generator jax --seed 0
-              gumbel sample -i logits.npy -o s.npy --temperature 1 --row-streams streams.npy
+              gumbel sample logits.npy sample.npy --temperature 0.5 --seed 7
+              gumbel sample -i logits.csv -o - --temperature 2 --log --seed 7
+              printf '1,2,3\\n0,0,-inf\\n' | gumbel sample - - --hard --seed 7
+              gumbel sample -i logits.npy -o s.npy --generator jax --seed 0
+              gumbel sample -i logits.npy -o s.npy --row-streams streams.npy
             """
     )
 
@@ -32,9 +32,17 @@ struct Sample: ParsableCommand {
 
         static func help(for value: Form) -> ArgumentHelp? {
             switch value {
-            case .soft: return "softmax(z), a point on the simplex."
+            case .soft: return "softmax(z), a point on the simplex. (the default)"
             case .hard: return "The one-hot of argmax(z), ties to the lowest index."
             case .log: return "log_softmax(z): accurate far into the tails where --soft underflows."
+            }
+        }
+
+        var output: GumbelSoftmax.Output {
+            switch self {
+            case .soft: return .soft
+            case .hard: return .hard
+            case .log: return .log
             }
         }
     }
@@ -43,47 +51,26 @@ struct Sample: ParsableCommand {
 
     @Option(
         name: [.customShort("t"), .long],
-        help: "The temperature: finite and > 0. Write a negative value as --temperature=-1.")
-    var temperature: TypedFloat
+        help: "The temperature: finite and > 0. Write a negative value as --temperature=-1. (default: 1)")
+    var temperature: TypedFloat?
 
-    @Flag(exclusivity: .exclusive)
-    var form: Form = .soft
+    /// The forms given; more than one different form is refused by `validate()`.
+    @Flag var forms: [Form] = []
 
     @OptionGroup var random: RandomOptions
 
-    func run() throws {
-        let value = try temperature.positiveFinite("temperature")
-        let output: GumbelSoftmax.Output
-        switch form {
-        case .soft: output = .soft
-        case .hard: output = .hard
-        case .log: output = .log
+    func validate() throws {
+        var given: [Form] = []
+        for form in forms where !given.contains(form) { given.append(form) }
+        if given.count > 1 {
+            let names = given.map { "--\($0.rawValue)" }.joined(separator: " and ")
+            throw ValidationError(
+                "\(names) cannot be used together: a sample has one form, --soft (the default), --hard or --log")
         }
-        try random.run(.sample(output, temperature: value), files: files)
     }
-}
-
-/// `gumbel categorical`: one Gumbel-max category per row.
-struct Categorical: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Draw one category per row by the Gumbel-max trick: argmax(logits + g).",
-        discussion: """
-            The indices follow softmax(logits) exactly and do not depend on a temperature; they are \
-            the argmax of the soft sample `gumbel sample` draws with the same seed, stream and \
-            position. Output: int64 .npy of shape [B] (a 1-D input is one row, B = 1), or CSV with \
-            one index per line.
-
-            Examples:
-              gumbel categorical --input logits.npy --output indices.npy --seed 7
-              gumbel categorical -i logits.csv -o - --seed 7 --position 1000
-              gumbel categorical -i logits.csv -o - --row-streams streams.csv
-            """
-    )
-
-    @OptionGroup var files: FileOptions
-    @OptionGroup var random: RandomOptions
 
     func run() throws {
-        try random.run(.categorical, files: files)
+        let value = try (temperature ?? TypedFloat.one).positiveFinite("temperature")
+        try random.run(SampleOperation(output: (forms.first ?? .soft).output, temperature: value), files: files)
     }
 }

@@ -10,13 +10,13 @@ struct TopK: ParsableCommand {
             The indices of the k largest logits + g per row, largest first (Kool et al. 2019): a \
             sample of k distinct categories without replacement, in order. The first index is the \
             Gumbel-max category of `gumbel categorical` with the same seed, stream and position. \
-            Output: int64 .npy of shape [B, k] (a 1-D input is one row, B = 1), or CSV with k \
-            indices per line. k must be at most K, the number of categories, and at most the \
-            number of categories that are not masked with -inf.
+            Output: int64 .npy of shape [..., k] for [..., K] logits ([1, k] for a 1-D input, one \
+            row), or CSV with k indices per line. k must be at most K, the number of categories, \
+            and at most the number of categories that are not masked with -inf.
 
             Examples:
               gumbel topk --input logits.npy --output top3.npy --k 3 --seed 7
-              gumbel topk -i logits.csv -o - --k 2
+              gumbel topk logits.csv - --k 2 --seed 7
             """
     )
 
@@ -32,6 +32,6 @@ struct TopK: ParsableCommand {
     }
 
     func run() throws {
-        try random.run(.topK(k), files: files)
+        try random.run(TopKOperation(k: k), files: files)
     }
 }

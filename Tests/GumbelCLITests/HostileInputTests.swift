@@ -40,7 +40,7 @@ import Testing
         defer { scratch.cleanUp() }
         try scratch.write("in.npy", Self.npy(shape: shape))
         for command in [["categorical"], ["sample", "-t", "1"], ["topk", "--k", "1"]] {
-            let result = try scratch.run(command + ["-i", "in.npy", "-o", "out.npy"])
+            let result = try scratch.run(command + ["-i", "in.npy", "-o", "out.npy", "--seed", "0"])
             #expect(result.status == 1, "\(command) \(result.standardError)")
             #expect(result.standardError.hasPrefix("error: in.npy: ") || result.standardError.hasPrefix("error: "))
             #expect(result.standardError.contains(message), "\(result.standardError)")
@@ -71,7 +71,7 @@ import Testing
         try scratch.write("whole.npy", file)
         try scratch.write("part.bin", Array(file.dropLast(20)))
         let result = try Self.shell(
-            "mkfifo in.npy && (cat part.bin > in.npy &) && \"$GUMBEL\" sample -i in.npy -o out.npy -t 1"
+            "mkfifo in.npy && (cat part.bin > in.npy &) && \"$GUMBEL\" sample -i in.npy -o out.npy -t 1 --seed 0"
                 + " --block-rows 3; status=$?; rm -f in.npy part.bin whole.npy; exit $status", in: scratch)
         #expect(result.status == 1, "\(result.standardError)")
         #expect(
@@ -92,7 +92,7 @@ import Testing
         try handle.truncate(atOffset: UInt64(header.count + 4 * count))
         try handle.close()
         let result = try Self.shell(
-            "ulimit -v 900000 && OPENBLAS_NUM_THREADS=1 exec \"$GUMBEL\" sample -i in.npy -o out.npy -t 1 --threads 1",
+            "ulimit -v 900000 && OPENBLAS_NUM_THREADS=1 exec \"$GUMBEL\" sample -i in.npy -o out.npy -t 1 --seed 0 --threads 1",
             in: scratch)
         #expect(result.status == 1, "\(result.standardError)")
         #expect(result.standardError.hasPrefix("error: out of memory"), "\(result.standardError)")
@@ -104,12 +104,13 @@ import Testing
         let scratch = try Scratch()
         defer { scratch.cleanUp() }
         let result = try Self.shell(
-            "ulimit -v 900000 && OPENBLAS_NUM_THREADS=1 exec \"$GUMBEL\" categorical -i - -o - < /dev/zero", in: scratch
+            "ulimit -v 900000 && OPENBLAS_NUM_THREADS=1 exec \"$GUMBEL\" categorical -i - -o - --seed 0 < /dev/zero",
+            in: scratch
         )
         #expect(result.status == 1)
         #expect(
             result.standardError == "error: standard input: line 1 contains a NUL byte: the input is not CSV text\n")
-        let late = try scratch.run(["categorical", "-i", "-", "-o", "-"], input: "1,2\n3,4\n5\u{0},6\n")
+        let late = try scratch.run(["categorical", "-i", "-", "-o", "-", "--seed", "0"], input: "1,2\n3,4\n5\u{0},6\n")
         #expect(late.standardError.contains("line 3 contains a NUL byte"), "\(late.standardError)")
     }
 
@@ -203,7 +204,8 @@ import Testing
         logits[41 * 3 + 1] = .nan
         try scratch.write("in.npy", NpyWriter.encode(logits, shape: [50, 3]))
         for block in ["1", "4", "100"] {
-            let result = try scratch.run(["sample", "-i", "in.npy", "-o", "out.npy", "-t", "1", "--block-rows", block])
+            let result = try scratch.run(
+                ["sample", "-i", "in.npy", "-o", "out.npy", "-t", "1", "--seed", "0", "--block-rows", block])
             #expect(result.status == 1)
             #expect(result.standardError.contains("logit at row 41, column 1 is NaN"), "\(result.standardError)")
             #expect(try scratch.entries() == ["in.npy"])
@@ -221,7 +223,7 @@ import Testing
         try scratch.write("out.npy", "previous")
         let process = Process()
         process.executableURL = GumbelTool.executable
-        process.arguments = ["sample", "-i", "-", "-o", "out.npy", "-t", "1", "--block-rows", "1"]
+        process.arguments = ["sample", "-i", "-", "-o", "out.npy", "-t", "1", "--seed", "0", "--block-rows", "1"]
         process.currentDirectoryURL = scratch.url
         let input = Pipe()
         process.standardInput = input
@@ -255,13 +257,14 @@ import Testing
         for (name, mode) in [("private.npy", 0o600), ("shared.csv", 0o664), ("odd.npy", 0o640)] {
             try scratch.write(name, "old")
             try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: scratch.path(name))
-            let result = try scratch.run(["sample", "-i", "in.npy", "-o", name, "-t", "1"])
+            let result = try scratch.run(["sample", "-i", "in.npy", "-o", name, "-t", "1", "--seed", "0"])
             #expect(result.status == 0, "\(result.standardError)")
             let attributes = try FileManager.default.attributesOfItem(atPath: scratch.path(name))
             #expect(attributes[.posixPermissions] as? Int == mode, "\(name)")
             #expect(try scratch.read(name) != Array("old".utf8))
         }
-        let result = try Self.shell("umask 027 && exec \"$GUMBEL\" categorical -i in.npy -o new.npy", in: scratch)
+        let result = try Self.shell(
+            "umask 027 && exec \"$GUMBEL\" categorical -i in.npy -o new.npy --seed 0", in: scratch)
         #expect(result.status == 0, "\(result.standardError)")
         let attributes = try FileManager.default.attributesOfItem(atPath: scratch.path("new.npy"))
         #expect(attributes[.posixPermissions] as? Int == 0o640)
@@ -274,7 +277,7 @@ import Testing
         try scratch.write("in.npy", NpyWriter.encode([1, 2, 3] as [Float], shape: [1, 3]))
         for length in [244, 255] {
             let name = String(repeating: "n", count: length - 4) + ".npy"
-            let result = try scratch.run(["categorical", "-i", "in.npy", "-o", name])
+            let result = try scratch.run(["categorical", "-i", "in.npy", "-o", name, "--seed", "0"])
             #expect(result.status == 0, "\(length): \(result.standardError)")
             #expect(scratch.exists(name))
         }
@@ -288,7 +291,7 @@ import Testing
         try scratch.write("in.npy", NpyWriter.encode(testLogits(rows: 64, columns: 64), shape: [64, 64]))
         try scratch.write("out.npy", "previous")
         let result = try Self.shell(
-            "ulimit -f 8 && exec \"$GUMBEL\" sample -i in.npy -o out.npy -t 1 --block-rows 8", in: scratch)
+            "ulimit -f 8 && exec \"$GUMBEL\" sample -i in.npy -o out.npy -t 1 --seed 0 --block-rows 8", in: scratch)
         #expect(result.status == 1)
         #expect(
             result.standardError.hasPrefix("error: cannot write 'out.npy': File too large"), "\(result.standardError)")
@@ -302,7 +305,8 @@ import Testing
     @Test func csvMessagesEscapeControlBytes() throws {
         let scratch = try Scratch()
         defer { scratch.cleanUp() }
-        let result = try scratch.run(["categorical", "-i", "-", "-o", "-"], input: "1,2\n3,4\u{1B}[2J\r5\r\n")
+        let result = try scratch.run(
+            ["categorical", "-i", "-", "-o", "-", "--seed", "0"], input: "1,2\n3,4\u{1B}[2J\r5\r\n")
         #expect(result.status == 1)
         #expect(
             result.standardError == "error: standard input: line 2, value 2: '4\\x1b[2J\\r5' is not a number\n",
@@ -317,7 +321,8 @@ import Testing
         let logits = testLogits(rows: 37, columns: 5, seed: 3)
         let csv = (0..<37).map { row in logits[(row * 5)..<(row * 5 + 5)].map { "\($0)" }.joined(separator: ",") }
         try scratch.write("in.csv", csv.joined(separator: "\n"))
-        let result = try scratch.run(["topk", "-i", "in.csv", "-o", "out.npy", "--k", "2", "--block-rows", "4"])
+        let result = try scratch.run(
+            ["topk", "-i", "in.csv", "-o", "out.npy", "--k", "2", "--seed", "0", "--block-rows", "4"])
         #expect(result.status == 0, "\(result.standardError)")
         let bytes = try scratch.read("out.npy")
         let array = try readNpy(Int64.self, bytes)
