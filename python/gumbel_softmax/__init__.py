@@ -92,7 +92,8 @@ _SPACES = {"simplex": 0, "log": 1}
 
 
 class Status(enum.IntEnum):
-    """``gs_status`` of include/gumbel_softmax.h."""
+    """``gs_status`` of include/gumbel_softmax.h: each member is the constant without its ``GS_``
+    (python/tests/test_prototypes.py checks them against the library's ``gs_status_name``)."""
 
     OK = 0
     INVALID_TEMPERATURE = 1
@@ -225,12 +226,7 @@ def jax_key(seed: int, *, enable_x64: bool = False) -> np.ndarray:
     """The two uint32 words of ``jax.random.PRNGKey(seed)`` (``jax.random.key_data``), without
     JAX: ``[0, lo32(seed)]`` under JAX's default ``jax_enable_x64=False``, ``[hi32, lo32]`` of
     the int64 seed with ``enable_x64=True``."""
-    seed = operator.index(seed)
-    if not -(2**63) <= seed < 2**63:
-        raise ValueError(f"a JAX seed must be in -2**63...2**63 - 1 (an int64), got {seed}")
-    key = np.zeros(2, dtype=np.uint32)
-    _check(_words.function("gs_jax_key")(seed, int(bool(enable_x64)), key.ctypes.data))
-    return key
+    return np.array(_words.jax_seed_key(seed, enable_x64), dtype=np.uint32)
 
 
 # MARK: Sampling
