@@ -31,11 +31,17 @@ private func checkGradientBuffers(
     }
 }
 
-/// The vector-Jacobian product of a sample (noise held fixed). The C function is `gs_gradient`.
-@c @implementation
-func gs_swift_gradient(
+/// The temperature argument of a gradient export: one for the batch, or one per row (C's
+/// `temperatures`, `temperatures_count`).
+private enum Temperature {
+    case scalar(Float)
+    case perRow(UnsafePointer<Float>?, count: Int64)
+}
+
+/// The body of both gradient exports.
+private func gradient(
     _ output: UnsafePointer<Float>?, _ outputCount: Int64, _ upstream: UnsafePointer<Float>?, _ upstreamCount: Int64,
-    _ rows: Int64, _ columns: Int64, _ temperature: Float, _ kind: gs_output, _ threads: Int32,
+    _ rows: Int64, _ columns: Int64, _ temperature: Temperature, _ kind: gs_output, _ threads: Int32,
     _ logitsGradient: UnsafeMutablePointer<Float>?, _ logitsGradientCount: Int64,
     _ temperatureGradient: UnsafeMutablePointer<Float>?, _ temperatureGradientCount: Int64
 ) -> gs_status {
@@ -45,15 +51,40 @@ func gs_swift_gradient(
         let (rows, columns) = try Arguments.shape(rows: rows, columns: columns)
         let y = try Arguments.input(output, count: outputCount, name: "output")
         let v = try Arguments.input(upstream, count: upstreamCount, name: "upstream")
+        var scalar: Float = 0
+        var temps: UnsafeBufferPointer<Float>?
+        switch temperature {
+        case .scalar(let value): scalar = value
+        case .perRow(let pointer, let count): temps = try Arguments.input(pointer, count: count, name: "temperatures")
+        }
         let g = try Arguments.output(logitsGradient, count: logitsGradientCount, name: "logits_gradient")
         let t = try optionalTemperatureGradient(temperatureGradient, count: temperatureGradientCount)
-        try checkGradientBuffers(y, v, g, t, nil)
+        try checkGradientBuffers(y, v, g, t, temps)
         try callLibrary(output: "output") { () throws(GumbelSoftmaxError) in
-            try GumbelSoftmax.backward(
-                output: y, upstream: v, rows: rows, columns: columns, temperature: temperature,
-                kind: kind, logitsGradient: g, temperatureGradient: t, threads: threads)
+            if let temps {
+                try GumbelSoftmax.backward(
+                    output: y, upstream: v, rows: rows, columns: columns, temperatures: temps,
+                    kind: kind, logitsGradient: g, temperatureGradient: t, threads: threads)
+            } else {
+                try GumbelSoftmax.backward(
+                    output: y, upstream: v, rows: rows, columns: columns, temperature: scalar,
+                    kind: kind, logitsGradient: g, temperatureGradient: t, threads: threads)
+            }
         }
     }
+}
+
+/// The vector-Jacobian product of a sample (noise held fixed). The C function is `gs_gradient`.
+@c @implementation
+func gs_swift_gradient(
+    _ output: UnsafePointer<Float>?, _ outputCount: Int64, _ upstream: UnsafePointer<Float>?, _ upstreamCount: Int64,
+    _ rows: Int64, _ columns: Int64, _ temperature: Float, _ kind: gs_output, _ threads: Int32,
+    _ logitsGradient: UnsafeMutablePointer<Float>?, _ logitsGradientCount: Int64,
+    _ temperatureGradient: UnsafeMutablePointer<Float>?, _ temperatureGradientCount: Int64
+) -> gs_status {
+    gradient(
+        output, outputCount, upstream, upstreamCount, rows, columns, .scalar(temperature), kind, threads,
+        logitsGradient, logitsGradientCount, temperatureGradient, temperatureGradientCount)
 }
 
 /// The vector-Jacobian product of a sample drawn with one temperature per row. The C function is
@@ -65,20 +96,7 @@ func gs_swift_gradient_per_row(
     _ kind: gs_output, _ threads: Int32, _ logitsGradient: UnsafeMutablePointer<Float>?, _ logitsGradientCount: Int64,
     _ temperatureGradient: UnsafeMutablePointer<Float>?, _ temperatureGradientCount: Int64
 ) -> gs_status {
-    runCall { () throws(CallError) in
-        let kind = try Arguments.output(kind: kind, name: "kind")
-        let threads = try Arguments.threads(threads)
-        let (rows, columns) = try Arguments.shape(rows: rows, columns: columns)
-        let y = try Arguments.input(output, count: outputCount, name: "output")
-        let v = try Arguments.input(upstream, count: upstreamCount, name: "upstream")
-        let temps = try Arguments.input(temperatures, count: temperaturesCount, name: "temperatures")
-        let g = try Arguments.output(logitsGradient, count: logitsGradientCount, name: "logits_gradient")
-        let t = try optionalTemperatureGradient(temperatureGradient, count: temperatureGradientCount)
-        try checkGradientBuffers(y, v, g, t, temps)
-        try callLibrary(output: "output") { () throws(GumbelSoftmaxError) in
-            try GumbelSoftmax.backward(
-                output: y, upstream: v, rows: rows, columns: columns, temperatures: temps,
-                kind: kind, logitsGradient: g, temperatureGradient: t, threads: threads)
-        }
-    }
+    gradient(
+        output, outputCount, upstream, upstreamCount, rows, columns, .perRow(temperatures, count: temperaturesCount),
+        kind, threads, logitsGradient, logitsGradientCount, temperatureGradient, temperatureGradientCount)
 }
