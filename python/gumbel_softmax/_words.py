@@ -14,7 +14,7 @@ import operator
 
 import numpy as np
 
-from . import _arguments
+from . import _arguments, _errors
 from ._library import function
 
 _UINT64_MAX = (1 << 64) - 1
@@ -57,9 +57,7 @@ def jax_seed_key(seed, enable_x64: bool = False) -> tuple[int, int]:
     if not -(2**63) <= seed < 2**63:
         raise ValueError(f"a JAX seed must be in -2**63...2**63 - 1 (an int64), got {seed}")
     key = np.zeros(2, dtype=np.uint32)
-    if function("gs_jax_key")(seed, int(bool(enable_x64)), key.ctypes.data) != 0:
-        # Only a NULL key or an enable_x64 other than 0 or 1 is refused; neither is passed here.
-        raise RuntimeError(function("gs_last_error_message")().decode("utf-8", "replace"))
+    _errors.check(function("gs_jax_key")(seed, int(bool(enable_x64)), key.ctypes.data))
     return int(key[0]), int(key[1])
 
 
