@@ -22,7 +22,7 @@ TIER_FLAGS := $(shell Scripts/tier-flags $(TIER))
 # cannot take it, rebuild everything).
 STATIC_FLAGS := -Xswiftc -static-stdlib
 RELEASE_FLAGS := -c release $(TIER_FLAGS) $(STATIC_FLAGS)
-VERSION := $(shell sed -n 's/^ *public static let version = "\(.*\)"/\1/p' Sources/GumbelSoftmax/Version.swift)
+VERSION := $(shell sed -n 's/^#define GS_VERSION "\(.*\)"/\1/p' include/gumbel_softmax.h)
 
 .PHONY: all deps build demo test test-format test-swift test-tiers test-install test-tier-check clean install uninstall manual
 

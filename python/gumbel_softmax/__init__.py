@@ -63,7 +63,6 @@ or its directory), else in the repository's ``.build/release`` (``swift build -c
 
 from __future__ import annotations
 
-import enum
 import operator
 from typing import NamedTuple
 
@@ -71,6 +70,9 @@ import numpy as np
 
 from . import _arguments, _library, _words
 from ._arguments import pointer as _pointer
+from ._errors import GumbelSoftmaxError, Status
+from ._errors import check as _check
+from ._errors import temperature_error as _temperature_error
 from ._version import __version__, version_info  # noqa: F401  (loads the library, checks the CPU)
 
 __all__ = [
@@ -91,47 +93,6 @@ _OUTPUTS = {"soft": 0, "log": 1, "hard": 2}
 _SPACES = {"simplex": 0, "log": 1}
 
 
-class Status(enum.IntEnum):
-    """``gs_status`` of include/gumbel_softmax.h."""
-
-    OK = 0
-    INVALID_TEMPERATURE = 1
-    NAN_LOGIT = 2
-    INFINITE_LOGIT = 3
-    ALL_MASKED_ROW = 4
-    NO_CATEGORIES = 5
-    INVALID_SHAPE = 6
-    SIZE_MISMATCH = 7
-    INVALID_TOP_K = 8
-    INVALID_THREAD_COUNT = 9
-    NULL_POINTER = 10
-    INVALID_ARGUMENT = 11
-    INSUFFICIENT_CATEGORIES = 12
-    INVALID_POINT = 13
-    UNSUPPORTED_CPU = 14
-    OUT_OF_MEMORY = 15
-
-
-class GumbelSoftmaxError(ValueError):
-    """An input the library refused: ``str(error)`` is its message, ``status`` its code.
-
-    Survives ``pickle`` and ``copy`` with its status and message (subclasses too, when their
-    ``__init__`` takes ``(status, message)``), so a refusal inside a ``multiprocessing.Pool`` or
-    ``ProcessPoolExecutor`` worker reaches the caller intact.
-    """
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        try:
-            self.status = Status(status)
-        except ValueError:
-            self.status = status
-        self.message = message
-
-    def __reduce__(self):
-        return (type(self), (int(self.status), self.message), self.__dict__)
-
-
 class Gradient(NamedTuple):
     """The result of :func:`gradient`."""
 
@@ -148,16 +109,6 @@ def library_version() -> str:
 
 
 # MARK: Argument handling
-
-
-def _check(status: int) -> None:
-    if status != 0:
-        message = _library.load().gs_last_error_message().decode("utf-8", "replace")
-        raise GumbelSoftmaxError(status, message)
-
-
-def _temperature_error(message: str) -> GumbelSoftmaxError:
-    return GumbelSoftmaxError(Status.INVALID_TEMPERATURE, message)
 
 
 class _Batch:
@@ -225,12 +176,7 @@ def jax_key(seed: int, *, enable_x64: bool = False) -> np.ndarray:
     """The two uint32 words of ``jax.random.PRNGKey(seed)`` (``jax.random.key_data``), without
     JAX: ``[0, lo32(seed)]`` under JAX's default ``jax_enable_x64=False``, ``[hi32, lo32]`` of
     the int64 seed with ``enable_x64=True``."""
-    seed = operator.index(seed)
-    if not -(2**63) <= seed < 2**63:
-        raise ValueError(f"a JAX seed must be in -2**63...2**63 - 1 (an int64), got {seed}")
-    key = np.zeros(2, dtype=np.uint32)
-    _check(_words.function("gs_jax_key")(seed, int(bool(enable_x64)), key.ctypes.data))
-    return key
+    return np.array(_words.jax_seed_key(seed, enable_x64), dtype=np.uint32)
 
 
 # MARK: Sampling
