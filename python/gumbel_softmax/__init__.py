@@ -160,6 +160,29 @@ def _temperature_error(message: str) -> GumbelSoftmaxError:
     return GumbelSoftmaxError(Status.INVALID_TEMPERATURE, message)
 
 
+def _broadcast_temperature(temperature, batch_shape: tuple[int, ...]):
+    """``temperature`` broadcast to the batch shape by NumPy's rules: a number or any array of
+    one element stays one temperature, an array that broadcasts to ``batch_shape`` gives one per
+    row. One that would enlarge the batch, or does not broadcast, is refused with ``ValueError``."""
+    if isinstance(temperature, (int, float)):
+        return temperature
+    given = np.asarray(temperature)
+    if given.ndim == 0 or given.shape == batch_shape:
+        return given
+    if given.size == 1:
+        return given.reshape(())
+    try:
+        shape = np.broadcast_shapes(given.shape, batch_shape)
+    except ValueError:
+        shape = None
+    if shape != batch_shape:
+        raise ValueError(
+            f"temperatures of shape {given.shape} do not broadcast to the batch shape {batch_shape} "
+            "(logits' shape without axis)"
+        )
+    return np.broadcast_to(given, batch_shape)
+
+
 class _Batch:
     """Logits (or a sample) as a C-contiguous float32 ``[rows, columns]`` batch with the
     categories' axis moved last, and the way back to the caller's layout."""
@@ -260,8 +283,8 @@ def sample(
 
     Args:
         logits: ``[..., K, ...]`` logits, the categories along ``axis`` (see the conversion rule).
-        temperature: A scalar, or one per row (the batch shape: ``logits``' shape without
-            ``axis``); finite and > 0.
+        temperature: A scalar, or an array that broadcasts by NumPy's rules to the batch shape
+            (``logits``' shape without ``axis``): one temperature per row; finite and > 0.
         output: ``"soft"``, ``"log"`` or ``"hard"``.
         hard: ``True`` is ``output="hard"``: the straight-through forward value. Its gradient
             (:func:`gradient` with ``kind="hard"``) needs the soft sample of the same words.
@@ -289,6 +312,7 @@ def sample(
         output = "hard"
     x = _Batch(logits, "logits", axis)
     words = _stream(seed, key, generator, stream, position)
+    temperature = _broadcast_temperature(temperature, x.batch_shape)
     scalar, per_row = _arguments.temperatures(temperature, x.batch_shape, _temperature_error)
     result = x.result(out, (x.columns,), np.float32)
     head = (_pointer(x.array), x.array.size, x.rows, x.columns)
