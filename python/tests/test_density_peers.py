@@ -116,7 +116,7 @@ def test_dtypes(dtype):
     density = gs.log_prob(y, logits, temperature=dtype(0.8))
     assert density.dtype == np.float64
     rounded_y, rounded_logits = y.astype(np.float32), logits.astype(np.float32)
-    np.testing.assert_allclose(density, concrete_log_density(rounded_y, rounded_logits, np.float32(0.8)),
+    np.testing.assert_allclose(density, concrete_log_density(rounded_y, rounded_logits, np.float32(dtype(0.8))),
                                rtol=1e-6, atol=1e-6)
 
 
