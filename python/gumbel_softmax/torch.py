@@ -315,7 +315,11 @@ def gumbel_softmax(
             raise TypeError(f"tau must be a CPU tensor, got one on {tau.device}")
         if not tau.is_floating_point():
             raise TypeError(f"tau must be a floating-point tensor, got dtype {tau.dtype}")
-        if tau.dim() > logits.dim() or torch.broadcast_shapes(tau.shape, logits.shape) != logits.shape:
+        try:
+            fits = tau.dim() <= logits.dim() and torch.broadcast_shapes(tau.shape, logits.shape) == logits.shape
+        except RuntimeError:
+            fits = False
+        if not fits:
             raise ValueError(
                 f"tau of shape {tuple(tau.shape)} must broadcast to the shape of logits {tuple(logits.shape)}"
             )
