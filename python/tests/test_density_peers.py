@@ -58,6 +58,11 @@ def test_pdf_broadcasts_logits_values_and_temperatures():
         for j in range(2):
             np.testing.assert_allclose(grid[i, j], gs.log_prob(points[i], batch_logits[j], temperature=temperatures[j]),
                                        rtol=1e-12)
+    # One distribution's logits, a batch of temperatures: the temperatures make the batch.
+    temperatures = np.float32([0.4, 2.3])
+    y = gs.sample(np.broadcast_to(logits, (2, 3)), temperature=temperatures, seed=5)
+    np.testing.assert_allclose(gs.log_prob(y, logits, temperature=temperatures),
+                               concrete_log_density(y, np.broadcast_to(logits, (2, 3)), temperatures), rtol=1e-9)
     # The temperature alone may carry the batch, and the categories may be another axis.
     per_temperature = gs.log_prob(points[0], logits, temperature=np.float32([[0.5], [1.0]]))
     assert per_temperature.shape == (2, 1)
@@ -83,6 +88,7 @@ def test_event_size_of_one():
         ([0.5, np.nan, 0.5], "simplex", "(?i)nan"),
         ([0.5, 0.2, 0.3 + 1e-3], "simplex", "sum to 1"),
         (np.log([0.4, 0.1, 0.3]), "log", "logsumexp"),
+        ([-0.2, 0.5, 0.3], "log", "logsumexp"),  # log-space coordinates above 0
         (np.log([0.2, 0.3, 0.5]) + 1e-3, "log", "logsumexp"),
     ],
 )
