@@ -1,5 +1,6 @@
-"""JAX adapter: :func:`gumbel_softmax`, usable under ``jax.jit``, ``jax.grad`` and ``jax.vmap``,
-with its forward and backward passes (a ``jax.custom_vjp``) computed by libgumbelsoftmax.so.
+"""JAX adapter: :func:`gumbel_softmax`, usable under ``jax.jit``, ``jax.vmap`` and every JAX
+derivative (``grad``, ``jvp``, ``hessian``, ...), with its forward pass computed by
+libgumbelsoftmax.so.
 
     import jax
     from gumbel_softmax.jax import gumbel_softmax
@@ -12,21 +13,22 @@ with its forward and backward passes (a ``jax.custom_vjp``) computed by libgumbe
   section 3's tolerance (the library's float32 ``log`` differs from XLA's in the last bits), or
   with ``hard=True`` the one-hot of ``argmax(z)``, ``z = (logits + g) / tau`` (ties to the lowest
   index). It needs the default partitionable threefry2x32 key and ``axis`` followed only by
-  size-1 axes (then the library's row-major layout is JAX's noise layout); otherwise, or after
-  ``set_forward("jax")``, XLA computes the forward from ``jax.random.gumbel`` (JAX's layout for
-  any ``axis``) and ``jax.nn.softmax``.
-- Backward: the library's vector-Jacobian product (``gs_gradient``), w.r.t. ``logits`` and
-  ``tau``; with ``hard=True`` the straight-through gradient (that of the soft sample).
-- Both passes run as XLA FFI custom calls when ``libgumbelsoftmax_jax.so`` (``make jax-ffi``,
-  built from ``ffi/jax_ffi.cc``) is found, through ``GUMBEL_SOFTMAX_JAX_FFI`` or beside
-  libgumbelsoftmax.so, else through ``jax.pure_callback`` into the numpy API;
-  :func:`set_backend` picks one. Under ``jax.vmap`` either gets the whole batch (keys and logits)
-  in one call (``vmap_method="broadcast_all"``).
-- ``tau``: a number or an array of one temperature per row (``logits``' shape without ``axis``,
-  or with ``axis`` of size 1). Computation is in float32; the result has ``logits``' floating
-  dtype (float32 for integer logits). Second derivatives are not supported. Inputs the library
-  refuses (NaN or +inf logits, a row of only -inf, tau not finite or <= 0) raise when the
-  computation runs (``jax.errors.JaxRuntimeError`` or ``XlaRuntimeError``) instead of giving NaN.
+  size-1 axes (then the library's row-major layout is JAX's noise layout); otherwise, or with
+  ``backend="jax"``, XLA computes the forward from ``jax.random.gumbel`` (JAX's layout for any
+  ``axis``) and ``jax.nn.softmax``.
+- Derivatives: a ``jax.custom_jvp`` whose tangent rule is JAX operations on the sample itself (so
+  JAX differentiates it again, and transposes it for reverse mode): those of
+  ``softmax((logits + g) / tau)`` with the sample's own noise ``g``, w.r.t. ``logits`` and
+  ``tau``; with ``hard=True`` the soft sample's (straight-through).
+- The library is called through an XLA FFI custom call when ``libgumbelsoftmax_jax.so``
+  (``make jax-ffi``, built from ``ffi/jax_ffi.cc``) is found, through ``GUMBEL_SOFTMAX_JAX_FFI``
+  or beside libgumbelsoftmax.so, else through ``jax.pure_callback`` into the numpy API: the
+  ``backend`` argument chooses, per call. Under ``jax.vmap`` either gets the whole batch (keys
+  and logits) in one call (``vmap_method="broadcast_all"``).
+- ``tau``: a number or an array that broadcasts to ``logits`` and is constant along ``axis``.
+  Computation is in float32; the result has the dtype of JAX's own expression. Rows the library
+  refuses (NaN or +inf logits, only -inf, tau not finite or <= 0) come back NaN, as from JAX's
+  expression, never as a run-time error (whose Python type JAX makes depend on its dispatch path).
 """
 
 from __future__ import annotations
