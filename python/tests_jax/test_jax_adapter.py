@@ -509,6 +509,13 @@ def test_x64_mode_dtypes_and_values():
         "assert np.max(np.abs(y - jax.nn.softmax(z))) < 3e-5\n"
         "y16 = gumbel_softmax(key, logits.astype(jnp.bfloat16), 0.5)\n"
         "assert y16.dtype == jnp.float64, y16.dtype\n"
+        "# JAX's categorical test in x64: hard-sample counts against softmax, chi-squared, 1e-6 tail.\n"
+        "from scipy.stats import chi2\n"
+        "row = jnp.array([0.5, -1.0, 0.0, 1.5])\n"
+        "keys = jax.random.split(jax.random.key(4), 20000)\n"
+        "counts = np.asarray(jax.vmap(lambda k: gumbel_softmax(k, row, 0.6, hard=True))(keys)).sum(0)\n"
+        "expected = np.asarray(jax.nn.softmax(row)) * 20000\n"
+        "assert chi2.sf(float(((counts - expected) ** 2 / expected).sum()), 3) > 1e-6, counts\n"
         "print('x64 ok')\n"
     )
     environment = dict(os.environ)

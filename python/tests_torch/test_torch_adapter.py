@@ -88,8 +88,7 @@ def test_gradcheck_and_gradgradcheck_float64_at_default_tolerances(per_row):
     mode, and gradgradcheck, need float64 end to end: until the numpy API's float64 (contract 2.1)
     lands this fails."""
     logits = logits_of((3, 5), seed=2, dtype=torch.float64).requires_grad_()
-    tau = torch.tensor([[0.6], [1.1], [2.0]], dtype=torch.float64) if per_row else torch.tensor(0.8, dtype=torch.float64)
-    tau.requires_grad_()
+    tau = torch.tensor([[0.6], [1.1], [2.0]] if per_row else 0.8, dtype=torch.float64, requires_grad=True)
 
     def function(l, t):
         return gumbel_softmax(l, t, **KEYS)
