@@ -67,14 +67,15 @@ def _row_temperatures(tau: torch.Tensor, shape: torch.Size, dim: int):
     tau = tau.detach()
     if tau.numel() == 1:
         return float(tau.reshape(()))
-    tau = tau.reshape((1,) * (len(shape) - tau.dim()) + tuple(tau.shape))
+    given = tuple(tau.shape)
+    tau = tau.reshape((1,) * (len(shape) - tau.dim()) + given)
     if tau.shape[dim] > 1:
         first = tau.narrow(dim, 0, 1)
         same = (tau == first) | (torch.isnan(tau) & torch.isnan(first))
         if not bool(same.all()):
             raise ValueError(
                 "tau must be the same for every category of a row (constant along dim): the Concrete "
-                f"distribution has one temperature per row, got tau of shape {tuple(tau.shape)} that "
+                f"distribution has one temperature per row, got tau of shape {given} that "
                 f"varies along dim {dim}"
             )
         tau = first
