@@ -82,10 +82,7 @@ def _row_temperatures(tau: torch.Tensor, shape: torch.Size, dim: int):
     return tau.squeeze(dim).numpy()
 
 
-@torch.library.custom_op(
-    "gumbel_softmax::sample", mutates_args=(), device_types="cpu", tags=(torch.Tag.nondeterministic_seeded,)
-)
-def _sample_op(
+def _sample_rows(
     logits: torch.Tensor,
     seed: torch.Tensor,
     tau: torch.Tensor | None,
@@ -117,6 +114,13 @@ def _sample_op(
     _sample(x.numpy(), temperature=temperature, output=_OUTPUTS[output], axis=dim, seed=seeds,
             stream=stream % _U64, position=positions, out=result.numpy())
     return result
+
+
+# The operator torch sees; plain eager calls use _sample_rows itself (see _sample_values).
+_sample_op = torch.library.custom_op(
+    "gumbel_softmax::sample", _sample_rows, mutates_args=(), device_types="cpu",
+    tags=(torch.Tag.nondeterministic_seeded,),
+)
 
 
 @_sample_op.register_fake
@@ -180,7 +184,7 @@ def _sample_values(logits, seed, tau, tau_value, dim, output, stream, position) 
     """The operator's values: through the dispatcher, so that tracing sees the operator, except in
     a plain eager call, where its implementation is called directly (the same computation without
     the dispatcher's per-call cost)."""
-    function = _sample_op._init_fn if _plain(logits, tau) else _sample_op
+    function = _sample_rows if _plain(logits, tau) else _sample_op
     return function(logits, seed, tau, tau_value, dim, output, stream, position)
 
 
@@ -227,7 +231,7 @@ class _SoftSample(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, logits, tau, seed, tau_value, dim, stream, position):
-        output = _sample_op._init_fn(logits, seed, tau, tau_value, dim, _SOFT, stream, position)
+        output = _sample_rows(logits, seed, tau, tau_value, dim, _SOFT, stream, position)
         _save(ctx, output, tau, tau_value, dim)
         return output
 
