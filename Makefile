@@ -22,7 +22,7 @@ TIER_FLAGS := $(shell Scripts/tier-flags $(TIER))
 # cannot take it, rebuild everything).
 STATIC_FLAGS := -Xswiftc -static-stdlib
 RELEASE_FLAGS := -c release $(TIER_FLAGS) $(STATIC_FLAGS)
-VERSION := $(shell sed -n 's/^ *public static let version = "\(.*\)"/\1/p' Sources/GumbelSoftmax/Version.swift)
+VERSION := $(shell sed -n 's/^#define GS_VERSION "\(.*\)"/\1/p' include/gumbel_softmax.h)
 
 .PHONY: all deps build demo test test-format test-swift test-tiers test-install test-tier-check clean install uninstall manual
 
@@ -275,7 +275,9 @@ define framework-venv
 	fi
 endef
 
+# python/tests as well: the numpy API's density against what TFP's tests check (test_density_peers.py).
 test-frameworks: test-torch test-jax test-dask test-ray
+	$(FRAMEWORK_LIBRARY) $(TORCH_VENV)/bin/python -m pytest -p no:cacheprovider python/tests -q
 
 # gumbel_softmax.torch and the categorical VAE example (python/tests_torch).
 test-torch: deps
@@ -283,7 +285,7 @@ test-torch: deps
 	$(call framework-venv,$(TORCH_VENV),$(TORCH_IMPORTS),torch scikit-learn scipy numpy pytest)
 	$(FRAMEWORK_LIBRARY) $(TORCH_VENV)/bin/python -m pytest -p no:cacheprovider python/tests_torch -q
 
-# The XLA FFI handlers of gumbel_softmax.jax (forward and backward: python/gumbel_softmax/ffi/jax_ffi.cc),
+# The XLA FFI handler of gumbel_softmax.jax (its forward pass: python/gumbel_softmax/ffi/jax_ffi.cc),
 # built beside libgumbelsoftmax.so against the XLA FFI headers that jaxlib ships.
 jax-ffi: deps
 	$(EMBED_BUILD) --product gumbelsoftmax
@@ -295,7 +297,7 @@ jax-ffi: deps
 		python/gumbel_softmax/ffi/jax_ffi.cc -L "$$bin" -lgumbelsoftmax -Wl,-rpath,"$$bin" \
 		-o "$$bin/libgumbelsoftmax_jax.so"
 
-# gumbel_softmax.jax under jit, grad and vmap, with both backward paths (python/tests_jax).
+# gumbel_softmax.jax under jit, vmap and JAX's derivatives, through both backends (python/tests_jax).
 test-jax: jax-ffi
 	$(FRAMEWORK_LIBRARY) GUMBEL_SOFTMAX_JAX_FFI="$$($(EMBED_BUILD) --show-bin-path)/libgumbelsoftmax_jax.so" \
 		$(JAX_VENV)/bin/python -m pytest -p no:cacheprovider python/tests_jax -q

@@ -24,8 +24,9 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
-        // Which CPU features this machine has, for the tier check (Version.swift). A C target so that
-        // the `-Xswiftc -target-cpu` flags of a tier never reach it. Not API.
+        // The facts every layer reports (version, contract, tier names) and which CPU features this
+        // machine has, for the tier check (Version.swift). A C target so that the `-Xswiftc
+        // -target-cpu` flags of a tier never reach it. Not API.
         .target(name: "CGumbelSoftmaxCPU"),
         // The `gumbel` tool's CPU check before `main` (a C constructor), so that no Swift code compiled
         // for a tier runs on a CPU that lacks it. Linked into the tool only. Not API.
@@ -36,10 +37,11 @@ let package = Package(
             // Vector builtins for the hot loops (Lanes.swift); swift-collections uses it the same way.
             swiftSettings: [.enableExperimentalFeature("BuiltinModule")]
         ),
-        // The functions of include/gumbel_softmax.h, in C: each checks the CPU before it calls the Swift
-        // implementation (GumbelSoftmaxC's `gs_swift_...`). Linked into libgumbelsoftmax.so only. Not API.
+        // The functions of include/gumbel_softmax.h, in C: each that runs library code checks the CPU
+        // before it calls the Swift implementation (GumbelSoftmaxC's `gs_swift_...`). Linked into
+        // libgumbelsoftmax.so only. Not API.
         .target(name: "CGumbelSoftmaxABI", dependencies: ["CGumbelSoftmaxCPU"]),
-        // `@_cdecl` implementations behind include/gumbel_softmax.h; no Swift API of its own.
+        // The `@c @implementation` functions behind include/gumbel_softmax.h; no Swift API of its own.
         .target(name: "GumbelSoftmaxC", dependencies: ["GumbelSoftmax", "CGumbelSoftmaxABI"]),
         .executableTarget(
             name: "gumbel",

@@ -355,8 +355,8 @@ print("GumbelSoftmax \\(GumbelSoftmax.version) (tier \\(GumbelSoftmax.buildTier.
 
 
 def package_version() -> str:
-    text = (REPO / "Sources" / "GumbelSoftmax" / "Version.swift").read_text(encoding="utf-8")
-    return re.search(r'public static let version = "([^"]+)"', text)[1]
+    text = (REPO / "include" / "gumbel_softmax.h").read_text(encoding="utf-8")
+    return re.search(r'^#define GS_VERSION "([^"]+)"', text, re.MULTILINE)[1]
 
 
 def this_package_dependency(code: str) -> re.Match | None:
@@ -407,7 +407,7 @@ def run_consumer(context: Context, block: Block, dependency: re.Match) -> Result
     version = package_version()
     if dependency["version"] != version:
         return Result(block, "FAIL", detail=f'the manifest depends on from: "{dependency["version"]}", but the '
-                                            f"package is version {version} (Sources/GumbelSoftmax/Version.swift)")
+                                            f"package is version {version} (GS_VERSION, include/gumbel_softmax.h)")
     scratch = Path(context.args.scratch).resolve() / "consumer"
     try:
         repository, commit = tagged_snapshot(scratch, version)

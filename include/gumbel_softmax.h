@@ -25,12 +25,21 @@
  * - `seed`, `stream`: name the Philox stream; `position`: the first word the call uses.
  * - On a refusal, an output whose pointer and count passed the checks may have been zeroed;
  *   treat its contents as unspecified.
- * - All functions are thread-safe and reentrant. The only state kept between calls is each
- *   thread's own last error message (a thread-local value, see gs_last_error_message); the
- *   library never changes process-wide settings.
+ * - All functions are thread-safe and reentrant, and never change process-wide settings (OpenBLAS's
+ *   included). State kept between calls, none of which changes a result:
+ *   - each thread's own last error message (a thread-local value, see gs_last_error_message);
+ *   - the CPU's features, examined once per process (gs_cpu_supported);
+ *   - on a machine with more than one core, a pool of (cores - 1) helper threads, started by the
+ *     first call that runs on more than one thread and kept for the life of the process. After
+ *     each call a helper spins for 50,000 atomic loads (tens of microseconds) and then sleeps on
+ *     a condition variable until the next call; its signals are blocked. A call that finds the
+ *     pool busy (another thread's call at the same moment) or asks for another thread count than
+ *     the pool's uses the system's Dispatch worker threads instead;
+ *   - a pthread_atfork handler, registered with the pool, that marks a forked child so that its
+ *     calls use Dispatch's threads (the parent's helpers do not exist in the child).
  * - Nothing traps on bad input or on running out of memory where the library can tell first: a
  *   failed allocation of scratch memory it can check (top-k's candidates, gs_log_density's
-   copies) is GS_OUT_OF_MEMORY.
+ *   copies) is GS_OUT_OF_MEMORY.
  * - Generators: every sampling function has a Philox form (`seed`, `stream`, `position`; the
  *   default) and a `_jax` form taking a JAX key `(key0, key1)` and `position`, which draws JAX's
  *   default threefry stream (docs/jax.md).
@@ -47,6 +56,10 @@ extern "C" {
 
 /* The version this header describes; gs_version() returns the library's. */
 #define GS_VERSION "0.2.0"
+
+/* The version of the sampling contract (SPEC.md) this header describes; gs_contract_version()
+   returns the library's. */
+#define GS_CONTRACT_VERSION 2
 
 /* Result of every call. One code per family of refused inputs (SPEC.md section 4). */
 typedef enum gs_status {
@@ -72,8 +85,8 @@ typedef enum gs_status {
     GS_INVALID_THREAD_COUNT = 9,
     /* A NULL pointer with a count > 0. */
     GS_NULL_POINTER = 10,
-    /* Any other bad argument: a negative count, an unknown gs_output or gs_gradient_kind,
-       an output overlapping an input. */
+    /* Any other bad argument: a negative count, an unknown gs_output (`output`, `kind`
+       or `space`), an output overlapping an input. */
     GS_INVALID_ARGUMENT = 11,
     /* Top-k: a row has fewer than k unmasked (finite) logits. */
     GS_INSUFFICIENT_CATEGORIES = 12,
@@ -257,8 +270,8 @@ gs_status gs_top_k_rows(const float *logits, int64_t logits_count, int64_t rows,
 
 /* --- Version and CPU tier --- */
 
-/* The version of the sampling contract (SPEC.md) the library follows: 2. Equal contract versions
-   give equal bits for equal (seed, stream, position, inputs). */
+/* The version of the sampling contract (SPEC.md) the library follows (GS_CONTRACT_VERSION). Equal
+   contract versions give equal bits for equal (seed, stream, position, inputs). */
 int32_t gs_contract_version(void);
 
 /* The instruction set tier the library was built for: "baseline", "avx2" (-target-cpu haswell)

@@ -1,7 +1,7 @@
 // Compiled for the baseline target whatever tier the Swift code is built for (see the header).
 #include "CGumbelSoftmaxCPU.h"
 
-#include "../../include/gumbel_softmax.h"  // GS_VERSION, which version_check.c compares with gs_version()
+#include "../../include/gumbel_softmax.h"  // GS_VERSION, GS_CONTRACT_VERSION
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +29,22 @@ static const struct {
 };
 enum { feature_count = sizeof features_in_order / sizeof features_in_order[0], avx2_feature_count = 9 };
 static const char *const tier_names[] = {"baseline", "avx2", "avx512"};
+
+const char *gumbel_softmax_version(void) {
+    return GS_VERSION;
+}
+
+int32_t gumbel_softmax_contract_version(void) {
+    return GS_CONTRACT_VERSION;
+}
+
+static int known_tier(int tier) {
+    return tier < GUMBEL_SOFTMAX_TIER_BASELINE || tier > GUMBEL_SOFTMAX_TIER_AVX512 ? GUMBEL_SOFTMAX_TIER_AVX512 : tier;
+}
+
+const char *gumbel_softmax_tier_name(int tier) {
+    return tier_names[known_tier(tier)];
+}
 
 static uint32_t tier_mask(int tier) {
     size_t count = tier == GUMBEL_SOFTMAX_TIER_BASELINE ? 0
@@ -85,9 +101,7 @@ uint32_t gumbel_softmax_cpu_features(void) {
 }
 
 int gumbel_softmax_cpu_refusal(int tier, uint32_t features, char *buffer, size_t size) {
-    if (tier < GUMBEL_SOFTMAX_TIER_BASELINE || tier > GUMBEL_SOFTMAX_TIER_AVX512) {
-        tier = GUMBEL_SOFTMAX_TIER_AVX512;
-    }
+    tier = known_tier(tier);
     uint32_t missing = tier_mask(tier) & ~features;
     if (missing == 0) return 0;
     int best = GUMBEL_SOFTMAX_TIER_BASELINE;

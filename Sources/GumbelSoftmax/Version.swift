@@ -1,14 +1,21 @@
 import CGumbelSoftmaxCPU
 
-extension GumbelSoftmax {
-    /// The version of this library, `"0.2.0"` (semantic versioning; the C ABI's `gs_version()`).
-    public static let version = "0.2.0"
+// The version, the contract version, the tiers' names and the CPU message are C's
+// (Sources/CGumbelSoftmaxCPU, from include/gumbel_softmax.h), so that the library, the C ABI, the
+// tool and Python report the same ones; the tier the Swift code was compiled for is known only
+// here, in `gumbelSoftmaxBuildTier()`.
 
-    /// The version of the sampling contract (docs/SPEC.md) the results follow: 2.
+extension GumbelSoftmax {
+    /// The version of this library, e.g. `"0.2.0"` (semantic versioning; `GS_VERSION` and
+    /// `gs_version()` of the C ABI).
+    public static let version = String(cString: gumbel_softmax_version())
+
+    /// The version of the sampling contract (docs/SPEC.md) the results follow, e.g. 2
+    /// (`GS_CONTRACT_VERSION` of the C ABI).
     ///
     /// Equal contract versions give equal bits for equal `(seed, stream, position, inputs)`; the
     /// number changes whenever a sample of some input would.
-    public static let contractVersion = 2
+    public static let contractVersion = Int(gumbel_softmax_contract_version())
 
     /// The instruction set tier this module was compiled for.
     ///
@@ -17,15 +24,7 @@ extension GumbelSoftmax {
     /// `-target-cpu haswell`) is ``Tier/avx2``, neither is ``Tier/baseline``. A `-target-cpu`
     /// without the matching condition is not recorded: pass the two together, as
     /// `Scripts/tier-flags` prints them.
-    public static let buildTier: Tier = {
-        #if GUMBEL_SOFTMAX_AVX512
-            return .avx512
-        #elseif GUMBEL_SOFTMAX_WIDE_VECTORS
-            return .avx2
-        #else
-            return .baseline
-        #endif
-    }()
+    public static let buildTier = Tier(number: gumbelSoftmaxBuildTier())
 
     /// Whether this CPU runs the tier this module was built for, found once per process.
     ///
@@ -71,7 +70,15 @@ extension GumbelSoftmax {
         }
 
         public static func < (lhs: Tier, rhs: Tier) -> Bool {
-            allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+            lhs.number < rhs.number
+        }
+
+        /// The tier's `GUMBEL_SOFTMAX_TIER_` number (Sources/CGumbelSoftmaxCPU): its index in `allCases`.
+        var number: Int32 { Int32(Self.allCases.firstIndex(of: self)!) }
+
+        /// The tier of a `GUMBEL_SOFTMAX_TIER_` number (an unknown one is avx512, as in C).
+        init(number: Int32) {
+            self = Self.allCases.indices.contains(Int(number)) ? Self.allCases[Int(number)] : .avx512
         }
     }
 
@@ -142,9 +149,32 @@ extension GumbelSoftmax {
         /// the avx512 tier; this CPU lacks avx512f, ... (rebuild for its tier: TIER=avx2)`.
         public var message: String {
             if isSupported { return "" }
-            let lacks = missing.map(\.name).joined(separator: ", ")
-            return "GumbelSoftmax \(GumbelSoftmax.version) was built for the \(tier.rawValue) tier; this CPU lacks "
-                + "\(lacks) (rebuild for its tier: TIER=\(bestTier.rawValue))"
+            // The message is C's (the tool and the C ABI print it before any Swift code may run).
+            // It depends on the tier's features only, so the CPU is passed as all but the missing.
+            let features = CPUFeature.all.reduce(0) { $0 | $1.bit } & ~missing.reduce(0) { $0 | $1.bit }
+            var buffer = [UInt8](repeating: 0, count: 512)
+            buffer.withUnsafeMutableBufferPointer { bytes in
+                bytes.withMemoryRebound(to: CChar.self) { chars in
+                    _ = gumbel_softmax_cpu_refusal(tier.number, features, chars.baseAddress, chars.count)
+                }
+            }
+            return String(decoding: buffer.prefix { $0 != 0 }, as: UTF8.self)
         }
     }
+}
+
+/// The tier this module was compiled for, as a `GUMBEL_SOFTMAX_TIER_` number (0 baseline, 1 avx2,
+/// 2 avx512; Sources/CGumbelSoftmaxCPU): the one reading of the compile-time conditions that select
+/// the kernels. The C checks that run before any tier code (the C ABI's, the tool's before `main`)
+/// call it, so its body is a literal and nothing else: on a CPU without the tier's features only a
+/// constant can run safely (`make test-tier-check` disassembles it).
+@_cdecl("gumbel_softmax_build_tier") @_spi(CABI)
+public func gumbelSoftmaxBuildTier() -> Int32 {
+    #if GUMBEL_SOFTMAX_AVX512
+        return 2
+    #elseif GUMBEL_SOFTMAX_WIDE_VECTORS
+        return 1
+    #else
+        return 0
+    #endif
 }

@@ -1,3 +1,6 @@
+import CGumbelSoftmaxABI
+import GumbelSoftmax
+
 // Checks of the raw C arguments, made before any memory is touched: element counts >= 0 and
 // representable, non-NULL pointers wherever a count is > 0, outputs not overlapping inputs,
 // thread counts >= 0, and every int64 that becomes a Swift `Int` representable on this platform.
@@ -8,15 +11,15 @@ enum Arguments {
     /// `threads` of the C API: 0 means all cores (the library's `nil`).
     static func threads(_ threads: Int32) throws(CallError) -> Int? {
         guard threads >= 0 else {
-            throw CallError(.invalidThreadCount, "thread count must be >= 0 (0 = all cores), got \(threads)")
+            throw CallError(GS_INVALID_THREAD_COUNT, "thread count must be >= 0 (0 = all cores), got \(threads)")
         }
         return threads == 0 ? nil : Int(threads)
     }
 
     static func count(_ count: Int64, name: String) throws(CallError) -> Int {
-        guard count >= 0 else { throw CallError(.invalidArgument, "\(name)_count must be >= 0, got \(count)") }
+        guard count >= 0 else { throw CallError(GS_INVALID_ARGUMENT, "\(name)_count must be >= 0, got \(count)") }
         guard let value = Int(exactly: count) else {
-            throw CallError(.invalidArgument, "\(name)_count \(count) does not fit in this platform's address space")
+            throw CallError(GS_INVALID_ARGUMENT, "\(name)_count \(count) does not fit in this platform's address space")
         }
         return value
     }
@@ -26,7 +29,8 @@ enum Arguments {
     static func shape(rows: Int64, columns: Int64) throws(CallError) -> (rows: Int, columns: Int) {
         guard let r = Int(exactly: rows), let c = Int(exactly: columns) else {
             throw CallError(
-                .invalidShape, "shape [\(rows), \(columns)] does not fit in this platform's \(Int.bitWidth)-bit Int")
+                GS_INVALID_SHAPE,
+                "shape [\(rows), \(columns)] does not fit in this platform's \(Int.bitWidth)-bit address space")
         }
         return (r, c)
     }
@@ -34,7 +38,7 @@ enum Arguments {
     /// Top-k's `k` as a Swift `Int`: a value that does not fit is outside `1...K` anyway.
     static func k(_ k: Int64, columns: Int) throws(CallError) -> Int {
         guard let value = Int(exactly: k) else {
-            throw CallError(.invalidTopK, "k must be in 1...\(columns) (the number of categories), got \(k)")
+            throw CallError(GS_INVALID_TOP_K, "k must be in 1...\(columns) (the number of categories), got \(k)")
         }
         return value
     }
@@ -47,7 +51,7 @@ enum Arguments {
     {
         let n = try Self.count(count, name: name)
         guard n == 0 || pointer != nil else {
-            throw CallError(.nullPointer, "\(name) is NULL but \(name)_count is \(n)")
+            throw CallError(GS_NULL_POINTER, "\(name) is NULL but \(name)_count is \(n)")
         }
         return UnsafeBufferPointer(start: n == 0 ? nil : pointer, count: n)
     }
@@ -60,7 +64,7 @@ enum Arguments {
     {
         let n = try Self.count(count, name: name)
         guard n == 0 || pointer != nil else {
-            throw CallError(.nullPointer, "\(name) is NULL but \(name)_count is \(n)")
+            throw CallError(GS_NULL_POINTER, "\(name) is NULL but \(name)_count is \(n)")
         }
         return UnsafeMutableBufferPointer(start: n == 0 ? nil : pointer, count: n)
     }
@@ -81,18 +85,22 @@ enum Arguments {
         let outputEnd = outputStart &+ UInt(outputBytes)
         if inputStart < outputEnd && outputStart < inputEnd {
             throw CallError(
-                .invalidArgument, "\(outputName) overlaps \(inputName): in-place operation is not supported")
+                GS_INVALID_ARGUMENT, "\(outputName) overlaps \(inputName): in-place operation is not supported")
         }
     }
 
-    /// `gs_output`: 0 soft, 1 log, 2 hard.
-    static func output(kind: Int32, name: String = "output") throws(CallError) -> OutputKind {
-        guard let kind = OutputKind(rawValue: kind) else {
+    /// A `gs_output` argument (`output`, `kind` or `space`): GS_OUTPUT_SOFT, GS_OUTPUT_LOG or GS_OUTPUT_HARD.
+    static func output(kind: gs_output, name: String = "output") throws(CallError) -> GumbelSoftmax.Output {
+        switch kind {
+        case GS_OUTPUT_SOFT: return .soft
+        case GS_OUTPUT_LOG: return .log
+        case GS_OUTPUT_HARD: return .hard
+        default:
             throw CallError(
-                .invalidArgument,
-                "\(name) must be GS_OUTPUT_SOFT (0), GS_OUTPUT_LOG (1) or GS_OUTPUT_HARD (2), got \(kind)")
+                GS_INVALID_ARGUMENT,
+                "\(name) must be GS_OUTPUT_SOFT (0), GS_OUTPUT_LOG (1) or GS_OUTPUT_HARD (2), got "
+                    + "\(Int32(bitPattern: kind.rawValue))")
         }
-        return kind
     }
 }
 

@@ -1,88 +1,72 @@
+import CGumbelSoftmaxABI
 import GumbelSoftmax
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-// Status codes and the thread-local last-error message of the C ABI (include/gumbel_softmax.h).
-// Nothing here is Swift API: the target exists to be linked as libgumbelsoftmax.so.
-
-/// `gs_status`: one code per family of `GumbelSoftmaxError` cases, plus the C-only refusals.
-///
-/// The raw values are the header's enum constants and never change.
-enum Status: Int32, CaseIterable {
-    case ok = 0
-    case invalidTemperature = 1
-    case nanLogit = 2
-    case infiniteLogit = 3
-    case allMaskedRow = 4
-    case noCategories = 5
-    case invalidShape = 6
-    case sizeMismatch = 7
-    case invalidTopK = 8
-    case invalidThreadCount = 9
-    case nullPointer = 10
-    case invalidArgument = 11
-    case insufficientCategories = 12
-    case invalidPoint = 13
-    case unsupportedCPU = 14
-    case outOfMemory = 15
-
-    /// The enum constant's name in the header, e.g. `GS_NAN_LOGIT`: a static string.
-    var name: StaticString {
-        switch self {
-        case .ok: return "GS_OK"
-        case .invalidTemperature: return "GS_INVALID_TEMPERATURE"
-        case .nanLogit: return "GS_NAN_LOGIT"
-        case .infiniteLogit: return "GS_INFINITE_LOGIT"
-        case .allMaskedRow: return "GS_ALL_MASKED_ROW"
-        case .noCategories: return "GS_NO_CATEGORIES"
-        case .invalidShape: return "GS_INVALID_SHAPE"
-        case .sizeMismatch: return "GS_SIZE_MISMATCH"
-        case .invalidTopK: return "GS_INVALID_TOP_K"
-        case .invalidThreadCount: return "GS_INVALID_THREAD_COUNT"
-        case .nullPointer: return "GS_NULL_POINTER"
-        case .invalidArgument: return "GS_INVALID_ARGUMENT"
-        case .insufficientCategories: return "GS_INSUFFICIENT_CATEGORIES"
-        case .invalidPoint: return "GS_INVALID_POINT"
-        case .unsupportedCPU: return "GS_UNSUPPORTED_CPU"
-        case .outOfMemory: return "GS_OUT_OF_MEMORY"
-        }
-    }
-}
+// How a call of the C ABI (include/gumbel_softmax.h) reports: a `gs_status` (the header's enum, as
+// Swift imports it) and the thread-local last-error message. Nothing here is Swift API: the target
+// exists to be linked as libgumbelsoftmax.so.
 
 /// A refused call: the code returned to C and the message `gs_last_error_message` gives.
 struct CallError: Error {
-    var status: Status
+    var status: gs_status
     var message: String
 
-    init(_ status: Status, _ message: String) {
+    init(_ status: gs_status, _ message: String) {
         self.status = status
         self.message = message
     }
 
-    init(_ error: GumbelSoftmaxError) {
-        self.init(Self.status(of: error), error.description)
+    /// A refusal of the library, said in the header's terms: a count by its C parameter
+    /// (`result_count`, not the Swift API's `output`), a shape by C's types. `output` is the C
+    /// parameter of the buffer the library calls `output`: `result` when sampling, `output` for a
+    /// gradient.
+    init(_ error: GumbelSoftmaxError, output: String = "result") {
+        let message: String
+        switch error {
+        case .logitCountMismatch(let expected, let actual):
+            message = "logits_count is \(actual) but the shape needs rows*columns = \(expected)"
+        case .bufferSizeMismatch(let name, let expected, let actual):
+            let parameter = name == "output" ? output : Self.parameters[name] ?? name
+            message = "\(parameter)_count is \(actual) but the shape needs \(expected)"
+        case .temperatureCountMismatch(let expected, let actual):
+            message = "temperatures_count is \(actual) but there are \(expected) rows"
+        case .invalidShape(let rows, let columns):
+            message =
+                "shape [\(rows), \(columns)] is invalid: rows and columns must be >= 0 and rows*columns must fit in "
+                + "int64_t"
+        default:
+            message = error.description
+        }
+        self.init(Self.status(of: error), message)
     }
+
+    /// The C parameter of each buffer the library names in `bufferSizeMismatch`.
+    static let parameters = [
+        "index output": "indices", "upstream gradient": "upstream", "logits gradient": "logits_gradient",
+        "temperature gradient": "temperature_gradient", "log-density output": "result", "row streams": "streams",
+    ]
 
     // An `if case` chain rather than a `switch`, so that a case added to the library later maps to
     // GS_INVALID_ARGUMENT (with its own message) instead of breaking this target's build.
-    static func status(of error: GumbelSoftmaxError) -> Status {
-        if case .invalidTemperature = error { return .invalidTemperature }
-        if case .invalidRowTemperature = error { return .invalidTemperature }
-        if case .nanLogit = error { return .nanLogit }
-        if case .infiniteLogit = error { return .infiniteLogit }
-        if case .allMaskedRow = error { return .allMaskedRow }
-        if case .noCategories = error { return .noCategories }
-        if case .invalidShape = error { return .invalidShape }
-        if case .logitCountMismatch = error { return .sizeMismatch }
-        if case .bufferSizeMismatch = error { return .sizeMismatch }
-        if case .temperatureCountMismatch = error { return .sizeMismatch }
-        if case .invalidTopK = error { return .invalidTopK }
-        if case .invalidThreadCount = error { return .invalidThreadCount }
-        if case .insufficientCategories = error { return .insufficientCategories }
-        if case .invalidPoint = error { return .invalidPoint }
-        return .invalidArgument
+    static func status(of error: GumbelSoftmaxError) -> gs_status {
+        if case .invalidTemperature = error { return GS_INVALID_TEMPERATURE }
+        if case .invalidRowTemperature = error { return GS_INVALID_TEMPERATURE }
+        if case .nanLogit = error { return GS_NAN_LOGIT }
+        if case .infiniteLogit = error { return GS_INFINITE_LOGIT }
+        if case .allMaskedRow = error { return GS_ALL_MASKED_ROW }
+        if case .noCategories = error { return GS_NO_CATEGORIES }
+        if case .invalidShape = error { return GS_INVALID_SHAPE }
+        if case .logitCountMismatch = error { return GS_SIZE_MISMATCH }
+        if case .bufferSizeMismatch = error { return GS_SIZE_MISMATCH }
+        if case .temperatureCountMismatch = error { return GS_SIZE_MISMATCH }
+        if case .invalidTopK = error { return GS_INVALID_TOP_K }
+        if case .invalidThreadCount = error { return GS_INVALID_THREAD_COUNT }
+        if case .insufficientCategories = error { return GS_INSUFFICIENT_CATEGORIES }
+        if case .invalidPoint = error { return GS_INVALID_POINT }
+        return GS_INVALID_ARGUMENT
     }
 }
 
@@ -140,26 +124,28 @@ enum LastError {
     nonisolated(unsafe) private static let sentinel = UnsafeMutableRawPointer(bitPattern: 1)!
 }
 
-/// Runs one exported call: `GS_OK` and a cleared message, or the refusal's code and message.
+/// Runs the body of one exported call: `GS_OK` and a cleared message, or the refusal's code and
+/// message. The CPU is checked before, in C (Sources/CGumbelSoftmaxABI/guards.c).
 @inline(__always)
-func exported(_ body: () throws(CallError) -> Void) -> Int32 {
+func runCall(_ body: () throws(CallError) -> Void) -> gs_status {
     do throws(CallError) {
-        try checkCPU()  // before any sampling code: GS_UNSUPPORTED_CPU rather than SIGILL
         try body()
         LastError.clear()
-        return Status.ok.rawValue
+        return GS_OK
     } catch {
         LastError.set(error.message)
-        return error.status.rawValue
+        return error.status
     }
 }
 
-/// Runs a library call, turning its error into a `CallError`.
+/// Calls the library, turning its error into a `CallError` (`output`: see `CallError.init`).
 @inline(__always)
-func library<T>(_ body: () throws(GumbelSoftmaxError) -> T) throws(CallError) -> T {
+func callLibrary<T>(
+    output: String = "result", _ body: () throws(GumbelSoftmaxError) -> T
+) throws(CallError) -> T {
     do throws(GumbelSoftmaxError) {
         return try body()
     } catch {
-        throw CallError(error)
+        throw CallError(error, output: output)
     }
 }

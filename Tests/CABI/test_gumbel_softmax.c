@@ -633,15 +633,15 @@ static void test_errors(void) {
                  "shape [-1, 3] is invalid", "B == -1");
     /* B*K overflows: refused before the 6-float buffers are read or written. */
     expect_error(gs_sample(x, 6, INT64_MAX / 2, 3, 1.0f, GS_OUTPUT_SOFT, 0, 0, 0, 0, y, 6), GS_INVALID_SHAPE,
-                 "B*K must fit", "B*K overflow");
+                 "rows*columns must fit in int64_t", "B*K overflow");
     expect_error(gs_sample(x, 5, 2, 3, 1.0f, GS_OUTPUT_SOFT, 0, 0, 0, 0, y, 6), GS_SIZE_MISMATCH,
-                 "logits hold 5 elements but the shape needs B*K = 6", "logits_count 5 for [2, 3]");
+                 "logits_count is 5 but the shape needs rows*columns = 6", "logits_count 5 for [2, 3]");
     expect_error(gs_sample(x, 6, 2, 3, 1.0f, GS_OUTPUT_SOFT, 0, 0, 0, 0, y, 4), GS_SIZE_MISMATCH,
-                 "holds 4 elements but the shape needs 6", "result_count 4 for [2, 3]");
+                 "result_count is 4 but the shape needs 6", "result_count 4 for [2, 3]");
     expect_error(gs_categorical(x, 6, 2, 3, 0, 0, 0, 0, idx, 1), GS_SIZE_MISMATCH,
-                 "holds 1 elements but the shape needs 2", "indices_count 1 for B = 2");
+                 "indices_count is 1 but the shape needs 2", "indices_count 1 for B = 2");
     expect_error(gs_sample_per_row(x, 6, 2, 3, temps, 1, GS_OUTPUT_SOFT, 0, 0, 0, 0, y, 6), GS_SIZE_MISMATCH,
-                 "per-row temperatures hold 1 values but there are 2 rows", "temperatures_count 1 for B = 2");
+                 "temperatures_count is 1 but there are 2 rows", "temperatures_count 1 for B = 2");
     expect_error(gs_sample(x, 6, 2, 3, 1.0f, GS_OUTPUT_SOFT, 0, 0, 0, -1, y, 6), GS_INVALID_THREAD_COUNT,
                  "thread count must be >= 0 (0 = all cores), got -1", "threads -1");
     expect_error(gs_gumbel_noise(0, 0, 0, -3, y, 6), GS_INVALID_THREAD_COUNT, "got -3", "threads -3 (noise)");
@@ -668,7 +668,7 @@ static void test_errors(void) {
     float one_left[6] = {0, 1, 2, -INFINITY, 7, -INFINITY};
     expect_error(gs_top_k(one_left, 6, 2, 3, 2, 0, 0, 0, 0, top, 4), GS_INSUFFICIENT_CATEGORIES,
                  "row 1 has 1 unmasked categories but top-k needs k = 2", "top-k: 1 unmasked, k 2");
-    expect_error(gs_top_k(x, 6, 2, 3, 2, 0, 0, 0, 0, top, 6), GS_SIZE_MISMATCH, "holds 6 elements but the shape needs 4",
+    expect_error(gs_top_k(x, 6, 2, 3, 2, 0, 0, 0, 0, top, 6), GS_SIZE_MISMATCH, "indices_count is 6 but the shape needs 4",
                  "top-k: indices_count 6 for B*k = 4");
     expect_error(gs_top_k(nan_x, 6, 2, 3, 2, 0, 0, 0, 0, top, 4), GS_NAN_LOGIT, "row 1, column 1", "top-k: NaN");
     expect_error(gs_top_k(x, 6, 2, 3, 2, 0, 0, 0, 0, NULL, 4), GS_NULL_POINTER, "indices is NULL", "top-k: NULL");
@@ -695,9 +695,9 @@ static void test_errors(void) {
     expect_error(gs_gradient(gy, 6, x, 6, 2, 3, 0.0f, GS_OUTPUT_SOFT, 0, gg, 6, gt, 2), GS_INVALID_TEMPERATURE,
                  "got 0.0", "gradient: temperature 0");
     expect_error(gs_gradient(gy, 6, x, 5, 2, 3, 1.0f, GS_OUTPUT_SOFT, 0, gg, 6, gt, 2), GS_SIZE_MISMATCH,
-                 "upstream gradient holds 5 elements", "gradient: upstream_count 5");
+                 "upstream_count is 5 but the shape needs 6", "gradient: upstream_count 5");
     expect_error(gs_gradient(gy, 6, x, 6, 2, 3, 1.0f, GS_OUTPUT_SOFT, 0, gg, 6, gt, 1), GS_SIZE_MISMATCH,
-                 "temperature gradient holds 1 elements", "gradient: temperature_gradient_count 1");
+                 "temperature_gradient_count is 1 but the shape needs 2", "gradient: temperature_gradient_count 1");
     expect_error(gs_gradient(gy, 6, x, 6, 2, 3, 1.0f, GS_OUTPUT_SOFT, 0, NULL, 6, NULL, 0), GS_NULL_POINTER,
                  "logits_gradient is NULL", "gradient: logits_gradient NULL");
     expect_error(gs_gradient(gy, 6, x, 6, 2, 3, 1.0f, (gs_output)3, 0, gg, 6, NULL, 0), GS_INVALID_ARGUMENT,
@@ -714,6 +714,10 @@ static void test_errors(void) {
           gs_status_name(GS_INSUFFICIENT_CATEGORIES));
     CHECK(strcmp(gs_status_name(GS_INVALID_POINT), "GS_INVALID_POINT") == 0, "%s", gs_status_name(GS_INVALID_POINT));
     CHECK(strcmp(gs_status_name(GS_OUT_OF_MEMORY), "GS_OUT_OF_MEMORY") == 0, "%s", gs_status_name(GS_OUT_OF_MEMORY));
+    for (int code = GS_OK; code <= GS_OUT_OF_MEMORY; code++) {
+        const char *name = gs_status_name((gs_status)code);
+        CHECK(strncmp(name, "GS_", 3) == 0 && strcmp(name, "GS_UNKNOWN_STATUS") != 0, "status %d: %s", code, name);
+    }
     CHECK(strcmp(gs_status_name((gs_status)99), "GS_UNKNOWN_STATUS") == 0, "%s", gs_status_name((gs_status)99));
     CHECK(strcmp(gs_status_name((gs_status)-1), "GS_UNKNOWN_STATUS") == 0, "%s", gs_status_name((gs_status)-1));
 

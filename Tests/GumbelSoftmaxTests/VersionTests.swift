@@ -1,7 +1,8 @@
+import CGumbelSoftmaxCPU
 import Foundation
 import Testing
 
-@_spi(Testing) @testable import GumbelSoftmax
+@_spi(Testing) @_spi(CABI) @testable import GumbelSoftmax
 
 @Suite("Version and CPU tier")
 struct VersionTests {
@@ -24,6 +25,15 @@ struct VersionTests {
         #expect(tiers.avx512.requiredFeatures == tiers.avx2.requiredFeatures + Self.avx512Only)
         #expect(GumbelSoftmax.Tier.allCases.sorted() == [.baseline, .avx2, .avx512])
         #expect(Set(Feature.all.map(\.bit)).count == Feature.all.count)  // one bit per feature
+    }
+
+    @Test func tierNamesAreCs() {
+        // The C table (Sources/CGumbelSoftmaxCPU) names the tiers for the C ABI, the tool and Python.
+        for tier in GumbelSoftmax.Tier.allCases {
+            #expect(String(cString: gumbel_softmax_tier_name(tier.number)) == tier.rawValue)
+            #expect(GumbelSoftmax.Tier(number: tier.number) == tier)
+        }
+        #expect(GumbelSoftmax.buildTier.number == gumbelSoftmaxBuildTier())
     }
 
     @Test func anAVX2MachineRefusesTheAVX512Tier() {

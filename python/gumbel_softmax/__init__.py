@@ -63,7 +63,6 @@ or its directory), else in the repository's ``.build/release`` (``swift build -c
 
 from __future__ import annotations
 
-import enum
 import operator
 from typing import NamedTuple
 
@@ -71,6 +70,9 @@ import numpy as np
 
 from . import _arguments, _library, _words
 from ._arguments import pointer as _pointer
+from ._errors import GumbelSoftmaxError, Status
+from ._errors import check as _check
+from ._errors import temperature_error as _temperature_error
 from ._version import __version__, version_info  # noqa: F401  (loads the library, checks the CPU)
 
 __all__ = [
@@ -91,47 +93,6 @@ _OUTPUTS = {"soft": 0, "log": 1, "hard": 2}
 _SPACES = {"simplex": 0, "log": 1}
 
 
-class Status(enum.IntEnum):
-    """``gs_status`` of include/gumbel_softmax.h."""
-
-    OK = 0
-    INVALID_TEMPERATURE = 1
-    NAN_LOGIT = 2
-    INFINITE_LOGIT = 3
-    ALL_MASKED_ROW = 4
-    NO_CATEGORIES = 5
-    INVALID_SHAPE = 6
-    SIZE_MISMATCH = 7
-    INVALID_TOP_K = 8
-    INVALID_THREAD_COUNT = 9
-    NULL_POINTER = 10
-    INVALID_ARGUMENT = 11
-    INSUFFICIENT_CATEGORIES = 12
-    INVALID_POINT = 13
-    UNSUPPORTED_CPU = 14
-    OUT_OF_MEMORY = 15
-
-
-class GumbelSoftmaxError(ValueError):
-    """An input the library refused: ``str(error)`` is its message, ``status`` its code.
-
-    Survives ``pickle`` and ``copy`` with its status and message (subclasses too, when their
-    ``__init__`` takes ``(status, message)``), so a refusal inside a ``multiprocessing.Pool`` or
-    ``ProcessPoolExecutor`` worker reaches the caller intact.
-    """
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        try:
-            self.status = Status(status)
-        except ValueError:
-            self.status = status
-        self.message = message
-
-    def __reduce__(self):
-        return (type(self), (int(self.status), self.message), self.__dict__)
-
-
 class Gradient(NamedTuple):
     """The result of :func:`gradient`."""
 
@@ -150,14 +111,27 @@ def library_version() -> str:
 # MARK: Argument handling
 
 
-def _check(status: int) -> None:
-    if status != 0:
-        message = _library.load().gs_last_error_message().decode("utf-8", "replace")
-        raise GumbelSoftmaxError(status, message)
-
-
-def _temperature_error(message: str) -> GumbelSoftmaxError:
-    return GumbelSoftmaxError(Status.INVALID_TEMPERATURE, message)
+def _broadcast_temperature(temperature, batch_shape: tuple[int, ...]):
+    """``temperature`` broadcast to the batch shape by NumPy's rules: a number or any array of
+    one element stays one temperature, an array that broadcasts to ``batch_shape`` gives one per
+    row. One that would enlarge the batch, or does not broadcast, is refused with ``ValueError``."""
+    if isinstance(temperature, (int, float)):
+        return temperature
+    given = np.asarray(temperature)
+    if given.ndim == 0 or given.shape == batch_shape:
+        return given
+    if given.size == 1:
+        return given.reshape(())
+    try:
+        shape = np.broadcast_shapes(given.shape, batch_shape)
+    except ValueError:
+        shape = None
+    if shape != batch_shape:
+        raise ValueError(
+            f"temperatures of shape {given.shape} do not broadcast to the batch shape {batch_shape} "
+            "(logits' shape without axis)"
+        )
+    return np.broadcast_to(given, batch_shape)
 
 
 class _Batch:
@@ -225,12 +199,7 @@ def jax_key(seed: int, *, enable_x64: bool = False) -> np.ndarray:
     """The two uint32 words of ``jax.random.PRNGKey(seed)`` (``jax.random.key_data``), without
     JAX: ``[0, lo32(seed)]`` under JAX's default ``jax_enable_x64=False``, ``[hi32, lo32]`` of
     the int64 seed with ``enable_x64=True``."""
-    seed = operator.index(seed)
-    if not -(2**63) <= seed < 2**63:
-        raise ValueError(f"a JAX seed must be in -2**63...2**63 - 1 (an int64), got {seed}")
-    key = np.zeros(2, dtype=np.uint32)
-    _check(_words.function("gs_jax_key")(seed, int(bool(enable_x64)), key.ctypes.data))
-    return key
+    return np.array(_words.jax_seed_key(seed, enable_x64), dtype=np.uint32)
 
 
 # MARK: Sampling
@@ -260,8 +229,8 @@ def sample(
 
     Args:
         logits: ``[..., K, ...]`` logits, the categories along ``axis`` (see the conversion rule).
-        temperature: A scalar, or one per row (the batch shape: ``logits``' shape without
-            ``axis``); finite and > 0.
+        temperature: A scalar, or an array that broadcasts by NumPy's rules to the batch shape
+            (``logits``' shape without ``axis``): one temperature per row; finite and > 0.
         output: ``"soft"``, ``"log"`` or ``"hard"``.
         hard: ``True`` is ``output="hard"``: the straight-through forward value. Its gradient
             (:func:`gradient` with ``kind="hard"``) needs the soft sample of the same words.
@@ -289,6 +258,7 @@ def sample(
         output = "hard"
     x = _Batch(logits, "logits", axis)
     words = _stream(seed, key, generator, stream, position)
+    temperature = _broadcast_temperature(temperature, x.batch_shape)
     scalar, per_row = _arguments.temperatures(temperature, x.batch_shape, _temperature_error)
     result = x.result(out, (x.columns,), np.float32)
     head = (_pointer(x.array), x.array.size, x.rows, x.columns)
@@ -471,24 +441,37 @@ def log_prob(
     output="soft")``; PyTorch's ``RelaxedOneHotCategorical.log_prob``). ``space="log"``: ``value``
     is ``log y`` (ExpConcrete, ``sample(..., output="log")``; ``ExpRelaxedCategorical.log_prob``).
     A masked category (``-inf`` logit) is left out and ``value`` must be exactly 0 (``-inf``)
-    there; a point outside the open simplex gets ``-inf``.
+    there.
+
+    Broadcasting: ``value`` and ``logits`` broadcast against each other by NumPy's rules (``axis``
+    is an axis of the broadcast shape), and ``temperature`` against the batch shape (the broadcast
+    shape without ``axis``), as TFP's ``RelaxedOneHotCategorical(temperature, logits).log_prob(value)``.
+
+    The support: a point is refused (``GumbelSoftmaxError``, ``INVALID_POINT``) when a coordinate
+    is NaN or ``+inf``, when on the simplex a coordinate is negative (any amount: a sample never
+    is), or when its row is not normalised: ``|sum(y) - 1|`` (simplex) or ``|logsumexp(log y)|``
+    (log space) above ``1e-5 + K * u``, ``u = 2**-24`` (``2**-11`` for float16 values): the SPEC's
+    row-sum bound for float32 samples plus one rounding of each of the K coordinates, for float64
+    values too, so that a float32 sample converted to float64 stays on the support.
 
     Args:
-        value: The point, shaped like ``logits``.
+        value: The point, broadcasting against ``logits``.
         logits: ``[..., K, ...]`` logits, the categories along ``axis``.
-        temperature: A scalar or one per row; finite and > 0.
+        temperature: A scalar or an array broadcasting against the batch shape; finite and > 0.
         space: ``"simplex"`` or ``"log"``.
 
     Returns:
-        float64 array of the batch shape (0-d for 1-D logits).
+        float64 array of the batch shape (0-d for one row).
 
     Raises:
-        GumbelSoftmaxError: for refused logits or temperatures, and ``INVALID_POINT`` for a NaN or
-            ``+inf`` coordinate (or a negative one on the simplex).
+        GumbelSoftmaxError: for refused logits or temperatures, and ``INVALID_POINT`` for a point
+            outside the support.
     """
     if space not in _SPACES:
         raise ValueError(f"space must be 'simplex' or 'log', got {space!r}")
-    x = _Batch(logits, "logits", axis)
+    value, logits, temperature = _broadcast_density(value, logits, temperature, axis)
+    _check_support(value, space)
+    x = _Batch(logits, "logits", -1)
     point = x.other(value, "value")
     scalar, per_row = _arguments.temperatures(temperature, x.batch_shape, _temperature_error)
     if per_row is None:
@@ -500,6 +483,58 @@ def log_prob(
     )
     _check(status)
     return result
+
+
+def _broadcast_density(value, logits, temperature, axis):
+    """``value`` and ``logits`` broadcast to one shape with ``axis`` moved last, and
+    ``temperature`` to its batch shape (NumPy's rules; :func:`log_prob`)."""
+    value, logits, given = np.asarray(value), np.asarray(logits), np.asarray(temperature)
+    if value.ndim == 0 or logits.ndim == 0:
+        return value, logits, temperature  # _Batch refuses the scalar with its message
+    ndim = max(value.ndim, logits.ndim)
+    axis = _arguments.axis(axis, ndim)
+    value = np.moveaxis(value.reshape((1,) * (ndim - value.ndim) + value.shape), axis, -1)
+    logits = np.moveaxis(logits.reshape((1,) * (ndim - logits.ndim) + logits.shape), axis, -1)
+    try:
+        batch = np.broadcast_shapes(value.shape[:-1], logits.shape[:-1], given.shape)
+        categories = np.broadcast_shapes(value.shape[-1:], logits.shape[-1:])
+    except ValueError:
+        raise ValueError(
+            f"value {value.shape}, logits {logits.shape} (categories last) and temperature {given.shape} "
+            "do not broadcast together"
+        ) from None
+    value, logits = np.broadcast_to(value, batch + categories), np.broadcast_to(logits, batch + categories)
+    return value, logits, (np.broadcast_to(given, batch) if given.ndim else temperature)
+
+
+def _check_support(value: np.ndarray, space: str) -> None:
+    """Refuses rows (categories last) that are not normalised beyond :func:`log_prob`'s tolerance."""
+    if value.ndim == 0 or value.size == 0 or not (np.issubdtype(value.dtype, np.number) or value.dtype == object):
+        return  # the conversion rule refuses what is not a real number
+    if np.iscomplexobj(value):
+        return
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        points = np.asarray(value, dtype=np.float64)
+        if space == "simplex":
+            error = np.abs(points.sum(axis=-1) - 1)
+        else:
+            top = np.max(points, axis=-1, keepdims=True)
+            shifted = np.where(np.isfinite(top), top, 0)
+            error = np.abs(np.log(np.exp(points - shifted).sum(axis=-1)) + shifted[..., 0])
+    columns = value.shape[-1]
+    roundoff = 2.0**-11 if value.dtype == np.float16 else 2.0**-24
+    tolerance = 1e-5 + columns * roundoff
+    bad = np.isfinite(error) & (error > tolerance)  # NaN and infinities: the library names them
+    if space == "simplex":
+        bad &= ~(points < 0).any(axis=-1)  # and negative coordinates
+    if bad.any():
+        row = np.unravel_index(int(np.argmax(bad.ravel())), bad.shape)
+        what = "sum to 1" if space == "simplex" else "be normalised (logsumexp 0)"
+        raise GumbelSoftmaxError(
+            Status.INVALID_POINT,
+            f"value{' at row ' + _arguments.index(row) if row else ''} is not on the support: its coordinates must "
+            f"{what} within {tolerance:.3g}, off by {float(error[row]):.3g}",
+        )
 
 
 def gumbel_noise(

@@ -29,11 +29,15 @@ _library: ctypes.CDLL | None = None
 _f32 = ctypes.c_float
 _i32 = ctypes.c_int32
 _i64 = ctypes.c_int64
+_u32 = ctypes.c_uint32
 _u64 = ctypes.c_uint64
 _ptr = ctypes.c_void_p
 
-# name: (restype, argtypes), exactly as in include/gumbel_softmax.h (enums are int32).
-_PROTOTYPES = {
+# Every function of include/gumbel_softmax.h, name: (restype, argtypes), exactly as declared there
+# (enums are int32), set when the library is loaded. python/tests/test_prototypes.py compares this
+# table with the header.
+PROTOTYPES = {
+    # Version, CPU tier and errors.
     "gs_version": (ctypes.c_char_p, []),
     "gs_contract_version": (_i32, []),
     "gs_build_tier": (ctypes.c_char_p, []),
@@ -42,22 +46,27 @@ _PROTOTYPES = {
     "gs_status_name": (ctypes.c_char_p, [_i32]),
     "gs_last_error_message": (ctypes.c_char_p, []),
     "gs_copy_last_error_message": (ctypes.c_size_t, [ctypes.c_char_p, ctypes.c_size_t]),
+    # Philox.
     "gs_sample": (_i32, [_ptr, _i64, _i64, _i64, _f32, _i32, _u64, _u64, _u64, _i32, _ptr, _i64]),
-    "gs_sample_per_row": (
-        _i32,
-        [_ptr, _i64, _i64, _i64, _ptr, _i64, _i32, _u64, _u64, _u64, _i32, _ptr, _i64],
-    ),
+    "gs_sample_per_row": (_i32, [_ptr, _i64, _i64, _i64, _ptr, _i64, _i32, _u64, _u64, _u64, _i32, _ptr, _i64]),
     "gs_categorical": (_i32, [_ptr, _i64, _i64, _i64, _u64, _u64, _u64, _i32, _ptr, _i64]),
     "gs_top_k": (_i32, [_ptr, _i64, _i64, _i64, _i64, _u64, _u64, _u64, _i32, _ptr, _i64]),
-    "gs_gradient": (
-        _i32,
-        [_ptr, _i64, _ptr, _i64, _i64, _i64, _f32, _i32, _i32, _ptr, _i64, _ptr, _i64],
-    ),
-    "gs_gradient_per_row": (
-        _i32,
-        [_ptr, _i64, _ptr, _i64, _i64, _i64, _ptr, _i64, _i32, _i32, _ptr, _i64, _ptr, _i64],
-    ),
     "gs_gumbel_noise": (_i32, [_u64, _u64, _u64, _i32, _ptr, _i64]),
+    # Gradients and the Concrete density.
+    "gs_gradient": (_i32, [_ptr, _i64, _ptr, _i64, _i64, _i64, _f32, _i32, _i32, _ptr, _i64, _ptr, _i64]),
+    "gs_gradient_per_row": (_i32, [_ptr, _i64, _ptr, _i64, _i64, _i64, _ptr, _i64, _i32, _i32, _ptr, _i64, _ptr, _i64]),
+    "gs_log_density": (_i32, [_ptr, _i64, _i64, _i64, _ptr, _i64, _ptr, _i64, _i32, _i32, _ptr, _i64]),
+    # JAX's threefry.
+    "gs_jax_key": (_i32, [_i64, _i32, _ptr]),
+    "gs_sample_jax": (_i32, [_ptr, _i64, _i64, _i64, _f32, _i32, _u32, _u32, _u64, _i32, _ptr, _i64]),
+    "gs_sample_per_row_jax": (_i32, [_ptr, _i64, _i64, _i64, _ptr, _i64, _i32, _u32, _u32, _u64, _i32, _ptr, _i64]),
+    "gs_categorical_jax": (_i32, [_ptr, _i64, _i64, _i64, _u32, _u32, _u64, _i32, _ptr, _i64]),
+    "gs_top_k_jax": (_i32, [_ptr, _i64, _i64, _i64, _i64, _u32, _u32, _u64, _i32, _ptr, _i64]),
+    "gs_gumbel_noise_jax": (_i32, [_u32, _u32, _u64, _i32, _ptr, _i64]),
+    # Per-row streams.
+    "gs_sample_rows": (_i32, [_ptr, _i64, _i64, _i64, _ptr, _i64, _i32, _ptr, _ptr, _ptr, _i64, _i32, _ptr, _i64]),
+    "gs_categorical_rows": (_i32, [_ptr, _i64, _i64, _i64, _ptr, _ptr, _ptr, _i64, _i32, _ptr, _i64]),
+    "gs_top_k_rows": (_i32, [_ptr, _i64, _i64, _i64, _i64, _ptr, _ptr, _ptr, _i64, _i32, _ptr, _i64]),
 }
 
 
@@ -102,7 +111,7 @@ def load() -> ctypes.CDLL:
                 except OSError as error:
                     errors.append(f"{path}: {error}")
                     continue
-                for name, (restype, argtypes) in _PROTOTYPES.items():
+                for name, (restype, argtypes) in PROTOTYPES.items():
                     function = getattr(library, name)
                     function.restype = restype
                     function.argtypes = argtypes
@@ -120,6 +129,11 @@ def load() -> ctypes.CDLL:
                     + "; ".join(errors)
                 )
     return _library
+
+
+def function(name: str):
+    """The library's function ``name`` (with its prototype from :data:`PROTOTYPES`)."""
+    return getattr(load(), name)
 
 
 def _check_cpu(library: ctypes.CDLL) -> None:

@@ -11,7 +11,9 @@ from typing import NamedTuple
 
 from . import _library
 
-#: The package version; equals the library's ``gs_version()`` (a test checks it).
+#: The package version: ``GS_VERSION`` of include/gumbel_softmax.h, which the library's
+#: ``gs_version()`` returns (python/tests/test_version.py checks it). Written here as well because
+#: the wheel's build backend reads it before any library exists.
 __version__ = "0.2.0"
 
 

@@ -10,59 +10,17 @@ repeated for every row).
 
 from __future__ import annotations
 
-import ctypes
 import operator
 
 import numpy as np
 
-from . import _arguments, _library
+from . import _arguments, _errors
+from ._library import function
 
 _UINT64_MAX = (1 << 64) - 1
 _UINT32_MAX = (1 << 32) - 1
 
 GENERATORS = ("philox", "jax")
-
-_f32 = ctypes.c_float
-_i32 = ctypes.c_int32
-_i64 = ctypes.c_int64
-_u32 = ctypes.c_uint32
-_u64 = ctypes.c_uint64
-_ptr = ctypes.c_void_p
-
-# The exports of include/gumbel_softmax.h that _library.py's table does not list yet (the JAX
-# forms and the density), exactly as declared there; applied on first use.
-PROTOTYPES = {
-    "gs_jax_key": (_i32, [_i64, _i32, _ptr]),
-    "gs_sample_jax": (_i32, [_ptr, _i64, _i64, _i64, _f32, _i32, _u32, _u32, _u64, _i32, _ptr, _i64]),
-    "gs_sample_per_row_jax": (
-        _i32,
-        [_ptr, _i64, _i64, _i64, _ptr, _i64, _i32, _u32, _u32, _u64, _i32, _ptr, _i64],
-    ),
-    "gs_categorical_jax": (_i32, [_ptr, _i64, _i64, _i64, _u32, _u32, _u64, _i32, _ptr, _i64]),
-    "gs_top_k_jax": (_i32, [_ptr, _i64, _i64, _i64, _i64, _u32, _u32, _u64, _i32, _ptr, _i64]),
-    "gs_gumbel_noise_jax": (_i32, [_u32, _u32, _u64, _i32, _ptr, _i64]),
-    "gs_log_density": (
-        _i32,
-        [_ptr, _i64, _i64, _i64, _ptr, _i64, _ptr, _i64, _i32, _i32, _ptr, _i64],
-    ),
-    # Per-row streams (contract 2).
-    "gs_sample_rows": (
-        _i32,
-        [_ptr, _i64, _i64, _i64, _ptr, _i64, _i32, _ptr, _ptr, _ptr, _i64, _i32, _ptr, _i64],
-    ),
-    "gs_categorical_rows": (_i32, [_ptr, _i64, _i64, _i64, _ptr, _ptr, _ptr, _i64, _i32, _ptr, _i64]),
-    "gs_top_k_rows": (_i32, [_ptr, _i64, _i64, _i64, _i64, _ptr, _ptr, _ptr, _i64, _i32, _ptr, _i64]),
-}
-
-
-def function(name: str):
-    """The library's function ``name`` with its prototype set."""
-    library = _library.load()
-    function = getattr(library, name)
-    if name in PROTOTYPES and function.argtypes is None:
-        function.restype, function.argtypes = PROTOTYPES[name]
-    return function
-
 
 def u64(value, name: str) -> int:
     value = operator.index(value)
@@ -92,12 +50,15 @@ def jax_key(key) -> tuple[int, int]:
     return k0, k1
 
 
-def jax_seed_key(seed) -> tuple[int, int]:
-    """The key of ``jax.random.PRNGKey(seed)`` under JAX's default ``jax_enable_x64=False``."""
+def jax_seed_key(seed, enable_x64: bool = False) -> tuple[int, int]:
+    """The key of ``jax.random.PRNGKey(seed)`` (JAX's default ``jax_enable_x64=False``, or
+    ``enable_x64``), from the library's ``gs_jax_key``: the one computation of it."""
     seed = operator.index(seed)
     if not -(2**63) <= seed < 2**63:
         raise ValueError(f"a JAX seed must be in -2**63...2**63 - 1 (an int64), got {seed}")
-    return 0, seed & _UINT32_MAX
+    key = np.zeros(2, dtype=np.uint32)
+    _errors.check(function("gs_jax_key")(seed, int(bool(enable_x64)), key.ctypes.data))
+    return int(key[0]), int(key[1])
 
 
 def _per_row(value) -> bool:

@@ -1,5 +1,6 @@
-"""JAX adapter: :func:`gumbel_softmax`, usable under ``jax.jit``, ``jax.grad`` and ``jax.vmap``,
-with its forward and backward passes (a ``jax.custom_vjp``) computed by libgumbelsoftmax.so.
+"""JAX adapter: :func:`gumbel_softmax`, usable under ``jax.jit``, ``jax.vmap`` and every JAX
+derivative (``grad``, ``jvp``, ``hessian``, ...), with its forward pass computed by
+libgumbelsoftmax.so.
 
     import jax
     from gumbel_softmax.jax import gumbel_softmax
@@ -12,21 +13,22 @@ with its forward and backward passes (a ``jax.custom_vjp``) computed by libgumbe
   section 3's tolerance (the library's float32 ``log`` differs from XLA's in the last bits), or
   with ``hard=True`` the one-hot of ``argmax(z)``, ``z = (logits + g) / tau`` (ties to the lowest
   index). It needs the default partitionable threefry2x32 key and ``axis`` followed only by
-  size-1 axes (then the library's row-major layout is JAX's noise layout); otherwise, or after
-  ``set_forward("jax")``, XLA computes the forward from ``jax.random.gumbel`` (JAX's layout for
-  any ``axis``) and ``jax.nn.softmax``.
-- Backward: the library's vector-Jacobian product (``gs_gradient``), w.r.t. ``logits`` and
-  ``tau``; with ``hard=True`` the straight-through gradient (that of the soft sample).
-- Both passes run as XLA FFI custom calls when ``libgumbelsoftmax_jax.so`` (``make jax-ffi``,
-  built from ``ffi/jax_ffi.cc``) is found, through ``GUMBEL_SOFTMAX_JAX_FFI`` or beside
-  libgumbelsoftmax.so, else through ``jax.pure_callback`` into the numpy API;
-  :func:`set_backend` picks one. Under ``jax.vmap`` either gets the whole batch (keys and logits)
-  in one call (``vmap_method="broadcast_all"``).
-- ``tau``: a number or an array of one temperature per row (``logits``' shape without ``axis``,
-  or with ``axis`` of size 1). Computation is in float32; the result has ``logits``' floating
-  dtype (float32 for integer logits). Second derivatives are not supported. Inputs the library
-  refuses (NaN or +inf logits, a row of only -inf, tau not finite or <= 0) raise when the
-  computation runs (``jax.errors.JaxRuntimeError`` or ``XlaRuntimeError``) instead of giving NaN.
+  size-1 axes (then the library's row-major layout is JAX's noise layout); otherwise, or with
+  ``backend="jax"``, XLA computes the forward from ``jax.random.gumbel`` (JAX's layout for any
+  ``axis``) and ``jax.nn.softmax``.
+- Derivatives: a ``jax.custom_jvp`` whose tangent rule is JAX operations on the sample itself (so
+  JAX differentiates it again, and transposes it for reverse mode): those of
+  ``softmax((logits + g) / tau)`` with the sample's own noise ``g``, w.r.t. ``logits`` and
+  ``tau``; with ``hard=True`` the soft sample's (straight-through).
+- The library is called through an XLA FFI custom call when ``libgumbelsoftmax_jax.so``
+  (``make jax-ffi``, built from ``ffi/jax_ffi.cc``) is found, through ``GUMBEL_SOFTMAX_JAX_FFI``
+  or beside libgumbelsoftmax.so, else through ``jax.pure_callback`` into the numpy API: the
+  ``backend`` argument chooses, per call. Under ``jax.vmap`` either gets the whole batch (keys
+  and logits) in one call (``vmap_method="broadcast_all"``).
+- ``tau``: a number or an array that broadcasts to ``logits`` and is constant along ``axis``.
+  Computation is in float32; the result has the dtype of JAX's own expression. Rows the library
+  refuses (NaN or +inf logits, only -inf, tau not finite or <= 0) come back NaN, as from JAX's
+  expression, never as a run-time error (whose Python type JAX makes depend on its dispatch path).
 """
 
 from __future__ import annotations
@@ -43,91 +45,61 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _library
-from . import gradient as _gradient
+from . import GumbelSoftmaxError, _library
 from . import sample as _sample_words
 
-__all__ = ["backend", "backward_backend", "forward", "gumbel_softmax", "set_backend", "set_backward", "set_forward"]
+__all__ = ["BACKENDS", "default_backend", "gumbel_softmax"]
 
 FFI_LIBRARY_NAME = "libgumbelsoftmax_jax.so"
 FFI_ENVIRONMENT_VARIABLE = "GUMBEL_SOFTMAX_JAX_FFI"
-_FFI_TARGET = "gumbel_softmax_gradient"
-_FFI_FORWARD_TARGET = "gumbel_softmax_sample"
+_FFI_TARGET = "gumbel_softmax_sample"
 _SOFT, _HARD = 0, 2  # gs_output: GS_OUTPUT_SOFT, GS_OUTPUT_HARD
-_lock = threading.Lock()
-_ffi_registered: bool | None = None  # None: not tried yet
-_ffi_library: ctypes.CDLL | None = None  # kept loaded while its handlers are registered
-_ffi_error = ""
-_choice = "auto"
-_forward_choice = "library"
+#: The values of ``gumbel_softmax``'s ``backend`` argument.
+BACKENDS = ("auto", "ffi", "callback", "jax")
+
+
+class _FFI:
+    """libgumbelsoftmax_jax.so, loaded and its handler registered on first use (a cache: what it
+    holds never changes once set)."""
+
+    lock = threading.Lock()
+    registered: bool | None = None  # None: not tried yet
+    library: ctypes.CDLL | None = None  # kept loaded while its handler is registered
+    error = ""
 
 
 def _register_ffi() -> bool:
-    """Loads libgumbelsoftmax_jax.so and registers its handlers once; False when it is not found."""
-    global _ffi_registered, _ffi_error, _ffi_library
-    with _lock:
-        if _ffi_registered is None:
+    """Loads libgumbelsoftmax_jax.so and registers its handler once; False when it is not found."""
+    with _FFI.lock:
+        if _FFI.registered is None:
             configured = os.environ.get(FFI_ENVIRONMENT_VARIABLE)
             path = configured or str(Path(_library.load()._name).resolve().parent / FFI_LIBRARY_NAME)
             try:
                 library = ctypes.CDLL(path)
-                handlers = {_FFI_TARGET: library.GsJaxGradient, _FFI_FORWARD_TARGET: library.GsJaxSample}
-                for target, handler in handlers.items():
-                    jax.ffi.register_ffi_target(target, jax.ffi.pycapsule(handler), platform="cpu")
-                _ffi_library, _ffi_registered = library, True
+                jax.ffi.register_ffi_target(_FFI_TARGET, jax.ffi.pycapsule(library.GsJaxSample), platform="cpu")
+                _FFI.library, _FFI.registered = library, True
             except (OSError, AttributeError) as error:
-                _ffi_error = f"{path}: {error}"
-                _ffi_registered = False
+                _FFI.error = f"{path}: {error}"
+                _FFI.registered = False
                 if configured:  # an explicit setting that does not load is an error, not a fallback
                     raise OSError(f"{FFI_ENVIRONMENT_VARIABLE}={configured} cannot be loaded: {error}") from error
-        return _ffi_registered
+        return _FFI.registered
 
 
-def set_backend(backend: str) -> None:
-    """Chooses how both passes call the library: ``"ffi"`` (XLA FFI custom calls; raises
-    ``OSError`` when libgumbelsoftmax_jax.so cannot be loaded), ``"callback"``
-    (``jax.pure_callback`` into the numpy API) or ``"auto"`` (the default: FFI when available).
-    Applies to functions traced afterwards."""
-    global _choice
-    if backend not in ("auto", "ffi", "callback"):
-        raise ValueError(f"backend must be 'auto', 'ffi' or 'callback', got {backend!r}")
-    if backend == "ffi" and not _register_ffi():
-        raise OSError(f"cannot load {FFI_LIBRARY_NAME} (build it with `make jax-ffi`): {_ffi_error}")
-    _choice = backend
-
-
-def backend() -> str:
-    """``"ffi"`` or ``"callback"``: how the next trace calls the library."""
-    if _choice == "callback":
-        return "callback"
+def default_backend() -> str:
+    """What ``backend="auto"`` uses: ``"ffi"`` when libgumbelsoftmax_jax.so loads, else
+    ``"callback"``."""
     return "ffi" if _register_ffi() else "callback"
 
 
-set_backward = set_backend  # the names of the first release, when only the backward used the library
-backward_backend = backend
-
-
-def set_forward(forward: str) -> None:
-    """Chooses who draws the forward pass: ``"library"`` (the default: the library's JAX-threefry
-    sampler, ``gs_sample_per_row_jax``, through :func:`backend`) or ``"jax"`` (XLA:
-    ``jax.random.gumbel`` and ``jax.nn.softmax``, JAX's values to the last bit). Applies to
-    functions traced afterwards; the backward always runs in the library."""
-    global _forward_choice
-    if forward not in ("library", "jax"):
-        raise ValueError(f"forward must be 'library' or 'jax', got {forward!r}")
-    _forward_choice = forward
-
-
-def forward() -> str:
-    """``"library"`` or ``"jax"``: who draws the forward pass of the next trace (where the key and
-    axis allow the library, see :func:`gumbel_softmax`)."""
-    return _forward_choice
-
-
-def _vjp_on_host(soft, upstream, temperatures):
-    """The library's VJP: (dL/dz / tau, per-row dL/dtau) for soft samples [..., K]."""
-    result = _gradient(np.asarray(soft), np.asarray(upstream), temperature=np.asarray(temperatures), kind="soft")
-    return result.logits, result.temperature
+def _resolve(backend: str) -> str:
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(map(repr, BACKENDS))}, got {backend!r}")
+    if backend == "auto":
+        return default_backend()
+    if backend == "ffi" and not _register_ffi():
+        raise OSError(f"cannot load {FFI_LIBRARY_NAME} (build it with `make jax-ffi`): {_FFI.error}")
+    return backend
 
 
 def _sample_on_host(words, x, temperatures, output):
@@ -144,56 +116,73 @@ def _sample_on_host(words, x, temperatures, output):
     flat_x, flat_out = x.reshape(members, -1, columns), result.reshape(members, -1, columns)
     flat_words, flat_t = words.reshape(members, 2), temperatures.reshape(members, -1)
     for m in range(members):
-        _sample_words(flat_x[m], temperature=flat_t[m], key=flat_words[m], output=kind, out=flat_out[m])
+        try:
+            _sample_words(flat_x[m], temperature=flat_t[m], key=flat_words[m], output=kind, out=flat_out[m])
+        except GumbelSoftmaxError:  # as the FFI handler: row by row, NaN where refused
+            for r in range(flat_x.shape[1]):
+                try:
+                    _sample_words(flat_x[m, r], temperature=flat_t[m, r], key=flat_words[m], output=kind,
+                                  position=r * columns, out=flat_out[m, r])
+                except GumbelSoftmaxError:
+                    flat_out[m, r] = np.nan
     return result
 
 
-def _library_sample(words, x, temperatures, output):
-    """One library forward pass (soft or hard) inside the traced function."""
+def _forward(x, temperatures, source, how: str, output: int):
+    """One forward pass (soft or hard) of rows ``x`` [..., K]: the library's (``how`` "ffi" or
+    "callback", ``source`` the key's two words) or XLA's (``how`` "jax", ``source`` the noise)."""
+    if how == "jax":
+        z = (x + source) / temperatures[..., None]
+        if output == _HARD:
+            return jax.nn.one_hot(jnp.argmax(z, axis=-1), x.shape[-1], dtype=x.dtype)
+        return jax.nn.softmax(z, axis=-1)
     shape = jax.ShapeDtypeStruct(x.shape, jnp.float32)
-    if backend() == "ffi":
-        call = jax.ffi.ffi_call(_FFI_FORWARD_TARGET, shape, vmap_method="broadcast_all")
-        return call(words, x, temperatures, output=np.int32(output))
+    if how == "ffi":
+        call = jax.ffi.ffi_call(_FFI_TARGET, shape, vmap_method="broadcast_all")
+        return call(source, x, temperatures, output=np.int32(output))
     return jax.pure_callback(
-        partial(_sample_on_host, output=output), shape, words, x, temperatures, vmap_method="broadcast_all"
+        partial(_sample_on_host, output=output), shape, source, x, temperatures, vmap_method="broadcast_all"
     )
 
 
-@partial(jax.custom_vjp, nondiff_argnums=(3, 4))
-def _sample(x, source, temperatures, hard, library):
-    return _sample_forward(x, source, temperatures, hard, library)[0]
+def _log_or_zero(y):
+    """``log y`` where ``y > 0``; 0 where ``y == 0`` (a masked category, or one below float32's
+    range), whose ``dL/dz`` is 0."""
+    kept = y > 0
+    return jnp.where(kept, jnp.log(jnp.where(kept, y, 1.0)), 0.0)
 
 
-def _sample_forward(x, source, temperatures, hard, library):
-    """``source``: the key's two uint32 words when ``library``, else JAX's noise."""
-    if library:
-        soft = _library_sample(source, x, temperatures, _SOFT)
-        result = _library_sample(source, x, temperatures, _HARD) if hard else soft
-        return result, (soft, temperatures)
-    z = (x + source) / temperatures[..., None]
-    soft = jax.nn.softmax(z, axis=-1)
-    result = jax.nn.one_hot(jnp.argmax(z, axis=-1), x.shape[-1], dtype=x.dtype) if hard else soft
-    return result, (soft, temperatures)
+@partial(jax.custom_jvp, nondiff_argnums=(3,))
+def _soft(x, temperatures, source, how):
+    return _forward(x, temperatures, source, how, _SOFT)
 
 
-def _sample_backward(hard, library, residuals, upstream):
-    soft, temperatures = residuals
-    shapes = (
-        jax.ShapeDtypeStruct(soft.shape, jnp.float32),
-        jax.ShapeDtypeStruct(temperatures.shape, jnp.float32),
-    )
-    arguments = (soft, upstream.astype(jnp.float32), temperatures)
-    if backend() == "ffi":
-        call = jax.ffi.ffi_call(_FFI_TARGET, shapes, vmap_method="broadcast_all")
-        logits_grad, temperature_grad = call(*arguments)
-    else:
-        logits_grad, temperature_grad = jax.pure_callback(
-            _vjp_on_host, shapes, *arguments, vmap_method="broadcast_all"
-        )
-    return logits_grad, None, temperature_grad  # neither the noise nor the key has a gradient
+@_soft.defjvp
+def _soft_tangent(how, primals, tangents):
+    """The tangent of ``softmax((x + g) / tau)`` with the sample's own noise ``g``, in JAX
+    operations on the sample ``y`` (so JAX differentiates it again, forward or reverse):
+    ``dz = (dx - z dtau) / tau``, ``dy = y (dz - <y, dz>)``, with ``log y`` for ``z`` (they differ
+    by a per-row constant, which ``dy`` does not see)."""
+    x, temperatures, source = primals
+    dx, dt, _ = tangents
+    y = _soft(x, temperatures, source, how)
+    t = temperatures[..., None]
+    dz = (dx - _log_or_zero(y) * dt[..., None]) / t
+    return y, y * (dz - jnp.sum(y * dz, axis=-1, keepdims=True))
 
 
-_sample.defvjp(_sample_forward, _sample_backward)
+@partial(jax.custom_jvp, nondiff_argnums=(3,))
+def _hard(x, temperatures, source, how):
+    return _forward(x, temperatures, source, how, _HARD)
+
+
+@_hard.defjvp
+def _hard_tangent(how, primals, tangents):
+    """Straight-through: the one-hot's value with the soft sample's tangent."""
+    x, temperatures, source = primals
+    dx, dt, _ = tangents
+    _, tangent = jax.jvp(lambda x, t: _soft(x, t, source, how), (x, temperatures), (dx, dt))
+    return _hard(x, temperatures, source, how), tangent
 
 
 def _threefry_words(key):
@@ -211,23 +200,61 @@ def _threefry_words(key):
     return key
 
 
-def gumbel_softmax(key, logits, tau=1.0, hard: bool = False, axis: int = -1):
+def _row_temperatures(tau, shape: tuple[int, ...], axis: int):
+    """One float32 temperature per row (``shape`` without ``axis``) from a ``tau`` that broadcasts
+    to ``shape`` and is constant along ``axis``."""
+    tau = jnp.asarray(tau)
+    try:
+        fits = tau.ndim <= len(shape) and np.broadcast_shapes(tau.shape, shape) == tuple(shape)
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(f"tau of shape {tau.shape} must broadcast to the shape of logits {tuple(shape)}")
+    tau = tau.reshape((1,) * (len(shape) - tau.ndim) + tau.shape)
+    if tau.shape[axis] > 1:
+        try:
+            values = np.asarray(tau)
+        except (jax.errors.TracerArrayConversionError, jax.errors.ConcretizationTypeError):
+            raise ValueError(
+                f"tau of shape {tau.shape} has {tau.shape[axis]} values along axis {axis}: under jit, vmap or "
+                "grad give it size 1 there (one temperature per row); a concrete tau may repeat one value"
+            ) from None
+        first = np.take(values, [0], axis=axis)
+        if not np.all((values == first) | (np.isnan(values) & np.isnan(first))):
+            raise ValueError(
+                "tau must be the same for every category of a row (constant along axis): the Concrete "
+                f"distribution has one temperature per row, got tau of shape {tau.shape} that varies along "
+                f"axis {axis}"
+            )
+        tau = jax.lax.slice_in_dim(tau, 0, 1, axis=axis)
+    batch_shape = tuple(shape[:axis]) + tuple(shape[axis + 1 :])
+    return jnp.broadcast_to(jnp.squeeze(tau, axis), batch_shape).astype(jnp.float32)
+
+
+def gumbel_softmax(key, logits, tau=1.0, hard: bool = False, axis: int = -1, *, backend: str = "auto"):
     """Samples Gumbel-Softmax (Concrete) vectors along ``axis``.
 
     Args:
         key: A JAX PRNG key (``jax.random.key(seed)`` or ``jax.random.PRNGKey(seed)``).
         logits: An array ``[..., K, ...]`` with the categories along ``axis``.
-        tau: The temperature: a number, or one per row (``logits``' shape without ``axis``, or
-            with ``axis`` of size 1); finite and > 0 (the library's forward refuses others when
-            it runs; JAX's forward, see the module's notes, does not check).
+        tau: The temperature: a number or an array that broadcasts to ``logits``' shape and is the
+            same for every category of a row (``()``, ``(1,)``, ``(B, 1)``, ...); finite and > 0
+            (the library refuses others when it runs; the "jax" backend does not check).
         hard: Return the one-hot of the argmax with the straight-through gradient.
         axis: The axis of the categories.
+        backend: Who draws the forward pass: ``"ffi"`` (the library through an XLA custom call),
+            ``"callback"`` (the library through ``jax.pure_callback``), ``"jax"`` (XLA:
+            ``jax.random.gumbel`` and ``jax.nn.softmax``) or ``"auto"`` (the default: ``"ffi"``
+            when libgumbelsoftmax_jax.so loads, else ``"callback"``). Keys and axes that the
+            library cannot draw (see the module's notes) use ``"jax"``.
 
     Returns:
-        An array of ``logits``' shape.
+        An array of ``logits``' shape, of the dtype of JAX's own
+        ``jax.nn.softmax((logits + jax.random.gumbel(key, logits.shape)) / tau)``.
     """
     if not isinstance(hard, (bool, np.bool_)):
         raise TypeError(f"hard must be a bool, got {type(hard).__name__}")
+    how = _resolve(backend)
     logits = jnp.asarray(logits)
     if logits.ndim == 0:
         raise ValueError("logits must have at least one dimension (the categories), got a scalar")
@@ -235,24 +262,17 @@ def gumbel_softmax(key, logits, tau=1.0, hard: bool = False, axis: int = -1):
     if not -logits.ndim <= axis < logits.ndim:
         raise ValueError(f"axis {axis} is out of range for an array of {logits.ndim} dimensions")
     axis %= logits.ndim
-    dtype = logits.dtype if jnp.issubdtype(logits.dtype, jnp.floating) else jnp.float32
+    # JAX's formula: logits + noise of the default float type, divided by tau.
+    dtype = jnp.result_type(logits.dtype, np.dtype(jnp.result_type(float)), tau)
     x = jnp.moveaxis(logits.astype(jnp.float32), axis, -1)
-    batch_shape = x.shape[:-1]
-    tau = jnp.asarray(tau, dtype=jnp.float32)
-    if tau.ndim == logits.ndim and tau.shape[axis] == 1:
-        tau = jnp.squeeze(tau, axis)
-    if tau.ndim != 0 and tau.shape != batch_shape:
-        raise ValueError(
-            f"tau must be a number or one temperature per row (shape {batch_shape}), got shape {tau.shape}"
-        )
-    temperatures = jnp.broadcast_to(tau, batch_shape)
+    temperatures = _row_temperatures(tau, logits.shape, axis)  # the batch shape: rows in order
     # The library draws element (row, k) at flat position row*K + k: JAX's layout when nothing
     # but size-1 axes follows `axis` (moving it last then keeps every element's flat index).
     last = math.prod(logits.shape[axis + 1 :]) == 1
-    words = _threefry_words(key) if last and _forward_choice == "library" else None
-    if words is not None:
-        result = _sample(x, words, temperatures, bool(hard), True)
+    words = _threefry_words(key) if last and how != "jax" else None
+    if words is None:
+        how, source = "jax", jnp.moveaxis(jax.random.gumbel(key, logits.shape, dtype=jnp.float32), axis, -1)
     else:
-        noise = jnp.moveaxis(jax.random.gumbel(key, logits.shape, dtype=jnp.float32), axis, -1)
-        result = _sample(x, noise, temperatures, bool(hard), False)
+        source = words
+    result = (_hard if hard else _soft)(x, temperatures, source, how)
     return jnp.moveaxis(result, -1, axis).astype(dtype)

@@ -1,5 +1,5 @@
 """PyTorch adapter: :func:`gumbel_softmax`, a drop-in for ``torch.nn.functional.gumbel_softmax``
-whose noise, forward values and backward come from libgumbelsoftmax.so.
+whose noise and forward values come from libgumbelsoftmax.so.
 
     import torch
     from gumbel_softmax.torch import gumbel_softmax
@@ -7,133 +7,274 @@ whose noise, forward values and backward come from libgumbelsoftmax.so.
     torch.manual_seed(0)
     logits = torch.randn(4, 10, requires_grad=True)
     y = gumbel_softmax(logits, tau=0.5, hard=True)      # one-hot rows, straight-through gradient
-    y[:, 0].sum().backward()                             # logits.grad: the library's VJP
+    y[:, 0].sum().backward()
 
-It is a ``torch.autograd.Function``:
+How it is built (docs/pytorch.md says what each choice gives the user):
 
-- Forward: the library's sample at ``(seed, stream, position)``: the soft sample, or with
-  ``hard=True`` its one-hot (exactly 0 and 1). Element ``(b, k)`` of the rows (all axes but
-  ``dim`` flattened in C order, ``dim`` last) uses word ``position + b*K + k``, so the values
-  equal ``gumbel_softmax.sample(logits.movedim(dim, -1).numpy(), ...)`` bit for bit.
-- Backward: the library's vector-Jacobian product with the noise held fixed (``gs_gradient``):
-  w.r.t. ``logits``, and w.r.t. ``tau`` when ``tau`` is a tensor that requires grad (a 0-d tensor,
-  or one temperature per row: shaped like ``logits`` without ``dim``, or with ``dim`` of size 1).
-  With ``hard=True`` the gradient is the straight-through one: that of the soft sample.
-  Second derivatives are not supported.
-- Tensors: CPU only. A C-contiguous float32 tensor (with ``dim`` the last axis) is passed to the
-  library without a copy, and the result is written straight into the returned tensor. float16,
-  bfloat16 and float64 (and non-contiguous tensors) are converted to float32, computed, and
-  returned in the input's dtype; so are their gradients.
-- ``seed=None`` (the default) draws a 63-bit seed from ``generator``, else torch's default CPU
-  generator, so ``torch.manual_seed`` makes runs repeatable as with ``F.gumbel_softmax``. Pass a
-  ``seed`` (and ``stream``, ``position``) to name the noise exactly, e.g. to reproduce a sample in
-  numpy, C or Swift.
-
-Bad input raises :class:`gumbel_softmax.GumbelSoftmaxError` (a ``ValueError``) with the library's
-message; a non-CPU tensor or a non-floating dtype raises ``TypeError``.
+- Forward: the custom operator ``gumbel_softmax::sample`` (``torch.library.custom_op``, with a
+  fake implementation), which calls the library's sample at ``(seed, stream, position)``: the
+  soft sample, or with ``hard=True`` its one-hot (exactly 0 and 1). Element ``(b, k)`` of the
+  rows (all axes but ``dim`` flattened in C order, ``dim`` last) uses word ``position + b*K + k``,
+  so the values equal ``gumbel_softmax.sample(logits.movedim(dim, -1).numpy(), ...)`` bit for
+  bit. A C-contiguous float32 or float64 tensor is read in place and the result is written
+  straight into the returned tensor.
+- The seed is a tensor: ``seed=None`` draws it with ``torch.randint`` from ``generator`` (default:
+  torch's default CPU generator), so ``torch.compile`` and ``torch.jit.trace`` keep the draw in
+  their graphs (fresh noise every call) and ``torch.func.vmap``'s ``randomness`` flag decides
+  whether batch members share it.
+- Derivatives: a ``torch.autograd.Function`` (setup-context style, with a ``jvp`` and a generated
+  vmap rule) whose backward and forward-mode rules are torch ops on the sample itself, so they can
+  be differentiated again: those of ``softmax((x + g) / tau)`` with the sample's own noise ``g``.
+  With ``hard=True`` the one-hot gets the soft sample's derivatives (straight-through), as
+  ``F.gumbel_softmax``'s ``y_hard - y_soft.detach() + y_soft``.
 """
 
 from __future__ import annotations
 
 import operator
+import warnings
 
 import numpy as np
 import torch
 
-from . import gradient as _gradient
 from . import sample as _sample
 
 __all__ = ["gumbel_softmax"]
 
 _SEED_LIMIT = 2**63 - 1
+_U64 = 2**64
+_OUTPUTS = ("soft", "log", "hard")  # gs_output codes 0, 1, 2
+_SOFT, _HARD = 0, 2
+_COMPUTED = (torch.float32, torch.float64)  # computed in their own type; other dtypes in float32
 
 
-def _rows(tensor: torch.Tensor, dim: int) -> torch.Tensor:
-    """``tensor`` with ``dim`` last, as a C-contiguous float32 CPU tensor (the same storage when it
-    already is one)."""
-    moved = tensor.detach().movedim(dim, -1)
-    return moved.to(torch.float32).contiguous()
+def _int64(value: int, name: str) -> int:
+    """A uint64 argument as the int64 of the same bits (the operator schema's ``int``)."""
+    value = operator.index(value)
+    if not 0 <= value < _U64:
+        raise ValueError(f"{name} must be in 0...2**64 - 1, got {value}")
+    return value - _U64 if value >= 2**63 else value
 
 
-def _numpy(tensor: torch.Tensor) -> np.ndarray:
-    return tensor.numpy()  # shares memory: float32 CPU, contiguous, detached
+def _compute_dtype(dtype: torch.dtype) -> torch.dtype:
+    return dtype if dtype in _COMPUTED else torch.float32
 
 
-def _temperature(tau, batch_shape: torch.Size, dim: int, ndim: int):
-    """The temperature the library takes: a Python float, or a float32 numpy array of the batch
-    shape. Returns (value, tau_tensor_or_None)."""
-    if not isinstance(tau, torch.Tensor):
-        return float(tau), None
-    if tau.device.type != "cpu":
-        raise TypeError(f"tau must be a CPU tensor, got one on {tau.device}")
-    if not tau.is_floating_point():
-        raise TypeError(f"tau must be a floating-point tensor, got dtype {tau.dtype}")
-    if tau.dim() == 0:
-        return float(tau.detach().to(torch.float32)), tau
-    per_row = tau.detach()
-    if per_row.dim() == ndim and per_row.shape[dim] == 1:
-        per_row = per_row.squeeze(dim)  # the keepdim spelling, [..., 1, ...]
-    if per_row.shape != batch_shape:
-        raise ValueError(
-            f"tau must be a number, a 0-d tensor or one temperature per row (shape {tuple(batch_shape)}), "
-            f"got shape {tuple(tau.shape)}"
-        )
-    return per_row.to(torch.float32).contiguous().numpy(), tau
+def _row_temperatures(tau: torch.Tensor, shape: torch.Size, dim: int):
+    """The library's temperature for logits of ``shape`` (categories along the negative ``dim``):
+    a Python float, or a numpy array that broadcasts to the rows (``shape`` without ``dim``).
+    ``tau`` broadcasts to ``shape``; one that varies along ``dim`` is refused."""
+    tau = tau.detach()
+    if tau.numel() == 1:
+        return float(tau.reshape(()))
+    given = tuple(tau.shape)
+    tau = tau.reshape((1,) * (len(shape) - tau.dim()) + given)
+    if tau.shape[dim] > 1:
+        first = tau.narrow(dim, 0, 1)
+        same = (tau == first) | (torch.isnan(tau) & torch.isnan(first))
+        if not bool(same.all()):
+            raise ValueError(
+                "tau must be the same for every category of a row (constant along dim): the Concrete "
+                f"distribution has one temperature per row, got tau of shape {given} that "
+                f"varies along dim {dim}"
+            )
+        tau = first
+    return tau.squeeze(dim).numpy()
 
 
-def _default_seed(generator: torch.Generator | None) -> int:
-    return int(torch.randint(0, _SEED_LIMIT, (), dtype=torch.int64, generator=generator))
+def _sample_rows(
+    logits: torch.Tensor,
+    seed: torch.Tensor,
+    tau: torch.Tensor | None,
+    tau_value: float,
+    dim: int,
+    output: int,
+    stream: int,
+    position: int,
+) -> torch.Tensor:
+    """The library's sample of ``logits`` (categories along the negative ``dim``), in the
+    compute dtype. ``seed`` is an int64 tensor of the leading "member" axes (0-d outside
+    ``vmap``): member ``m`` is sampled from position ``position`` of the stream ``(seed[m],
+    stream)``, as if alone. ``tau`` (when given) broadcasts to ``logits``, else ``tau_value``."""
+    x = logits.to(_compute_dtype(logits.dtype)).contiguous()
+    result = torch.empty_like(x)
+    if x.numel() == 0:
+        return result
+    temperature = tau_value if tau is None else _row_temperatures(tau, x.shape, dim)
+    seeds = seed.numpy().astype(np.uint64)  # the int64 bits as the uint64 seed
+    positions: int | np.ndarray = position % _U64
+    if seeds.ndim == 0:
+        seeds = int(seeds)
+    else:  # per-member streams: every member's rows start at `position`
+        rows = x.numel() // x.shape[dim]
+        per_member = rows // seeds.size
+        seeds = np.repeat(seeds.ravel(), per_member)
+        offsets = (np.arange(rows, dtype=np.uint64) % np.uint64(per_member)) * np.uint64(x.shape[dim])
+        positions = offsets + np.uint64(position % _U64)
+    _sample(x.numpy(), temperature=temperature, output=_OUTPUTS[output], axis=dim, seed=seeds,
+            stream=stream % _U64, position=positions, out=result.numpy())
+    return result
 
 
-class _GumbelSoftmax(torch.autograd.Function):
+# The operator torch sees; plain eager calls use _sample_rows itself (see _sample_values).
+_sample_op = torch.library.custom_op(
+    "gumbel_softmax::sample", _sample_rows, mutates_args=(), device_types="cpu",
+    tags=(torch.Tag.nondeterministic_seeded,),
+)
+
+
+@_sample_op.register_fake
+def _(logits, seed, tau, tau_value, dim, output, stream, position):
+    return torch.empty_like(logits, dtype=_compute_dtype(logits.dtype), memory_format=torch.contiguous_format)
+
+
+def _moved_to_front(tensor: torch.Tensor | None, batch_dim: int | None, size: int, ndim: int):
+    """A vmapped argument with its batch axis first, as ``ndim`` axes (unbatched: expanded)."""
+    if tensor is None:
+        return None
+    if batch_dim is None:
+        tensor = tensor.reshape((1,) * (ndim - 1 - tensor.dim()) + tuple(tensor.shape))
+        return tensor.unsqueeze(0).expand(size, *tensor.shape)
+    tensor = tensor.movedim(batch_dim, 0)
+    return tensor.reshape((size,) + (1,) * (ndim - tensor.dim()) + tuple(tensor.shape[1:]))
+
+
+@_sample_op.register_vmap
+def _(info, in_dims, logits, seed, tau, tau_value, dim, output, stream, position):
+    """Member ``i`` of a vmapped call is the unbatched call of member ``i``'s arguments: with one
+    seed for all (an explicit seed, or ``randomness="same"``) every member gets the same words,
+    with one seed per member (``randomness="different"``) its own."""
+    size = info.batch_size
+    ndim = max(logits.dim() - (in_dims[0] is not None), 0) + 1
+    logits = _moved_to_front(logits, in_dims[0], size, ndim)
+    seed = seed.movedim(in_dims[1], 0) if in_dims[1] is not None else seed.expand(size, *seed.shape)
+    seed = seed.contiguous()
+    tau = _moved_to_front(tau, in_dims[2], size, ndim)
+    return _sample_op(logits, seed, tau, tau_value, dim, output, stream, position), 0
+
+
+def _tracks_derivatives(logits: torch.Tensor, tau: torch.Tensor | None) -> bool:
+    """Whether anything can differentiate the result: autograd, forward-mode AD or a
+    ``torch.func`` transform."""
+    if torch.is_grad_enabled() and (logits.requires_grad or (tau is not None and tau.requires_grad)):
+        return True
+    if torch.compiler.is_compiling():
+        return False
+    if torch.autograd.forward_ad._current_level >= 0:
+        return True
+    wrapped = torch._C._functorch.is_functorch_wrapped_tensor
+    return wrapped(logits) or (tau is not None and wrapped(tau))
+
+
+def _plain(logits: torch.Tensor, tau: torch.Tensor | None) -> bool:
+    """Whether this is a plain eager call: no ``torch.compile``, ``torch.jit.trace``, ``torch.func``
+    transform or other tracing sees it."""
+    wrapped = torch._C._functorch.is_functorch_wrapped_tensor
+    return (
+        type(logits) is torch.Tensor
+        and not torch.compiler.is_compiling()
+        and not torch.jit.is_tracing()
+        and torch._C._len_torch_dispatch_stack() == 0
+        and not wrapped(logits)
+        and (tau is None or not wrapped(tau))
+    )
+
+
+def _sample_values(logits, seed, tau, tau_value, dim, output, stream, position) -> torch.Tensor:
+    """The operator's values: through the dispatcher, so that tracing sees the operator, except in
+    a plain eager call, where its implementation is called directly (the same computation without
+    the dispatcher's per-call cost)."""
+    function = _sample_rows if _plain(logits, tau) else _sample_op
+    return function(logits, seed, tau, tau_value, dim, output, stream, position)
+
+
+# The soft sample's derivatives are those of softmax((x + g) / tau) with the sample's own noise g,
+# written in torch ops on the sample y itself so that they can be differentiated again:
+# dL/dz = y * (v - <y, v>), dL/dx = dL/dz / tau and dL/dtau = -<dL/dz, log y> / tau per row (log y
+# is z up to a per-row constant, against which dL/dz sums to zero). Three autograd.Functions share
+# them: setup-context style for torch.func (whose per-call binding of the arguments costs tens of
+# microseconds, so plain eager calls use the classic style), and torch.compile's variant without
+# the jvp that it cannot trace.
+
+
+def _soft_backward(ctx, upstream):
+    y, tau = ctx.saved_tensors
+    temperature = ctx.temperature if tau is None else tau
+    dz = y * (upstream - (y * upstream).sum(ctx.dim, keepdim=True))
+    grad_logits = dz / temperature if ctx.needs_input_grad[0] else None
+    grad_tau = None
+    if ctx.needs_input_grad[1]:
+        per_row = -(dz * _log_or_zero(y)).sum(ctx.dim, keepdim=True) / tau
+        grad_tau = per_row.sum_to_size(tau.shape)
+    return grad_logits, grad_tau, None, None, None, None, None
+
+
+def _soft_jvp(ctx, logits_tangent, tau_tangent, *_):
+    y, tau = ctx.saved_tensors
+    temperature = ctx.temperature if tau is None else tau
+    dz = torch.zeros_like(y) if logits_tangent is None else logits_tangent.to(y.dtype)
+    if tau_tangent is not None:
+        dz = dz - _log_or_zero(y) * tau_tangent
+    dz = dz / temperature
+    return y * (dz - (y * dz).sum(ctx.dim, keepdim=True))
+
+
+def _save(ctx, output, tau, tau_value, dim) -> None:
+    ctx.dim = dim
+    ctx.temperature = tau_value if tau is None else None
+    ctx.save_for_backward(output, tau)
+    ctx.save_for_forward(output, tau)
+
+
+class _SoftSample(torch.autograd.Function):
+    """The soft sample with its derivatives, for plain eager calls."""
+
     @staticmethod
-    def forward(ctx, logits, tau_tensor, temperature, hard, dim, seed, stream, position):
-        x = _rows(logits, dim)
-        differentiable = ctx.needs_input_grad[0] or ctx.needs_input_grad[1]
-        soft = None
-        if differentiable or not hard:  # the soft sample: the result, or what the backward needs
-            soft = torch.empty_like(x)
-            _sample(_numpy(x), temperature=temperature, output="soft", seed=seed, stream=stream,
-                    position=position, out=_numpy(soft))
-        if hard:
-            result = torch.empty_like(x)
-            _sample(_numpy(x), temperature=temperature, output="hard", seed=seed, stream=stream,
-                    position=position, out=_numpy(result))
-        else:
-            result = soft
-        ctx.save_for_backward(soft)
-        ctx.temperature = temperature
-        ctx.dim = dim
-        ctx.tau_shape = None if tau_tensor is None else tau_tensor.shape
-        ctx.tau_dtype = None if tau_tensor is None else tau_tensor.dtype
-        return result.movedim(-1, dim).to(logits.dtype)
+    def forward(ctx, logits, tau, seed, tau_value, dim, stream, position):
+        output = _sample_rows(logits, seed, tau, tau_value, dim, _SOFT, stream, position)
+        _save(ctx, output, tau, tau_value, dim)
+        return output
+
+    backward = staticmethod(_soft_backward)
+    jvp = staticmethod(_soft_jvp)
+
+
+class _FunctionalSoftSample(torch.autograd.Function):
+    """The soft sample with its derivatives, for ``torch.func`` transforms and tracing."""
+
+    generate_vmap_rule = True
 
     @staticmethod
-    @torch.autograd.function.once_differentiable
-    def backward(ctx, grad_output):
-        (soft,) = ctx.saved_tensors
-        need_logits, need_tau = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
-        if not (need_logits or need_tau):
-            return (None,) * 8
-        upstream = _rows(grad_output, ctx.dim)
-        logits_grad = torch.empty_like(soft)
-        result = _gradient(_numpy(soft), _numpy(upstream), temperature=ctx.temperature, kind="soft",
-                           out=_numpy(logits_grad))
-        grad_logits = logits_grad.movedim(-1, ctx.dim).to(grad_output.dtype) if need_logits else None
-        grad_tau = None
-        if need_tau:
-            per_row = torch.from_numpy(result.temperature)
-            if len(ctx.tau_shape) == 0:
-                grad_tau = per_row.to(torch.float64).sum().to(ctx.tau_dtype)
-            else:
-                grad_tau = per_row.reshape(ctx.tau_shape).to(ctx.tau_dtype)
-        return grad_logits, grad_tau, None, None, None, None, None, None
+    def forward(logits, tau, seed, tau_value, dim, stream, position):
+        return _sample_op(logits, seed, tau, tau_value, dim, _SOFT, stream, position)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        _, tau, _, tau_value, dim, _, _ = inputs
+        _save(ctx, output, tau, tau_value, dim)
+
+    backward = staticmethod(_soft_backward)
+    jvp = staticmethod(_soft_jvp)
+
+
+class _CompiledSoftSample(_FunctionalSoftSample):
+    """For ``torch.compile``, which cannot trace an ``autograd.Function`` with a ``jvp``."""
+
+    jvp = torch.autograd.Function.jvp
+
+
+def _log_or_zero(y: torch.Tensor) -> torch.Tensor:
+    """``log y`` where ``y > 0``; 0 where ``y == 0`` (a masked category, or one below the float
+    range), whose ``dL/dz`` is 0."""
+    kept = y > 0
+    return torch.where(kept, torch.log(torch.where(kept, y, 1.0)), 0.0)
 
 
 def gumbel_softmax(
     logits: torch.Tensor,
-    tau: float | torch.Tensor = 1.0,
+    tau: float | torch.Tensor = 1,
     hard: bool = False,
+    eps: float = 1e-10,
     dim: int = -1,
     *,
     seed: int | None = None,
@@ -143,34 +284,81 @@ def gumbel_softmax(
 ) -> torch.Tensor:
     """Samples Gumbel-Softmax (Concrete) vectors along ``dim``: ``softmax((logits + g) / tau)``.
 
-    The arguments ``logits, tau, hard, dim`` are those of ``torch.nn.functional.gumbel_softmax``.
+    The positional arguments are those of ``torch.nn.functional.gumbel_softmax``.
 
     Args:
-        logits: A CPU floating-point tensor ``[..., K, ...]`` (categories along ``dim``).
-        tau: The temperature: a number, a 0-d tensor, or one per row (``logits``' shape without
-            ``dim``, or with ``dim`` of size 1). A tensor that requires grad gets a gradient.
+        logits: A CPU floating-point tensor ``[..., K, ...]`` (categories along ``dim``); a 0-d
+            tensor is one category.
+        tau: The temperature: a number or a tensor that broadcasts to ``logits``' shape and is
+            the same for every category of a row (``[]``, ``[1]``, ``[B, 1]``, ...). A tensor
+            that requires grad gets its gradient.
         hard: Return the one-hot of the argmax, with the soft sample's (straight-through) gradient.
+        eps: Accepted and ignored, as by ``F.gumbel_softmax`` (a warning when not the default).
         dim: The axis of the categories.
-        seed, stream, position: The library's noise (see ``gumbel_softmax.sample``). ``seed=None``
-            draws a seed from ``generator`` (default: torch's default CPU generator).
+        seed, stream, position: The library's noise (see ``gumbel_softmax.sample``), each in
+            ``0...2**64 - 1``. ``seed=None`` draws a seed from ``generator`` (default: torch's
+            default CPU generator) with ``torch.randint``.
 
     Returns:
         A tensor of ``logits``' shape and dtype.
     """
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
     if not isinstance(logits, torch.Tensor):
         raise TypeError(f"logits must be a torch.Tensor, got {type(logits).__name__}")
     if logits.device.type != "cpu":
         raise TypeError(f"logits must be a CPU tensor, got one on {logits.device} (copy it with .cpu())")
     if not logits.is_floating_point():
         raise TypeError(f"logits must be a floating-point tensor, got dtype {logits.dtype}")
-    if logits.dim() == 0:
-        raise ValueError("logits must have at least one dimension (the categories), got a 0-d tensor")
+    ndim = max(logits.dim(), 1)
     dim = operator.index(dim)
-    if not -logits.dim() <= dim < logits.dim():
-        raise IndexError(f"dim {dim} is out of range for a tensor of {logits.dim()} dimensions")
-    dim %= logits.dim()
-    batch_shape = logits.shape[:dim] + logits.shape[dim + 1:]
-    temperature, tau_tensor = _temperature(tau, batch_shape, dim, logits.dim())
+    if not -ndim <= dim < ndim:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], but got {dim})")
+    dim = dim - ndim if dim >= 0 else dim  # negative: stays valid when vmap adds leading axes
+    if isinstance(tau, torch.Tensor):
+        if tau.device.type != "cpu":
+            raise TypeError(f"tau must be a CPU tensor, got one on {tau.device}")
+        if not tau.is_floating_point():
+            raise TypeError(f"tau must be a floating-point tensor, got dtype {tau.dtype}")
+        try:
+            fits = tau.dim() <= logits.dim() and torch.broadcast_shapes(tau.shape, logits.shape) == logits.shape
+        except RuntimeError:
+            fits = False
+        if not fits:
+            raise ValueError(
+                f"tau of shape {tuple(tau.shape)} must broadcast to the shape of logits {tuple(logits.shape)}"
+            )
+        tau_tensor, tau_value = tau, 1.0
+    else:
+        tau_tensor, tau_value = None, float(tau)
+    if logits.dim() == 0:
+        return gumbel_softmax(logits.reshape(1), tau, hard, dim=0, seed=seed, stream=stream, position=position,
+                              generator=generator).reshape(())
+    if logits.shape[dim] == 0:
+        if hard:
+            raise IndexError(f"max(): Expected reduction dim {dim % ndim} to have non-zero size.")
+        return torch.softmax(logits, dim)  # no categories: the empty result, as F.gumbel_softmax
     if seed is None:
-        seed = _default_seed(generator)
-    return _GumbelSoftmax.apply(logits, tau_tensor, temperature, bool(hard), dim, seed, stream, position)
+        seed_tensor = torch.randint(0, _SEED_LIMIT, (), dtype=torch.int64, generator=generator)
+    else:
+        seed_tensor = torch.tensor(_int64(seed, "seed"), dtype=torch.int64)
+    stream, position = _int64(stream, "stream"), _int64(position, "position")
+    tau_argument = None if tau_tensor is None else tau_tensor.detach()
+    if not _tracks_derivatives(logits, tau_tensor):
+        return _sample_values(logits, seed_tensor, tau_argument, tau_value, dim, _HARD if hard else _SOFT, stream,
+                              position).to(logits.dtype)
+    x = logits.to(_compute_dtype(logits.dtype))
+    if tau_tensor is not None and tau_tensor.requires_grad and tau_tensor.dim() >= -dim and tau_tensor.shape[dim] > 1:
+        raise ValueError(
+            f"a tau that requires grad must have size 1 along dim (one temperature per row), got shape "
+            f"{tuple(tau_tensor.shape)}: its gradient per category would need the noise, which the sample does not keep"
+        )
+    if torch.compiler.is_compiling():
+        soft_sample = _CompiledSoftSample
+    else:
+        soft_sample = _SoftSample if _plain(logits, tau_tensor) else _FunctionalSoftSample
+    soft = soft_sample.apply(x, tau_tensor, seed_tensor, tau_value, dim, stream, position)
+    if hard:  # straight-through: the one-hot's value, the soft sample's derivatives
+        one_hot = _sample_values(x.detach(), seed_tensor, tau_argument, tau_value, dim, _HARD, stream, position)
+        soft = one_hot + (soft - soft.detach())
+    return soft.to(logits.dtype)

@@ -323,7 +323,7 @@ def test_out_parameter():
         gs.sample(x, seed=1, out=np.empty(x.shape))
     with pytest.raises(ValueError, match="C-contiguous"):
         gs.sample(x, seed=1, out=np.empty((9, 4), np.float32).T)
-    with pytest.raises(gs.GumbelSoftmaxError, match="output holds 35 elements but the shape needs 36") as info:
+    with pytest.raises(gs.GumbelSoftmaxError, match="result_count is 35 but the shape needs 36") as info:
         gs.sample(x, seed=1, out=np.empty(35, np.float32))
     assert info.value.status == gs.Status.SIZE_MISMATCH
     with pytest.raises(gs.GumbelSoftmaxError, match="result overlaps logits") as info:
@@ -378,7 +378,7 @@ REFUSALS = [
     (lambda: gs.gumbel_noise(4, seed=0, threads=-2), gs.Status.INVALID_THREAD_COUNT,
      "thread count must be >= 0 (0 = all cores), got -2"),
     (lambda: gs.categorical([[1.0, 2.0]], seed=0, out=np.empty(2, np.int64)), gs.Status.SIZE_MISMATCH,
-     "index output holds 2 elements but the shape needs 1"),
+     "indices_count is 2 but the shape needs 1"),
     (lambda: gs.gradient([[0.5, 0.5]], [[1.0, 0.0]], temperature=0.0), gs.Status.INVALID_TEMPERATURE,
      "temperature must be finite and > 0, got 0.0"),
     (lambda: gs.gradient([[0.5, 0.5]], [[1.0, 0.0]], temperature=[1.0, 2.0]), None,

@@ -1,12 +1,14 @@
-"""The ctypes prototypes against include/gumbel_softmax.h: a wrong argument type in ctypes is
-silent memory corruption, so every declared function's types are compared with the header's."""
+"""The ctypes prototypes and the status names against include/gumbel_softmax.h and the library: a
+wrong argument type in ctypes is silent memory corruption, so every function's types are compared
+with the header's."""
 
 import ctypes
 import re
 
 from conftest import REPOSITORY
 
-from gumbel_softmax import _library, _words
+import gumbel_softmax as gs
+from gumbel_softmax import _library
 
 C_TYPES = {
     "float": ctypes.c_float,
@@ -46,8 +48,8 @@ def _header_functions():
 def test_every_prototype_matches_the_header():
     header = _header_functions()
     assert {"gs_sample", "gs_sample_jax", "gs_log_density", "gs_jax_key"} <= header.keys()
-    prototypes = {**_library._PROTOTYPES, **_words.PROTOTYPES}
-    for name, (restype, argtypes) in prototypes.items():
+    assert _library.PROTOTYPES.keys() == header.keys(), "the table and the header list different functions"
+    for name, (restype, argtypes) in _library.PROTOTYPES.items():
         assert name in header, f"{name} is not declared in the header"
         want_restype, want_argtypes = header[name]
         assert restype == want_restype, name
@@ -62,3 +64,10 @@ def test_the_package_calls_only_declared_functions():
     library = _library.load()
     for name in header:
         assert hasattr(library, name), f"{name} is declared but not exported"
+
+
+def test_status_names_are_the_librarys():
+    library = _library.load()
+    for status in gs.Status:
+        assert library.gs_status_name(status.value).decode() == f"GS_{status.name}"
+    assert library.gs_status_name(len(gs.Status)).decode() == "GS_UNKNOWN_STATUS", "a status Python lacks"

@@ -8,10 +8,4 @@
 #ifndef C_GUMBEL_PREFLIGHT_H
 #define C_GUMBEL_PREFLIGHT_H
 
-#include <stdint.h>
-
-/* Defined by the `gumbel` target (Preflight.swift): the tier its Swift code was compiled for, a
-   GUMBEL_SOFTMAX_TIER_ value, as a constant (its body is one `mov`, no tier instructions). */
-int32_t gumbel_cli_build_tier(void);
-
 #endif

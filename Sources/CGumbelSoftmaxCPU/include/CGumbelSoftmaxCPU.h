@@ -1,8 +1,10 @@
 /*
- * CGumbelSoftmaxCPU: which instruction set extensions this CPU (and its operating system) offers,
- * for GumbelSoftmax's check that a build's tier runs here (Sources/GumbelSoftmax/Version.swift),
- * and that check itself in C for the code that must run before any of the tier's code does
- * (Sources/CGumbelPreflight: the `gumbel` tool's check before `main`).
+ * CGumbelSoftmaxCPU: the facts every layer of GumbelSoftmax reports, in one place: the version and
+ * contract version (from include/gumbel_softmax.h), the tiers' names, which instruction set
+ * extensions this CPU (and its operating system) offers, and the check that a build's tier runs
+ * here with its message. The Swift library (Sources/GumbelSoftmax/Version.swift), the C ABI
+ * (Sources/CGumbelSoftmaxABI) and the `gumbel` tool's check before `main` (Sources/CGumbelPreflight)
+ * all read them from here.
  *
  * Not API. A C target because SwiftPM's `-Xswiftc -target-cpu ...` flags, which select a tier,
  * never reach C targets: this code is compiled for the baseline x86-64 and cannot itself execute
@@ -39,6 +41,21 @@ enum {
     GUMBEL_SOFTMAX_TIER_AVX512 = 2,
 };
 
+/* GS_VERSION and GS_CONTRACT_VERSION of include/gumbel_softmax.h (`GumbelSoftmax.version`,
+   `.contractVersion`). */
+const char *gumbel_softmax_version(void);
+int32_t gumbel_softmax_contract_version(void);
+
+/* A tier's name: "baseline", "avx2" or "avx512" (an unknown tier is "avx512"); a static string. The
+   names of `GumbelSoftmax.Tier`'s cases and of gs_build_tier(). */
+const char *gumbel_softmax_tier_name(int tier);
+
+/* The tier the Swift code was compiled for, a GUMBEL_SOFTMAX_TIER_ value, defined by the
+   GumbelSoftmax library (Version.swift) from its compile-time conditions. Its body is a constant
+   (one `mov`, no tier instructions: `make test-tier-check` disassembles it), so that the C checks
+   can call it on any CPU. */
+int32_t gumbel_softmax_build_tier(void);
+
 /* The features above that this CPU has and the operating system enables (AVX and AVX-512
    register state included), as `__builtin_cpu_supports` reports them. 0 on other architectures.
 
@@ -50,8 +67,9 @@ enum {
 uint32_t gumbel_softmax_cpu_features(void);
 
 /* The check of `GumbelSoftmax.CPUSupport`: returns 0 when a CPU with `features` runs `tier` (a
-   GUMBEL_SOFTMAX_TIER_ value; an unknown one is checked as avx512), else 1 after writing the same
-   message as `GumbelSoftmax.CPUSupport.message` into `buffer` (NUL-terminated, cut to `size`). */
+   GUMBEL_SOFTMAX_TIER_ value; an unknown one is checked as avx512), else 1 after writing the
+   message that the tool, the C ABI (GS_UNSUPPORTED_CPU), Python (ImportError) and
+   `GumbelSoftmax.CPUSupport.message` report into `buffer` (NUL-terminated, cut to `size`). */
 int gumbel_softmax_cpu_refusal(int tier, uint32_t features, char *buffer, size_t size);
 
 #endif

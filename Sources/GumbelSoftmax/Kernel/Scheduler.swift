@@ -28,13 +28,11 @@ import Synchronization
 ///   so a unit is one contiguous stretch of at most a tile.
 /// - Longer rows are cut into segments of `segment` columns, `segmentsPerRow` units per row in
 ///   row order (`segment(ofUnit:)`); a segment is walked tile by tile.
-///
-/// `tile` and `segment` are read by the C ABI's scratch probe (`@_spi(Kernel)`). Not API.
-@_spi(Kernel) public struct Tiling: Sendable {
+struct Tiling: Sendable {
     /// The longest stretch a kernel perturbs at once; each worker's scratch holds one tile.
-    public static let tile = 2048
+    static let tile = 2048
     /// The columns of one work unit of a row longer than a tile.
-    public static let segment = 16 * tile
+    static let segment = 16 * tile
 
     let rows: Int
     let columns: Int

@@ -83,10 +83,36 @@ struct TopKHeap: ~Copyable {
 }
 
 /// One Gumbel-top-k pass over validated input.
-struct TopKSelection: @unchecked Sendable {
+///
+/// `scratchBytes` is read by the C ABI's memory probe (`@_spi(Kernel)`). Not API.
+@_spi(Kernel) public struct TopKSelection: @unchecked Sendable {
     let job: SamplingJob
     let k: Int
     let result: UnsafeMutablePointer<Int>
+
+    /// The bytes of scratch memory a selection of `k` from a valid `[rows, columns]` batch
+    /// allocates (nil: more than an `Int` holds), so that a caller can check for them first: a
+    /// heap of `k` candidates (a `Float` and an `Int` each) and, for rows longer than a tile
+    /// (`longRows`), each segment's kept candidates (up to `min(k, segment)`) and two counts.
+    @_spi(Kernel) public static func scratchBytes(rows: Int, columns: Int, k: Int) -> Int? {
+        // `a * b + c`, or nil on overflow.
+        func bytes(_ a: Int, times b: Int, plus c: Int = 0) -> Int? {
+            let (product, o1) = a.multipliedReportingOverflow(by: b)
+            let (sum, o2) = product.addingReportingOverflow(c)
+            return o1 || o2 ? nil : sum
+        }
+        let candidate = MemoryLayout<Float>.stride + MemoryLayout<Int>.stride
+        guard let heap = bytes(k, times: candidate) else { return nil }
+        if columns <= Tiling.tile { return heap }
+        let segments = columns / Tiling.segment + (columns % Tiling.segment == 0 ? 0 : 1)
+        return bytes(rows, times: segments).flatMap { units in
+            bytes(units, times: Swift.min(k, Tiling.segment)).flatMap { slots in
+                bytes(units, times: 2 * MemoryLayout<Int>.stride, plus: heap).flatMap { counts in
+                    bytes(slots, times: candidate, plus: counts)
+                }
+            }
+        }
+    }
 
     /// Runs the selection; returns the lowest refused row (NaN or `+inf` logit, or fewer than
     /// `k` unmasked logits), or nil.

@@ -1,6 +1,6 @@
-// XLA FFI handlers for gumbel_softmax.jax, XLA custom calls on the CPU instead of Python host
-// callbacks: the forward pass (gs_sample_per_row_jax, JAX's threefry stream from the key's two words)
-// and the backward pass (gs_gradient_per_row).
+// The XLA FFI handler of gumbel_softmax.jax, an XLA custom call on the CPU instead of a Python host
+// callback: the forward pass (gs_sample_per_row_jax, JAX's threefry stream from the key's two words).
+// The derivatives are JAX operations on the sample (gumbel_softmax.jax's custom_jvp).
 //
 // Build with `make jax-ffi`: g++ -std=c++17 -shared -fPIC against the headers in
 // jax.ffi.include_dir() and include/gumbel_softmax.h, linked with -lgumbelsoftmax, into
@@ -8,43 +8,12 @@
 // gumbel_softmax.jax loads it from GUMBEL_SOFTMAX_JAX_FFI, or beside libgumbelsoftmax.so.
 
 #include <cstdint>
-#include <string>
+#include <limits>
 
 #include "gumbel_softmax.h"
 #include "xla/ffi/api/ffi.h"
 
 namespace ffi = xla::ffi;
-
-// soft, upstream: [..., K]; temperatures: [...] (one per row). Writes dL/dlogits [..., K] and the
-// per-row dL/dtemperature [...].
-static ffi::Error Gradient(ffi::Buffer<ffi::F32> soft, ffi::Buffer<ffi::F32> upstream,
-                           ffi::Buffer<ffi::F32> temperatures, ffi::ResultBuffer<ffi::F32> logits_gradient,
-                           ffi::ResultBuffer<ffi::F32> temperature_gradient) {
-    auto dimensions = soft.dimensions();
-    if (dimensions.size() == 0) {
-        return ffi::Error::InvalidArgument("gs_gradient: the sample must have at least one dimension");
-    }
-    const int64_t columns = dimensions.back();
-    const int64_t count = static_cast<int64_t>(soft.element_count());
-    const int64_t rows = columns == 0 ? 0 : count / columns;
-    const gs_status status = gs_gradient_per_row(
-        soft.typed_data(), count, upstream.typed_data(), static_cast<int64_t>(upstream.element_count()), rows,
-        columns, temperatures.typed_data(), static_cast<int64_t>(temperatures.element_count()), GS_OUTPUT_SOFT,
-        0, logits_gradient->typed_data(), static_cast<int64_t>(logits_gradient->element_count()),
-        temperature_gradient->typed_data(), static_cast<int64_t>(temperature_gradient->element_count()));
-    if (status != GS_OK) {
-        return ffi::Error::InvalidArgument(std::string("gs_gradient: ") + gs_last_error_message());
-    }
-    return ffi::Error::Success();
-}
-
-XLA_FFI_DEFINE_HANDLER_SYMBOL(GsJaxGradient, Gradient,
-                              ffi::Ffi::Bind()
-                                  .Arg<ffi::Buffer<ffi::F32>>()
-                                  .Arg<ffi::Buffer<ffi::F32>>()
-                                  .Arg<ffi::Buffer<ffi::F32>>()
-                                  .Ret<ffi::Buffer<ffi::F32>>()
-                                  .Ret<ffi::Buffer<ffi::F32>>());
 
 // The forward pass under vmap_method="broadcast_all": `keys` is [M..., 2] (the words of
 // jax.random.key_data of each of the M batch members, M = 1 outside vmap), `logits` [M..., R..., K]
@@ -53,6 +22,26 @@ XLA_FFI_DEFINE_HANDLER_SYMBOL(GsJaxGradient, Gradient,
 // last-axis layout. `output`: GS_OUTPUT_SOFT or GS_OUTPUT_HARD. One custom call serves the whole
 // batch; the library's threads (all cores) work within each member, so the result does not depend
 // on how the batch is split.
+// A member the library refuses (NaN or +inf logits, a row of only -inf, a temperature not finite or
+// <= 0) is sampled again row by row, each row at its own position (r*K, the words it uses in the
+// batch), and the rows refused alone are NaN: what JAX's own expression gives for such rows, and no
+// run-time error, whose Python type JAX makes depend on the dispatch path (JaxRuntimeError from
+// its Python path, ValueError from its C++ fast path, so on whether the function ran before).
+static void SampleRowByRow(const float *logits, const float *temperatures, int64_t rows, int64_t columns,
+                           gs_output output, uint32_t key0, uint32_t key1, float *result) {
+    for (int64_t r = 0; r < rows; ++r) {
+        float *row = result + r * columns;
+        const gs_status status = gs_sample_per_row_jax(logits + r * columns, columns, 1, columns, temperatures + r,
+                                                       1, output, key0, key1, static_cast<uint64_t>(r * columns), 0,
+                                                       row, columns);
+        if (status != GS_OK) {
+            for (int64_t k = 0; k < columns; ++k) {
+                row[k] = std::numeric_limits<float>::quiet_NaN();
+            }
+        }
+    }
+}
+
 static ffi::Error Sample(ffi::Buffer<ffi::U32> keys, ffi::Buffer<ffi::F32> logits,
                          ffi::Buffer<ffi::F32> temperatures, int32_t output, ffi::ResultBuffer<ffi::F32> result) {
     if (output != GS_OUTPUT_SOFT && output != GS_OUTPUT_HARD) {
@@ -83,7 +72,9 @@ static ffi::Error Sample(ffi::Buffer<ffi::U32> keys, ffi::Buffer<ffi::F32> logit
             rows, static_cast<gs_output>(output), key[2 * m], key[2 * m + 1], 0, 0,
             result->typed_data() + m * per_member, per_member);
         if (status != GS_OK) {
-            return ffi::Error::InvalidArgument(std::string("gs_sample_jax: ") + gs_last_error_message());
+            SampleRowByRow(logits.typed_data() + m * per_member, temperatures.typed_data() + m * rows, rows, columns,
+                           static_cast<gs_output>(output), key[2 * m], key[2 * m + 1],
+                           result->typed_data() + m * per_member);
         }
     }
     return ffi::Error::Success();

@@ -1,0 +1,102 @@
+// swift-format-ignore-file: AlwaysUseLowerCamelCase
+import CGumbelSoftmaxABI
+import GumbelSoftmax
+
+// The gradient functions of include/gumbel_softmax.h: the vector-Jacobian product of a sample with
+// the noise held fixed, for one temperature or one per row. Arguments are checked as in
+// SamplingExports.swift, and no output may overlap an input.
+
+/// The gradient's optional per-row temperature output: NULL with a count of 0 skips it.
+private func optionalTemperatureGradient(
+    _ pointer: UnsafeMutablePointer<Float>?, count: Int64
+) throws(CallError)
+    -> UnsafeMutableBufferPointer<Float>?
+{
+    if pointer == nil && count == 0 { return nil }
+    return try Arguments.output(pointer, count: count, name: "temperature_gradient")
+}
+
+private func checkGradientBuffers(
+    _ y: UnsafeBufferPointer<Float>, _ v: UnsafeBufferPointer<Float>, _ g: UnsafeMutableBufferPointer<Float>,
+    _ t: UnsafeMutableBufferPointer<Float>?, _ temps: UnsafeBufferPointer<Float>?
+) throws(CallError) {
+    try Arguments.disjoint(y, "output", g, "logits_gradient")
+    try Arguments.disjoint(v, "upstream", g, "logits_gradient")
+    if let temps { try Arguments.disjoint(temps, "temperatures", g, "logits_gradient") }
+    if let t {
+        try Arguments.disjoint(y, "output", t, "temperature_gradient")
+        try Arguments.disjoint(v, "upstream", t, "temperature_gradient")
+        try Arguments.disjoint(UnsafeBufferPointer(g), "logits_gradient", t, "temperature_gradient")
+        if let temps { try Arguments.disjoint(temps, "temperatures", t, "temperature_gradient") }
+    }
+}
+
+/// The temperature argument of a gradient export: one for the batch, or one per row (C's
+/// `temperatures`, `temperatures_count`).
+private enum Temperature {
+    case scalar(Float)
+    case perRow(UnsafePointer<Float>?, count: Int64)
+}
+
+/// The body of both gradient exports.
+private func gradient(
+    _ output: UnsafePointer<Float>?, _ outputCount: Int64, _ upstream: UnsafePointer<Float>?, _ upstreamCount: Int64,
+    _ rows: Int64, _ columns: Int64, _ temperature: Temperature, _ kind: gs_output, _ threads: Int32,
+    _ logitsGradient: UnsafeMutablePointer<Float>?, _ logitsGradientCount: Int64,
+    _ temperatureGradient: UnsafeMutablePointer<Float>?, _ temperatureGradientCount: Int64
+) -> gs_status {
+    runCall { () throws(CallError) in
+        let kind = try Arguments.output(kind: kind, name: "kind")
+        let threads = try Arguments.threads(threads)
+        let (rows, columns) = try Arguments.shape(rows: rows, columns: columns)
+        let y = try Arguments.input(output, count: outputCount, name: "output")
+        let v = try Arguments.input(upstream, count: upstreamCount, name: "upstream")
+        var scalar: Float = 0
+        var temps: UnsafeBufferPointer<Float>?
+        switch temperature {
+        case .scalar(let value): scalar = value
+        case .perRow(let pointer, let count): temps = try Arguments.input(pointer, count: count, name: "temperatures")
+        }
+        let g = try Arguments.output(logitsGradient, count: logitsGradientCount, name: "logits_gradient")
+        let t = try optionalTemperatureGradient(temperatureGradient, count: temperatureGradientCount)
+        try checkGradientBuffers(y, v, g, t, temps)
+        try callLibrary(output: "output") { () throws(GumbelSoftmaxError) in
+            if let temps {
+                try GumbelSoftmax.backward(
+                    output: y, upstream: v, rows: rows, columns: columns, temperatures: temps,
+                    kind: kind, logitsGradient: g, temperatureGradient: t, threads: threads)
+            } else {
+                try GumbelSoftmax.backward(
+                    output: y, upstream: v, rows: rows, columns: columns, temperature: scalar,
+                    kind: kind, logitsGradient: g, temperatureGradient: t, threads: threads)
+            }
+        }
+    }
+}
+
+/// The vector-Jacobian product of a sample (noise held fixed). The C function is `gs_gradient`.
+@c @implementation
+func gs_swift_gradient(
+    _ output: UnsafePointer<Float>?, _ outputCount: Int64, _ upstream: UnsafePointer<Float>?, _ upstreamCount: Int64,
+    _ rows: Int64, _ columns: Int64, _ temperature: Float, _ kind: gs_output, _ threads: Int32,
+    _ logitsGradient: UnsafeMutablePointer<Float>?, _ logitsGradientCount: Int64,
+    _ temperatureGradient: UnsafeMutablePointer<Float>?, _ temperatureGradientCount: Int64
+) -> gs_status {
+    gradient(
+        output, outputCount, upstream, upstreamCount, rows, columns, .scalar(temperature), kind, threads,
+        logitsGradient, logitsGradientCount, temperatureGradient, temperatureGradientCount)
+}
+
+/// The vector-Jacobian product of a sample drawn with one temperature per row. The C function is
+/// `gs_gradient_per_row`.
+@c @implementation
+func gs_swift_gradient_per_row(
+    _ output: UnsafePointer<Float>?, _ outputCount: Int64, _ upstream: UnsafePointer<Float>?, _ upstreamCount: Int64,
+    _ rows: Int64, _ columns: Int64, _ temperatures: UnsafePointer<Float>?, _ temperaturesCount: Int64,
+    _ kind: gs_output, _ threads: Int32, _ logitsGradient: UnsafeMutablePointer<Float>?, _ logitsGradientCount: Int64,
+    _ temperatureGradient: UnsafeMutablePointer<Float>?, _ temperatureGradientCount: Int64
+) -> gs_status {
+    gradient(
+        output, outputCount, upstream, upstreamCount, rows, columns, .perRow(temperatures, count: temperaturesCount),
+        kind, threads, logitsGradient, logitsGradientCount, temperatureGradient, temperatureGradientCount)
+}
