@@ -68,7 +68,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _arguments, _library, _words
+from . import _arguments, _fast, _library, _words
 from ._arguments import pointer as _pointer
 from ._errors import GumbelSoftmaxError, Status
 from ._errors import check as _check
@@ -89,7 +89,7 @@ __all__ = [
     "top_k",
 ]
 
-_OUTPUTS = {"soft": 0, "log": 1, "hard": 2}
+_OUTPUTS = _fast.OUTPUTS  # gs_output codes
 _SPACES = {"simplex": 0, "log": 1}
 
 
@@ -250,6 +250,9 @@ def sample(
     Raises:
         GumbelSoftmaxError: for the inputs the library refuses.
     """
+    fast = _fast.sample(logits, temperature, output, hard, axis, seed, key, generator, stream, position, threads, out)
+    if fast is not None:
+        return fast
     if output not in _OUTPUTS:
         raise ValueError(f"output must be 'soft', 'log' or 'hard', got {output!r}")
     if hard:
