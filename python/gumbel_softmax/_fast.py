@@ -28,17 +28,39 @@ _TEMPERATURE_ABOVE = 2.0**-150
 _TEMPERATURE_BELOW = 2.0**128 - 2.0**103
 
 
+def words_fit(temperature, seed, stream, position) -> bool:
+    """Whether a float temperature and integer Philox words are ones the general path passes to
+    the library unchanged (so a call with them may skip it)."""
+    return (
+        type(temperature) is float
+        and _TEMPERATURE_ABOVE < temperature < _TEMPERATURE_BELOW
+        and type(seed) is int
+        and type(stream) is int
+        and type(position) is int
+        and 0 <= seed <= _UINT64_MAX
+        and 0 <= stream <= _UINT64_MAX
+        and 0 <= position <= _UINT64_MAX
+    )
+
+
+def call(source: int, count: int, columns: int, temperature: float, code: int, seed: int, stream: int,
+         position: int, threads: int, target: int) -> None:
+    """``gs_sample`` on ``count`` floats at address ``source`` (rows of ``columns``) into
+    ``target``, raising the library's refusal as the general path does."""
+    status = _library.load().gs_sample(
+        source, count, count // columns, columns, temperature, code, seed, stream, position, threads, target, count
+    )
+    if status:
+        check(status)
+
+
 def sample(logits, temperature, output, hard, axis, seed, key, generator, stream, position, threads, out):
     """The sample of a common-case call, or None for the general path (see the module)."""
     if (
         type(logits) is not np.ndarray
         or logits.dtype is not FLOAT32
         or not logits.flags.c_contiguous
-        or type(temperature) is not float
-        or not _TEMPERATURE_ABOVE < temperature < _TEMPERATURE_BELOW
-        or type(seed) is not int
-        or type(stream) is not int
-        or type(position) is not int
+        or not words_fit(temperature, seed, stream, position)
         or key is not None
         or (generator is not None and generator != "philox")
         or type(output) is not str
@@ -51,7 +73,7 @@ def sample(logits, temperature, output, hard, axis, seed, key, generator, stream
         code = 2
     elif hard is not False:
         return None
-    if code is None or not (0 <= seed <= _UINT64_MAX and 0 <= stream <= _UINT64_MAX and 0 <= position <= _UINT64_MAX):
+    if code is None:
         return None
     if threads is None:
         threads = 0
@@ -73,11 +95,5 @@ def sample(logits, temperature, output, hard, axis, seed, key, generator, stream
         result = out
     else:
         return None
-    columns = shape[-1]
-    status = _library.load().gs_sample(
-        logits.ctypes.data, count, count // columns, columns, temperature, code, seed, stream, position, threads,
-        result.ctypes.data, count,
-    )
-    if status:
-        check(status)
+    call(logits.ctypes.data, count, shape[-1], temperature, code, seed, stream, position, threads, result.ctypes.data)
     return result
