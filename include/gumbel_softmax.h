@@ -20,11 +20,15 @@
  * - Each buffer comes with its element count (`*_count`). A pointer may be NULL only when its
  *   count is 0 (B == 0 is valid and does nothing). Counts must be >= 0. The counts are checked
  *   against the shape (B*K, B, B*k) and B*K overflow is refused before any memory is touched.
- * - Outputs must not overlap inputs (GS_INVALID_ARGUMENT).
+ * - Outputs must not overlap inputs, the per-row `seeds`, `streams` and `positions` included
+ *   (GS_INVALID_ARGUMENT).
  * - `threads`: worker threads; 0 means all cores. It never changes the result.
  * - `seed`, `stream`: name the Philox stream; `position`: the first word the call uses.
- * - On a refusal, an output whose pointer and count passed the checks may have been zeroed;
- *   treat its contents as unspecified.
+ * - A refused argument (a count, shape, size, k, temperature, thread count, NULL pointer, enum
+ *   value, overlap, or GS_OUT_OF_MEMORY) leaves every buffer untouched. A refused value found
+ *   during the pass over the data (GS_NAN_LOGIT, GS_INFINITE_LOGIT, GS_ALL_MASKED_ROW,
+ *   GS_INSUFFICIENT_CATEGORIES) sets every element of the output to 0: exactly its B*K, B or
+ *   B*k elements, never beyond. gs_log_density finds GS_INVALID_POINT before it writes.
  * - All functions are thread-safe and reentrant. The only state kept between calls is each
  *   thread's own last error message (a thread-local value, see gs_last_error_message); the
  *   library never changes process-wide settings.

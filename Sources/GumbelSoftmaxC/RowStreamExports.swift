@@ -5,15 +5,15 @@ import GumbelSoftmax
 // positions[b] + k of it. The arguments are checked like every other export's
 // (`Batch`), and top-k's scratch memory is probed first (`Scratch.topK`).
 
-/// The rows' streams from three parallel arrays of `count` values each (the library checks that
-/// `count` is the batch's row count).
-private func rowStreams(
+/// The rows' streams from three parallel arrays of `count` values each, checked like every input
+/// of `batch` (none may overlap its result); the library checks that `count` is the row count.
+private func rowStreams<Result>(
     _ seeds: UnsafePointer<UInt64>?, _ streams: UnsafePointer<UInt64>?, _ positions: UnsafePointer<UInt64>?,
-    count: Int64
+    count: Int64, of batch: Batch<Result>
 ) throws(CallError) -> [RowStream] {
-    let s = try Arguments.input(seeds, count: count, name: "seeds")
-    let t = try Arguments.input(streams, count: count, name: "streams")
-    let p = try Arguments.input(positions, count: count, name: "positions")
+    let s = try batch.input(seeds, count: count, name: "seeds")
+    let t = try batch.input(streams, count: count, name: "streams")
+    let p = try batch.input(positions, count: count, name: "positions")
     return (0..<s.count).map { RowStream(seed: s[$0], stream: t[$0], position: p[$0]) }
 }
 
@@ -34,7 +34,7 @@ public func gsSampleRows(
             result: result, resultCount: resultCount, resultName: "result")
         // One temperature for every row (temperatures_count 1), or one per row.
         let temps = try batch.input(temperatures, count: temperaturesCount, name: "temperatures")
-        let rowStreams = try rowStreams(seeds, streams, positions, count: streamsCount)
+        let rowStreams = try rowStreams(seeds, streams, positions, count: streamsCount, of: batch)
         try rowStreams.withUnsafeBufferPointer { (streamBuffer) throws(CallError) in
             try library { () throws(GumbelSoftmaxError) in
                 if temps.count == 1 && batch.rows != 1 {
@@ -64,7 +64,7 @@ public func gsCategoricalRows(
         let batch = try Batch(
             logits: logits, logitsCount: logitsCount, rows: rows, columns: columns, threads: threads,
             result: indices, resultCount: indexCount, resultName: "indices")
-        let rowStreams = try rowStreams(seeds, streams, positions, count: streamsCount)
+        let rowStreams = try rowStreams(seeds, streams, positions, count: streamsCount, of: batch)
         try rowStreams.withUnsafeBufferPointer { (streamBuffer) throws(CallError) in
             try batch.result.withMemoryRebound(to: Int.self) { (ints) throws(CallError) in
                 try library { () throws(GumbelSoftmaxError) in
@@ -91,7 +91,7 @@ public func gsTopKRows(
             logits: logits, logitsCount: logitsCount, rows: rows, columns: columns, threads: threads,
             result: indices, resultCount: indexCount, resultName: "indices")
         let k = try Arguments.k(k, columns: batch.columns)
-        let rowStreams = try rowStreams(seeds, streams, positions, count: streamsCount)
+        let rowStreams = try rowStreams(seeds, streams, positions, count: streamsCount, of: batch)
         try Scratch.topK(rows: batch.rows, columns: batch.columns, k: k)
         try rowStreams.withUnsafeBufferPointer { (streamBuffer) throws(CallError) in
             try batch.result.withMemoryRebound(to: Int.self) { (ints) throws(CallError) in

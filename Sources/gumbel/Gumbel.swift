@@ -23,7 +23,8 @@ struct Gumbel: ParsableCommand {
             never touches an existing file, which keeps its permissions when replaced.
 
             Exit status: 0 on success, 1 when an input is refused or memory runs out (the message \
-            starts with 'error:'), 64 on a usage error, 129/130/143 after SIGHUP/SIGINT/SIGTERM.
+            starts with 'error:'), 64 on a usage error, 129/130/141/143 after \
+            SIGHUP/SIGINT/SIGPIPE/SIGTERM (a signal started ignored, as by nohup, stays ignored).
 
             Examples:
               gumbel demo

@@ -64,7 +64,7 @@ struct RandomOptions: ParsableArguments {
     }
 
     /// Streams `files.input` through `operation` into `files.output` with this stream, removing the
-    /// temporary output file on SIGINT, SIGTERM and SIGHUP.
+    /// temporary output file on SIGINT, SIGTERM, SIGHUP and SIGPIPE.
     func run(_ operation: Pipeline.Operation, files: FileOptions) throws {
         Platform.installTerminationHandlers()
         var pipeline = Pipeline(operation: operation, threads: threading.threads, blockRows: files.blockRows)
