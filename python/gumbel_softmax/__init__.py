@@ -42,14 +42,17 @@ Generators
 
 Conversion rule
     ``float32`` input is used as it is (copied only if not C-contiguous or ``axis`` is not the
-    last). Any other real input (``float64``, ``longdouble``, ``float16``, integers, booleans,
-    Python numbers of any size) is rounded once, from its own value, to the nearest ``float32``;
+    last). Any other real input (``float64``, ``longdouble``, ``float16``, integers, Python
+    numbers of any size) is rounded once, from its own value, to the nearest ``float32``;
     a finite value whose ``float32`` would be infinite (``abs(x) >= 2**128 - 2**103``, e.g. a
     longdouble -1e400) is refused with ``ValueError`` rather than turned into an infinity, since
     ``-inf`` would silently mask a category, while a value that rounds to the largest float32
     (``3.4028235e38``) is accepted. A temperature must be finite and > 0 both as given and in
-    float32 (``1e-46``, ``3.5e38`` and ``10**400`` are refused, each reported as given). Complex
-    input raises ``TypeError``.
+    float32 (``1e-46``, ``3.5e38`` and ``10**400`` are refused, each reported as given). Real
+    means integers and floats only: booleans (``True``, ``np.True_``, boolean arrays) and
+    non-real dtypes (complex, ``timedelta64``, ``datetime64``, strings) raise ``TypeError``
+    wherever a number is taken: logits, points, temperatures, ``seed``, ``stream``,
+    ``position``, ``k``, ``threads`` and ``axis``.
 
 Errors
     Every input the library refuses (SPEC.md section 4) raises :class:`GumbelSoftmaxError`, a
@@ -225,7 +228,7 @@ def jax_key(seed: int, *, enable_x64: bool = False) -> np.ndarray:
     """The two uint32 words of ``jax.random.PRNGKey(seed)`` (``jax.random.key_data``), without
     JAX: ``[0, lo32(seed)]`` under JAX's default ``jax_enable_x64=False``, ``[hi32, lo32]`` of
     the int64 seed with ``enable_x64=True``."""
-    seed = operator.index(seed)
+    seed = _arguments.integer(seed, "seed")
     if not -(2**63) <= seed < 2**63:
         raise ValueError(f"a JAX seed must be in -2**63...2**63 - 1 (an int64), got {seed}")
     key = np.zeros(2, dtype=np.uint32)
@@ -372,7 +375,7 @@ def top_k(
     """
     x = _Batch(logits, "logits", axis)
     words = _stream(seed, key, generator, stream, position)
-    k = operator.index(k)
+    k = _arguments.integer(k, "k")
     if not 1 <= k <= x.columns:
         if x.columns > 0 and not -(2**63) <= k < 2**63:
             # The library takes an int64; beyond it, refuse here with the value as given.
