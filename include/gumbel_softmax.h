@@ -32,6 +32,12 @@
  * - All functions are thread-safe and reentrant. The only state kept between calls is each
  *   thread's own last error message (a thread-local value, see gs_last_error_message); the
  *   library never changes process-wide settings.
+ * - A worker thread that cannot start (an address-space or thread limit) is skipped and the
+ *   calling thread does its work, with the same bits; threads the library starts block all
+ *   signals. The library never uses OpenBLAS's threads, but OpenBLAS starts them when it loads and
+ *   each retries its 128 MiB buffer forever under an address-space limit (RLIMIT_AS) too tight for
+ *   it, so that the process hangs at exit; the library cannot change that for its host: set
+ *   OPENBLAS_NUM_THREADS=1 before such a process starts (docs/embedding.md).
  * - Nothing traps on bad input or on running out of memory where the library can tell first: a
  *   failed allocation of scratch memory it can check (top-k's candidates, gs_log_density's
    copies) is GS_OUT_OF_MEMORY.

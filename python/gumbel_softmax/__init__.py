@@ -72,8 +72,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _arguments, _library, _words
-from ._arguments import pointer as _pointer
+from . import _limits
+
+_limits.warn_if_openblas_may_hang()  # before the library, and OpenBLAS with it, loads
+
+from . import _arguments, _library, _words  # noqa: E402
+from ._arguments import pointer as _pointer  # noqa: E402
 from ._version import __version__, version_info  # noqa: F401  (loads the library, checks the CPU)
 
 __all__ = [
