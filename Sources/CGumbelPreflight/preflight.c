@@ -21,7 +21,9 @@
    pre-initialisation array.) This is the tool's own process; libgumbelsoftmax.so never changes
    its host's OpenBLAS. */
 static cpu_set_t gumbel_preflight_affinity;
-static int gumbel_preflight_affinity_changed;
+/* volatile: the compiler evaluates constructors ahead of time from the globals' initial values,
+   and would drop the restoring constructor below, knowing nothing of the pre-initialisation. */
+static volatile int gumbel_preflight_affinity_changed;
 
 static void gumbel_preflight_confine_openblas(int argc, char **argv, char **envp) {
     (void)argc;

@@ -97,36 +97,26 @@ import Testing
     }
 
     /// A signal the tool is started with ignored stays ignored (`nohup` ignores SIGHUP): the run
-    /// goes on and writes its output.
+    /// goes on and writes its output. The shell ignores SIGHUP and SIGPIPE, starts the tool on a
+    /// pipe that pauses after one row, sends both signals meanwhile, and reports its exit status (a
+    /// watchdog ends a tool that has not finished within 30 s).
     @Test func inheritedIgnoredSignalsStayIgnored() throws {
         let scratch = try Scratch()
         defer { scratch.cleanUp() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = [
-            "-c", "trap '' HUP PIPE; exec '\(GumbelTool.executable.path)' sample -i - -o out.npy -t 1 --block-rows 1",
-        ]
-        process.currentDirectoryURL = scratch.url
-        let input = Pipe()
-        process.standardInput = input
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        input.fileHandleForWriting.write(Data("1,2,3\n".utf8))
-        var started = false
-        for _ in 0..<500 where !started {
-            started = try !scratch.entries().filter { $0.hasPrefix(".gumbel-") }.isEmpty
-            if !started { usleep(10_000) }
-        }
-        #expect(started)
-        kill(process.processIdentifier, SIGHUP)
-        kill(process.processIdentifier, SIGPIPE)
-        usleep(200_000)
-        input.fileHandleForWriting.write(Data("4,5,6\n".utf8))
-        try input.fileHandleForWriting.close()
-        for _ in 0..<2000 where process.isRunning { usleep(10_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+        let result = try Self.shell(
+            """
+            trap '' HUP PIPE
+            { echo 1,2,3; sleep 2; echo 4,5,6; } | "$GUMBEL" sample -i - -o out.npy -t 1 --block-rows 1 &
+            tool=$!
+            { sleep 30; kill -KILL $tool; } 2>/dev/null &
+            watchdog=$!
+            sleep 1
+            kill -HUP $tool; kill -PIPE $tool
+            wait $tool
+            echo "status $?"
+            pkill -P $watchdog; kill $watchdog
+            """, in: scratch)
+        #expect(result.standardOutput == "status 0\n", "\(result.standardOutput) \(result.standardError)")
         let array = try readNpy(Float.self, scratch.read("out.npy"))
         #expect(array.shape == [2, 3])
     }
@@ -157,6 +147,13 @@ import Testing
         // Two blocks of 100000 logits: the parallel kernel starts its helper threads.
         input.fileHandleForWriting.write(Data((csv.joined(separator: "\n") + "\n").utf8))
         usleep(1_500_000)
+        // The tool runs on every CPU its parent may use (it confines itself only while OpenBLAS loads).
+        func allowedCPUs(_ status: String) -> Substring? {
+            status.split(separator: "\n").first { $0.hasPrefix("Cpus_allowed_list:") }
+        }
+        let own = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+        let tool = try String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)
+        #expect(allowedCPUs(tool) != nil && allowedCPUs(tool) == allowedCPUs(own))
         let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(process.processIdentifier)/task")
         let termination: UInt64 = [SIGINT, SIGTERM, SIGHUP, SIGPIPE].reduce(0) { $0 | (1 << UInt64($1 - 1)) }
         for task in tasks where task != "\(process.processIdentifier)" {
