@@ -5,7 +5,8 @@ import Testing
 
 /// Memory limits, signals and streams of issue 21: every run under an address-space limit ends in
 /// seconds, signals never leave a temporary file behind, and standard output ends on a whole row.
-/// Each run that could hang is bounded by `timeout` (a hang is exit status 124, a failure).
+/// Each run that could hang is bounded by `timeout -s KILL` (a hang is exit status 137, a failure;
+/// SIGKILL because a tool started with its signals blocked never sees timeout's SIGTERM).
 @Suite struct LimitsAndSignalsTests {
     /// Runs `script` with `/bin/sh -c` in the scratch folder, `$GUMBEL` naming the executable.
     static func shell(_ script: String, in scratch: Scratch) throws -> RunResult {
@@ -20,7 +21,7 @@ import Testing
     @Test func memoryLimitsNeverHang() throws {
         let scratch = try Scratch()
         defer { scratch.cleanUp() }
-        let version = try Self.shell("ulimit -v 153600 && exec timeout 20 \"$GUMBEL\" --version", in: scratch)
+        let version = try Self.shell("ulimit -v 153600 && exec timeout -s KILL 20 \"$GUMBEL\" --version", in: scratch)
         #expect(version.status == 0, "\(version.status) \(version.standardError)")
         #expect(version.standardOutput.hasPrefix("gumbel "))
         let (rows, columns) = (6000, 1000)
@@ -30,12 +31,13 @@ import Testing
             #expect(reference.status == 0, "\(reference.standardError)")
             for limit in [100_000, 128_000, 153_600, 204_800] {
                 let result = try Self.shell(
-                    "ulimit -v \(limit) && exec timeout 30 \"$GUMBEL\" \(command) -i in.npy -o out.npy", in: scratch)
+                    "ulimit -v \(limit) && exec timeout -s KILL 30 \"$GUMBEL\" \(command) -i in.npy -o out.npy",
+                    in: scratch)
                 let what = "\(command) under ulimit -v \(limit)"
                 if result.status == 0 {
                     #expect(try scratch.read("out.npy") == scratch.read("reference.npy"), "\(what)")
                 } else {
-                    #expect(result.status == 1, "\(what): status \(result.status) (124: no end within 30 s)")
+                    #expect(result.status == 1, "\(what): status \(result.status) (137: no end within 30 s)")
                     #expect(result.standardError.hasPrefix("error: out of memory"), "\(what): \(result.standardError)")
                 }
                 #expect(try scratch.entries().filter { $0.hasPrefix(".gumbel-") }.isEmpty, "\(what)")
