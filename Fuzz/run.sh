@@ -44,7 +44,7 @@ run_gumbel() {
     swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name GumbelFuzzer \
         -I "$BUILD/modules" -I "$bin/Modules" -I Modules/COpenBLAS -I "$csystem" \
         -Xcc -fmodule-map-file="$bin/CGumbelSoftmaxCPU.build/module.modulemap" \
-        Sources/gumbel/{Platform,SystemIO,Files,CSV,Pipeline}.swift Fuzz/GumbelFuzzer/GumbelFuzzer.swift \
+        Sources/gumbel/{Platform,SystemIO,Files,CSV,Pipeline,RowStreams}.swift Fuzz/GumbelFuzzer/GumbelFuzzer.swift \
         "$BUILD/NumpyFormat.o" "$bin"/GumbelSoftmax.build/*.o "$bin"/SystemPackage.build/*.o \
         "$bin"/CSystem.build/*.o "$bin"/CGumbelSoftmaxCPU.build/*.o -lopenblas -o "$BUILD/gumbel-fuzzer"
     echo "fuzz gumbel: running for ${SECONDS_TO_RUN}s"
