@@ -3,7 +3,7 @@
 // gs_swift_ (Sources/GumbelSoftmaxC, all compiled for the tier: with -target-cpu haswell even a
 // float argument is moved with an AVX instruction before the first line of a Swift function runs).
 // On a CPU that lacks the tier nothing of the Swift code ever runs: the calls return
-// GS_UNSUPPORTED_CPU and the functions that report answer from here. Scripts/test-tier-check checks
+// GS_UNSUPPORTED_CPU and the functions that report answer from here. Scripts/test/test-tier-check checks
 // that every gs_ function the library exports is defined in this file.
 #include "CGumbelSoftmaxABI.h"
 

@@ -4,9 +4,9 @@
 :func:`build_wheel`, which
 
 1. runs ``swift build -c release --product gumbelsoftmax`` in the repository root (the parent of
-   ``python/``) with the flags of this machine's instruction set tier (``Scripts/tier-flags``;
+   ``python/``) with the flags of this machine's instruction set tier (``Scripts/build/tier-flags``;
    ``TIER=baseline|avx2|avx512`` in the environment picks another) and the Swift runtime linked
-   statically, as ``make build`` does, so the two share ``.build``;
+   statically, as ``make build`` does, so the two share ``.build-release-TIER``;
 2. writes a wheel holding the package and ``libgumbelsoftmax.so`` inside it, tagged
    ``py3-none-<platform>`` (the library is loaded with ctypes, so any CPython 3 on this platform
    works, but only this platform), with the tier as the version's local label: ``0.2.0+avx2``.
@@ -82,14 +82,16 @@ def _build_library() -> tuple[Path, str]:
             "(`pip install ./python` in the repository root)"
         )
     tier = os.environ.get("TIER") or subprocess.run(
-        [str(REPOSITORY / "Scripts" / "tier")], check=True, capture_output=True, text=True
+        [str(REPOSITORY / "Scripts" / "build" / "tier")], check=True, capture_output=True, text=True
     ).stdout.strip()
     flags = subprocess.run(
-        [str(REPOSITORY / "Scripts" / "tier-flags"), tier], check=True, capture_output=True, text=True
+        [str(REPOSITORY / "Scripts" / "build" / "tier-flags"), tier], check=True, capture_output=True, text=True
     ).stdout.split()
     swift = shlex.split(os.environ.get("SWIFT", "swift"))
-    # The flags of the Makefile's RELEASE_FLAGS, so `make build` and this share one build.
-    command = swift + ["build", "-c", "release", *flags, "-Xswiftc", "-static-stdlib"]
+    # The flags and build folder of the Makefile's RELEASE_FLAGS, so `make build` and this share one
+    # build, and a plain `swift build` (in .build) rebuilds neither.
+    command = swift + ["build", "-c", "release", *flags, "-Xswiftc", "-static-stdlib",
+                       "--scratch-path", str(REPOSITORY / f".build-release-{tier}")]
     _log(f"tier {tier}: {' '.join(command)} --product gumbelsoftmax (in {REPOSITORY})")
     subprocess.run(command + ["--product", "gumbelsoftmax"], cwd=REPOSITORY, check=True, stdout=sys.stderr)
     bin_path = subprocess.run(

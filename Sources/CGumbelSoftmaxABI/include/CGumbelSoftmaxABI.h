@@ -9,7 +9,7 @@
 #include "../../../include/gumbel_softmax.h"
 
 /* The contract version this library follows, for gs_contract_version() on a CPU that lacks the
-   tier (the Swift function answers otherwise; Scripts/test-tier-check compares the two). */
+   tier (the Swift function answers otherwise; Scripts/test/test-tier-check compares the two). */
 #define GS_CONTRACT_VERSION_OF_THIS_LIBRARY 2
 
 /* Sources/GumbelSoftmaxC/Preflight.swift: the tier as a constant. */
