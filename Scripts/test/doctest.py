@@ -671,9 +671,6 @@ def self_test(args) -> int:
     (root / "README.md").write_text("\n".join(parts))
     DOCS = root
     saved, OPTIONAL_MODULES = OPTIONAL_MODULES, OPTIONAL_MODULES + ("doctest_self_test_missing_module",)
-    if args.bin_path is None:
-        args.bin_path = default_bin_path()
-        print(f"doctest: --bin-path {args.bin_path} (the build that `make build` makes for this machine)")
     context = Context(args)
     try:
         blocks, errors = collect([Path("README.md")])
@@ -735,6 +732,9 @@ def main() -> int:
     args = parser.parse_args()
 
     started = time.monotonic()
+    if args.bin_path is None and not args.list:
+        args.bin_path = default_bin_path()
+        print(f"doctest: --bin-path {args.bin_path} (the build of `make build` for this machine)")
     if args.self_test and not args.list and self_test(args) != 0:
         return 1
     for name in args.files:
