@@ -204,7 +204,7 @@ LIBRARY_ENV = GUMBEL_SOFTMAX_LIB=$(abspath $(BIN))/libgumbelsoftmax.so
 # unless the imports already succeed in it (a venv given from outside is used as it is).
 define framework-venv
 	@if ! $(1)/bin/python -c "$(2)" 2>/dev/null; then \
-		echo "venv: creating $(1) with $(3)"; \
+		echo "venv: creating $(1)"; \
 		$(PYTHON) -m venv --system-site-packages $(1) && \
 		$(1)/bin/python -m pip install --quiet $(3); \
 	fi
