@@ -299,9 +299,10 @@ bench: bench-venv bench-binaries ## ours against NumPy, JAX and PyTorch per temp
 bench-installed: bench-venv bench-binaries ## the same run as bench, printed only, with BENCH_GUMBEL's binaries
 	$(BENCH_RUN) $(foreach g,$(BENCH_GUMBEL),--gumbel $(g))
 
-# `make bench-compare BENCH_GUMBEL="old=PATH new=PATH"`: interleaved before/after, BENCH_ROUNDS rounds.
+# `make bench-compare BENCH_GUMBEL="old=PATH new=PATH"`: interleaved before/after, COMPARE_ROUNDS rounds.
+COMPARE_ROUNDS ?= 5
 bench-compare: ## before/after of BENCH_GUMBEL's binaries, shape by shape in rotating order
-	$(PYTHON) Benchmarks/bench.py compare $(BENCH_GUMBEL) --rounds $(BENCH_ROUNDS)
+	$(PYTHON) Benchmarks/bench.py compare $(BENCH_GUMBEL) --rounds $(COMPARE_ROUNDS)
 
 # The nested package's harness for TIER: noise alone, the memory-copy roof, peak memory.
 bench-kernel: deps ## the kernel harness: sample and noise alone, the memory roof, peak memory
