@@ -60,9 +60,13 @@ import Testing
         try scratch.write("good.csv", lines.joined(separator: "\n") + "\n")
         lines[rows - 1] = kind == "ragged" ? "1,2,3" : Array(repeating: "nan", count: columns).joined(separator: ",")
         try scratch.write("late.csv", lines.joined(separator: "\n") + "\n")
-        let good = try scratch.run(["sample", "--seed", "0", "-t", "1", "-i", "good.csv", "-o", "-", "--block-rows", "\(block)"])
+        let good = try scratch.run([
+            "sample", "--seed", "0", "-t", "1", "-i", "good.csv", "-o", "-", "--block-rows", "\(block)",
+        ])
         #expect(good.status == 0)
-        let late = try scratch.run(["sample", "--seed", "0", "-t", "1", "-i", "late.csv", "-o", "-", "--block-rows", "\(block)"])
+        let late = try scratch.run([
+            "sample", "--seed", "0", "-t", "1", "-i", "late.csv", "-o", "-", "--block-rows", "\(block)",
+        ])
         #expect(late.status == 1)
         #expect(late.standardError.contains("line 20000") || late.standardError.contains("row 19999"))
         let expected =
@@ -84,14 +88,16 @@ import Testing
         for content in contents {
             let bare = try scratch.run(["sample", "--seed", "0", "-t", "1", "-i", "-", "-o", "-"], input: content)
             for ending in ["\n", "\r\n"] {
-                let ended = try scratch.run(["sample", "--seed", "0", "-t", "1", "-i", "-", "-o", "-"], input: content + ending)
+                let ended = try scratch.run(
+                    ["sample", "--seed", "0", "-t", "1", "-i", "-", "-o", "-"], input: content + ending)
                 #expect(ended.status == bare.status, "\(content.debugDescription) + \(ending.debugDescription)")
                 #expect(ended.standardOutput == bare.standardOutput, "\(content.debugDescription)")
             }
         }
         for number in ["5", "55", "555", "-5", "-55", "5,5", "5e1", ".5", "5."] {
             for ending in ["", "\n", "\r\n"] {
-                let result = try scratch.run(["categorical", "--seed", "0", "-i", "-", "-o", "-"], input: number + ending)
+                let result = try scratch.run(
+                    ["categorical", "--seed", "0", "-i", "-", "-o", "-"], input: number + ending)
                 #expect(result.status == 0, "\((number + ending).debugDescription): \(result.standardError)")
                 #expect(result.standardOutput == "0\n" || number == "5,5")
             }
