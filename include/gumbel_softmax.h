@@ -20,11 +20,15 @@
  * - Each buffer comes with its element count (`*_count`). A pointer may be NULL only when its
  *   count is 0 (B == 0 is valid and does nothing). Counts must be >= 0. The counts are checked
  *   against the shape (B*K, B, B*k) and B*K overflow is refused before any memory is touched.
- * - Outputs must not overlap inputs (GS_INVALID_ARGUMENT).
+ * - Outputs must not overlap inputs, the per-row `seeds`, `streams` and `positions` included
+ *   (GS_INVALID_ARGUMENT).
  * - `threads`: worker threads; 0 means all cores. It never changes the result.
  * - `seed`, `stream`: name the Philox stream; `position`: the first word the call uses.
- * - On a refusal, an output whose pointer and count passed the checks may have been zeroed;
- *   treat its contents as unspecified.
+ * - A refused argument (a count, shape, size, k, temperature, thread count, NULL pointer, enum
+ *   value, overlap, or GS_OUT_OF_MEMORY) leaves every buffer untouched. A refused value found
+ *   during the pass over the data (GS_NAN_LOGIT, GS_INFINITE_LOGIT, GS_ALL_MASKED_ROW,
+ *   GS_INSUFFICIENT_CATEGORIES) sets every element of the output to 0: exactly its B*K, B or
+ *   B*k elements, never beyond. gs_log_density finds GS_INVALID_POINT before it writes.
  * - All functions are thread-safe and reentrant, and never change process-wide settings (OpenBLAS's
  *   included). State kept between calls, none of which changes a result:
  *   - each thread's own last error message (a thread-local value, see gs_last_error_message);
@@ -32,11 +36,17 @@
  *   - on a machine with more than one core, a pool of (cores - 1) helper threads, started by the
  *     first call that runs on more than one thread and kept for the life of the process. After
  *     each call a helper spins for 50,000 atomic loads (tens of microseconds) and then sleeps on
- *     a condition variable until the next call; its signals are blocked. A call that finds the
- *     pool busy (another thread's call at the same moment) or asks for another thread count than
- *     the pool's uses the system's Dispatch worker threads instead;
+ *     a condition variable until the next call. A call that finds the pool busy (another
+ *     thread's call at the same moment), asks for another thread count than the pool's, or runs
+ *     in a forked child starts threads of its own for that call;
  *   - a pthread_atfork handler, registered with the pool, that marks a forked child so that its
- *     calls use Dispatch's threads (the parent's helpers do not exist in the child).
+ *     calls do not wait for the parent's helpers (which do not exist in the child).
+ * - A worker thread that cannot start (an address-space or thread limit) is skipped and the
+ *   calling thread does its work, with the same bits; threads the library starts block all
+ *   signals. The library never uses OpenBLAS's threads, but OpenBLAS starts them when it loads and
+ *   each retries its 128 MiB buffer forever under an address-space limit (RLIMIT_AS) too tight for
+ *   it, so that the process hangs at exit; the library cannot change that for its host: set
+ *   OPENBLAS_NUM_THREADS=1 before such a process starts (docs/embedding.md).
  * - Nothing traps on bad input or on running out of memory where the library can tell first: a
  *   failed allocation of scratch memory it can check (top-k's candidates, gs_log_density's
  *   copies) is GS_OUT_OF_MEMORY.

@@ -5,7 +5,7 @@
 // of a Swift function runs). That is the one CPU check of a call. On a CPU that lacks the tier
 // nothing of the Swift code ever runs: the calls return GS_UNSUPPORTED_CPU, and the functions that
 // report (version, contract, tier, status names, the last error) answer from here.
-// Scripts/test-tier-check checks that every gs_ function the library exports is defined in this file.
+// Scripts/test/test-tier-check checks that every gs_ function the library exports is defined in this file.
 #include "CGumbelSoftmaxABI.h"
 
 #include <CGumbelSoftmaxCPU.h>

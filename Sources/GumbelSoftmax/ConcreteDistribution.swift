@@ -132,33 +132,28 @@ public struct ConcreteDistribution: Sendable, Hashable {
     /// The log-density of each row of `point`, into a caller's buffer of `rows` doubles; see
     /// `logDensity(_:space:threads:)`.
     ///
-    /// On a throw `result` is filled with NaN.
+    /// Every refusal comes before any work: on a throw `result` is untouched.
     ///
     /// - Complexity: O(B * K) time; O(K) scratch per thread.
     public func logDensity(
         _ point: UnsafeBufferPointer<Float>, space: Space = .simplex, into result: UnsafeMutableBufferPointer<Double>,
         threads: Int? = nil
     ) throws(GumbelSoftmaxError) {
-        do throws(GumbelSoftmaxError) {
-            try Validate.threads(threads)
-            try Validate.output(name: "point", expected: rows * columns, actual: point.count)
-            try Validate.output(name: "log-density output", expected: rows, actual: result.count)
-            for (index, x) in point.enumerated() {
-                let invalid = space == .simplex ? (x.isNaN || x < 0 || x == .infinity) : (x.isNaN || x == .infinity)
-                if invalid { throw .invalidPoint(row: index / columns, column: index % columns, value: x) }
+        try Validate.threads(threads)
+        try Validate.output(name: "point", expected: rows * columns, actual: point.count)
+        try Validate.output(name: "log-density output", expected: rows, actual: result.count)
+        for (index, x) in point.enumerated() {
+            let invalid = space == .simplex ? (x.isNaN || x < 0 || x == .infinity) : (x.isNaN || x == .infinity)
+            if invalid { throw .invalidPoint(row: index / columns, column: index % columns, value: x) }
+        }
+        if rows == 0 { return }
+        logits.withUnsafeBufferPointer { l in
+            temperatures.withUnsafeBufferPointer { t in
+                let job = DensityJob(
+                    logits: l.baseAddress!, temperatures: t.baseAddress!, point: point.baseAddress!,
+                    result: result.baseAddress!, columns: columns, space: space)
+                job.run(rows: rows, threads: threads)
             }
-            if rows == 0 { return }
-            logits.withUnsafeBufferPointer { l in
-                temperatures.withUnsafeBufferPointer { t in
-                    let job = DensityJob(
-                        logits: l.baseAddress!, temperatures: t.baseAddress!, point: point.baseAddress!,
-                        result: result.baseAddress!, columns: columns, space: space)
-                    job.run(rows: rows, threads: threads)
-                }
-            }
-        } catch {
-            result.update(repeating: .nan)
-            throw error
         }
     }
 

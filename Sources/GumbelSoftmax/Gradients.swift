@@ -62,8 +62,8 @@ extension GumbelSoftmax {
     ///     (their sum is the gradient of the shared temperature), or nil to skip it.
     ///   - threads: Worker threads; defaults to all cores. Never changes the result.
     /// - Throws: `GumbelSoftmaxError`: `.invalidTemperature`, `.invalidShape`, `.noCategories`,
-    ///   `.bufferSizeMismatch` naming the wrong-sized buffer, `.invalidThreadCount`. On a throw
-    ///   the gradient buffers are filled with zeros.
+    ///   `.bufferSizeMismatch` naming the wrong-sized buffer, `.invalidThreadCount`. Every
+    ///   refusal comes before any work: the gradient buffers are then untouched.
     /// - Complexity: O(B * K).
     public static func backward(
         output: UnsafeBufferPointer<Float>, upstream: UnsafeBufferPointer<Float>, rows: Int, columns: Int,
@@ -177,32 +177,26 @@ extension GumbelSoftmax {
         temperatures: Temperatures, kind: Output, logitsGradient: UnsafeMutableBufferPointer<Float>,
         temperatureGradient: UnsafeMutableBufferPointer<Float>?, threads: Int?
     ) throws(GumbelSoftmaxError) {
-        do throws(GumbelSoftmaxError) {
-            try Validate.threads(threads)
-            let count = try Validate.elementCount(rows: rows, columns: columns)
-            try Validate.output(name: "output", expected: count, actual: output.count)
-            try Validate.output(name: "upstream gradient", expected: count, actual: upstream.count)
-            try Validate.output(name: "logits gradient", expected: count, actual: logitsGradient.count)
-            if let temperatureGradient {
-                try Validate.output(name: "temperature gradient", expected: rows, actual: temperatureGradient.count)
+        try Validate.threads(threads)
+        let count = try Validate.elementCount(rows: rows, columns: columns)
+        try Validate.output(name: "output", expected: count, actual: output.count)
+        try Validate.output(name: "upstream gradient", expected: count, actual: upstream.count)
+        try Validate.output(name: "logits gradient", expected: count, actual: logitsGradient.count)
+        if let temperatureGradient {
+            try Validate.output(name: "temperature gradient", expected: rows, actual: temperatureGradient.count)
+        }
+        let (scalarInverse, inverses) = try Validate.inverseTemperatures(temperatures, rows: rows)
+        if rows == 0 { return }
+        inverses.withUnsafeBufferPointer { inverseBuffer in
+            let job = BackwardJob(
+                output: output.baseAddress!, upstream: upstream.baseAddress!, columns: columns,
+                logitsGradient: logitsGradient.baseAddress!, temperatureGradient: temperatureGradient?.baseAddress,
+                logSpace: kind == .log, inverseTemperature: scalarInverse,
+                rowInverseTemperatures: inverseBuffer.isEmpty ? nil : inverseBuffer.baseAddress)
+            let workers = Scheduler.workerCount(requested: threads, elements: count, units: rows)
+            Scheduler.run(units: rows, workers: workers) { range in
+                for row in range { job.row(row, inverseTemperature: job.inverseTemperature(row: row)) }
             }
-            let (scalarInverse, inverses) = try Validate.inverseTemperatures(temperatures, rows: rows)
-            if rows == 0 { return }
-            inverses.withUnsafeBufferPointer { inverseBuffer in
-                let job = BackwardJob(
-                    output: output.baseAddress!, upstream: upstream.baseAddress!, columns: columns,
-                    logitsGradient: logitsGradient.baseAddress!, temperatureGradient: temperatureGradient?.baseAddress,
-                    logSpace: kind == .log, inverseTemperature: scalarInverse,
-                    rowInverseTemperatures: inverseBuffer.isEmpty ? nil : inverseBuffer.baseAddress)
-                let workers = Scheduler.workerCount(requested: threads, elements: count, units: rows)
-                Scheduler.run(units: rows, workers: workers) { range in
-                    for row in range { job.row(row, inverseTemperature: job.inverseTemperature(row: row)) }
-                }
-            }
-        } catch {
-            logitsGradient.update(repeating: 0)
-            temperatureGradient?.update(repeating: 0)
-            throw error
         }
     }
 }

@@ -109,7 +109,9 @@ public enum GumbelSoftmax {
     /// Samples a row-major `[rows, columns]` batch into a caller's buffer, allocating nothing
     /// per row.
     ///
-    /// On a throw the generator is not advanced and `result` is filled with zeros.
+    /// On a throw the generator is not advanced. A refused argument (a size, shape, temperature or
+    /// thread count) leaves `result` untouched; a refused logit found during the pass (NaN, `+inf`,
+    /// an all-masked row) sets every element of `result` to 0.
     ///
     /// - Parameters:
     ///   - logits: `rows * columns` floats, row-major.
@@ -267,34 +269,33 @@ public enum GumbelSoftmax {
         generator.position = source.position &+ UInt64(rows * columns)
     }
 
-    /// Validates, then runs the kernel over `words`; on a throw fills `output` with zeros.
+    /// Validates, then runs the kernel over `words`. A refused argument throws before any output
+    /// is written; a refused logit, which the kernel finds during its pass, sets every element of
+    /// `output` and `indices` to 0 (they were checked to hold exactly the batch's results).
     static func run(
         logits: UnsafeBufferPointer<Float>, rows: Int, columns: Int, temperatures: Temperatures, kind: SampleKind,
         output: UnsafeMutableBufferPointer<Float>?, indices: UnsafeMutableBufferPointer<Int>?,
         words: @autoclosure () throws(GumbelSoftmaxError) -> BatchWords, threads: Int?,
         configuration: KernelConfiguration = KernelConfiguration()
     ) throws(GumbelSoftmaxError) {
-        do throws(GumbelSoftmaxError) {
-            try Validate.threads(threads)
-            let count = try Validate.shape(rows: rows, columns: columns, count: logits.count)
-            if let output { try Validate.output(name: "output", expected: count, actual: output.count) }
-            if let indices { try Validate.output(name: "index output", expected: rows, actual: indices.count) }
-            let (scalarInverse, inverses) = try Validate.inverseTemperatures(temperatures, rows: rows)
-            let words = try words()
-            if rows == 0 { return }
-            try inverses.withUnsafeBufferPointer { (inverseBuffer) throws(GumbelSoftmaxError) in
-                let job = SamplingJob(
-                    logits: logits.baseAddress!, rows: rows, columns: columns, inverseTemperature: scalarInverse,
-                    rowInverseTemperatures: inverseBuffer.isEmpty ? nil : inverseBuffer.baseAddress,
-                    words: words.fill, tailWord: words.tailWord, mapping: words.mapping, kind: kind,
-                    output: output?.baseAddress, indices: indices?.baseAddress, configuration: configuration)
-                if let bad = SamplingKernel.run(job, threads: threads) {
-                    throw Validate.diagnose(row: bad, logits: logits.baseAddress!, columns: columns)
-                }
+        try Validate.threads(threads)
+        let count = try Validate.shape(rows: rows, columns: columns, count: logits.count)
+        if let output { try Validate.output(name: "output", expected: count, actual: output.count) }
+        if let indices { try Validate.output(name: "index output", expected: rows, actual: indices.count) }
+        let (scalarInverse, inverses) = try Validate.inverseTemperatures(temperatures, rows: rows)
+        let words = try words()
+        if rows == 0 { return }
+        try inverses.withUnsafeBufferPointer { (inverseBuffer) throws(GumbelSoftmaxError) in
+            let job = SamplingJob(
+                logits: logits.baseAddress!, rows: rows, columns: columns, inverseTemperature: scalarInverse,
+                rowInverseTemperatures: inverseBuffer.isEmpty ? nil : inverseBuffer.baseAddress,
+                words: words.fill, tailWord: words.tailWord, mapping: words.mapping, kind: kind,
+                output: output?.baseAddress, indices: indices?.baseAddress, configuration: configuration)
+            if let bad = SamplingKernel.run(job, threads: threads) {
+                output?.update(repeating: 0)
+                indices?.update(repeating: 0)
+                throw Validate.diagnose(row: bad, logits: logits.baseAddress!, columns: columns)
             }
-        } catch {
-            output?.update(repeating: 0)
-            throw error
         }
     }
 }

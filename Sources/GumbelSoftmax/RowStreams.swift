@@ -84,7 +84,8 @@ extension GumbelSoftmax {
     /// Samples a `[rows, columns]` batch with one Philox stream per row into a caller's buffer,
     /// allocating nothing per row; see `sample(logits:rows:columns:temperature:output:streams:threads:)`.
     ///
-    /// On a throw `result` is filled with zeros.
+    /// A refused argument leaves `result` untouched; a refused logit found during the pass (NaN,
+    /// `+inf`, an all-masked row) sets every element of `result` to 0.
     ///
     /// - Parameters:
     ///   - logits: `rows * columns` floats, row-major.
@@ -104,7 +105,8 @@ extension GumbelSoftmax {
     }
 
     /// Samples a `[rows, columns]` batch with one temperature and one Philox stream per row into
-    /// a caller's buffer. On a throw `result` is filled with zeros.
+    /// a caller's buffer. A refused argument leaves `result` untouched; a refused logit sets it to
+    /// zeros.
     ///
     /// - Complexity: O(B * K).
     public static func sample(
@@ -188,7 +190,7 @@ extension GumbelSoftmax {
     }
 
     /// Gumbel-top-k indices with one Philox stream per row, into a caller's buffer of `rows * k`
-    /// indices. On a throw `result` is filled with zeros.
+    /// indices. A refused argument leaves `result` untouched; a refused row sets it to zeros.
     ///
     /// - Complexity: O(B * K * log k).
     public static func topK(

@@ -58,7 +58,9 @@ extension GumbelSoftmax {
     /// Gumbel-top-k indices into a caller's buffer of `rows * k` indices, allocating nothing per
     /// row; see `topK(logits:rows:columns:k:using:threads:)`.
     ///
-    /// On a throw the generator is not advanced and `result` is filled with zeros.
+    /// On a throw the generator is not advanced. A refused argument (a size, shape, `k` or thread
+    /// count) leaves `result` untouched; a refused row found during the pass (NaN, `+inf`, fewer
+    /// than `k` unmasked logits) sets every element of `result` to 0.
     ///
     /// - Throws: The refusals of `topK`, and `.bufferSizeMismatch` for a wrong-sized `result`.
     /// - Complexity: O(B * K * log k).
@@ -73,30 +75,27 @@ extension GumbelSoftmax {
         generator.position = source.position &+ UInt64(rows * columns)
     }
 
-    /// Validates, then runs the selection over `words`; on a throw fills `result` with zeros.
+    /// Validates, then runs the selection over `words`. A refused argument throws before `result`
+    /// is written; a refused row, found during the pass, sets every element of `result` to 0.
     static func runTopK(
         logits: UnsafeBufferPointer<Float>, rows: Int, columns: Int, k: Int,
         into result: UnsafeMutableBufferPointer<Int>,
         words: @autoclosure () throws(GumbelSoftmaxError) -> BatchWords, threads: Int?
     ) throws(GumbelSoftmaxError) {
-        do throws(GumbelSoftmaxError) {
-            try Validate.threads(threads)
-            _ = try Validate.shape(rows: rows, columns: columns, count: logits.count)
-            guard k >= 1, k <= columns else { throw .invalidTopK(k: k, categories: columns) }
-            try Validate.output(name: "index output", expected: rows * k, actual: result.count)
-            let words = try words()
-            if rows == 0 { return }
-            let job = SamplingJob(
-                logits: logits.baseAddress!, rows: rows, columns: columns, inverseTemperature: 1,
-                rowInverseTemperatures: nil, words: words.fill, tailWord: words.tailWord, mapping: words.mapping,
-                kind: .categorical, output: nil, indices: nil)
-            let selection = TopKSelection(job: job, k: k, result: result.baseAddress!)
-            if let bad = selection.run(threads: threads) {
-                throw TopKSelection.diagnose(row: bad, logits: logits.baseAddress!, columns: columns, k: k)
-            }
-        } catch {
+        try Validate.threads(threads)
+        _ = try Validate.shape(rows: rows, columns: columns, count: logits.count)
+        guard k >= 1, k <= columns else { throw .invalidTopK(k: k, categories: columns) }
+        try Validate.output(name: "index output", expected: rows * k, actual: result.count)
+        let words = try words()
+        if rows == 0 { return }
+        let job = SamplingJob(
+            logits: logits.baseAddress!, rows: rows, columns: columns, inverseTemperature: 1,
+            rowInverseTemperatures: nil, words: words.fill, tailWord: words.tailWord, mapping: words.mapping,
+            kind: .categorical, output: nil, indices: nil)
+        let selection = TopKSelection(job: job, k: k, result: result.baseAddress!)
+        if let bad = selection.run(threads: threads) {
             result.update(repeating: 0)
-            throw error
+            throw TopKSelection.diagnose(row: bad, logits: logits.baseAddress!, columns: columns, k: k)
         }
     }
 }

@@ -23,7 +23,7 @@ extension GumbelSoftmax {
     /// (with `-target-cpu skylake-avx512`) is ``Tier/avx512``, `GUMBEL_SOFTMAX_WIDE_VECTORS` (with
     /// `-target-cpu haswell`) is ``Tier/avx2``, neither is ``Tier/baseline``. A `-target-cpu`
     /// without the matching condition is not recorded: pass the two together, as
-    /// `Scripts/tier-flags` prints them.
+    /// `Scripts/build/tier-flags` prints them.
     public static let buildTier = Tier(number: gumbelSoftmaxBuildTier())
 
     /// Whether this CPU runs the tier this module was built for, found once per process.
@@ -46,8 +46,8 @@ extension GumbelSoftmax {
 
     /// An instruction set tier: the CPU features a build may use.
     ///
-    /// Every tier gives the same bits; the wider ones are faster. `Scripts/tier` prints the best
-    /// tier of the machine it runs on and `Scripts/tier-flags TIER` the `swift build` flags.
+    /// Every tier gives the same bits; the wider ones are faster. `Scripts/build/tier` prints the best
+    /// tier of the machine it runs on and `Scripts/build/tier-flags TIER` the `swift build` flags.
     public enum Tier: String, Sendable, Hashable, CaseIterable, Comparable {
         /// Any x86-64 (SSE2) or non-x86 CPU: the default `swift build`.
         case baseline

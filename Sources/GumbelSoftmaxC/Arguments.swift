@@ -16,6 +16,7 @@ enum Arguments {
         return threads == 0 ? nil : Int(threads)
     }
 
+    /// `name_count` as an `Int`: `>= 0` and representable.
     static func count(_ count: Int64, name: String) throws(CallError) -> Int {
         guard count >= 0 else { throw CallError(GS_INVALID_ARGUMENT, "\(name)_count must be >= 0, got \(count)") }
         guard let value = Int(exactly: count) else {
@@ -43,15 +44,17 @@ enum Arguments {
         return value
     }
 
-    /// The `count` elements at `pointer`, which may be NULL only when `count` is 0.
+    /// The `count` elements at `pointer`, which may be NULL only when `count` is 0. `countName` is
+    /// the C parameter that holds `count` (`name_count` unless several arrays share one count).
     static func input<T>(
-        _ pointer: UnsafePointer<T>?, count: Int64, name: String
+        _ pointer: UnsafePointer<T>?, count: Int64, name: String, countName: String? = nil
     ) throws(CallError)
         -> UnsafeBufferPointer<T>
     {
-        let n = try Self.count(count, name: name)
+        let counted = countName ?? "\(name)_count"
+        let n = try Self.count(count, name: countName.map { String($0.dropLast("_count".count)) } ?? name)
         guard n == 0 || pointer != nil else {
-            throw CallError(GS_NULL_POINTER, "\(name) is NULL but \(name)_count is \(n)")
+            throw CallError(GS_NULL_POINTER, "\(name) is NULL but \(counted) is \(n)")
         }
         return UnsafeBufferPointer(start: n == 0 ? nil : pointer, count: n)
     }
@@ -129,9 +132,9 @@ struct Batch<Result> {
 
     /// A further input of the call (e.g. per-row temperatures), checked like the logits.
     func input<T>(
-        _ pointer: UnsafePointer<T>?, count: Int64, name: String
+        _ pointer: UnsafePointer<T>?, count: Int64, name: String, countName: String? = nil
     ) throws(CallError) -> UnsafeBufferPointer<T> {
-        let buffer = try Arguments.input(pointer, count: count, name: name)
+        let buffer = try Arguments.input(pointer, count: count, name: name, countName: countName)
         try Arguments.disjoint(buffer, name, result, resultName)
         return buffer
     }

@@ -7,20 +7,16 @@ import GumbelSoftmax
 // positions[b] + k of it. The arguments are checked like every other export's
 // (`Batch`), and top-k's scratch memory is probed first (`MemoryProbe.topK`).
 
-/// The rows' streams from three parallel arrays of `streams_count` values each (the library checks
-/// that it is the batch's row count).
-private func rowStreams(
+/// The rows' streams from three parallel arrays of `count` values each, checked like every input
+/// of `batch` (none may overlap its result); the library checks that `count` is the row count.
+private func rowStreams<Result>(
     _ seeds: UnsafePointer<UInt64>?, _ streams: UnsafePointer<UInt64>?, _ positions: UnsafePointer<UInt64>?,
-    count: Int64
+    count: Int64, of batch: Batch<Result>
 ) throws(CallError) -> [RowStream] {
-    let n = try Arguments.count(count, name: "streams")
-    for (pointer, name) in [(seeds, "seeds"), (streams, "streams"), (positions, "positions")] {
-        guard n == 0 || pointer != nil else {
-            throw CallError(GS_NULL_POINTER, "\(name) is NULL but streams_count is \(n)")
-        }
-    }
-    guard let seeds, let streams, let positions else { return [] }
-    return (0..<n).map { RowStream(seed: seeds[$0], stream: streams[$0], position: positions[$0]) }
+    let s = try batch.input(seeds, count: count, name: "seeds", countName: "streams_count")
+    let t = try batch.input(streams, count: count, name: "streams", countName: "streams_count")
+    let p = try batch.input(positions, count: count, name: "positions", countName: "streams_count")
+    return (0..<s.count).map { RowStream(seed: s[$0], stream: t[$0], position: p[$0]) }
 }
 
 /// Samples a batch, one Philox stream per row: soft, log-space or hard. The C function is
@@ -39,7 +35,7 @@ func gs_swift_sample_rows(
             result: result, resultCount: resultCount, resultName: "result")
         // One temperature for every row (temperatures_count 1), or one per row.
         let temps = try batch.input(temperatures, count: temperaturesCount, name: "temperatures")
-        let rowStreams = try rowStreams(seeds, streams, positions, count: streamsCount)
+        let rowStreams = try rowStreams(seeds, streams, positions, count: streamsCount, of: batch)
         try rowStreams.withUnsafeBufferPointer { (streamBuffer) throws(CallError) in
             try callLibrary { () throws(GumbelSoftmaxError) in
                 if temps.count == 1 && batch.rows != 1 {
@@ -67,7 +63,7 @@ func gs_swift_categorical_rows(
         let batch = try Batch(
             logits: logits, logitsCount: logitsCount, rows: rows, columns: columns, threads: threads,
             result: indices, resultCount: indicesCount, resultName: "indices")
-        let rowStreams = try rowStreams(seeds, streams, positions, count: streamsCount)
+        let rowStreams = try rowStreams(seeds, streams, positions, count: streamsCount, of: batch)
         try rowStreams.withUnsafeBufferPointer { (streamBuffer) throws(CallError) in
             try batch.result.withMemoryRebound(to: Int.self) { (ints) throws(CallError) in
                 try callLibrary { () throws(GumbelSoftmaxError) in
@@ -92,7 +88,7 @@ func gs_swift_top_k_rows(
             logits: logits, logitsCount: logitsCount, rows: rows, columns: columns, threads: threads,
             result: indices, resultCount: indicesCount, resultName: "indices")
         let k = try Arguments.k(k, columns: batch.columns)
-        let rowStreams = try rowStreams(seeds, streams, positions, count: streamsCount)
+        let rowStreams = try rowStreams(seeds, streams, positions, count: streamsCount, of: batch)
         try MemoryProbe.topK(rows: batch.rows, columns: batch.columns, k: k)
         try rowStreams.withUnsafeBufferPointer { (streamBuffer) throws(CallError) in
             try batch.result.withMemoryRebound(to: Int.self) { (ints) throws(CallError) in

@@ -100,7 +100,9 @@ final class CSVSource: LogitSource {
                 if start == end { return nil }
                 return take(upTo: end, next: end)
             }
-            scanned = end - start
+            // The bytes in hand move to the front; those already searched need no second look,
+            // but before the start is seen (a byte-order mark needs 3 bytes) none was searched.
+            scanned = sawStart ? end - start : 0
             try refill()
         }
     }

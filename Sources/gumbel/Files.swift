@@ -262,11 +262,15 @@ final class ResultWriter {
         try write(header, atOffset: nil)
     }
 
+    /// Writes a block of rows, all of it: what the sink holds is flushed before this returns, so
+    /// a refusal found in a later block leaves exactly the earlier blocks' rows, each whole, on a
+    /// stream (a file output is removed instead).
     func append<Element: ResultElement>(_ values: UnsafeBufferPointer<Element>) throws(CommandFailure) {
         switch format {
         case .npy: try sink.append(raw: UnsafeRawBufferPointer(values))
         case .csv: try CSV.write(values, columns: valuesPerLine, to: sink) { $0.description }
         }
+        try sink.flush()
     }
 
     /// Rewrites a placeholder header with the final number of rows.

@@ -34,7 +34,9 @@ struct Gumbel: ParsableCommand {
               64     a usage error: argument-parser's 'Error:' line and the usage
               129    SIGHUP: the temporary output file is removed first
               130    SIGINT (likewise)
+              141    SIGPIPE (likewise)
               143    SIGTERM (likewise)
+            A signal that started ignored (as under nohup) stays ignored.
 
             Examples:
               gumbel demo

@@ -75,7 +75,7 @@ struct RandomOptions: ParsableArguments {
     }
 
     /// Streams the input through `operation` into the output with this stream, removing the
-    /// temporary output file on SIGINT, SIGTERM and SIGHUP.
+    /// temporary output file on SIGINT, SIGTERM, SIGHUP and SIGPIPE.
     func run<Operation: BlockOperation>(_ operation: Operation, files: FileOptions) throws {
         Platform.installTerminationHandlers()
         var pipeline = Pipeline(operation: operation, threads: threading.count, blockRows: files.blockRows)

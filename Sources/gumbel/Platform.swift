@@ -57,11 +57,13 @@ enum Platform {
     // MARK: Termination signals
 
     /// The signals after which the tool removes its temporary file and exits with 128 + the signal.
-    static let terminationSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP]
+    static let terminationSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGPIPE]
 
-    /// Installs the handler for SIGINT, SIGTERM and SIGHUP: it removes the temporary file named by
-    /// `protectTemporary` (if any) and exits with status 128 + the signal (130, 143, 129). SIGXFSZ
-    /// is ignored.
+    /// Installs the handler for SIGINT, SIGTERM, SIGHUP and SIGPIPE: it removes the temporary file
+    /// named by `protectTemporary` (if any) and exits with status 128 + the signal (130, 143, 129,
+    /// 141). A signal the tool was started with ignored (`nohup` ignores SIGHUP, a shell's
+    /// `trap '' PIPE` SIGPIPE) stays ignored: a write to a closed pipe then fails with EPIPE and
+    /// the tool reports it. SIGXFSZ is ignored.
     /// The corresponding C function is `sigaction`.
     static func installTerminationHandlers() {
         pendingTemporary = nil  // initialise the global before any handler can read it
@@ -74,8 +76,9 @@ enum Platform {
         sigemptyset(&action.sa_mask)
         for signal in terminationSignals { sigaddset(&action.sa_mask, signal) }
         action.sa_flags = 0
-        for signal in terminationSignals { sigaction(signal, &action, nil) }
+        for signal in terminationSignals where !isIgnored(signal) { sigaction(signal, &action, nil) }
         // A parent may have started the tool with these signals blocked (the mask is inherited).
+        // Only this thread takes them: every thread the library starts blocks all signals.
         var handled = sigset_t()
         sigemptyset(&handled)
         for signal in terminationSignals { sigaddset(&handled, signal) }
@@ -92,6 +95,19 @@ enum Platform {
         sigaction(SIGXFSZ, &ignore, nil)
     }
 
+    /// Whether `signal` is ignored (`SIG_IGN`), as the process that started the tool may have left
+    /// it. The corresponding C function is `sigaction`.
+    private static func isIgnored(_ signal: Int32) -> Bool {
+        var current = sigaction()
+        guard sigaction(signal, nil, &current) == 0 else { return false }
+        #if canImport(Glibc)
+            let handler = current.__sigaction_handler.sa_handler
+        #else
+            let handler = current.sa_handler
+        #endif
+        return unsafeBitCast(handler, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self)
+    }
+
     /// Makes the termination handler remove `path` (nil: remove nothing), with the signals
     /// blocked while the name changes. The corresponding C function is `sigprocmask`.
     static func protectTemporary(_ path: FilePath?) {
@@ -104,7 +120,7 @@ enum Platform {
         free(old)
     }
 
-    /// Runs `body` with SIGINT, SIGTERM and SIGHUP held back until it returns. The corresponding C
+    /// Runs `body` with the termination signals held back until it returns. The corresponding C
     /// function is `sigprocmask`.
     static func withTerminationSignalsBlocked<R>(_ body: () -> R) -> R {
         var blocked = sigset_t()

@@ -180,7 +180,7 @@ func printError(_ text: String) {
 /// Replaces a file atomically: the new contents go to a temporary file beside the target, which is
 /// flushed to disk (`fsync`) and renamed over it (`rename(2)`).
 ///
-/// On an error, and on SIGINT, SIGTERM or SIGHUP, the temporary file is removed and an existing
+/// On an error, and on SIGINT, SIGTERM, SIGHUP or SIGPIPE, the temporary file is removed and an existing
 /// target is left as it was. A replaced target keeps its permission bits, owner and group (the
 /// owner only where the process may set it). The temporary name is short (`.gumbel-` and eight
 /// characters), so any legal target name works. Messages name the target, never the temporary.

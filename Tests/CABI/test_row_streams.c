@@ -107,7 +107,8 @@ static void test_refusals(void) {
     float x[6] = {0, 1, 2, 3, 4, 5};
     float y[6];
     float t = 1.0f;
-    uint64_t s[2] = {1, 2};
+    uint64_t s[3] = {1, 2, 3}; /* 3: streams_count 3 below declares three (an array it does not hold
+                                   would overlap its neighbours, which is GS_INVALID_ARGUMENT) */
     int64_t idx[2];
     CHECK(gs_sample_rows(x, 6, 2, 3, &t, 1, GS_OUTPUT_SOFT, s, s, s, 1, 0, y, 6) == GS_SIZE_MISMATCH,
           "streams_count 1 for 2 rows: %s", gs_last_error_message());

@@ -214,9 +214,9 @@ import Testing
 
     // MARK: Output files (issue 12, items 4 to 6)
 
-    /// SIGINT, SIGTERM and SIGHUP during a write remove the temporary file and exit with 128 + the
-    /// signal; an existing output is untouched.
-    @Test(arguments: [(SIGINT, 130), (SIGTERM, 143), (SIGHUP, 129)] as [(Int32, Int32)])
+    /// SIGINT, SIGTERM, SIGHUP and SIGPIPE during a write remove the temporary file and exit with
+    /// 128 + the signal; an existing output is untouched.
+    @Test(arguments: [(SIGINT, 130), (SIGTERM, 143), (SIGHUP, 129), (SIGPIPE, 141)] as [(Int32, Int32)])
     func signalsRemoveTheTemporaryFile(signal: Int32, status: Int32) throws {
         let scratch = try Scratch()
         defer { scratch.cleanUp() }

@@ -132,7 +132,7 @@ struct ErrorTests {
         }
     }
 
-    /// A refused call into a caller's buffer leaves zeros, not half a sample.
+    /// A logit refused during the pass leaves zeros in the caller's buffer, not half a sample.
     @Test func refusedCallLeavesNoHalfWrittenOutput() {
         let columns = 40000
         var bad = [Float](repeating: 1, count: 3 * columns)
@@ -148,6 +148,97 @@ struct ErrorTests {
             }
         }
         #expect(out.allSatisfy { $0 == 0 })
+    }
+
+    /// A refused argument (a size, shape, temperature, `k` or thread count) leaves every caller's
+    /// buffer as it was: sampling, per-row temperatures and streams, top-k, gradients and the
+    /// log-density alike.
+    @Test func refusedArgumentsLeaveBuffersUntouched() {
+        let sentinel: Float = 7.25
+        var out = [Float](repeating: sentinel, count: 6)
+        var indices = [Int](repeating: -3, count: 6)
+        var temperatureGradient = [Float](repeating: sentinel, count: 2)
+        var density = [Double](repeating: 9, count: 2)
+        let soft: [Float] = [0.2, 0.3, 0.5, 0.1, 0.1, 0.8]
+        let streams = [RowStream(seed: 1), RowStream(seed: 2)]
+        var generator = PhiloxGenerator(seed: 0)
+        logits.withUnsafeBufferPointer { input in
+            out.withUnsafeMutableBufferPointer { output in
+                let short = UnsafeMutableBufferPointer(rebasing: output[0..<5])
+                #expect(throws: GumbelSoftmaxError.self) {
+                    try GumbelSoftmax.sample(
+                        logits: input, rows: 2, columns: 3, temperature: 1, into: short, using: &generator)
+                }
+                #expect(throws: GumbelSoftmaxError.self) {
+                    try GumbelSoftmax.sample(
+                        logits: input, rows: Int.max, columns: 3, temperature: 1, into: output, using: &generator)
+                }
+                for temperature in [Float(0), -1, .nan, .infinity] {
+                    #expect(throws: GumbelSoftmaxError.self) {
+                        try GumbelSoftmax.sample(
+                            logits: input, rows: 2, columns: 3, temperature: temperature, into: output,
+                            using: &generator)
+                    }
+                }
+                #expect(throws: GumbelSoftmaxError.self) {
+                    try GumbelSoftmax.sample(
+                        logits: input, rows: 2, columns: 3, temperature: 1, into: output, using: &generator, threads: 0)
+                }
+                [Float(1), .nan].withUnsafeBufferPointer { (temperatures) -> Void in
+                    #expect(throws: GumbelSoftmaxError.self) {
+                        try GumbelSoftmax.sample(
+                            logits: input, rows: 2, columns: 3, temperatures: temperatures, into: output,
+                            using: &generator)
+                    }
+                }
+                streams.withUnsafeBufferPointer { rowStreams in
+                    let one = UnsafeBufferPointer(rebasing: rowStreams[0..<1])
+                    #expect(throws: GumbelSoftmaxError.self) {
+                        try GumbelSoftmax.sample(
+                            logits: input, rows: 2, columns: 3, temperature: 1, streams: one, into: output)
+                    }
+                }
+                soft.withUnsafeBufferPointer { y in
+                    temperatureGradient.withUnsafeMutableBufferPointer { t in
+                        #expect(throws: GumbelSoftmaxError.self) {
+                            try GumbelSoftmax.backward(
+                                output: y, upstream: y, rows: 2, columns: 3, temperature: 0, logitsGradient: output,
+                                temperatureGradient: t)
+                        }
+                        #expect(throws: GumbelSoftmaxError.self) {
+                            try GumbelSoftmax.backward(
+                                output: y, upstream: y, rows: 2, columns: 3, temperature: 1, logitsGradient: short,
+                                temperatureGradient: t)
+                        }
+                    }
+                }
+            }
+            indices.withUnsafeMutableBufferPointer { output in
+                #expect(throws: GumbelSoftmaxError.self) {
+                    try GumbelSoftmax.topK(
+                        logits: input, rows: 2, columns: 3, k: 4, into: output, using: &generator)
+                }
+                #expect(throws: GumbelSoftmaxError.self) {
+                    try GumbelSoftmax.topK(
+                        logits: input, rows: 2, columns: 3, k: 2, into: output, using: &generator, threads: -1)
+                }
+            }
+        }
+        if let distribution = try? ConcreteDistribution(logits: logits, rows: 2, columns: 3, temperature: 1) {
+            let shortPoint = [Float](repeating: 0.5, count: 5)
+            shortPoint.withUnsafeBufferPointer { (point) -> Void in
+                density.withUnsafeMutableBufferPointer { (result) -> Void in
+                    #expect(throws: GumbelSoftmaxError.self) { try distribution.logDensity(point, into: result) }
+                }
+            }
+        } else {
+            Issue.record("the distribution was refused")
+        }
+        #expect(out.allSatisfy { $0 == sentinel }, "\(out)")
+        #expect(temperatureGradient.allSatisfy { $0 == sentinel })
+        #expect(indices.allSatisfy { $0 == -3 })
+        #expect(density.allSatisfy { $0 == 9 })
+        #expect(generator.position == 0)
     }
 
     @Test func emptyBatchIsNotAnError() throws {

@@ -354,7 +354,7 @@ struct GradientTests {
             error {
                 _ = try GumbelSoftmax.backward(output: y, upstream: v, rows: 2, columns: 2, temperature: 1, threads: 0)
             } == .invalidThreadCount(0))
-        // A wrong-sized gradient buffer, which is zero-filled on the throw.
+        // A wrong-sized gradient buffer: refused before anything is written.
         var dl = [Float](repeating: 7, count: 4)
         var dt = [Float](repeating: 7, count: 3)
         var caught: GumbelSoftmaxError?
@@ -374,8 +374,8 @@ struct GradientTests {
             }
         }
         #expect(caught == .bufferSizeMismatch(name: "temperature gradient", expected: 2, actual: 3))
-        #expect(dl == [0, 0, 0, 0])
-        #expect(dt == [0, 0, 0])
+        #expect(dl == [7, 7, 7, 7], "a refused argument leaves the buffers untouched")
+        #expect(dt == [7, 7, 7])
         // B = 0 is an empty result.
         let empty = try GumbelSoftmax.backward(output: [], upstream: [], rows: 0, columns: 3, temperature: 1)
         #expect(empty.logits.isEmpty && empty.temperature.isEmpty)

@@ -3,7 +3,7 @@ import Testing
 
 @testable import GumbelSoftmax
 
-/// `Tests/golden/jax_vectors.json`, written by `Scripts/jax_known_answers.py` from JAX itself.
+/// `Tests/golden/jax_vectors.json`, written by `Scripts/derive/jax_known_answers.py` from JAX itself.
 nonisolated(unsafe) let jaxGolden: [String: Any] = {
     let url = packageRoot.appendingPathComponent("Tests/golden/jax_vectors.json")
     let data = try! Data(contentsOf: url)

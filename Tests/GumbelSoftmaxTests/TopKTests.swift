@@ -213,7 +213,7 @@ struct TopKTests {
                 == .infiniteLogit(row: 1, column: 5))
         // No refusal moved the generator.
         #expect(generator.position == 5)
-        // A wrong-sized output buffer, zero-filled on the throw.
+        // A wrong-sized output buffer: refused before anything is written.
         var result = [Int](repeating: 9, count: 5)
         var caught: GumbelSoftmaxError?
         ok.withUnsafeBufferPointer { l in
@@ -226,6 +226,6 @@ struct TopKTests {
             }
         }
         #expect(caught == .bufferSizeMismatch(name: "index output", expected: 4, actual: 5))
-        #expect(result == [0, 0, 0, 0, 0])
+        #expect(result == [9, 9, 9, 9, 9])
     }
 }

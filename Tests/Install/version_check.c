@@ -2,8 +2,8 @@
  * Checks an installed (or freshly built) libgumbelsoftmax.so: its version, contract and tier, and
  * either a real sample (`version_check TIER supported`) or that every call refuses with
  * GS_UNSUPPORTED_CPU and the same message (`version_check TIER unsupported`, for a library built
- * for a tier this CPU lacks). Compiled by Scripts/test-install with
- * `pkg-config --cflags --libs gumbelsoftmax` and by Scripts/test-tier-check.
+ * for a tier this CPU lacks). Compiled by Scripts/test/test-install with
+ * `pkg-config --cflags --libs gumbelsoftmax` and by Scripts/test/test-tier-check.
  */
 #include <gumbel_softmax.h>
 #include <math.h>

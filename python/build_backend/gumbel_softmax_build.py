@@ -5,14 +5,14 @@ distribution, and ``pip install -e ./python`` call the hooks at the end of this 
 
 A wheel (:func:`build_wheel`) holds the package and, for each instruction set tier it is built
 for, ``gumbel_softmax/_tiers/<tier>/libgumbelsoftmax.so`` (``swift build -c release
---product gumbelsoftmax`` with the tier's flags from ``Scripts/tier-flags`` and the Swift runtime
+--product gumbelsoftmax`` with the tier's flags from ``Scripts/build/tier-flags`` and the Swift runtime
 linked statically, in the scratch path ``.build-release-<tier>``) and, when the XLA FFI headers
 are at hand, ``libgumbelsoftmax_jax.so`` beside it (the JAX FFI handlers,
 ``gumbel_softmax/ffi/jax_ffi.cc``). At import the package loads the best tier this CPU runs
 (``_library.py``). The environment chooses:
 
 - ``TIERS``: the tiers, e.g. ``"baseline avx2 avx512"`` (what ``make wheel`` builds: one wheel for
-  every x86-64 CPU); else ``TIER``: one tier; else this machine's tier (``Scripts/tier``). A wheel
+  every x86-64 CPU); else ``TIER``: one tier; else this machine's tier (``Scripts/build/tier``). A wheel
   of every tier has the plain version (``0.2.0``), one of fewer tiers names them as the local
   version label (``0.2.0+avx2``).
 - ``JAX_FFI_INCLUDE``: the XLA FFI headers (``jax.ffi.include_dir()``); without it, those of a
@@ -62,7 +62,7 @@ REPOSITORY = PYTHON_DIRECTORY / "swift" if (PYTHON_DIRECTORY / "swift").is_dir()
 # What a source distribution holds of the Swift package (Tests: SwiftPM requires the directories
 # of every target in Package.swift).
 SWIFT_PACKAGE_FILES = (
-    "Package.swift", "LICENSE", "Sources", "Modules", "include", "Tests", "Scripts/tier", "Scripts/tier-flags"
+    "Package.swift", "LICENSE", "Sources", "Modules", "include", "Tests", "Scripts/build/tier", "Scripts/build/tier-flags"
 )
 OPENBLAS_HELP = "apt-get install libopenblas-dev liblapacke-dev"
 SWIFT_HELP = (
@@ -133,8 +133,8 @@ def _run(command: list[str], what: str, **keywords) -> subprocess.CompletedProce
 
 
 def _script(name: str, *arguments: str) -> str:
-    """The standard output of Scripts/NAME, or a BuildError with its own message."""
-    command = ["sh", str(REPOSITORY / "Scripts" / name), *arguments]
+    """The standard output of Scripts/build/NAME, or a BuildError with its own message."""
+    command = ["sh", str(REPOSITORY / "Scripts" / "build" / name), *arguments]
     return _run(command, "TIER" if arguments else name, capture_output=True, text=True).stdout
 
 

@@ -42,14 +42,17 @@ Generators
 
 Conversion rule
     ``float32`` input is used as it is (copied only if not C-contiguous or ``axis`` is not the
-    last). Any other real input (``float64``, ``longdouble``, ``float16``, integers, booleans,
-    Python numbers of any size) is rounded once, from its own value, to the nearest ``float32``;
+    last). Any other real input (``float64``, ``longdouble``, ``float16``, integers, Python
+    numbers of any size) is rounded once, from its own value, to the nearest ``float32``;
     a finite value whose ``float32`` would be infinite (``abs(x) >= 2**128 - 2**103``, e.g. a
     longdouble -1e400) is refused with ``ValueError`` rather than turned into an infinity, since
     ``-inf`` would silently mask a category, while a value that rounds to the largest float32
     (``3.4028235e38``) is accepted. A temperature must be finite and > 0 both as given and in
-    float32 (``1e-46``, ``3.5e38`` and ``10**400`` are refused, each reported as given). Complex
-    input raises ``TypeError``.
+    float32 (``1e-46``, ``3.5e38`` and ``10**400`` are refused, each reported as given). Real
+    means integers and floats only: booleans (``True``, ``np.True_``, boolean arrays) and
+    non-real dtypes (complex, ``timedelta64``, ``datetime64``, strings) raise ``TypeError``
+    wherever a number is taken: logits, points, temperatures, ``seed``, ``stream``,
+    ``position``, ``k``, ``threads`` and ``axis``.
 
 Errors
     Every input the library refuses (SPEC.md section 4) raises :class:`GumbelSoftmaxError`, a
@@ -68,11 +71,15 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _arguments, _fast, _library, _words
-from ._arguments import pointer as _pointer
-from ._errors import GumbelSoftmaxError, Status
-from ._errors import check as _check
-from ._errors import temperature_error as _temperature_error
+from . import _limits
+
+_limits.warn_if_openblas_may_hang()  # before the library, and OpenBLAS with it, loads
+
+from . import _arguments, _fast, _library, _words  # noqa: E402
+from ._arguments import pointer as _pointer  # noqa: E402
+from ._errors import GumbelSoftmaxError, Status  # noqa: E402
+from ._errors import check as _check  # noqa: E402
+from ._errors import temperature_error as _temperature_error  # noqa: E402
 from ._version import __version__, version_info  # noqa: F401  (loads the library, checks the CPU)
 
 __all__ = [
@@ -345,7 +352,7 @@ def top_k(
     """
     x = _Batch(logits, "logits", axis)
     words = _stream(seed, key, generator, stream, position)
-    k = operator.index(k)
+    k = _arguments.integer(k, "k")
     if not 1 <= k <= x.columns:
         if x.columns > 0 and not -(2**63) <= k < 2**63:
             # The library takes an int64; beyond it, refuse here with the value as given.

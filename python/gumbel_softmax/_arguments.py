@@ -13,6 +13,24 @@ import numpy as np
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
+# The dtype kinds of real numbers: signed and unsigned integers and floats. Booleans ("b"),
+# complex ("c"), timedelta64 ("m"), datetime64 ("M") and the rest are not numbers here, as the
+# module's conversion rule says (a bool is refused however it is spelled: True, np.True_, an array).
+_REAL_KINDS = "iuf"
+
+
+def integer(value, name: str) -> int:
+    """``value`` as a Python int: a Python or NumPy integer, never a boolean (``True`` and
+    ``np.True_`` alike raise ``TypeError``)."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be an integer, got the boolean {bool(value)}")
+    return operator.index(value)
+
+
+def _require_real(dtype: np.dtype, name: str) -> None:
+    if dtype.kind not in _REAL_KINDS:
+        raise TypeError(f"{name} must be real numbers (integers or floats), got dtype {dtype}")
+
 
 def plain(value) -> str:
     """A number as a user wrote it: ``1e+39``, ``-1e+400``, ``0.0``, ``7``; never a NumPy repr
@@ -50,7 +68,7 @@ def _object_to_longdouble(array: np.ndarray, name: str) -> np.ndarray:
     for i, element in enumerate(flat):
         if isinstance(element, (complex, np.complexfloating)):
             raise TypeError(f"{name} must be real, got a complex value {element}")
-        if not isinstance(element, (numbers.Real, np.bool_)):
+        if isinstance(element, (bool, np.bool_)) or not isinstance(element, numbers.Real):
             raise TypeError(f"{name} must be real numbers, got {type(element).__name__}")
         with np.errstate(over="ignore"):
             try:
@@ -80,8 +98,7 @@ def float32(values, name: str) -> np.ndarray:
     try:
         if array.dtype == object:
             array = _object_to_longdouble(array, name)
-        if not (np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_):
-            raise TypeError(f"{name} must be a real numeric array, got dtype {array.dtype}")
+        _require_real(array.dtype, name)
         with np.errstate(over="ignore", invalid="ignore"):
             converted = np.asarray(array, dtype=np.float32, order="C")
         if array.dtype.kind == "f" and array.dtype.itemsize > 4:
@@ -106,8 +123,7 @@ def _exact(given: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
     flat = given.ravel()
     huge = np.zeros(flat.shape, dtype=bool)
     if given.dtype != object:
-        if not (np.issubdtype(given.dtype, np.number) or given.dtype == np.bool_):
-            raise TypeError(f"{name} must be a real number, got dtype {given.dtype}")
+        _require_real(given.dtype, name)
         return flat.astype(np.longdouble), huge
     exact = np.empty(flat.shape, dtype=np.longdouble)
     for i, element in enumerate(flat):
@@ -151,7 +167,7 @@ def temperatures(value, rows_shape: tuple[int, ...], status_error):
 def threads(value) -> int:
     if value is None:
         return 0
-    value = operator.index(value)
+    value = integer(value, "threads")
     if not -(2**31) <= value < 2**31:
         raise ValueError(f"threads must fit in int32, got {value}")
     return value
@@ -174,7 +190,7 @@ def output(out, shape: tuple[int, ...], dtype, name: str = "out") -> np.ndarray:
 
 def axis(value, ndim: int) -> int:
     """A normalised axis of an ``ndim``-dimensional array (``-1`` is the last)."""
-    value = operator.index(value)
+    value = integer(value, "axis")
     if not -ndim <= value < ndim:
         raise ValueError(f"axis {value} is out of bounds for an array of dimension {ndim}")
     return value % ndim

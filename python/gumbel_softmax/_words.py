@@ -23,7 +23,7 @@ _UINT32_MAX = (1 << 32) - 1
 GENERATORS = ("philox", "jax")
 
 def u64(value, name: str) -> int:
-    value = operator.index(value)
+    value = _arguments.integer(value, name)
     if not 0 <= value <= _UINT64_MAX:
         raise ValueError(f"{name} must be in 0...2**64 - 1, got {value}")
     return value
@@ -53,7 +53,7 @@ def jax_key(key) -> tuple[int, int]:
 def jax_seed_key(seed, enable_x64: bool = False) -> tuple[int, int]:
     """The key of ``jax.random.PRNGKey(seed)`` (JAX's default ``jax_enable_x64=False``, or
     ``enable_x64``), from the library's ``gs_jax_key``: the one computation of it."""
-    seed = operator.index(seed)
+    seed = _arguments.integer(seed, "seed")
     if not -(2**63) <= seed < 2**63:
         raise ValueError(f"a JAX seed must be in -2**63...2**63 - 1 (an int64), got {seed}")
     key = np.zeros(2, dtype=np.uint32)
@@ -84,7 +84,7 @@ def u64_rows(values, name: str) -> np.ndarray:
     for i, element in enumerate(objects.ravel()):
         where = _arguments.index(np.unravel_index(i, objects.shape))
         try:
-            value = operator.index(element)
+            value = _arguments.integer(element, name)
         except TypeError:
             raise TypeError(
                 f"{name}{where} must be an integer in 0...2**64 - 1, got {type(element).__name__} {element!r}"

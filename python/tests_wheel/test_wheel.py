@@ -105,7 +105,7 @@ def test_choosing_a_tier_runs_only_baseline_code():
     # it: what runs until then must be baseline code in every tier. Loading runs the constructors,
     # the same as the baseline library's (the static Swift runtime's, prebuilt); the check is C
     # (Sources/CGumbelSoftmaxABI, CGumbelSoftmaxCPU) and asks Swift only for a constant, the tier.
-    # No instruction a baseline x86-64 lacks (the list of Scripts/test-tier-check).
+    # No instruction a baseline x86-64 lacks (the list of Scripts/test/test-tier-check).
     baseline = constructors(PACKAGE / "_tiers" / "baseline" / "libgumbelsoftmax.so")
     assert "_ZL23swift_image_constructorv" in baseline, sorted(baseline)
     lacking = re.compile(r"^(v|k[a-z]|shlx|shrx|sarx|andn|bzhi|pdep|pext|rorx|lzcnt|movbe|popcnt|bls)")
@@ -137,7 +137,7 @@ def test_the_sdist_holds_the_swift_package_and_says_in_one_line_what_to_install(
     base = sdist.name.removesuffix(".tar.gz")
     for name in ("PKG-INFO", "pyproject.toml", "build_backend/gumbel_softmax_build.py", "gumbel_softmax/__init__.py",
                  "gumbel_softmax/ffi/jax_ffi.cc", "swift/Package.swift", "swift/include/gumbel_softmax.h",
-                 "swift/Sources/CGumbelSoftmaxABI/guards.c", "swift/Scripts/tier-flags"):
+                 "swift/Sources/CGumbelSoftmaxABI/guards.c", "swift/Scripts/build/tier-flags"):
         assert f"{base}/{name}" in names, name
     assert not [name for name in names if "/.build" in name or "__pycache__" in name]
     # Built from the sdist on a machine without Swift: one line naming what to install and SWIFT.

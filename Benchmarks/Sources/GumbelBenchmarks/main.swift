@@ -1,6 +1,7 @@
-// The timing harness behind `make bench`. Prints one JSON object per line (or a table with
-// `--table`): the median ns/element of the library's sampler for each standard shape, with one
-// thread and with all cores, of the noise alone, and of a memory copy (the roof).
+// The kernel harness behind `make bench-kernel` (Benchmarks/bench.py kernel). Prints one JSON
+// object per line (or a table with `--table`): the median ns/element of the library's sampler for
+// each standard shape, with one thread and with all cores, of the noise alone, and of a memory copy
+// (the roof).
 //
 //   GumbelBenchmarks [--shapes 64x32000,...] [--label default] [--table] [--memory BxK]
 

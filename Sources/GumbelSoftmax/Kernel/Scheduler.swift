@@ -1,13 +1,11 @@
-import Dispatch
 import Synchronization
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-// The one scheduler: how many workers a call gets, the thread pool
-// (`DispatchQueue.concurrentPerform`), the cutting of a `[rows, columns]` batch into work units
-// (`Tiling`) and each worker's scratch. Sampling, noise, top-k, gradients and the Concrete density
+// The one scheduler: how many workers a call gets, the threads that run them (`WorkerPool`), the
+// cutting of a `[rows, columns]` batch into work units (`Tiling`) and each worker's scratch. Sampling, noise, top-k, gradients and the Concrete density
 // all run through it.
 //
 // Work units depend only on the shape, never on the thread count, and each unit writes only its
@@ -162,7 +160,7 @@ enum Scheduler {
             }
         }
         if WorkerPool.shared?.run(workers: workers, worker) == true { return }
-        DispatchQueue.concurrentPerform(iterations: workers, execute: worker)
+        WorkerPool.runOnNewThreads(workers: workers, worker)
     }
 
     /// Runs `body` over the units of `tiling`, with `threads` workers at most (see

@@ -1,4 +1,3 @@
-import Dispatch
 import Synchronization
 
 #if canImport(Glibc)
@@ -17,9 +16,14 @@ import Synchronization
 // for), then waits only for the helpers that joined. So a helper that is asleep, descheduled or
 // confined to the caller's core never holds up a call. One call uses the pool at a time: a call
 // that finds it busy (another thread sampling at the same moment, or a call from inside a
-// worker), asks for another thread count than the pool's, or runs in a child process after `fork`
-// (whose helpers do not exist) uses `DispatchQueue.concurrentPerform` instead. Which thread runs
-// which unit never changes a result (Scheduler.swift).
+// worker), asks for another thread count than the pool's, runs in a child process after `fork`
+// (whose helpers do not exist), or finds the pool short of helpers that could not start, starts
+// threads of its own for the call (`runOnNewThreads`). A thread that cannot start (no memory for
+// its stack under an address-space limit, a thread limit) is simply missing and its work falls to
+// the threads that did start, the caller at least: a call never waits or retries for a thread.
+// Which thread runs which unit never changes a result (Scheduler.swift). Every thread the library
+// starts is created with all signals blocked and keeps them blocked, so the application's signal
+// handlers run only on its own threads.
 
 final class WorkerPool: @unchecked Sendable {
     /// The pool of this process: `cores - 1` helpers, or nil on one core.
@@ -63,19 +67,70 @@ final class WorkerPool: @unchecked Sendable {
         pthread_atfork(nil, nil) { WorkerPool.forked.store(true, ordering: .relaxed) }
         for _ in 0..<Swift.min(count, Self.joinedMask) {
             let context = Unmanaged.passRetained(Helper(pool: self, index: helpers + 1)).toOpaque()
-            var thread = pthread_t()
-            let status = pthread_create(
-                &thread, nil,
-                { context in
-                    let helper = Unmanaged<Helper>.fromOpaque(context!).takeRetainedValue()
-                    helper.pool.serve(index: helper.index)
-                    return nil
-                }, context)
-            if status == 0 {
+            let thread = Self.startThread(context) { context in
+                let helper = Unmanaged<Helper>.fromOpaque(context!).takeRetainedValue()
+                helper.pool.serve(index: helper.index)
+                return nil
+            }
+            if let thread {
                 pthread_detach(thread)
                 helpers += 1
             } else {
                 Unmanaged<Helper>.fromOpaque(context).release()
+            }
+        }
+    }
+
+    /// Starts a thread running `entry(context)` with every signal blocked from its first
+    /// instruction (a thread inherits its creator's mask), or returns nil when it cannot start.
+    /// The corresponding C function is `pthread_create`.
+    private static func startThread(
+        _ context: UnsafeMutableRawPointer,
+        _ entry: @convention(c) (UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer?
+    ) -> pthread_t? {
+        var all = sigset_t()
+        var previous = sigset_t()
+        sigfillset(&all)
+        pthread_sigmask(SIG_SETMASK, &all, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+        var thread = pthread_t()
+        return pthread_create(&thread, nil, entry, context) == 0 ? thread : nil
+    }
+
+    /// One thread of `runOnNewThreads`: its worker number and the call's body.
+    private final class CallWorker {
+        let index: Int
+        let body: @Sendable (Int) -> Void
+        init(index: Int, body: @escaping @Sendable (Int) -> Void) {
+            self.index = index
+            self.body = body
+        }
+    }
+
+    /// Runs `body(worker)` on the calling thread (worker 0) and on up to `workers - 1` threads
+    /// started for this call, then waits for them; for the calls the pool cannot take. `body`
+    /// must take work from a shared counter: a thread that cannot start is skipped, and the
+    /// threads that did start (the caller at least) do its share, with the same results.
+    static func runOnNewThreads(workers: Int, _ body: @Sendable (Int) -> Void) {
+        withoutActuallyEscaping(body) { body in
+            withUnsafeTemporaryAllocation(of: pthread_t.self, capacity: Swift.max(1, workers - 1)) { threads in
+                var started = 0
+                for index in 1..<Swift.max(1, workers) {
+                    let context = Unmanaged.passRetained(CallWorker(index: index, body: body)).toOpaque()
+                    let thread = startThread(context) { context in
+                        let worker = Unmanaged<CallWorker>.fromOpaque(context!).takeRetainedValue()
+                        worker.body(worker.index)
+                        return nil
+                    }
+                    guard let thread else {
+                        Unmanaged<CallWorker>.fromOpaque(context).release()
+                        break
+                    }
+                    threads[started] = thread
+                    started += 1
+                }
+                body(0)
+                for thread in threads.prefix(started) { pthread_join(thread, nil) }
             }
         }
     }
@@ -92,10 +147,6 @@ final class WorkerPool: @unchecked Sendable {
 
     /// A helper's loop: wait for a generation, join its job if still open, run it, report.
     private func serve(index: Int) {
-        // Signals go to the application's own threads, never to a helper.
-        var all = sigset_t()
-        sigfillset(&all)
-        pthread_sigmask(SIG_BLOCK, &all, nil)
         var seen = 0
         while true {
             var spins = 0

@@ -87,7 +87,7 @@ enum NoiseMath {
 
     /// `-(k ln 2 + log1p(f))` for `f` in `[-1/2, 0]`, `k` as a 32-bit integer, with relative
     /// error below 3e-7 (a least-squares fit of degree 5 for `(log1p(f) - f + f^2/2) / f^3`,
-    /// minimax-weighted, Scripts/noise_polynomial.py; the signs are folded into the
+    /// minimax-weighted, Scripts/derive/noise_polynomial.py; the signs are folded into the
     /// coefficients). Both terms have the same sign unless `k > 0`.
     @inline(__always)
     static func negativeLog<V: FloatVector>(exponent k: V.Bits, fraction f: V) -> V {

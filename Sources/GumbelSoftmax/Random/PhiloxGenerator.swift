@@ -112,7 +112,7 @@ enum Philox {
     // than eight on most standard shapes (`make bench-compare`, 2026-11-27); with AVX-512 (32
     // registers of 8 lanes) sixteen took 0.96 to 0.72 ns/word. SSE2's 16 registers of two lanes
     // spill badly beyond four (eight: 40% slower), and Swift cannot ask which the build targets:
-    // the tier flags (Scripts/tier-flags) define GUMBEL_SOFTMAX_WIDE_VECTORS or
+    // the tier flags (Scripts/build/tier-flags) define GUMBEL_SOFTMAX_WIDE_VECTORS or
     // GUMBEL_SOFTMAX_AVX512 together with `-target-cpu`.
     #if GUMBEL_SOFTMAX_AVX512 || GUMBEL_SOFTMAX_WIDE_VECTORS
         typealias Lanes = UInt64x16

@@ -3,8 +3,8 @@
 
 Not run by `make test`. Run it by hand after changing what it records:
 
-    python3 Scripts/jax_known_answers.py            # creates/uses .venv-jax, pip installs jax[cpu]
-    python3 Scripts/jax_known_answers.py --no-venv  # use the current interpreter's jax
+    python3 Scripts/derive/jax_known_answers.py            # creates/uses .venv-jax, pip installs jax[cpu]
+    python3 Scripts/derive/jax_known_answers.py --no-venv  # use the current interpreter's jax
 
 Everything is computed by JAX itself on the CPU (jax.random.bits, uniform, gumbel, categorical,
 split, fold_in, jax.nn.softmax), with `jax_threefry_partitionable` set to True explicitly (its
@@ -19,7 +19,7 @@ import subprocess
 import sys
 import venv
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUTPUT = os.path.join(ROOT, "Tests", "golden", "jax_vectors.json")
 VENV = os.environ.get("JAX_VENV", os.path.join(ROOT, ".venv-jax"))  # gitignored (.venv*/)
 
@@ -297,7 +297,7 @@ def main():
     import jaxlib
 
     result = {
-        "generator": "Scripts/jax_known_answers.py",
+        "generator": "Scripts/derive/jax_known_answers.py",
         "jax_version": jax.__version__,
         "jaxlib_version": jaxlib.__version__,
         "numpy_version": np.__version__,

@@ -8,7 +8,7 @@ with P of degree DEGREE, fitted by iteratively reweighted least squares (Lawson'
 which converges to the minimax fit) on the relative error of log1p over Chebyshev nodes. The
 Swift code folds the signs into the coefficients (it computes -log1p(f)).
 
-Usage: python3 Scripts/noise_polynomial.py [DEGREE]   (numpy only; default degree 5)
+Usage: python3 Scripts/derive/noise_polynomial.py [DEGREE]   (numpy only; default degree 5)
 """
 
 import sys

@@ -15,7 +15,7 @@ own distribution function, counted exactly.
   change fastest (the midpoint rule's relative error there is below 1e-7 for a <= 30). The lower
   part of the grid adds below 1e-300.
 
-Usage: python3 Scripts/tail_error_table.py   (numpy only; about a minute)
+Usage: python3 Scripts/derive/tail_error_table.py   (numpy only; about a minute)
 """
 
 import numpy as np
