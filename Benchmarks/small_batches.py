@@ -33,11 +33,11 @@ from pathlib import Path
 
 import numpy as np
 
-PACKAGE_DIRECTORY = Path(__file__).resolve().parent.parent / "python"
-if str(PACKAGE_DIRECTORY) not in sys.path:
-    sys.path.insert(0, str(PACKAGE_DIRECTORY))
-
-import gumbel_softmax  # noqa: E402
+try:  # the installed package (a wheel's own library), else the checkout's python/
+    import gumbel_softmax
+except ImportError:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "python"))
+    import gumbel_softmax
 
 SMALL_SHAPES = ((1, 10), (32, 10), (256, 10))
 LARGE_SHAPE = (1024, 1024)
