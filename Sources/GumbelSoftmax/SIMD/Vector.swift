@@ -156,40 +156,4 @@ enum RowReduce {
         }
         return (wide.folded + sum0).sumInDouble()
     }
-
-    /// The power form's `sum(exp((l - reference) n) (c r)^n)` over `count` logits `l` and
-    /// reciprocals `r = 1 / E` (`PowerForm`), storing each term to `output`. Accumulates like
-    /// `expSum`.
-    @inline(__always)
-    static func powerExpSum(
-        _ logits: UnsafePointer<Float>, reciprocals r: UnsafePointer<Float>, count: Int, reference: Float,
-        form: PowerForm, storingTo output: UnsafeMutablePointer<Float>
-    ) -> Double {
-        var wide = WideFloatLanes(repeating: 0)
-        var i = 0
-        do {
-            let ref = WideFloatLanes(repeating: reference)
-            let n = WideFloatLanes(repeating: Float(form.exponent))
-            while i + WideFloatLanes.count <= count {
-                let e = FastMath.expNonPositive((WideFloatLanes.load(logits + i) - ref) * n)
-                let w = e * form.factor(WideFloatLanes.load(r + i))
-                w.store(to: output + i)
-                wide = wide + w
-                i += WideFloatLanes.count
-            }
-        }
-        let ref = FloatLanes(repeating: reference)
-        let n = FloatLanes(repeating: Float(form.exponent))
-        var sum0 = FloatLanes()
-        while i < count {
-            let m = Swift.min(8, count - i)
-            let l = m == 8 ? load8(logits + i) : loadPartial(logits + i, count: m, padding: -.infinity)
-            let q = m == 8 ? load8(r + i) : loadPartial(r + i, count: m, padding: 0)
-            let w = FastMath.expNonPositive((l - ref) * n) * form.factor(q)
-            if m == 8 { store8(w, output + i) } else { storePartial(w, output + i, count: m) }
-            sum0 += w
-            i += m
-        }
-        return (wide.folded + sum0).sumInDouble()
-    }
 }
