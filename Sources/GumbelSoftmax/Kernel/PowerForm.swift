@@ -56,30 +56,26 @@ struct PowerForm {
         logits: UnsafePointer<Float>, reciprocals r: UnsafePointer<Float>, count: Int, reference: Float,
         into output: UnsafeMutablePointer<Float>
     ) -> Double {
+        let blocks = Blocks(count: count)
         var wide = WideFloatLanes(repeating: 0)
-        var i = 0
         do {
             let ref = WideFloatLanes(repeating: reference)
             let n = WideFloatLanes(repeating: Float(exponent))
-            while i + WideFloatLanes.count <= count {
+            for i in blocks.wide {
                 let e = FastMath.expNonPositive((WideFloatLanes.load(logits + i) - ref) * n)
                 let w = e * factor(WideFloatLanes.load(r + i))
                 w.store(to: output + i)
                 wide = wide + w
-                i += WideFloatLanes.count
             }
         }
         let ref = FloatLanes(repeating: reference)
         let n = FloatLanes(repeating: Float(exponent))
         var sum0 = FloatLanes()
-        while i < count {
-            let m = Swift.min(8, count - i)
-            let l = m == 8 ? load8(logits + i) : loadPartial(logits + i, count: m, padding: -.infinity)
-            let q = m == 8 ? load8(r + i) : loadPartial(r + i, count: m, padding: 0)
-            let w = FastMath.expNonPositive((l - ref) * n) * factor(q)
-            if m == 8 { store8(w, output + i) } else { storePartial(w, output + i, count: m) }
+        for (i, m) in blocks.narrow {
+            let l = loadLanes(logits + i, count: m, padding: -.infinity)
+            let w = FastMath.expNonPositive((l - ref) * n) * factor(loadLanes(r + i, count: m, padding: 0))
+            storeLanes(w, output + i, count: m)
             sum0 += w
-            i += m
         }
         return (wide.folded + sum0).sumInDouble()
     }

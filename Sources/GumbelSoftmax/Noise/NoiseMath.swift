@@ -155,21 +155,18 @@ enum NoiseMath {
     static func noise(
         _ words: UnsafePointer<UInt32>, into g: UnsafeMutablePointer<Float>, count: Int, mapping: UniformMapping
     ) -> Bool {
+        let blocks = Blocks(count: count)
         var smallest = WideFloatLanes.Bits(repeating: 0xFFFF_FFFF)
-        var i = 0
-        while i + WideFloatLanes.count <= count {
+        for i in blocks.wide {
             let noise = gumbel(
                 WideFloatLanes.load(words + i), mapping: mapping, smallest: &smallest, as: WideFloatLanes.self)
             noise.store(to: g + i)
-            i += WideFloatLanes.count
         }
         var banded = smallest.minOfLanes < bandWidth
-        while i < count {
-            let n = Swift.min(8, count - i)
+        for (i, n) in blocks.narrow {
             let noise = gumbel(loadPartial(words + i, count: n), mapping: mapping, as: FloatLanes.self)
             storePartial(noise, g + i, count: n)
             for j in i..<(i + n) where isInBand(words[j]) { banded = true }
-            i += n
         }
         return banded && mapping == .centered
     }
@@ -191,22 +188,20 @@ enum NoiseMath {
         var maximum = W(repeating: -.infinity)
         var infinite = W.Bits(repeating: 0)  // all-ones lanes after a +inf
         var ordered = W.Bits(repeating: 0xFFFF_FFFF)  // zero lanes after a NaN
-        var i = 0
-        while i + W.count <= count {
+        let blocks = Blocks(count: count)
+        for i in blocks.wide {
             let e = exponential(W.load(words + i), mapping: mapping, smallest: &smallest, as: W.self)
             (1.0 / e).store(to: r + i)
             let l = W.load(logits + i)
             infinite = infinite | W.atLeastMask(l, W(repeating: .infinity))
             ordered = ordered & W.atLeastMask(l, l)
             maximum = W.select(W.atLeastMask(maximum, l), maximum, l)
-            i += W.count
         }
         var banded = smallest.minOfLanes < bandWidth
         let valid = ordered & (infinite ^ W.Bits(repeating: 0xFFFF_FFFF))
         var invalid = valid.minOfLanes == 0
         var best = maximum.maxFolded.maxLanes()[0]
-        while i < count {
-            let n = Swift.min(8, count - i)
+        for (i, n) in blocks.narrow {
             var ignored = WordLanes(repeating: 0xFFFF_FFFF)
             let e = exponential(
                 loadPartial(words + i, count: n), mapping: mapping, smallest: &ignored, as: FloatLanes.self)
@@ -217,7 +212,6 @@ enum NoiseMath {
                 if !(l < .infinity) { invalid = true }
                 if l > best { best = l }
             }
-            i += n
         }
         return (best, invalid, banded && mapping == .centered)
     }
@@ -225,8 +219,8 @@ enum NoiseMath {
     /// `d = logits + gumbel(words)` over `count` elements in one pass; returns true when some word
     /// lies in an outer band (`.centered` only): `fixBands` must then run.
     ///
-    /// Callers switch on the mapping and pass each case as a literal (`case .centered:
-    /// perturb(..., mapping: .centered)`), here, in `noise` and in `reciprocalExponentials`: the
+    /// The callers of this function, `noise` and `reciprocalExponentials` switch on the mapping
+    /// and pass each case as a literal (`case .centered: perturb(..., mapping: .centered)`): the
     /// duplication is deliberate. Inlined with a constant mapping, the `switch mapping` inside
     /// `gumbel` and `exponential` folds away; passing the variable would keep it in the loop.
     @inline(__always)
@@ -234,22 +228,19 @@ enum NoiseMath {
         _ logits: UnsafePointer<Float>, _ words: UnsafePointer<UInt32>, _ d: UnsafeMutablePointer<Float>,
         count: Int, mapping: UniformMapping
     ) -> Bool {
+        let blocks = Blocks(count: count)
         var smallest = WideFloatLanes.Bits(repeating: 0xFFFF_FFFF)
-        var i = 0
-        while i + WideFloatLanes.count <= count {
+        for i in blocks.wide {
             let g = gumbel(
                 WideFloatLanes.load(words + i), mapping: mapping, smallest: &smallest, as: WideFloatLanes.self)
             (WideFloatLanes.load(logits + i) + g).store(to: d + i)
-            i += WideFloatLanes.count
         }
         var banded = smallest.minOfLanes < bandWidth
-        while i < count {
-            let n = Swift.min(8, count - i)
+        for (i, n) in blocks.narrow {
             let g = gumbel(loadPartial(words + i, count: n), mapping: mapping, as: FloatLanes.self)
             let l = loadPartial(logits + i, count: n, padding: 0)
             storePartial(l + g, d + i, count: n)
             for j in i..<(i + n) where isInBand(words[j]) { banded = true }
-            i += n
         }
         return banded && mapping == .centered
     }
