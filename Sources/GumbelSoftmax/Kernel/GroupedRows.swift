@@ -177,9 +177,9 @@ extension SamplingKernel {
     }
 
     /// `y[i] = exp(z[i])` for `z[i] <= 0`.
-    // Not inlined, like `exponentiate` and `firstPass`: inlined, it makes its caller so large that
-    // the optimiser stops inlining the vector loads and stores there (measured with callgrind:
-    // 2.6% more instructions in the group's pass).
+    // Not inlined, like `exponentiate` and the power form's `reciprocals`: inlined, it makes its
+    // caller so large that the optimiser stops inlining the vector loads and stores there
+    // (measured with callgrind: 2.6% more instructions in the group's pass).
     @inline(never)
     private static func storeExponentials(of z: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
         let blocks = Blocks(count: count)

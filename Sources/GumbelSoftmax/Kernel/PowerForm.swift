@@ -127,7 +127,8 @@ extension SamplingKernel {
     /// The reference is the largest logit, raised to `bandReference` where a band word's term
     /// would exceed 1. This happens only in rows holding a band word, depends only on the row's
     /// own words and logits, and leaves other rows' bits alone.
-    @inline(__always)
+    // Not inlined: see `storeExponentials`.
+    @inline(never)
     static func reciprocals(
         _ job: SamplingJob, element: Int, count: Int, words: UnsafePointer<UInt32>, into r: UnsafeMutablePointer<Float>,
         form: PowerForm
