@@ -6,7 +6,6 @@ import COpenBLAS
 // change OpenBLAS's process-wide thread count, and no result depends on it. It also keeps every
 // length within OpenBLAS's 32-bit `blasint`.
 
-@usableFromInline
 enum BLAS {
     /// The longest vector one CBLAS call receives: below every OpenBLAS threading threshold.
     static let callLimit = 4096

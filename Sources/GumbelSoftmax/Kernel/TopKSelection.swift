@@ -221,17 +221,12 @@ struct TopKHeap: ~Copyable {
         return firstBad.value
     }
 
-    /// The error for a refused row: its first NaN or `+inf` logit, else too few unmasked ones.
+    /// The error for a refused row: `Validate.diagnose`'s, or too few unmasked logits.
     static func diagnose(row: Int, logits: UnsafePointer<Float>, columns: Int, k: Int) -> GumbelSoftmaxError {
+        let error = Validate.diagnose(row: row, logits: logits, columns: columns)
+        guard case .allMaskedRow = error else { return error }
         let start = logits + row * columns
-        var available = 0
-        for column in 0..<columns {
-            let x = start[column]
-            if x.isNaN { return .nanLogit(row: row, column: column) }
-            if x == .infinity { return .infiniteLogit(row: row, column: column) }
-            if x != -.infinity { available += 1 }
-        }
-        if available == 0 { return .allMaskedRow(row: row) }
-        return .insufficientCategories(row: row, available: available, k: k)
+        let available = (0..<columns).count(where: { start[$0] != -.infinity })
+        return available == 0 ? error : .insufficientCategories(row: row, available: available, k: k)
     }
 }
