@@ -257,9 +257,10 @@ gs_status gs_top_k_rows(const float *logits, int64_t logits_count, int64_t rows,
 
 /* --- Version and CPU tier --- */
 
-/* The version of the sampling contract (SPEC.md) the library follows: 2. Equal contract versions
-   give equal bits for equal (seed, stream, position, inputs). */
-int32_t gs_contract_version(void);
+/* The version of the sampling contract (SPEC.md) the library follows, "2.1" (2.1 adds float64
+   end to end, SPEC section 5); a static string. Equal contract versions give equal bits for equal
+   (seed, stream, position, inputs). */
+const char *gs_contract_version(void);
 
 /* The instruction set tier the library was built for: "baseline", "avx2" (-target-cpu haswell)
    or "avx512" (-target-cpu skylake-avx512); a static string. */

@@ -59,7 +59,7 @@ const char *gs_version(void) {
     return cpu_supported() ? gs_swift_version() : GS_VERSION;
 }
 
-int32_t gs_contract_version(void) {
+const char *gs_contract_version(void) {
     return cpu_supported() ? gs_swift_contract_version() : GS_CONTRACT_VERSION_OF_THIS_LIBRARY;
 }
 

@@ -4,11 +4,12 @@ extension GumbelSoftmax {
     /// The version of this library, `"0.2.0"` (semantic versioning; the C ABI's `gs_version()`).
     public static let version = "0.2.0"
 
-    /// The version of the sampling contract (docs/SPEC.md) the results follow: 2.
+    /// The version of the sampling contract (docs/SPEC.md) the results follow: `"2.1"`.
     ///
     /// Equal contract versions give equal bits for equal `(seed, stream, position, inputs)`; the
-    /// number changes whenever a sample of some input would.
-    public static let contractVersion = 2
+    /// major number changes whenever a sample of some input would, the minor one when the contract
+    /// gains a part (2.1: float64 end to end, SPEC section 5) and earlier samples stay as they were.
+    public static let contractVersion = "2.1"
 
     /// The instruction set tier this module was compiled for.
     ///
@@ -36,7 +37,7 @@ extension GumbelSoftmax {
     /// instructions itself.
     public static let cpuSupport = CPUSupport(tier: buildTier, available: CPUFeature.detected)
 
-    /// `"0.2.0 (contract 2, tier avx2, this CPU: supported)"`: the version, the contract version,
+    /// `"0.2.0 (contract 2.1, tier avx2, this CPU: supported)"`: the version, the contract version,
     /// the tier built for and ``cpuSupport``, as `gumbel --version` prints them after its name.
     public static var versionDescription: String {
         let support =

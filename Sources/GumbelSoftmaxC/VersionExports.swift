@@ -17,12 +17,14 @@ func checkCPU() throws(CallError) {
     }
 }
 
-/// Returns the version of the sampling contract the library follows (2).
+/// Returns the version of the sampling contract the library follows, `"2.1"`, a static string.
 ///
 /// The corresponding C function is `gs_contract_version` (include/gumbel_softmax.h).
 @_cdecl("gs_swift_contract_version")
-public func gsContractVersion() -> Int32 {
-    Int32(GumbelSoftmax.contractVersion)
+public func gsContractVersion() -> UnsafePointer<CChar> {
+    // A static string; the C library's own copy (GS_CONTRACT_VERSION_OF_THIS_LIBRARY) must agree.
+    precondition(GumbelSoftmax.contractVersion == "2.1", "update the contract version string here")
+    return cString("2.1")
 }
 
 /// Returns the tier the library was built for: "baseline", "avx2" or "avx512", a static string.

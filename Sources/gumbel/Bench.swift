@@ -63,6 +63,14 @@ struct Bench: ParsableCommand {
     @Option(help: "The random-word generator: philox or jax.")
     var generator: GeneratorKind = .philox
 
+    /// The element type of the timed call's logits and output.
+    enum ElementType: String, ExpressibleByArgument, CaseIterable {
+        case float32, float64
+    }
+
+    @Option(help: "The logits' and output's type: float32 or float64 (computed in float64 end to end).")
+    var dtype: ElementType = .float32
+
     @Flag(help: "Print one JSON object per line instead of text.")
     var json = false
 
@@ -92,42 +100,58 @@ struct Bench: ParsableCommand {
         // Random logits in about [-4, 4]: scaled Gumbel noise of another seed.
         let logits = try GumbelNoise.sample(count: count, seed: 0x5EED, threads: threading.threads)
             .map { $0 * 0.5 }
-        let result = UnsafeMutableBufferPointer<Float>.allocate(capacity: output == .categorical ? 0 : count)
+        let wide = dtype == .float64 ? logits.map(Double.init) : []
+        let result = UnsafeMutableBufferPointer<Float>.allocate(
+            capacity: output == .categorical || dtype == .float64 ? 0 : count)
+        let wideResult = UnsafeMutableBufferPointer<Double>.allocate(
+            capacity: output == .categorical || dtype == .float32 ? 0 : count)
         let indices = UnsafeMutableBufferPointer<Int>.allocate(capacity: output == .categorical ? shape.rows : 0)
         defer {
             result.deallocate()
+            wideResult.deallocate()
             indices.deallocate()
         }
         let form: GumbelSoftmax.Output = output == .log ? .log : output == .hard ? .hard : .soft
         let clock = ContinuousClock()
         var times: [Duration] = []
         try logits.withUnsafeBufferPointer { buffer in
-            // Warm-up: at least one call and half a second. OpenBLAS's worker threads busy-wait for a
-            // while after the library loads (whether or not any call of ours uses them), and on a
-            // small machine they take cores from the sampler's own threads until they go to sleep.
-            let warmUpEnd = clock.now + .milliseconds(500)
-            var warmUps = 0
-            var run = 0
-            while run < repeats {
-                random.position = 0
-                let start = clock.now
-                if output == .categorical {
-                    try GumbelSoftmax.categorical(
-                        logits: buffer, rows: shape.rows, columns: shape.columns, into: indices,
-                        using: &random, threads: threading.threads)
-                } else {
-                    try GumbelSoftmax.sample(
-                        logits: buffer, rows: shape.rows, columns: shape.columns, temperature: temperature,
-                        output: form,
-                        into: result, using: &random, threads: threading.threads)
+            try wide.withUnsafeBufferPointer { wideBuffer in
+                // Warm-up: at least one call and half a second. OpenBLAS's worker threads busy-wait for a
+                // while after the library loads (whether or not any call of ours uses them), and on a
+                // small machine they take cores from the sampler's own threads until they go to sleep.
+                let warmUpEnd = clock.now + .milliseconds(500)
+                var warmUps = 0
+                var run = 0
+                while run < repeats {
+                    random.position = 0
+                    let start = clock.now
+                    if dtype == .float64 && output == .categorical {
+                        try GumbelSoftmax.categorical(
+                            logits: wideBuffer, rows: shape.rows, columns: shape.columns, into: indices,
+                            using: &random, threads: threading.threads)
+                    } else if dtype == .float64 {
+                        try GumbelSoftmax.sample(
+                            logits: wideBuffer, rows: shape.rows, columns: shape.columns,
+                            temperature: Double(temperature),
+                            output: form, into: wideResult, using: &random, threads: threading.threads)
+                    } else if output == .categorical {
+                        try GumbelSoftmax.categorical(
+                            logits: buffer, rows: shape.rows, columns: shape.columns, into: indices,
+                            using: &random, threads: threading.threads)
+                    } else {
+                        try GumbelSoftmax.sample(
+                            logits: buffer, rows: shape.rows, columns: shape.columns, temperature: temperature,
+                            output: form,
+                            into: result, using: &random, threads: threading.threads)
+                    }
+                    let end = clock.now
+                    if warmUps == 0 || end < warmUpEnd {
+                        warmUps += 1
+                        continue
+                    }
+                    times.append(end - start)
+                    run += 1
                 }
-                let end = clock.now
-                if warmUps == 0 || end < warmUpEnd {
-                    warmUps += 1
-                    continue
-                }
-                times.append(end - start)
-                run += 1
             }
         }
         times.sort()
@@ -138,13 +162,15 @@ struct Bench: ParsableCommand {
         if json {
             print(
                 "{\"shape\": [\(shape.rows), \(shape.columns)], \"output\": \"\(output.rawValue)\", "
+                    + "\"dtype\": \"\(dtype.rawValue)\", "
                     + "\"temperature\": \(temperature), "
                     + "\"generator\": \"\(generator.rawValue)\", \"threads\": \(threadCount), \"repeats\": \(repeats), "
                     + "\"median_seconds\": \(median), \"ns_per_element\": \(nanosecondsPerElement), "
                     + "\"elements_per_second\": \(elementsPerSecond)}")
         } else {
             print(
-                "shape [\(shape.rows), \(shape.columns)]  output \(output.rawValue)  temperature \(temperature)"
+                "shape [\(shape.rows), \(shape.columns)]  output \(output.rawValue)  dtype \(dtype.rawValue)"
+                    + "  temperature \(temperature)"
                     + "  generator \(generator.rawValue)"
                     + "  threads \(threadCount)\(threading.threads == nil ? " (all cores)" : "")  repeats \(repeats)")
             print(

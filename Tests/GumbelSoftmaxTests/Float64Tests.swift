@@ -250,6 +250,27 @@ func testLogits64(count: Int, seed: UInt64, scale: Double = 3) -> [Double] {
         }
     }
 
+    /// The power form (temperature 0.5) where a term's exponential underflows but its `(1 / E)^2`
+    /// from an upper tail-band word (position 74581 of seed 0, `1 / E` near 2^40) lifts it far
+    /// above 1e-300: the term is recomputed in one piece.
+    @Test func powerFormUnderflow() throws {
+        var logits = [Double](repeating: 0, count: 16)
+        logits[6] = -360
+        let generator = PhiloxGenerator(seed: 0, position: 74575)
+        var g = generator
+        let soft = try GumbelSoftmax.sample(logits: logits, temperature: 0.5, using: &g)
+        let reference = Reference80.sample(
+            logits: logits, rows: 1, columns: 16, temperatures: [0.5], generator: generator)
+        #expect(reference.soft[6] > 1e-280, "the case no longer exercises the recomputation")
+        for i in 0..<16 {
+            let expected = Double(reference.soft[i])
+            #expect(
+                Swift.abs(soft[i] - expected)
+                    <= Reference80.softTolerance(expected: expected, zmax: reference.zmax[0]),
+                "soft[\(i)] = \(soft[i]), expected \(expected)")
+        }
+    }
+
     @Test func tinyProbabilityIsKept() throws {
         let y = try GumbelSoftmax.sample(logits: [0, -200] as [Double], temperature: 1, seed: 3)
         #expect(y[1] > 1e-89 && y[1] < 1e-87)

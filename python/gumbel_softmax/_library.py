@@ -32,7 +32,7 @@ _ptr = ctypes.c_void_p
 # name: (restype, argtypes), exactly as in include/gumbel_softmax.h (enums are int32).
 _PROTOTYPES = {
     "gs_version": (ctypes.c_char_p, []),
-    "gs_contract_version": (_i32, []),
+    "gs_contract_version": (ctypes.c_char_p, []),
     "gs_build_tier": (ctypes.c_char_p, []),
     "gs_cpu_supported": (ctypes.c_int, []),
     "gs_check_cpu": (_i32, []),

@@ -10,7 +10,7 @@
 
 /* The contract version this library follows, for gs_contract_version() on a CPU that lacks the
    tier (the Swift function answers otherwise; Scripts/test-tier-check compares the two). */
-#define GS_CONTRACT_VERSION_OF_THIS_LIBRARY 2
+#define GS_CONTRACT_VERSION_OF_THIS_LIBRARY "2.1"
 
 /* Sources/GumbelSoftmaxC/Preflight.swift: the tier as a constant. */
 int32_t gumbel_softmax_library_build_tier(void);
@@ -75,7 +75,7 @@ gs_status gs_swift_categorical_rows(const float *logits, int64_t logits_count, i
 gs_status gs_swift_top_k_rows(const float *logits, int64_t logits_count, int64_t rows, int64_t columns, int64_t k,
                               const uint64_t *seeds, const uint64_t *streams, const uint64_t *positions,
                               int64_t streams_count, int32_t threads, int64_t *indices, int64_t indices_count);
-int32_t gs_swift_contract_version(void);
+const char *gs_swift_contract_version(void);
 const char *gs_swift_build_tier(void);
 int gs_swift_cpu_supported(void);
 gs_status gs_swift_check_cpu(void);

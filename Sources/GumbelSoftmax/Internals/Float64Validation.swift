@@ -50,7 +50,13 @@ extension Validate {
             body: { range, _ in
                 for unit in range {
                     if tiling.groupsRows {
-                        for row in tiling.rows(ofGroup: unit) {
+                        // The whole group in one pass; rows one by one only when it holds a NaN,
+                        // a +inf or a mask (so that a row may be short of unmasked logits).
+                        let group = tiling.rows(ofGroup: unit)
+                        let (invalid, count) = scan(
+                            source.base + group.lowerBound * columns, count: group.count * columns)
+                        if !invalid && count == group.count * columns && columns >= unmasked { continue }
+                        for row in group {
                             let (invalid, count) = scan(source.base + row * columns, count: columns)
                             if invalid || count < unmasked { firstBad.record(row) }
                         }

@@ -10,6 +10,13 @@
 // - a longer row is cut into segments, each walked tile by tile with a running maximum (the
 //   reference of each tile is recorded), and finished once the row's segments are combined in
 //   index order.
+// Soft output at temperature 1 or 1/2 takes the power form, as the float32 kernel does: with
+// `g = -ln E`, `exp((l + g) / T) = exp(l / T) (1 / E)^(1/T)`, so a term is
+// `exp((l - L) n) (1 / E)^n` with `n = 1 / T` and `L` the largest logit: one logarithm and one
+// division per element instead of two logarithms. In Double every factor stays in range
+// (`1 / E <= 2^65`), and the rare terms whose exponential underflows while `(1 / E)^n` is large
+// are recomputed in one piece (`DoubleRows.powerSum`). Which form a row takes depends only on its
+// own temperature.
 // The input is validated before the kernel runs (`Validate.logits`), so the kernel never fails
 // and the output is written only for an accepted input. Every unit writes its own elements only,
 // and sums are taken in a fixed order: the bits never depend on the thread count.
@@ -34,6 +41,28 @@ struct Float64Job: @unchecked Sendable {
     @inline(__always)
     func inverseTemperature(row: Int) -> Double {
         rowInverseTemperatures?[row] ?? inverseTemperature
+    }
+
+    /// The power form's exponent `n = 1 / T` of row `row` (1 or 2), or nil for the general form.
+    @inline(__always)
+    func powerExponent(row: Int) -> Int? {
+        guard kind == .soft else { return nil }
+        let n = inverseTemperature(row: row)
+        return n == 1 ? 1 : n == 2 ? 2 : nil
+    }
+
+    /// Fills `scratch.perturbed[0 ..< count]` with `1 / E` for the elements from flat index
+    /// `element` on (the power form), exact in the tail bands.
+    @inline(__always)
+    func reciprocals(element: Int, count: Int, scratch: borrowing Float64Kernel.Scratch) {
+        words.fill(element, UnsafeMutableBufferPointer(start: scratch.words, count: count))
+        let r = scratch.perturbed
+        if !DoubleNoise.reciprocals(scratch.words, into: r, count: count, mapping: words.mapping) {
+            let tailWord = { (i: Int) in words.tailWord(element + i) }
+            DoubleNoise.fixBands(
+                scratch.words, count: count, tailWord: tailWord, exact: DoubleNoise.bandReciprocal(word:tailWord:)
+            ) { r[$0] = $1 }
+        }
     }
 
     /// Fills `scratch.perturbed[0 ..< count]` with `logits + g` for the elements from flat index
@@ -82,9 +111,30 @@ enum Float64Kernel {
             })
     }
 
-    /// Rows `rows`, each at most a tile long, perturbed together, then finished row by row.
+    /// Rows `rows`, each at most a tile long, perturbed together (or their `1 / E`, power form),
+    /// then finished row by row.
     static func shortRows(_ job: Float64Job, rows: Range<Int>, scratch: borrowing Scratch) {
         let k = job.columns
+        let exponent = job.powerExponent(row: rows.lowerBound)
+        if job.rowInverseTemperatures != nil && rows.count > 1
+            && rows.contains(where: { job.powerExponent(row: $0) != exponent })
+        {
+            // Rows of both forms (per-row temperatures): one row at a time, each in its own form.
+            for row in rows { shortRows(job, rows: row..<row + 1, scratch: scratch) }
+            return
+        }
+        if let exponent {
+            job.reciprocals(element: rows.lowerBound * k, count: rows.count * k, scratch: scratch)
+            for row in rows {
+                let l = job.logits + row * k
+                let y = job.output! + row * k
+                let sum = DoubleRows.powerSum(
+                    l, reciprocals: scratch.perturbed + (row - rows.lowerBound) * k, count: k,
+                    reference: DoubleRows.max(l, count: k), exponent: exponent, storingTo: y)
+                scale(y, count: k, by: 1 / sum, blasMinimum: job.configuration.blasScaleMinimum)
+            }
+            return
+        }
         job.perturb(element: rows.lowerBound * k, count: rows.count * k, scratch: scratch)
         for row in rows {
             let d = UnsafePointer(scratch.perturbed + (row - rows.lowerBound) * k)
@@ -193,23 +243,37 @@ enum Float64Kernel {
         references: UnsafeMutablePointer<Double>
     ) -> SegmentResult {
         let invT = job.inverseTemperature(row: row)
+        let exponent = job.powerExponent(row: row)
         var result = SegmentResult()
         var tileIndex = 0
         for (column, n) in Tiling.tiles(of: columns) {
             let element = row * job.columns + column
-            job.perturb(element: element, count: n, scratch: scratch)
+            // The tile's reference: its largest `d = l + g`, or in the power form its largest logit.
+            let m: Double
+            if exponent != nil {
+                job.reciprocals(element: element, count: n, scratch: scratch)
+                m = DoubleRows.max(job.logits + element, count: n)
+            } else {
+                job.perturb(element: element, count: n, scratch: scratch)
+                m = DoubleRows.max(scratch.perturbed, count: n)
+            }
             let d = UnsafePointer(scratch.perturbed)
-            let m = DoubleRows.max(d, count: n)
             if m > result.maximum {
                 result.sum *= expScalar((result.maximum - m) * invT)
                 result.maximum = m
-                result.argmax = column + DoubleRows.argmax(d, count: n, max: m)
+                if job.kind == .hard || job.kind == .categorical {
+                    result.argmax = column + DoubleRows.argmax(d, count: n, max: m)
+                }
             }
             switch job.kind {
             case .soft:
                 let y = job.output! + element
                 if result.maximum == -.infinity {
                     y.update(repeating: 0, count: n)
+                } else if let exponent {
+                    result.sum += DoubleRows.powerSum(
+                        job.logits + element, reciprocals: d, count: n, reference: result.maximum,
+                        exponent: exponent, storingTo: y)
                 } else {
                     result.sum += DoubleRows.expSum(d, count: n, reference: result.maximum, scale: invT, storingTo: y)
                 }
@@ -249,10 +313,16 @@ enum Float64Kernel {
                     end = Swift.min(columns.upperBound, end + Tiling.tile)
                     tileIndex += 1
                 }
-                let factor = expScalar((reference - result.maximum) * invT) * inverseSum
-                scale(
-                    job.output! + base + column, count: end - column, by: factor,
-                    blasMinimum: job.configuration.blasScaleMinimum)
+                let shift = (reference - result.maximum) * invT
+                let y = job.output! + base + column
+                if shift < -700 {
+                    // Power-form terms reach 2^130: the factor alone would underflow.
+                    for i in 0..<(end - column) where y[i] > 0 { y[i] = exp(log(y[i]) + shift) * inverseSum }
+                } else {
+                    scale(
+                        y, count: end - column, by: expScalar(shift) * inverseSum,
+                        blasMinimum: job.configuration.blasScaleMinimum)
+                }
                 column = end
             }
         case .log:
@@ -332,6 +402,45 @@ enum DoubleRows {
             sum = sum + e
         }
         return sum.sumOfLanes
+    }
+
+    /// The power form's `sum(exp((l - reference) n) r^n)` over `count` logits `l` and reciprocals
+    /// `r = 1 / E`, storing each term to `output`. A term whose exponential underflows
+    /// (`(l - reference) n < -700`) while `r^n` (up to `2^130`) would lift it back into range is
+    /// recomputed as `exp((l - reference) n + n ln r)`.
+    @inline(__always)
+    static func powerSum(
+        _ l: UnsafePointer<Double>, reciprocals r: UnsafePointer<Double>, count: Int, reference: Double,
+        exponent: Int, storingTo output: UnsafeMutablePointer<Double>
+    ) -> Double {
+        let ref = DoubleLanes(repeating: reference)
+        let n = DoubleLanes(repeating: Double(exponent))
+        let lowest = DoubleLanes(repeating: -.greatestFiniteMagnitude)
+        let zero = DoubleLanes(repeating: 0)
+        var sum = zero
+        var smallest = zero
+        var i = 0
+        while i < count {
+            let m = Swift.min(DoubleLanes.count, count - i)
+            let logit = DoubleLanes.load(l + i, count: m, padding: -.infinity)
+            let q = DoubleLanes.load(r + i, count: m, padding: 0)
+            let argument = (logit - ref) * n
+            let t = DoubleMath.expNonPositive(argument) * (exponent == 1 ? q : q * q)
+            t.store(to: output + i, count: m)
+            sum = sum + t
+            smallest = DoubleLanes.minimum(
+                smallest, DoubleLanes.select(DoubleLanes.atLeastMask(logit, lowest), argument, zero))
+            i += m
+        }
+        var total = sum.sumOfLanes
+        if smallest.minOfLanes < -700 {
+            for j in 0..<count where l[j] != -.infinity && (l[j] - reference) * Double(exponent) < -700 {
+                let exact = exp((l[j] - reference) * Double(exponent) + Double(exponent) * log(r[j]))
+                total += exact - output[j]
+                output[j] = exact
+            }
+        }
+        return total
     }
 
     /// `y = (d - reference) * scale - logSum` over `count` doubles (`-inf` stays `-inf`).

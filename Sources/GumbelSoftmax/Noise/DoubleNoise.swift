@@ -50,13 +50,13 @@ enum DoubleNoise {
         return DoubleLanes.minimum(x, DoubleLanes(repeating: 0xFFFF_FFFF) - x)
     }
 
-    /// `d = logits + g` over `count` elements (`d = g` when `logits` is nil), 16 at a time.
-    /// Returns false when some word lies in an outer band (`.centered` only): `fixBands` must then
-    /// run.
+    /// Writes `value(u, i, n)` for the uniforms `u` of words `i ..< i + n` to `output + i`, sixteen
+    /// at a time, over `count` words. Returns false when some word lies in an outer band
+    /// (`.centered` only): the caller must then fix those elements.
     @inline(__always)
-    static func perturb(
-        _ logits: UnsafePointer<Double>?, words: UnsafePointer<UInt32>, into d: UnsafeMutablePointer<Double>,
-        count: Int, mapping: UniformMapping
+    static func map(
+        _ words: UnsafePointer<UInt32>, into output: UnsafeMutablePointer<Double>, count: Int,
+        mapping: UniformMapping, _ value: (_ u: DoubleLanes, _ i: Int, _ n: Int) -> DoubleLanes
     ) -> Bool {
         var nearest = DoubleLanes(repeating: 0x1p32)
         var i = 0
@@ -64,17 +64,42 @@ enum DoubleNoise {
             let n = Swift.min(DoubleLanes.count, count - i)
             let u = uniforms(words + i, count: n, mapping: mapping)
             nearest = DoubleLanes.minimum(nearest, bandDistance(uniforms: u))
-            var g = gumbel(uniforms: u)
-            if let logits {
-                g =
-                    g
-                    + (n == DoubleLanes.count
-                        ? DoubleLanes.load(logits + i) : DoubleLanes.load(logits + i, count: n, padding: 0))
-            }
-            if n == DoubleLanes.count { g.store(to: d + i) } else { g.store(to: d + i, count: n) }
+            value(u, i, n).store(to: output + i, count: n)
             i += n
         }
         return mapping != .centered || nearest.minOfLanes >= Double(NoiseMath.bandWidth)
+    }
+
+    /// `d = logits + g` over `count` elements (`d = g` when `logits` is nil); false when some word
+    /// lies in an outer band (`fixBands` must then run).
+    @inline(__always)
+    static func perturb(
+        _ logits: UnsafePointer<Double>?, words: UnsafePointer<UInt32>, into d: UnsafeMutablePointer<Double>,
+        count: Int, mapping: UniformMapping
+    ) -> Bool {
+        map(words, into: d, count: count, mapping: mapping) { u, i, n in
+            let g = gumbel(uniforms: u)
+            guard let logits else { return g }
+            return g + DoubleLanes.load(logits + i, count: n, padding: 0)
+        }
+    }
+
+    /// `r = 1 / E` with `E = -ln U` (so `exp(g) = r`): one logarithm where the noise takes two.
+    /// False when some word lies in an outer band (`fixBands(..., exact: bandReciprocal)` must
+    /// then run).
+    @inline(__always)
+    static func reciprocals(
+        _ words: UnsafePointer<UInt32>, into r: UnsafeMutablePointer<Double>, count: Int, mapping: UniformMapping
+    ) -> Bool {
+        map(words, into: r, count: count, mapping: mapping) { u, _, _ in
+            DoubleLanes(repeating: 1) / -DoubleMath.log(u)
+        }
+    }
+
+    /// The exact `1 / E` of a word in an outer band.
+    @inline(__always)
+    static func bandReciprocal(word x: UInt32, tailWord t: UInt32) -> Double {
+        1 / NoiseMath.bandExponential(word: x, tailWord: t)
     }
 
     /// The exact float64 noise of a word in an outer band, from its tail word.
@@ -83,13 +108,16 @@ enum DoubleNoise {
         -log(NoiseMath.bandExponential(word: x, tailWord: t))
     }
 
-    /// Calls `body(i, g)` with the exact noise `g` of every band word among `count` words.
+    /// Calls `body(i, value)` for every band word among `count` words, with its exact noise `g` (or
+    /// another exact value, `exact`).
     @inline(__always)
     static func fixBands(
-        _ words: UnsafePointer<UInt32>, count: Int, tailWord: (Int) -> UInt32, _ body: (Int, Double) -> Void
+        _ words: UnsafePointer<UInt32>, count: Int, tailWord: (Int) -> UInt32,
+        exact: (_ word: UInt32, _ tailWord: UInt32) -> Double = bandGumbel(word:tailWord:),
+        _ body: (Int, Double) -> Void
     ) {
         for i in 0..<count where NoiseMath.isInBand(words[i]) {
-            body(i, bandGumbel(word: words[i], tailWord: tailWord(i)))
+            body(i, exact(words[i], tailWord(i)))
         }
     }
 
