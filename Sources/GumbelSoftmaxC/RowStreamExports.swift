@@ -7,7 +7,7 @@ import GumbelSoftmax
 
 /// The rows' streams from three parallel arrays of `count` values each (the library checks that
 /// `count` is the batch's row count).
-private func rowStreams(
+func rowStreams(
     _ seeds: UnsafePointer<UInt64>?, _ streams: UnsafePointer<UInt64>?, _ positions: UnsafePointer<UInt64>?,
     count: Int64
 ) throws(CallError) -> [RowStream] {

@@ -75,6 +75,19 @@ gs_status gs_swift_categorical_rows(const float *logits, int64_t logits_count, i
 gs_status gs_swift_top_k_rows(const float *logits, int64_t logits_count, int64_t rows, int64_t columns, int64_t k,
                               const uint64_t *seeds, const uint64_t *streams, const uint64_t *positions,
                               int64_t streams_count, int32_t threads, int64_t *indices, int64_t indices_count);
+/* Float64 (contract 2.1): Sources/GumbelSoftmaxC/Float64Exports.swift. */
+gs_status gs_swift_sample_f64(const double *logits, int64_t logits_count, int64_t rows, int64_t columns, double temperature, gs_output output, uint64_t seed, uint64_t stream, uint64_t position, int32_t threads, double *result, int64_t result_count);
+gs_status gs_swift_sample_per_row_f64(const double *logits, int64_t logits_count, int64_t rows, int64_t columns, const double *temperatures, int64_t temperatures_count, gs_output output, uint64_t seed, uint64_t stream, uint64_t position, int32_t threads, double *result, int64_t result_count);
+gs_status gs_swift_categorical_f64(const double *logits, int64_t logits_count, int64_t rows, int64_t columns, uint64_t seed, uint64_t stream, uint64_t position, int32_t threads, int64_t *indices, int64_t indices_count);
+gs_status gs_swift_top_k_f64(const double *logits, int64_t logits_count, int64_t rows, int64_t columns, int64_t k, uint64_t seed, uint64_t stream, uint64_t position, int32_t threads, int64_t *indices, int64_t indices_count);
+gs_status gs_swift_gradient_f64(const double *output, int64_t output_count, const double *upstream, int64_t upstream_count, int64_t rows, int64_t columns, double temperature, gs_output kind, int32_t threads, double *logits_gradient, int64_t logits_gradient_count, double *temperature_gradient, int64_t temperature_gradient_count);
+gs_status gs_swift_gradient_per_row_f64(const double *output, int64_t output_count, const double *upstream, int64_t upstream_count, int64_t rows, int64_t columns, const double *temperatures, int64_t temperatures_count, gs_output kind, int32_t threads, double *logits_gradient, int64_t logits_gradient_count, double *temperature_gradient, int64_t temperature_gradient_count);
+gs_status gs_swift_gumbel_noise_f64(uint64_t seed, uint64_t stream, uint64_t position, int32_t threads, double *result, int64_t result_count);
+gs_status gs_swift_log_density_f64(const double *logits, int64_t logits_count, int64_t rows, int64_t columns, const double *temperatures, int64_t temperatures_count, const double *point, int64_t point_count, gs_output space, int32_t threads, double *result, int64_t result_count);
+gs_status gs_swift_sample_rows_f64(const double *logits, int64_t logits_count, int64_t rows, int64_t columns, const double *temperatures, int64_t temperatures_count, gs_output output, const uint64_t *seeds, const uint64_t *streams, const uint64_t *positions, int64_t streams_count, int32_t threads, double *result, int64_t result_count);
+gs_status gs_swift_categorical_rows_f64(const double *logits, int64_t logits_count, int64_t rows, int64_t columns, const uint64_t *seeds, const uint64_t *streams, const uint64_t *positions, int64_t streams_count, int32_t threads, int64_t *indices, int64_t indices_count);
+gs_status gs_swift_top_k_rows_f64(const double *logits, int64_t logits_count, int64_t rows, int64_t columns, int64_t k, const uint64_t *seeds, const uint64_t *streams, const uint64_t *positions, int64_t streams_count, int32_t threads, int64_t *indices, int64_t indices_count);
+
 const char *gs_swift_contract_version(void);
 const char *gs_swift_build_tier(void);
 int gs_swift_cpu_supported(void);
