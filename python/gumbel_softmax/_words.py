@@ -23,6 +23,7 @@ _UINT32_MAX = (1 << 32) - 1
 GENERATORS = ("philox", "jax")
 
 _f32 = ctypes.c_float
+_f64 = ctypes.c_double
 _i32 = ctypes.c_int32
 _i64 = ctypes.c_int64
 _u32 = ctypes.c_uint32
@@ -52,6 +53,33 @@ PROTOTYPES = {
     ),
     "gs_categorical_rows": (_i32, [_ptr, _i64, _i64, _i64, _ptr, _ptr, _ptr, _i64, _i32, _ptr, _i64]),
     "gs_top_k_rows": (_i32, [_ptr, _i64, _i64, _i64, _i64, _ptr, _ptr, _ptr, _i64, _i32, _ptr, _i64]),
+    # Float64 (contract 2.1): double logits, temperatures, points and outputs.
+    "gs_sample_f64": (_i32, [_ptr, _i64, _i64, _i64, _f64, _i32, _u64, _u64, _u64, _i32, _ptr, _i64]),
+    "gs_sample_per_row_f64": (
+        _i32,
+        [_ptr, _i64, _i64, _i64, _ptr, _i64, _i32, _u64, _u64, _u64, _i32, _ptr, _i64],
+    ),
+    "gs_categorical_f64": (_i32, [_ptr, _i64, _i64, _i64, _u64, _u64, _u64, _i32, _ptr, _i64]),
+    "gs_top_k_f64": (_i32, [_ptr, _i64, _i64, _i64, _i64, _u64, _u64, _u64, _i32, _ptr, _i64]),
+    "gs_gradient_f64": (
+        _i32,
+        [_ptr, _i64, _ptr, _i64, _i64, _i64, _f64, _i32, _i32, _ptr, _i64, _ptr, _i64],
+    ),
+    "gs_gradient_per_row_f64": (
+        _i32,
+        [_ptr, _i64, _ptr, _i64, _i64, _i64, _ptr, _i64, _i32, _i32, _ptr, _i64, _ptr, _i64],
+    ),
+    "gs_gumbel_noise_f64": (_i32, [_u64, _u64, _u64, _i32, _ptr, _i64]),
+    "gs_log_density_f64": (
+        _i32,
+        [_ptr, _i64, _i64, _i64, _ptr, _i64, _ptr, _i64, _i32, _i32, _ptr, _i64],
+    ),
+    "gs_sample_rows_f64": (
+        _i32,
+        [_ptr, _i64, _i64, _i64, _ptr, _i64, _i32, _ptr, _ptr, _ptr, _i64, _i32, _ptr, _i64],
+    ),
+    "gs_categorical_rows_f64": (_i32, [_ptr, _i64, _i64, _i64, _ptr, _ptr, _ptr, _i64, _i32, _ptr, _i64]),
+    "gs_top_k_rows_f64": (_i32, [_ptr, _i64, _i64, _i64, _i64, _ptr, _ptr, _ptr, _i64, _i32, _ptr, _i64]),
 }
 
 
@@ -206,15 +234,29 @@ class Words:
             columns.append(np.ascontiguousarray(value.reshape(rows), dtype=np.uint64))
         return columns[0], columns[1], columns[2]
 
-    def call(self, name: str, before: tuple, after: tuple, batch_shape: tuple[int, ...] | None = None) -> int:
+    @property
+    def float64(self) -> bool:
+        """Whether the generator has float64 functions (``gs_<name>_f64``): Philox, one stream or
+        per row. JAX's threefry has none yet (its 64-bit uniform is its own)."""
+        return self.per_row or self.generator == "philox"
+
+    def call(
+        self,
+        name: str,
+        before: tuple,
+        after: tuple,
+        batch_shape: tuple[int, ...] | None = None,
+        float64: bool = False,
+    ) -> int:
         """Calls ``gs_<name>`` (Philox), ``gs_<name>_jax``, or with per-row streams
         ``gs_<name>_rows`` (``batch_shape`` then required), with the words between ``before`` and
-        ``after``; returns the status."""
+        ``after``, and with ``float64`` the ``_f64`` form; returns the status."""
+        precision = "_f64" if float64 else ""
         if self.per_row:
             if batch_shape is None:
                 raise TypeError(f"gs_{name}_rows needs the batch shape")  # a programming error
             seeds, streams, positions = self._rows(batch_shape)
             words = (seeds.ctypes.data, streams.ctypes.data, positions.ctypes.data, seeds.size)
-            return function(f"gs_{name}_rows")(*before, *words, *after)
+            return function(f"gs_{name}_rows{precision}")(*before, *words, *after)
         suffix = "" if self.generator == "philox" else "_jax"
-        return function(f"gs_{name}{suffix}")(*before, *self.words, *after)
+        return function(f"gs_{name}{suffix}{precision}")(*before, *self.words, *after)
