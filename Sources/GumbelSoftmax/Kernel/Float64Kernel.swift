@@ -405,9 +405,9 @@ enum DoubleRows {
     }
 
     /// The power form's `sum(exp((l - reference) n) r^n)` over `count` logits `l` and reciprocals
-    /// `r = 1 / E`, storing each term to `output`. A term whose exponential underflows
-    /// (`(l - reference) n < -700`) while `r^n` (up to `2^130`) would lift it back into range is
-    /// recomputed as `exp((l - reference) n + n ln r)`.
+    /// `r = 1 / E`, storing each term to `output`. A term whose exponential is near or below the
+    /// bottom of Double's range (`(l - reference) n < -600`) while `r^n` (up to `2^130`) could lift
+    /// it back into range is recomputed as `exp((l - reference) n + n ln r)`.
     @inline(__always)
     static func powerSum(
         _ l: UnsafePointer<Double>, reciprocals r: UnsafePointer<Double>, count: Int, reference: Double,
@@ -433,8 +433,8 @@ enum DoubleRows {
             i += m
         }
         var total = sum.sumOfLanes
-        if smallest.minOfLanes < -700 {
-            for j in 0..<count where l[j] != -.infinity && (l[j] - reference) * Double(exponent) < -700 {
+        if smallest.minOfLanes < -600 {
+            for j in 0..<count where l[j] != -.infinity && (l[j] - reference) * Double(exponent) < -600 {
                 let exact = exp((l[j] - reference) * Double(exponent) + Double(exponent) * log(r[j]))
                 total += exact - output[j]
                 output[j] = exact
