@@ -28,13 +28,16 @@ def main():
     parser.add_argument("--shapes", default=peers.STANDARD)
     parser.add_argument("--dtype", default="float64", choices=["float32", "float64"])
     parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--threads", type=int, default=0, help="the library's threads (0: all cores)")
     args = parser.parse_args()
     for shape in args.shapes.split(","):
         b, k = (int(v) for v in shape.split("x"))
         logits = np.random.default_rng(1).uniform(-4, 4, size=(b, k)).astype(args.dtype)
         out = np.empty_like(logits)
         calls = {
-            "library": lambda: gs.sample(logits, temperature=peers.TEMPERATURE, seed=1, out=out),
+            "library": lambda: gs.sample(
+                logits, temperature=peers.TEMPERATURE, seed=1, out=out, threads=args.threads
+            ),
             "numpy": peers.numpy_peer(logits),
             "torch": peers.torch_peer(logits),
         }
