@@ -110,7 +110,7 @@ uninstall:
 # suite for this machine's tier (test-swift), the known-answer, accuracy and invariance suites on
 # every lower tier (test-tiers), and the refusal of a build for a tier the CPU lacks by the CLI,
 # the C ABI and Python (test-tier-check).
-test: deps test-c test-c-rows test-format test-install test-python test-swift test-tiers test-tier-check
+test: deps test-c test-c-rows test-c-f64 test-format test-install test-python test-swift test-tiers test-tier-check
 
 # Swift tests run optimised (the accuracy sweeps cover every one of the 2^23 uniforms) and with
 # -enable-testing for @testable imports, in their own scratch path so they never rebuild the
@@ -325,6 +325,16 @@ test-c-rows: deps
 	$(CC) -std=c11 -Wall -Wextra -Werror -O2 -I include Tests/CABI/test_row_streams.c \
 		-L "$$bin" -lgumbelsoftmax -Wl,-rpath,"$$bin" -lm -o "$$bin/test_row_streams" && \
 	"$$bin/test_row_streams"
+
+# Builds libgumbelsoftmax.so and runs the C test of the float64 functions (contract 2.1).
+.PHONY: test-c-f64
+test-c-f64: deps
+	$(EMBED_BUILD) --product gumbelsoftmax
+	@bin="$$($(EMBED_BUILD) --show-bin-path)"; \
+	set -x; \
+	$(CC) -std=c11 -Wall -Wextra -Werror -O2 -I include Tests/CABI/test_float64.c \
+		-L "$$bin" -lgumbelsoftmax -Wl,-rpath,"$$bin" -lm -o "$$bin/test_float64" && \
+	"$$bin/test_float64"
 
 # --- tool ---
 # `make test-large`: a 6 GiB .npy streamed through `gumbel` under a 1 GiB address-space limit gives

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Peer timings for `make bench`: the same Gumbel-Softmax contract (float32 [B, K] logits,
+"""Peer timings for `make bench`: the same Gumbel-Softmax contract (float32, or with --dtype float64, [B, K] logits,
 temperature 0.5, soft output) in NumPy (always), JAX (jit, when importable) and PyTorch
 (F.gumbel_softmax, when importable). Prints one JSON object per line, like GumbelBenchmarks.
 
@@ -36,8 +36,8 @@ def numpy_peer(logits):
     out = np.empty_like(logits)
 
     def run():
-        # float32 uniforms, then -log(-log(u)) in place; the usual NumPy Gumbel-Softmax.
-        rng.random(out=out, dtype=np.float32)
+        # uniforms of the logits' dtype, then -log(-log(u)) in place; the usual NumPy Gumbel-Softmax.
+        rng.random(out=out, dtype=logits.dtype)
         np.log(out, out=out)
         np.negative(out, out=out)
         np.log(out, out=out)
@@ -57,7 +57,7 @@ def jax_peer(logits):
 
     @jax.jit
     def sample(key, x):
-        g = jax.random.gumbel(key, x.shape, dtype=jnp.float32)
+        g = jax.random.gumbel(key, x.shape, dtype=x.dtype)
         return jax.nn.softmax((x + g) / TEMPERATURE, axis=-1)
 
     x = jnp.asarray(logits)
@@ -87,6 +87,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--shapes", default=STANDARD)
     parser.add_argument("--seconds", type=float, default=0.4)
+    parser.add_argument(
+        "--dtype", default="float32", choices=["float32", "float64"], help="the logits' dtype (JAX needs x64 for float64)"
+    )
     args = parser.parse_args()
     peers = [("numpy", numpy_peer, np.__version__)]
     try:
@@ -104,8 +107,11 @@ def main():
     for shape in args.shapes.split(","):
         b, k = (int(v) for v in shape.split("x"))
         state = np.random.default_rng(1)
-        logits = state.uniform(-4, 4, size=(b, k)).astype(np.float32)
+        logits = state.uniform(-4, 4, size=(b, k)).astype(args.dtype)
         for name, make, version in peers:
+            if name == "jax" and args.dtype == "float64":
+                continue  # without jax_enable_x64 JAX would compute in float32
+
             try:
                 ns = median_ns(make(logits), args.seconds)
             except Exception as error:  # a peer that cannot run a shape (e.g. out of memory)
@@ -118,6 +124,7 @@ def main():
                         "peer": name,
                         "version": version,
                         "shape": [b, k],
+                        "dtype": args.dtype,
                         "threads": 1 if name == "numpy" else (os.cpu_count() or 1),
                         "ns_per_element": ns / (b * k),
                         "elements_per_second": (b * k) / ns * 1e9,

@@ -9,7 +9,7 @@ import GumbelSoftmax
 
 /// The rows' streams from three parallel arrays of `streams_count` values each (the library checks
 /// that it is the batch's row count).
-private func rowStreams(
+func rowStreams(
     _ seeds: UnsafePointer<UInt64>?, _ streams: UnsafePointer<UInt64>?, _ positions: UnsafePointer<UInt64>?,
     count: Int64
 ) throws(CallError) -> [RowStream] {
