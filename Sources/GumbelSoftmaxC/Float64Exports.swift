@@ -1,19 +1,12 @@
 // swift-format-ignore-file: AlwaysUseLowerCamelCase
 import CGumbelSoftmaxABI
-@_spi(Kernel) import GumbelSoftmax
+import GumbelSoftmax
 
 // The float64 functions of include/gumbel_softmax.h (contract 2.1, SPEC section 5): `gs_X_f64`
 // takes `double` logits, temperatures and outputs and computes in float64 end to end. Each checks
 // its raw arguments like its float32 counterpart (`Batch`: the thread count, the shape,
 // non-NULL buffers where counted, outputs not overlapping inputs) and calls the library's Double
 // API. `@c @implementation` holds each function to the type CGumbelSoftmaxABI.h declares for it.
-
-extension Batch where Result == Int64 {
-    /// The result as `Int`s (the C side's `int64_t` indices).
-    func indices<R>(_ body: (UnsafeMutableBufferPointer<Int>) throws(CallError) -> R) throws(CallError) -> R {
-        try result.withMemoryRebound(to: Int.self) { (ints) throws(CallError) in try body(ints) }
-    }
-}
 
 /// Samples a float64 batch: soft, log-space or hard.
 ///
@@ -77,7 +70,7 @@ func gs_swift_categorical_f64(
             logits: logits, logitsCount: logitsCount, rows: rows, columns: columns, threads: threads,
             result: indices, resultCount: indexCount, resultName: "indices")
         var generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
-        try batch.indices { (ints) throws(CallError) in
+        try batch.result.withMemoryRebound(to: Int.self) { (ints) throws(CallError) in
             try callLibrary { () throws(GumbelSoftmaxError) in
                 try GumbelSoftmax.categorical(
                     logits: batch.logits, rows: batch.rows, columns: batch.columns, into: ints, using: &generator,
@@ -103,7 +96,7 @@ func gs_swift_top_k_f64(
         let k = try Arguments.k(k, columns: batch.columns)
         try MemoryProbe.topK(rows: batch.rows, columns: batch.columns, k: k)
         var generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
-        try batch.indices { (ints) throws(CallError) in
+        try batch.result.withMemoryRebound(to: Int.self) { (ints) throws(CallError) in
             try callLibrary { () throws(GumbelSoftmaxError) in
                 try GumbelSoftmax.topK(
                     logits: batch.logits, rows: batch.rows, columns: batch.columns, k: k, into: ints,
@@ -279,7 +272,7 @@ func gs_swift_categorical_rows_f64(
             result: indices, resultCount: indexCount, resultName: "indices")
         let rowStreams = try rowStreams(seeds, streams, positions, count: streamsCount)
         try rowStreams.withUnsafeBufferPointer { (streamBuffer) throws(CallError) in
-            try batch.indices { (ints) throws(CallError) in
+            try batch.result.withMemoryRebound(to: Int.self) { (ints) throws(CallError) in
                 try callLibrary { () throws(GumbelSoftmaxError) in
                     try GumbelSoftmax.categorical(
                         logits: batch.logits, rows: batch.rows, columns: batch.columns, streams: streamBuffer,
@@ -307,7 +300,7 @@ func gs_swift_top_k_rows_f64(
         try MemoryProbe.topK(rows: batch.rows, columns: batch.columns, k: k)
         let rowStreams = try rowStreams(seeds, streams, positions, count: streamsCount)
         try rowStreams.withUnsafeBufferPointer { (streamBuffer) throws(CallError) in
-            try batch.indices { (ints) throws(CallError) in
+            try batch.result.withMemoryRebound(to: Int.self) { (ints) throws(CallError) in
                 try callLibrary { () throws(GumbelSoftmaxError) in
                     try GumbelSoftmax.topK(
                         logits: batch.logits, rows: batch.rows, columns: batch.columns, k: k, streams: streamBuffer,
