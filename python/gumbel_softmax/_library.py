@@ -27,6 +27,7 @@ _lock = threading.Lock()
 _library: ctypes.CDLL | None = None
 
 _f32 = ctypes.c_float
+_f64 = ctypes.c_double
 _i32 = ctypes.c_int32
 _i64 = ctypes.c_int64
 _u32 = ctypes.c_uint32
@@ -39,7 +40,7 @@ _ptr = ctypes.c_void_p
 PROTOTYPES = {
     # Version, CPU tier and errors.
     "gs_version": (ctypes.c_char_p, []),
-    "gs_contract_version": (_i32, []),
+    "gs_contract_version": (ctypes.c_char_p, []),
     "gs_build_tier": (ctypes.c_char_p, []),
     "gs_cpu_supported": (ctypes.c_int, []),
     "gs_check_cpu": (_i32, []),
@@ -67,6 +68,24 @@ PROTOTYPES = {
     "gs_sample_rows": (_i32, [_ptr, _i64, _i64, _i64, _ptr, _i64, _i32, _ptr, _ptr, _ptr, _i64, _i32, _ptr, _i64]),
     "gs_categorical_rows": (_i32, [_ptr, _i64, _i64, _i64, _ptr, _ptr, _ptr, _i64, _i32, _ptr, _i64]),
     "gs_top_k_rows": (_i32, [_ptr, _i64, _i64, _i64, _i64, _ptr, _ptr, _ptr, _i64, _i32, _ptr, _i64]),
+    # Float64 (contract 2.1): double logits, temperatures, points and outputs.
+    "gs_sample_f64": (_i32, [_ptr, _i64, _i64, _i64, _f64, _i32, _u64, _u64, _u64, _i32, _ptr, _i64]),
+    "gs_sample_per_row_f64": (_i32, [_ptr, _i64, _i64, _i64, _ptr, _i64, _i32, _u64, _u64, _u64, _i32, _ptr, _i64]),
+    "gs_categorical_f64": (_i32, [_ptr, _i64, _i64, _i64, _u64, _u64, _u64, _i32, _ptr, _i64]),
+    "gs_top_k_f64": (_i32, [_ptr, _i64, _i64, _i64, _i64, _u64, _u64, _u64, _i32, _ptr, _i64]),
+    "gs_gradient_f64": (_i32, [_ptr, _i64, _ptr, _i64, _i64, _i64, _f64, _i32, _i32, _ptr, _i64, _ptr, _i64]),
+    "gs_gradient_per_row_f64": (
+        _i32,
+        [_ptr, _i64, _ptr, _i64, _i64, _i64, _ptr, _i64, _i32, _i32, _ptr, _i64, _ptr, _i64],
+    ),
+    "gs_gumbel_noise_f64": (_i32, [_u64, _u64, _u64, _i32, _ptr, _i64]),
+    "gs_log_density_f64": (_i32, [_ptr, _i64, _i64, _i64, _ptr, _i64, _ptr, _i64, _i32, _i32, _ptr, _i64]),
+    "gs_sample_rows_f64": (
+        _i32,
+        [_ptr, _i64, _i64, _i64, _ptr, _i64, _i32, _ptr, _ptr, _ptr, _i64, _i32, _ptr, _i64],
+    ),
+    "gs_categorical_rows_f64": (_i32, [_ptr, _i64, _i64, _i64, _ptr, _ptr, _ptr, _i64, _i32, _ptr, _i64]),
+    "gs_top_k_rows_f64": (_i32, [_ptr, _i64, _i64, _i64, _i64, _ptr, _ptr, _ptr, _i64, _i32, _ptr, _i64]),
 }
 
 
