@@ -59,7 +59,10 @@ def main():
         widths = collections.Counter("zmm" if "zmm" in o else "ymm" if "ymm" in o else "xmm" if "xmm" in o else "-"
                                      for _, m, o in body)
         mnemonics = collections.Counter(m for _, m, _ in body)
-        print(f"loop at {start:#x}: {len(body)} instructions; {dict(kinds)}; registers {dict(widths)}")
+        # The multiply pipes' work: fused multiply-adds, multiplies and divisions.
+        multiplies = sum(n for m, n in mnemonics.items() if re.search(r"fn?m(add|sub)|mul|div", m))
+        print(f"loop at {start:#x}: {len(body)} instructions, {multiplies} multiply-pipe; {dict(kinds)}; "
+              f"registers {dict(widths)}")
         print("   ", ", ".join(f"{m} {n}" for m, n in mnemonics.most_common(14)))
 
 
