@@ -25,9 +25,9 @@ SHAPES = "1x32000,8x128256,64x1024"
 TEMPERATURES = "0.5,0.7,1,2"
 
 
-def median_us(fn, calls, seconds):
+def median_us(fn, calls, seconds, clock=time.perf_counter_ns):
     """The median of up to `calls` timed calls (at least 20; at most `seconds` once there are 20),
-    after up to 200 warm-up calls (at most a second)."""
+    after up to 200 warm-up calls (at most a second), timed with `clock` (nanoseconds)."""
     start = time.perf_counter()
     for _ in range(200):
         fn()
@@ -36,9 +36,9 @@ def median_us(fn, calls, seconds):
     samples = []
     start = time.perf_counter()
     while len(samples) < calls and (len(samples) < 20 or time.perf_counter() - start < seconds):
-        t0 = time.perf_counter_ns()
+        t0 = clock()
         fn()
-        samples.append(time.perf_counter_ns() - t0)
+        samples.append(clock() - t0)
     return statistics.median(samples) / 1e3
 
 
@@ -68,9 +68,12 @@ def ours_call(logits, temperature):
     return run
 
 
-def c_timings(binary, calls, shapes):
+def c_timings(binary, calls, shapes, cpu):
     output = subprocess.run([binary, str(calls), "0", *shapes], check=True, capture_output=True, text=True).stdout
-    return {(tuple(r["shape"]), r["temperature"]): r["median_us"] for r in map(json.loads, output.splitlines())}
+    records = map(json.loads, output.splitlines())
+    return {(tuple(r["shape"]), r["temperature"]):
+            r["median_cpu_ns_per_element"] * r["shape"][0] * r["shape"][1] / 1e3 if cpu else r["median_us"]
+            for r in records}
 
 
 def main():
@@ -78,6 +81,9 @@ def main():
     parser.add_argument("--c-binary", help="Benchmarks/floor/small_calls.c, built against libgumbelsoftmax.so")
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--seconds", type=float, default=3.0, help="timing per cell once 20 calls ran")
+    parser.add_argument("--cpu", action="store_true",
+                        help="time with the process's CPU time (every thread's) instead of wall time: on a machine "
+                             "shared with more runnable threads than cores, what each call costs rather than the load")
     parser.add_argument("--shapes", default=SHAPES)
     parser.add_argument("--temperatures", default=TEMPERATURES)
     args = parser.parse_args()
@@ -89,11 +95,12 @@ def main():
 
     shapes = [tuple(int(n) for n in s.split("x")) for s in args.shapes.split(",")]
     temperatures = [float(t) for t in args.temperatures.split(",")]
-    c = c_timings(args.c_binary, args.calls, [f"{b}x{k}" for b, k in shapes]) if args.c_binary else {}
+    c = c_timings(args.c_binary, args.calls, [f"{b}x{k}" for b, k in shapes], args.cpu) if args.c_binary else {}
+    clock = time.process_time_ns if args.cpu else time.perf_counter_ns
     default_threads = torch.get_num_threads()
     print(f"torch {torch.__version__} (default {default_threads} threads), gumbel_softmax "
           f"{gumbel_softmax.library_version()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; "
-          f"median of {args.calls} calls, microseconds")
+          f"median of {args.calls} calls, microseconds of {'CPU' if args.cpu else 'wall'} time")
     print()
     print(f"| shape | T | PyTorch, {default_threads} threads | PyTorch, 1 thread | ours (Python) | ours (C) "
           "| PyTorch / ours (Python) | PyTorch / ours (C) |")
@@ -101,10 +108,10 @@ def main():
     for b, k in shapes:
         logits = np.random.default_rng(1).uniform(-4, 4, size=(b, k)).astype(np.float32)
         for t in temperatures:
-            all_cores = median_us(torch_call(logits, t, default_threads), args.calls, args.seconds)
-            one = median_us(torch_call(logits, t, 1), args.calls, args.seconds)
+            all_cores = median_us(torch_call(logits, t, default_threads), args.calls, args.seconds, clock)
+            one = median_us(torch_call(logits, t, 1), args.calls, args.seconds, clock)
             theirs = min(all_cores, one)
-            python = median_us(ours_call(logits, t), args.calls, args.seconds)
+            python = median_us(ours_call(logits, t), args.calls, args.seconds, clock)
             native = c.get(((b, k), t))
             cells = [f"[{b}, {k}]", f"{t:g}", f"{all_cores:.1f}", f"{one:.1f}", f"{python:.1f}",
                      f"{native:.1f}" if native else "-", f"{theirs / python:.1f}x",
