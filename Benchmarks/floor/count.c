@@ -1,4 +1,4 @@
-/* One kind of call repeated, for instruction counts under callgrind (docs/floor.md):
+/* One kind of call repeated, for instruction counts under callgrind (docs/benchmarks.md, "The floor"):
      valgrind --tool=callgrind --toggle-collect='gs_*' ./count soft|log|hard|categorical|noise BxK T reps
    One thread, so the counts are the work of one core and do not depend on scheduling. */
 #include <stdint.h>

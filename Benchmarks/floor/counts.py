@@ -1,5 +1,5 @@
 """Instructions per element of the library's sampling calls, by function, under callgrind
-(docs/floor.md): one thread, each call kind and shape once, the count inside the public entry
+(docs/benchmarks.md, "The floor"): one thread, each call kind and shape once, the count inside the public entry
 point divided by the batch's elements. Needs valgrind; a library built with DWARF 5 debug info
 must be stripped of it first (`objcopy --strip-debug`), which keeps the symbols.
 

@@ -1,4 +1,4 @@
-"""The innermost loops of one function of a built library, from its disassembly (docs/floor.md):
+"""The innermost loops of one function of a built library, from its disassembly (docs/benchmarks.md, "The floor"):
 for each backward branch, the instructions between its target and itself, by kind. Static
 counts for a tier that valgrind cannot run (AVX-512).
 

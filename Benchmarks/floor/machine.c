@@ -1,4 +1,4 @@
-/* The machine numbers of the floor analysis (docs/floor.md): the core clock, from a chain of
+/* The machine numbers of the floor analysis (docs/benchmarks.md, "The floor"): the core clock, from a chain of
    dependent integer additions (one cycle each on every x86 core), and the memory bandwidth of a
    copy of 64 MiB buffers and of a scaling in place, with one thread and with every core. Prints
    one JSON object.

@@ -1,4 +1,4 @@
-"""CPU time per element of the peers, one thread each (docs/floor.md): NumPy, JAX (jit) and
+"""CPU time per element of the peers, one thread each (docs/benchmarks.md, "The floor"): NumPy, JAX (jit) and
 PyTorch's F.gumbel_softmax as Benchmarks/bench.py defines them, each call timed with the process's
 CPU time (every thread's), median of --calls calls after two warm-up calls. On a machine shared
 with more runnable threads than cores, wall time measures the load as much as the call; CPU time

@@ -1,4 +1,4 @@
-/* Reciprocal throughput of the instructions that bound the kernels (docs/floor.md), in cycles at
+/* Reciprocal throughput of the instructions that bound the kernels (docs/benchmarks.md, "The floor"), in cycles at
    the clock given (GHz; machine.c measures it): eight independent chains per instruction, the
    best of 200 runs (a busy machine only slows a run down). Needs AVX-512.
    cc -O2 -mavx512f ports.c -o ports && ./ports 4.12 */

@@ -1,4 +1,4 @@
-"""The issue-24 ratios estimated from CPU time per element (docs/floor.md): ours from
+"""The issue-24 ratios estimated from CPU time per element (docs/benchmarks.md, "The floor"): ours from
 small_calls.c (one thread, `median_cpu_ns_per_element`), the peers from peers_cpu.py (one
 thread). On two cores, ours and JAX and PyTorch are taken to halve their time and NumPy (one
 thread) to keep it; the ratio is the fastest peer's estimated wall time over ours.
