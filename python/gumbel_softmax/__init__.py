@@ -489,8 +489,8 @@ def _broadcast_density(value, logits, temperature, axis):
     """``value`` and ``logits`` broadcast to one shape with ``axis`` moved last, and
     ``temperature`` to its batch shape (NumPy's rules; :func:`log_prob`)."""
     value, logits, given = np.asarray(value), np.asarray(logits), np.asarray(temperature)
-    if value.ndim == 0 or logits.ndim == 0:
-        return value, logits, temperature  # _Batch refuses the scalar with its message
+    if logits.ndim == 0:
+        return value, logits, temperature  # _Batch refuses scalar logits with its message
     ndim = max(value.ndim, logits.ndim)
     axis = _arguments.axis(axis, ndim)
     value = np.moveaxis(value.reshape((1,) * (ndim - value.ndim) + value.shape), axis, -1)
