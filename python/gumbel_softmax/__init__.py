@@ -443,6 +443,12 @@ def log_prob(
     A masked category (``-inf`` logit) is left out and ``value`` must be exactly 0 (``-inf``)
     there.
 
+    A coordinate of 0 on the simplex (``-inf`` in log space) of a category that is not masked lies
+    outside the open simplex, where the density is 0: the result is ``-inf``. A float32 sample
+    whose coordinate underflows to 0 (a low temperature, or logits far apart) lands there; for such
+    cases evaluate the ``sample(..., output="log")`` sample with ``space="log"``, which keeps those
+    coordinates finite.
+
     Broadcasting: ``value`` and ``logits`` broadcast against each other by NumPy's rules (``axis``
     is an axis of the broadcast shape), and ``temperature`` against the batch shape (the broadcast
     shape without ``axis``), as TFP's ``RelaxedOneHotCategorical(temperature, logits).log_prob(value)``.
