@@ -180,6 +180,14 @@ def test_bad_arguments():
         gumbel_softmax(jax.random.key(0), logits, hard="yes")
 
 
+def test_tau_refusals_name_the_shape_given():
+    logits = logits_of((4, 6))
+    with pytest.raises(ValueError, match=r"tau of shape \(6,\) that varies along axis"):
+        gumbel_softmax(jax.random.key(0), logits, jnp.arange(1.0, 7.0))
+    with pytest.raises(ValueError, match=r"tau of shape \(6,\) has 6 values along axis"):
+        jax.jit(lambda t: gumbel_softmax(jax.random.key(0), logits, t))(jnp.ones(6))
+
+
 # MARK: The forward pass in the library (gs_sample_per_row_jax with the key's words)
 
 
