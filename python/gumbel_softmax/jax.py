@@ -79,10 +79,10 @@ def _register_ffi() -> bool:
                 jax.ffi.register_ffi_target(_FFI_TARGET, jax.ffi.pycapsule(library.GsJaxSample), platform="cpu")
                 _FFI.library, _FFI.registered = library, True
             except (OSError, AttributeError) as error:
-                _FFI.error = f"{path}: {error}"
+                _FFI.error = str(error)  # ctypes' message starts with the path
                 _FFI.registered = False
                 if configured:  # an explicit setting that does not load is an error, not a fallback
-                    raise OSError(f"{FFI_ENVIRONMENT_VARIABLE}={configured} cannot be loaded: {error}") from error
+                    raise OSError(f"{FFI_ENVIRONMENT_VARIABLE} is set, but it does not load: {error}") from error
         return _FFI.registered
 
 
