@@ -161,8 +161,11 @@ struct FileOptions: ParsableArguments {
     @Option(help: .hidden)
     var blockRows: Int?
 
-    func validate() throws {
+    mutating func validate() throws {
         if let blockRows, blockRows < 1 { throw ValidationError("--block-rows must be at least 1, got \(blockRows)") }
+        if input != nil && outputOperand == nil {  // `-i IN OUT`: the one operand is the output
+            (inputOperand, outputOperand) = (nil, inputOperand)
+        }
         let input = try Self.one(inputOperand, input, names: ("input", "<in>", "--input"))
         guard input.kind != nil else {
             throw ValidationError(

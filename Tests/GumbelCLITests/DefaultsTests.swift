@@ -198,9 +198,13 @@ import Testing
         let named = try scratch.run(["sample", "-i", "in.npy", "-o", "named.npy"] + options)
         let operands = try scratch.run(["sample", "in.npy", "operands.npy"] + options)
         let mixed = try scratch.run(["sample", "in.npy", "-o", "mixed.npy"] + options)
-        for result in [named, operands, mixed] { #expect(result.status == 0, "\(result.standardError)") }
+        let inputOption = try scratch.run(["sample", "-i", "in.npy", "input-option.npy"] + options)
+        for result in [named, operands, mixed, inputOption] {
+            #expect(result.status == 0, "\(result.standardError)")
+        }
         #expect(try scratch.read("operands.npy") == scratch.read("named.npy"))
         #expect(try scratch.read("mixed.npy") == scratch.read("named.npy"))
+        #expect(try scratch.read("input-option.npy") == scratch.read("named.npy"))
         let piped = try scratch.run(["categorical", "-", "-", "--seed", "5"], input: "1,2,3\n")
         #expect(piped.status == 0, "\(piped.standardError)")
         let expected = try GumbelSoftmax.categorical(logits: [1, 2, 3], rows: 1, columns: 3, seed: 5)
@@ -210,6 +214,7 @@ import Testing
     @Test(arguments: [
         (["in.npy", "out.npy", "-i", "in.npy"], "the input is given twice"),
         (["in.npy", "out.npy", "-o", "other.npy"], "the output is given twice"),
+        (["-i", "in.npy", "out.npy", "-o", "other.npy"], "the output is given twice"),
         (["-o", "out.npy"], "missing the input: give it as <in> or --input"),
         (["in.npy"], "missing the output: give it as <out> or --output"),
         (["in.npy", "out.txt"], "the output must end in .npy or .csv"),
