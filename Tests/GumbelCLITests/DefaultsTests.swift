@@ -227,4 +227,20 @@ import Testing
         #expect(result.standardError.contains(message), "\(result.standardError)")
         #expect(try scratch.entries() == ["in.npy"])
     }
+
+    /// A negative number is read as the option's value and refused with the range.
+    @Test(arguments: [
+        (["--seed", "-1"], "give an integer in 0 ... 2^64 - 1"),
+        (["--seed", "1", "--position", "-5"], "give an integer in 0 ... 2^64 - 1"),
+        (["--seed", "1", "--threads", "-1"], "--threads must be 0 (all cores) or more, got -1"),
+    ])
+    func negativeNumbersAreRefusedWithTheRange(options: [String], message: String) throws {
+        let scratch = try scratchWithLogits()
+        defer { scratch.cleanUp() }
+        let result = try scratch.run(["sample", "in.npy", "out.npy"] + options)
+        #expect(result.status == 64)
+        #expect(result.standardError.contains(message), "\(result.standardError)")
+        #expect(!result.standardError.contains("Missing value"), "\(result.standardError)")
+        #expect(try scratch.entries() == ["in.npy"])
+    }
 }
