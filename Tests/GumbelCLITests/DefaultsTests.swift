@@ -102,7 +102,8 @@ import Testing
 
     // MARK: [..., K] inputs of any rank
 
-    @Test(arguments: [[2, 3, 5], [2, 1, 2, 4], [3, 1, 1, 1, 2], [2, 0, 3]])
+    /// `[..., K]` gives `[...]` and `[..., k]`, as in Python: `[K]` gives a 0-d array and `[k]`.
+    @Test(arguments: [[2, 3, 5], [2, 1, 2, 4], [3, 1, 1, 1, 2], [2, 0, 3], [5]])
     func npyOfAnyRank(shape: [Int]) throws {
         let scratch = try Scratch()
         defer { scratch.cleanUp() }
