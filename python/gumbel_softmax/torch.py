@@ -153,15 +153,21 @@ def _(info, in_dims, logits, seed, tau, tau_value, dim, output, stream, position
     return _sample_op(logits, seed, tau, tau_value, dim, output, stream, position), 0
 
 
+def _forward_ad() -> bool:
+    """Whether forward-mode AD is on (``torch.autograd.forward_ad.dual_level``, which
+    ``torch.func.jvp`` enters too), eagerly and while ``torch.compile`` traces."""
+    return torch.autograd.forward_ad._current_level >= 0
+
+
 def _tracks_derivatives(logits: torch.Tensor, tau: torch.Tensor | None) -> bool:
     """Whether anything can differentiate the result: autograd, forward-mode AD or a
     ``torch.func`` transform."""
     if torch.is_grad_enabled() and (logits.requires_grad or (tau is not None and tau.requires_grad)):
         return True
+    if _forward_ad():
+        return True
     if torch.compiler.is_compiling():
         return False
-    if torch.autograd.forward_ad._current_level >= 0:
-        return True
     wrapped = torch._C._functorch.is_functorch_wrapped_tensor
     return wrapped(logits) or (tau is not None and wrapped(tau))
 
@@ -354,6 +360,14 @@ def gumbel_softmax(
             f"{tuple(tau_tensor.shape)}: its gradient per category would need the noise, which the sample does not keep"
         )
     if torch.compiler.is_compiling():
+        if _forward_ad():
+            # Dynamo inlines the forward of an autograd.Function whose inputs do not require
+            # grad, without its jvp. Without fullgraph=True, Dynamo runs the call eagerly instead.
+            raise NotImplementedError(
+                "gumbel_softmax: torch.compile(fullgraph=True) cannot compile forward-mode AD (torch.func.jvp, "
+                "jacfwd, torch.autograd.forward_ad) of it: Dynamo drops the jvp, so the tangent would be 0; "
+                "without fullgraph=True the call runs eagerly"
+            )
         soft_sample = _CompiledSoftSample
     else:
         soft_sample = _SoftSample if _plain(logits, tau_tensor) else _FunctionalSoftSample

@@ -123,6 +123,22 @@ def test_torch_compile_fullgraph_fresh_noise_and_gradients(hard):
     torch.testing.assert_close(compiled_grad, model.linear.weight.grad)
 
 
+def test_forward_ad_inside_torch_compile_is_exact_or_refused():
+    # Dynamo drops the jvp of an autograd.Function whose inputs do not require grad: with
+    # fullgraph=True the call is refused, without it the call runs eagerly (the right tangent).
+    logits, tangent = logits_of((3, 4)), logits_of((3, 4), seed=1)
+
+    def tangent_of(a, t):
+        return torch.func.jvp(lambda q: gumbel_softmax(q, 0.5, **KEYS), (a,), (t,))[1]
+
+    eager = tangent_of(logits, tangent)
+    assert torch.count_nonzero(eager) > 0
+    with pytest.raises(Exception, match="forward-mode AD"):
+        torch.compile(tangent_of, backend="eager", fullgraph=True)(logits, tangent)
+    torch._dynamo.reset()  # Dynamo caches per code object
+    assert torch.equal(torch.compile(tangent_of, backend="eager")(logits, tangent), eager)
+
+
 def test_torch_jit_trace_draws_fresh_noise():
     logits = logits_of((4, 6))
     traced = torch.jit.trace(lambda l: gumbel_softmax(l, 0.5), (logits,), check_trace=False)
