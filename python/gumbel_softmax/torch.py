@@ -299,7 +299,8 @@ def gumbel_softmax(
             the same for every category of a row (``[]``, ``[1]``, ``[B, 1]``, ...). A tensor
             that requires grad gets its gradient.
         hard: Return the one-hot of the argmax, with the soft sample's (straight-through) gradient.
-        eps: Accepted and ignored, as by ``F.gumbel_softmax`` (a warning when not the default).
+        eps: Accepted and ignored, as by ``F.gumbel_softmax`` (a warning when not the default,
+            except under ``torch.compile``).
         dim: The axis of the categories.
         seed, stream, position: The library's noise (see ``gumbel_softmax.sample``), each in
             ``0...2**64 - 1``. ``seed=None`` draws a seed from ``generator`` (default: torch's
@@ -308,7 +309,7 @@ def gumbel_softmax(
     Returns:
         A tensor of ``logits``' shape and dtype.
     """
-    if eps != 1e-10:
+    if eps != 1e-10 and not torch.compiler.is_compiling():  # Dynamo cannot trace warnings.warn
         warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
     if not isinstance(logits, torch.Tensor):
         raise TypeError(f"logits must be a torch.Tensor, got {type(logits).__name__}")

@@ -139,6 +139,12 @@ def test_forward_ad_inside_torch_compile_is_exact_or_refused():
     assert torch.equal(torch.compile(tangent_of, backend="eager")(logits, tangent), eager)
 
 
+def test_torch_compile_fullgraph_accepts_eps():
+    logits = logits_of((3, 4))
+    compiled = torch.compile(lambda a: gumbel_softmax(a, 1, False, 1e-5, **KEYS), backend="eager", fullgraph=True)
+    assert torch.equal(compiled(logits), gumbel_softmax(logits, 1, **KEYS))
+
+
 def test_torch_jit_trace_draws_fresh_noise():
     logits = logits_of((4, 6))
     traced = torch.jit.trace(lambda l: gumbel_softmax(l, 0.5), (logits,), check_trace=False)
