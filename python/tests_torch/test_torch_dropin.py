@@ -73,6 +73,28 @@ def test_every_tau_that_broadcasts_and_is_constant_along_dim(tau):
     torch.testing.assert_close(expected.double(), formula(logits, 0.7), rtol=0, atol=3e-5)
 
 
+@pytest.mark.parametrize(
+    ("dtype", "tau"),
+    [(torch.float32, torch.tensor(2)), (torch.float32, torch.full((3, 1), 2)), (torch.float32, torch.tensor(True)),
+     (torch.float32, torch.full((3, 1), 0.5, dtype=torch.float64)),
+     (torch.float32, torch.tensor(0.5, dtype=torch.float64)), (torch.bfloat16, torch.full((3, 1), 0.5)),
+     (torch.float16, torch.full((3, 1), 0.5))],
+)
+def test_tau_tensors_of_any_real_dtype_and_the_result_dtype_are_torchs(dtype, tau):
+    logits = logits_of((3, 4), dtype=dtype)
+    for hard in (False, True):
+        y = gumbel_softmax(logits, tau, hard, **KEYS)
+        assert y.dtype == F.gumbel_softmax(logits, tau, hard).dtype, (dtype, tau.dtype, hard)
+        assert y.shape == logits.shape
+    y = gumbel_softmax(logits, tau, **KEYS)
+    torch.testing.assert_close(y.double(), formula(logits, tau), rtol=0, atol=3e-5)
+    grad_logits = logits.clone().requires_grad_()
+    gumbel_softmax(grad_logits, tau, **KEYS).sum().backward()
+    assert grad_logits.grad.dtype == dtype
+    with pytest.raises(TypeError, match="real"):
+        gumbel_softmax(logits, torch.tensor(1 + 0j), **KEYS)
+
+
 def test_tau_per_row_along_another_dim():
     logits = logits_of((4, 3, 5))
     tau = torch.tensor([0.5, 1.0, 2.0, 4.0])[:, None, None]
