@@ -472,6 +472,12 @@ def log_prob(
     A masked category (``-inf`` logit) is left out and ``value`` must be exactly 0 (``-inf``)
     there.
 
+    A coordinate of 0 on the simplex (``-inf`` in log space) of a category that is not masked lies
+    outside the open simplex, where the density is 0: the result is ``-inf``. A float32 sample
+    whose coordinate underflows to 0 (a low temperature, or logits far apart) lands there; for such
+    cases evaluate the ``sample(..., output="log")`` sample with ``space="log"``, which keeps those
+    coordinates finite.
+
     Broadcasting: ``value`` and ``logits`` broadcast against each other by NumPy's rules (``axis``
     is an axis of the broadcast shape), and ``temperature`` against the batch shape (the broadcast
     shape without ``axis``), as TFP's ``RelaxedOneHotCategorical(temperature, logits).log_prob(value)``.
@@ -519,8 +525,8 @@ def _broadcast_density(value, logits, temperature, axis):
     """``value`` and ``logits`` broadcast to one shape with ``axis`` moved last, and
     ``temperature`` to its batch shape (NumPy's rules; :func:`log_prob`)."""
     value, logits, given = np.asarray(value), np.asarray(logits), np.asarray(temperature)
-    if value.ndim == 0 or logits.ndim == 0:
-        return value, logits, temperature  # _Batch refuses the scalar with its message
+    if logits.ndim == 0:
+        return value, logits, temperature  # _Batch refuses scalar logits with its message
     ndim = max(value.ndim, logits.ndim)
     axis = _arguments.axis(axis, ndim)
     value = np.moveaxis(value.reshape((1,) * (ndim - value.ndim) + value.shape), axis, -1)

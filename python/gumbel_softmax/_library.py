@@ -115,20 +115,27 @@ def load() -> ctypes.CDLL:
     """The loaded library, loading it on first use (thread-safe): the first of :func:`candidates`
     that loads and whose tier this CPU runs. Whether it does is asked of each library's
     ``gs_cpu_supported``, C code compiled for the baseline x86-64 (as every exported function
-    is), so no code of a tier runs before the CPU is known to have it. When libraries load but
-    none runs here, raises ImportError with the message of the first (``gs_check_cpu``)."""
+    is), so no code of a tier runs before the CPU is known to have it. A library that lacks one of
+    the functions of :data:`PROTOTYPES` is passed over. When libraries load but none runs here,
+    raises ImportError with the message of the first (``gs_check_cpu``); when none that loads has
+    every function, ImportError naming each library and the first symbol it lacks."""
     global _library
     if _library is not None:
         return _library
     with _lock:
         if _library is None:
             errors = []
+            incomplete = []
             refused = None
             for path in candidates():
                 try:
                     library = ctypes.CDLL(path)
                 except OSError as error:
                     errors.append(f"{path}: {error}")
+                    continue
+                missing = _missing_symbol(library)
+                if missing is not None:
+                    incomplete.append(f"{path} lacks the symbol {missing}")
                     continue
                 for name, (restype, argtypes) in PROTOTYPES.items():
                     function = getattr(library, name)
@@ -141,6 +148,11 @@ def load() -> ctypes.CDLL:
             else:
                 if refused is not None:
                     _check_cpu(refused)
+                if incomplete:
+                    raise ImportError(
+                        f"not a {LIBRARY_NAME} of this package (another version, or another library): "
+                        + "; ".join(incomplete)
+                    )
                 raise OSError(
                     f"cannot load {LIBRARY_NAME}: set {ENVIRONMENT_VARIABLE} to its path, or build it "
                     f"in the repository with `make build` or `pip install -e ./python`, or install the "
@@ -148,6 +160,14 @@ def load() -> ctypes.CDLL:
                     + "; ".join(errors)
                 )
     return _library
+
+
+def _missing_symbol(library: ctypes.CDLL) -> str | None:
+    """The first function of :data:`PROTOTYPES` that ``library`` does not export, if any."""
+    for name in PROTOTYPES:
+        if not hasattr(library, name):
+            return name
+    return None
 
 
 def function(name: str):

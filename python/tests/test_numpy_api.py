@@ -264,6 +264,24 @@ def test_log_prob_support_and_refusals():
         gs.log_prob([0.3, 0.7], x)
 
 
+def test_log_prob_broadcasts_a_scalar_value():
+    x = np.float32([0.2, -0.4, 1.0])
+    assert gs.log_prob(1 / 3, x, temperature=1.0) == gs.log_prob(np.full(3, 1 / 3), x, temperature=1.0)
+    batch = np.float32([[0.2, -0.4, 1.0], [0.0, 0.5, -1.0]])
+    assert np.array_equal(gs.log_prob(1 / 3, batch, temperature=0.5),
+                          gs.log_prob(np.full((2, 3), 1 / 3), batch, temperature=0.5))
+
+
+def test_log_prob_of_an_underflowed_coordinate_is_minus_infinity_and_finite_in_log_space():
+    # The docstring's case: a float32 soft sample whose coordinate underflows to 0.
+    x = np.float32([0.0, 200.0])
+    y = gs.sample(x, temperature=0.1, seed=1)
+    assert y[0] == 0
+    assert gs.log_prob(y, x, temperature=0.1) == -INF
+    log_y = gs.sample(x, temperature=0.1, seed=1, output="log")
+    assert np.isfinite(gs.log_prob(log_y, x, temperature=0.1, space="log"))
+
+
 # MARK: Errors survive pickle, copy and worker processes
 
 

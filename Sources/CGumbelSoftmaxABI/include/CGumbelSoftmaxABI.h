@@ -3,12 +3,18 @@
  * the CPU (in C, compiled for the baseline) before they call the library's Swift implementation.
  * Linked into libgumbelsoftmax.so only. Not API.
  *
- * Every function's signature is written once, in include/gumbel_softmax.h. Here each Swift
- * implementation `gs_swift_X` is declared with the type of the public `gs_X` (`__typeof__`), and
- * Sources/GumbelSoftmaxC implements it with `@c @implementation`, which the compiler checks against
- * this declaration: a parameter that differs between the header and the Swift function fails to
- * compile. GS_FORWARDED lists the functions that are the CPU check and then the Swift call, with
- * their parameters as guards.c defines them (the C compiler checks those against the header too).
+ * Each function's signature is declared in include/gumbel_softmax.h. The declarations of the
+ * Swift implementations repeat no parameter list: each `gs_swift_X` is declared with the type of the
+ * public `gs_X` (`__typeof__`), and Sources/GumbelSoftmaxC implements it with `@c @implementation`,
+ * which the Swift compiler checks against that type (a parameter that differs fails to compile).
+ *
+ * The parameter lists are written a second time, in GS_FORWARDED below, because C cannot define a
+ * function from a `__typeof__`: guards.c defines each forwarder `gs_X` (the CPU check, then the
+ * Swift call) with the parameters listed there, and the C compiler checks that definition against
+ * the header's declaration (other types are "conflicting types"). GS_FORWARDED's argument lists
+ * are checked against `gs_swift_X`'s type the same way. Only the types are checked: two parameters
+ * of one type (`rows` and `columns`) passed in the wrong order are not, so each argument list
+ * names the header's parameters in the header's order.
  */
 #ifndef C_GUMBEL_SOFTMAX_ABI_H
 #define C_GUMBEL_SOFTMAX_ABI_H
