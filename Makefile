@@ -112,13 +112,13 @@ clean: ## remove every build folder and test venv
 # Tests
 # ---------------------------------------------------------------------------------------------------
 
-.PHONY: test test-format test-c test-c-rows test-c-refusals test-install test-tier-check test-docs test-swift \
-	test-tiers test-large fuzz
+.PHONY: test test-format test-c test-c-rows test-c-f64 test-c-refusals test-install test-tier-check test-docs \
+	test-swift test-tiers test-large fuzz
 
 # The whole suite, in this order: formatting first (no build), then everything that uses the
 # release build for TIER (built once), then the Swift suites, whose builds are their own.
-TEST_PARTS := test-format test-c test-c-rows test-c-refusals test-install test-tier-check test-docs test-python \
-	test-swift test-tiers
+TEST_PARTS := test-format test-c test-c-rows test-c-f64 test-c-refusals test-install test-tier-check test-docs \
+	test-python test-swift test-tiers
 test: deps $(TEST_PARTS) ## every test below, in this order
 
 test-format: ## swift format lint --strict (4 spaces, 120 columns)
@@ -138,6 +138,9 @@ test-c: library ## the C ABI test (Tests/CABI/test_gumbel_softmax.c)
 
 test-c-rows: library ## the C test of the per-row-stream functions
 	$(call c-test,Tests/CABI/test_row_streams.c,)
+
+test-c-f64: library ## the C test of the float64 functions (contract 2.1)
+	$(call c-test,Tests/CABI/test_float64.c,)
 
 # Refused arguments leave every buffer untouched, and a call whose helper threads cannot start returns.
 test-c-refusals: library ## the C test of refusals and memory limits

@@ -67,9 +67,9 @@ extern "C" {
 /* The version this header describes; gs_version() returns the library's. */
 #define GS_VERSION "0.2.0"
 
-/* The version of the sampling contract (SPEC.md) this header describes; gs_contract_version()
-   returns the library's. */
-#define GS_CONTRACT_VERSION 2
+/* The version of the sampling contract (SPEC.md) this header describes, a string ("2.1" adds
+   float64 end to end, SPEC.md section 5); gs_contract_version() returns the library's. */
+#define GS_CONTRACT_VERSION "2.1"
 
 /* Result of every call. One code per family of refused inputs (SPEC.md section 4). */
 typedef enum gs_status {
@@ -278,11 +278,76 @@ gs_status gs_top_k_rows(const float *logits, int64_t logits_count, int64_t rows,
                         const uint64_t *positions, int64_t streams_count, int32_t threads,
                         int64_t *indices, int64_t indices_count);
 
+/* --- Float64 (contract 2.1, SPEC.md section 5) --- */
+
+/* The _f64 functions are the functions above with double logits, temperatures, points and
+   outputs, computed in float64 end to end: the same words and uniforms, then the noise, the
+   scaling, the softmax, the argmax, the gradient and the density in double (within SPEC.md
+   section 5's tolerances: a category of probability 1e-87 comes out near 1e-87). Same arguments
+   (counts in elements), refusals and guarantees as the float32 forms; on a refusal no output is
+   written. */
+gs_status gs_sample_f64(const double *logits, int64_t logits_count, int64_t rows, int64_t columns,
+                        double temperature, gs_output output, uint64_t seed, uint64_t stream,
+                        uint64_t position, int32_t threads, double *result, int64_t result_count);
+
+gs_status gs_sample_per_row_f64(const double *logits, int64_t logits_count, int64_t rows,
+                                int64_t columns, const double *temperatures,
+                                int64_t temperatures_count, gs_output output, uint64_t seed,
+                                uint64_t stream, uint64_t position, int32_t threads, double *result,
+                                int64_t result_count);
+
+gs_status gs_categorical_f64(const double *logits, int64_t logits_count, int64_t rows,
+                             int64_t columns, uint64_t seed, uint64_t stream, uint64_t position,
+                             int32_t threads, int64_t *indices, int64_t indices_count);
+
+gs_status gs_top_k_f64(const double *logits, int64_t logits_count, int64_t rows, int64_t columns,
+                       int64_t k, uint64_t seed, uint64_t stream, uint64_t position,
+                       int32_t threads, int64_t *indices, int64_t indices_count);
+
+gs_status gs_gradient_f64(const double *output, int64_t output_count, const double *upstream,
+                          int64_t upstream_count, int64_t rows, int64_t columns, double temperature,
+                          gs_output kind, int32_t threads, double *logits_gradient,
+                          int64_t logits_gradient_count, double *temperature_gradient,
+                          int64_t temperature_gradient_count);
+
+gs_status gs_gradient_per_row_f64(const double *output, int64_t output_count,
+                                  const double *upstream, int64_t upstream_count, int64_t rows,
+                                  int64_t columns, const double *temperatures,
+                                  int64_t temperatures_count, gs_output kind, int32_t threads,
+                                  double *logits_gradient, int64_t logits_gradient_count,
+                                  double *temperature_gradient, int64_t temperature_gradient_count);
+
+gs_status gs_gumbel_noise_f64(uint64_t seed, uint64_t stream, uint64_t position, int32_t threads,
+                              double *result, int64_t result_count);
+
+gs_status gs_log_density_f64(const double *logits, int64_t logits_count, int64_t rows,
+                             int64_t columns, const double *temperatures, int64_t temperatures_count,
+                             const double *point, int64_t point_count, gs_output space,
+                             int32_t threads, double *result, int64_t result_count);
+
+gs_status gs_sample_rows_f64(const double *logits, int64_t logits_count, int64_t rows,
+                             int64_t columns, const double *temperatures, int64_t temperatures_count,
+                             gs_output output, const uint64_t *seeds, const uint64_t *streams,
+                             const uint64_t *positions, int64_t streams_count, int32_t threads,
+                             double *result, int64_t result_count);
+
+gs_status gs_categorical_rows_f64(const double *logits, int64_t logits_count, int64_t rows,
+                                  int64_t columns, const uint64_t *seeds, const uint64_t *streams,
+                                  const uint64_t *positions, int64_t streams_count, int32_t threads,
+                                  int64_t *indices, int64_t indices_count);
+
+gs_status gs_top_k_rows_f64(const double *logits, int64_t logits_count, int64_t rows,
+                            int64_t columns, int64_t k, const uint64_t *seeds,
+                            const uint64_t *streams, const uint64_t *positions,
+                            int64_t streams_count, int32_t threads, int64_t *indices,
+                            int64_t indices_count);
+
 /* --- Version and CPU tier --- */
 
-/* The version of the sampling contract (SPEC.md) the library follows (GS_CONTRACT_VERSION). Equal
-   contract versions give equal bits for equal (seed, stream, position, inputs). */
-int32_t gs_contract_version(void);
+/* The version of the sampling contract (SPEC.md) the library follows (GS_CONTRACT_VERSION); a
+   static string. Equal contract versions give equal bits for equal (seed, stream, position,
+   inputs). */
+const char *gs_contract_version(void);
 
 /* The instruction set tier the library was built for: "baseline", "avx2" (-target-cpu haswell)
    or "avx512" (-target-cpu skylake-avx512); a static string. */

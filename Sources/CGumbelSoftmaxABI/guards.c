@@ -46,7 +46,7 @@ const char *gs_version(void) {
     return GS_VERSION;
 }
 
-int32_t gs_contract_version(void) {
+const char *gs_contract_version(void) {
     return GS_CONTRACT_VERSION;
 }
 

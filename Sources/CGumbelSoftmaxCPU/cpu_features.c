@@ -34,7 +34,7 @@ const char *gumbel_softmax_version(void) {
     return GS_VERSION;
 }
 
-int32_t gumbel_softmax_contract_version(void) {
+const char *gumbel_softmax_contract_version(void) {
     return GS_CONTRACT_VERSION;
 }
 

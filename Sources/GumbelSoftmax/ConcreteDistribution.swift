@@ -158,8 +158,8 @@ public struct ConcreteDistribution: Sendable, Hashable {
     }
 
     /// The log-density of one row, in Double; `scratch` holds `count` doubles.
-    static func rowLogDensity(
-        logits: UnsafePointer<Float>, point: UnsafePointer<Float>, count: Int, temperature: Double, space: Space,
+    static func rowLogDensity<Scalar: BinaryFloatingPoint>(
+        logits: UnsafePointer<Scalar>, point: UnsafePointer<Scalar>, count: Int, temperature: Double, space: Space,
         scratch a: UnsafeMutablePointer<Double>
     ) -> Double {
         var n = 0

@@ -10,12 +10,13 @@ extension GumbelSoftmax {
     /// `gs_version()` of the C ABI).
     public static let version = String(cString: gumbel_softmax_version())
 
-    /// The version of the sampling contract (docs/SPEC.md) the results follow, e.g. 2
+    /// The version of the sampling contract (docs/SPEC.md) the results follow, e.g. `"2.1"`
     /// (`GS_CONTRACT_VERSION` of the C ABI).
     ///
     /// Equal contract versions give equal bits for equal `(seed, stream, position, inputs)`; the
-    /// number changes whenever a sample of some input would.
-    public static let contractVersion = Int(gumbel_softmax_contract_version())
+    /// major number changes whenever a sample of some input would, the minor one when the contract
+    /// gains a part (2.1: float64 end to end, SPEC section 5) and earlier samples stay as they were.
+    public static let contractVersion = String(cString: gumbel_softmax_contract_version())
 
     /// The instruction set tier this module was compiled for.
     ///
@@ -35,7 +36,7 @@ extension GumbelSoftmax {
     /// instructions itself.
     public static let cpuSupport = CPUSupport(tier: buildTier, available: CPUFeature.detected)
 
-    /// `"0.2.0 (contract 2, tier avx2, this CPU: supported)"`: the version, the contract version,
+    /// `"0.2.0 (contract 2.1, tier avx2, this CPU: supported)"`: the version, the contract version,
     /// the tier built for and ``cpuSupport``, as `gumbel --version` prints them after its name.
     public static var versionDescription: String {
         let support =

@@ -110,8 +110,8 @@ enum Arguments {
 /// The preamble every export over a `[rows, columns]` batch of logits shares, in one place: the
 /// thread count, the shape as `Int`s, the logits and the result buffer (non-NULL where counted),
 /// and the result not overlapping the logits.
-struct Batch<Result> {
-    let logits: UnsafeBufferPointer<Float>
+struct Batch<Logit, Result> {
+    let logits: UnsafeBufferPointer<Logit>
     let rows: Int
     let columns: Int
     let result: UnsafeMutableBufferPointer<Result>
@@ -119,7 +119,7 @@ struct Batch<Result> {
     let resultName: String
 
     init(
-        logits: UnsafePointer<Float>?, logitsCount: Int64, rows: Int64, columns: Int64, threads: Int32,
+        logits: UnsafePointer<Logit>?, logitsCount: Int64, rows: Int64, columns: Int64, threads: Int32,
         result: UnsafeMutablePointer<Result>?, resultCount: Int64, resultName: String
     ) throws(CallError) {
         self.resultName = resultName

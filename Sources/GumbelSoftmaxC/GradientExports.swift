@@ -7,18 +7,18 @@ import GumbelSoftmax
 // SamplingExports.swift, and no output may overlap an input.
 
 /// The gradient's optional per-row temperature output: NULL with a count of 0 skips it.
-private func optionalTemperatureGradient(
-    _ pointer: UnsafeMutablePointer<Float>?, count: Int64
+func optionalTemperatureGradient<Scalar>(
+    _ pointer: UnsafeMutablePointer<Scalar>?, count: Int64
 ) throws(CallError)
-    -> UnsafeMutableBufferPointer<Float>?
+    -> UnsafeMutableBufferPointer<Scalar>?
 {
     if pointer == nil && count == 0 { return nil }
     return try Arguments.output(pointer, count: count, name: "temperature_gradient")
 }
 
-private func checkGradientBuffers(
-    _ y: UnsafeBufferPointer<Float>, _ v: UnsafeBufferPointer<Float>, _ g: UnsafeMutableBufferPointer<Float>,
-    _ t: UnsafeMutableBufferPointer<Float>?, _ temps: UnsafeBufferPointer<Float>?
+func checkGradientBuffers<Scalar>(
+    _ y: UnsafeBufferPointer<Scalar>, _ v: UnsafeBufferPointer<Scalar>, _ g: UnsafeMutableBufferPointer<Scalar>,
+    _ t: UnsafeMutableBufferPointer<Scalar>?, _ temps: UnsafeBufferPointer<Scalar>?
 ) throws(CallError) {
     try Arguments.disjoint(y, "output", g, "logits_gradient")
     try Arguments.disjoint(v, "upstream", g, "logits_gradient")

@@ -9,9 +9,9 @@ import GumbelSoftmax
 
 /// The rows' streams from three parallel arrays of `count` values each, checked like every input
 /// of `batch` (none may overlap its result); the library checks that `count` is the row count.
-private func rowStreams<Result>(
+func rowStreams<Logit, Result>(
     _ seeds: UnsafePointer<UInt64>?, _ streams: UnsafePointer<UInt64>?, _ positions: UnsafePointer<UInt64>?,
-    count: Int64, of batch: Batch<Result>
+    count: Int64, of batch: Batch<Logit, Result>
 ) throws(CallError) -> [RowStream] {
     let s = try batch.input(seeds, count: count, name: "seeds", countName: "streams_count")
     let t = try batch.input(streams, count: count, name: "streams", countName: "streams_count")

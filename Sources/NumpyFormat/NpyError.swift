@@ -34,8 +34,6 @@ public enum NpyError: Error, Hashable, Sendable, CustomStringConvertible {
     case dtypeMismatch(found: NpyDType, requested: String)
     /// A finite float64 value becomes infinite when rounded to float32.
     case float32Overflow(index: Int, value: Double)
-    /// A system call failed; `code` is the `errno` value.
-    case system(operation: String, path: String, code: Int32, message: String)
 
     public var description: String {
         switch self {
@@ -77,8 +75,6 @@ public enum NpyError: Error, Hashable, Sendable, CustomStringConvertible {
             return ".npy data type \(found) cannot be read as \(requested)"
         case .float32Overflow(let index, let value):
             return "float64 value \(value) at flat index \(index) is too large for float32"
-        case .system(let operation, let path, let code, let message):
-            return "cannot \(operation) '\(path)': \(message) (errno \(code))"
         }
     }
 

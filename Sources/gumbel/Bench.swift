@@ -63,6 +63,15 @@ struct Bench: ParsableCommand {
     @Option(help: "The random-word generator: philox or jax. (default: philox)")
     var generator: GeneratorKind?
 
+    /// The element type of the timed call's logits and output.
+    enum ElementType: String, ExpressibleByArgument, CaseIterable {
+        case float32, float64
+    }
+
+    @Option(
+        help: "The logits' and output's type: float32 or float64 (computed in float64 end to end). (default: float32)")
+    var dtype: ElementType?
+
     @Flag(help: "Print one JSON object per line instead of text.")
     var json = false
 
@@ -93,47 +102,64 @@ struct Bench: ParsableCommand {
         let temperature = (temperature ?? .one).value
         let repeats = repeats ?? 11
         let generator = generator ?? .philox
+        let dtype = dtype ?? .float32
         let (count, overflow) = shape.rows.multipliedReportingOverflow(by: shape.columns)
         guard !overflow, count <= 1 << 32 else { throw ValidationError("--shape \(shape) is too large") }
         // Random logits in about [-4, 4]: scaled Gumbel noise of another seed.
         let logits = try GumbelNoise.sample(count: count, seed: 0x5EED, threads: threading.count)
             .map { $0 * 0.5 }
-        let result = UnsafeMutableBufferPointer<Float>.allocate(capacity: output == .categorical ? 0 : count)
+        let wide = dtype == .float64 ? logits.map(Double.init) : []
+        let result = UnsafeMutableBufferPointer<Float>.allocate(
+            capacity: output == .categorical || dtype == .float64 ? 0 : count)
+        let wideResult = UnsafeMutableBufferPointer<Double>.allocate(
+            capacity: output == .categorical || dtype == .float32 ? 0 : count)
         let indices = UnsafeMutableBufferPointer<Int>.allocate(capacity: output == .categorical ? shape.rows : 0)
         defer {
             result.deallocate()
+            wideResult.deallocate()
             indices.deallocate()
         }
         let form: GumbelSoftmax.Output = output == .log ? .log : output == .hard ? .hard : .soft
         let clock = ContinuousClock()
         var times: [Duration] = []
         try logits.withUnsafeBufferPointer { buffer in
-            // Warm-up: at least one call and half a second. OpenBLAS's worker threads busy-wait for a
-            // while after the library loads (whether or not any call of ours uses them), and on a
-            // small machine they take cores from the sampler's own threads until they go to sleep.
-            let warmUpEnd = clock.now + .milliseconds(500)
-            var warmUps = 0
-            var run = 0
-            while run < repeats {
-                random.position = 0
-                let start = clock.now
-                if output == .categorical {
-                    try GumbelSoftmax.categorical(
-                        logits: buffer, rows: shape.rows, columns: shape.columns, into: indices,
-                        using: &random, threads: threading.count)
-                } else {
-                    try GumbelSoftmax.sample(
-                        logits: buffer, rows: shape.rows, columns: shape.columns, temperature: temperature,
-                        output: form,
-                        into: result, using: &random, threads: threading.count)
+            try wide.withUnsafeBufferPointer { wideBuffer in
+                // Warm-up: at least one call and half a second. OpenBLAS's worker threads busy-wait for a
+                // while after the library loads (whether or not any call of ours uses them), and on a
+                // small machine they take cores from the sampler's own threads until they go to sleep.
+                let warmUpEnd = clock.now + .milliseconds(500)
+                var warmUps = 0
+                var run = 0
+                while run < repeats {
+                    random.position = 0
+                    let start = clock.now
+                    if dtype == .float64 && output == .categorical {
+                        try GumbelSoftmax.categorical(
+                            logits: wideBuffer, rows: shape.rows, columns: shape.columns, into: indices,
+                            using: &random, threads: threading.count)
+                    } else if dtype == .float64 {
+                        try GumbelSoftmax.sample(
+                            logits: wideBuffer, rows: shape.rows, columns: shape.columns,
+                            temperature: Double(temperature),
+                            output: form, into: wideResult, using: &random, threads: threading.count)
+                    } else if output == .categorical {
+                        try GumbelSoftmax.categorical(
+                            logits: buffer, rows: shape.rows, columns: shape.columns, into: indices,
+                            using: &random, threads: threading.count)
+                    } else {
+                        try GumbelSoftmax.sample(
+                            logits: buffer, rows: shape.rows, columns: shape.columns, temperature: temperature,
+                            output: form,
+                            into: result, using: &random, threads: threading.count)
+                    }
+                    let end = clock.now
+                    if warmUps == 0 || end < warmUpEnd {
+                        warmUps += 1
+                        continue
+                    }
+                    times.append(end - start)
+                    run += 1
                 }
-                let end = clock.now
-                if warmUps == 0 || end < warmUpEnd {
-                    warmUps += 1
-                    continue
-                }
-                times.append(end - start)
-                run += 1
             }
         }
         times.sort()
@@ -144,13 +170,15 @@ struct Bench: ParsableCommand {
         if json {
             print(
                 "{\"shape\": [\(shape.rows), \(shape.columns)], \"output\": \"\(output.rawValue)\", "
+                    + "\"dtype\": \"\(dtype.rawValue)\", "
                     + "\"temperature\": \(temperature), "
                     + "\"generator\": \"\(generator.rawValue)\", \"threads\": \(threadCount), \"repeats\": \(repeats), "
                     + "\"median_seconds\": \(median), \"ns_per_element\": \(nanosecondsPerElement), "
                     + "\"elements_per_second\": \(elementsPerSecond)}")
         } else {
             print(
-                "shape [\(shape.rows), \(shape.columns)]  output \(output.rawValue)  temperature \(temperature)"
+                "shape [\(shape.rows), \(shape.columns)]  output \(output.rawValue)  dtype \(dtype.rawValue)"
+                    + "  temperature \(temperature)"
                     + "  generator \(generator.rawValue)"
                     + "  threads \(threadCount)\(threading.count == nil ? " (all cores)" : "")  repeats \(repeats)")
             print(

@@ -73,8 +73,8 @@ struct SampleOperation: BlockOperation {
 struct CategoricalOperation: BlockOperation {
     func resultsPerRow(columns: Int) -> Int { 1 }
 
-    /// The batch shape; a 1-D input is one row, so its result has shape `[1]`.
-    func resultShape(batch: [Int], columns: Int) -> [Int] { batch.isEmpty ? [1] : batch }
+    /// The batch shape: `[...]` for `[..., K]` logits, so a 1-D input gives a 0-d result (one index).
+    func resultShape(batch: [Int], columns: Int) -> [Int] { batch }
 
     func callAsFunction<G: CounterBasedRandomGenerator>(
         _ logits: UnsafeBufferPointer<Float>, rows: Int, columns: Int, into result: UnsafeMutableBufferPointer<Int>,
@@ -100,8 +100,8 @@ struct TopKOperation: BlockOperation {
 
     func resultsPerRow(columns: Int) -> Int { k }
 
-    /// The batch shape and `k`; a 1-D input is one row, so its result has shape `[1, k]`.
-    func resultShape(batch: [Int], columns: Int) -> [Int] { (batch.isEmpty ? [1] : batch) + [k] }
+    /// The batch shape and `k`: `[..., k]` for `[..., K]` logits, so `[k]` for a 1-D input.
+    func resultShape(batch: [Int], columns: Int) -> [Int] { batch + [k] }
 
     func check(columns: Int) throws(GumbelSoftmaxError) {
         if columns == 0 { throw .noCategories }

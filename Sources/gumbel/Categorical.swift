@@ -7,7 +7,7 @@ struct Categorical: ParsableCommand {
         discussion: """
             The indices follow softmax(logits) exactly and do not depend on a temperature; they are \
             the argmax of the soft sample `gumbel sample` draws with the same seed, stream and \
-            position. Output: int64 .npy of the input's batch shape ([...] for [..., K]; [1] for a \
+            position. Output: int64 .npy of the input's batch shape ([...] for [..., K]; 0-d for a \
             1-D input, one row), or CSV with one index per line.
 
             Examples:

@@ -13,16 +13,23 @@ enum GeneratorKind: String, ExpressibleByArgument, CaseIterable {
 /// threads.
 struct RandomOptions: ParsableArguments {
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
             "The generator's 64-bit seed (key), 0 ... 2^64 - 1. Required unless --row-streams is given.",
-            discussion: "The same seed gives the same output: there is no default seed."))
+            discussion: "The same seed gives the same output: there is no default seed."),
+        transform: parseWord)
     var seed: UInt64?
 
     @Option(
-        help: "The Philox stream number: independent streams for the same seed. Must be 0 for jax. (default: 0)")
+        parsing: .unconditional,
+        help: "The Philox stream number: independent streams for the same seed. Must be 0 for jax. (default: 0)",
+        transform: parseWord)
     var stream: UInt64?
 
-    @Option(help: "The first word of the stream to use; row b, column k uses word position + b*K + k. (default: 0)")
+    @Option(
+        parsing: .unconditional,
+        help: "The first word of the stream to use; row b, column k uses word position + b*K + k. (default: 0)",
+        transform: parseWord)
     var position: UInt64?
 
     @Option(
@@ -96,9 +103,19 @@ struct RandomOptions: ParsableArguments {
     }
 }
 
+/// A 64-bit word option's value (`--seed`, `--stream`, `--position`); what is not an integer in
+/// its range, a negative number included, is refused with the range.
+func parseWord(_ text: String) throws -> UInt64 {
+    guard let value = UInt64(text) else { throw ValidationError("give an integer in 0 ... 2^64 - 1") }
+    return value
+}
+
 /// `--threads`, shared by every command that samples.
 struct ThreadOptions: ParsableArguments {
-    @Option(help: "Worker threads; 0 means all cores. Never changes the result. (default: all cores)")
+    // Unconditional: `--threads -1` is read as the value -1, which `validate()` refuses.
+    @Option(
+        parsing: .unconditional,
+        help: "Worker threads; 0 means all cores. Never changes the result. (default: all cores)")
     var threads: Int?
 
     func validate() throws {
@@ -161,8 +178,11 @@ struct FileOptions: ParsableArguments {
     @Option(help: .hidden)
     var blockRows: Int?
 
-    func validate() throws {
+    mutating func validate() throws {
         if let blockRows, blockRows < 1 { throw ValidationError("--block-rows must be at least 1, got \(blockRows)") }
+        if input != nil && outputOperand == nil {  // `-i IN OUT`: the one operand is the output
+            (inputOperand, outputOperand) = (nil, inputOperand)
+        }
         let input = try Self.one(inputOperand, input, names: ("input", "<in>", "--input"))
         guard input.kind != nil else {
             throw ValidationError(

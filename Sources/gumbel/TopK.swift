@@ -10,7 +10,7 @@ struct TopK: ParsableCommand {
             The indices of the k largest logits + g per row, largest first (Kool et al. 2019): a \
             sample of k distinct categories without replacement, in order. The first index is the \
             Gumbel-max category of `gumbel categorical` with the same seed, stream and position. \
-            Output: int64 .npy of shape [..., k] for [..., K] logits ([1, k] for a 1-D input, one \
+            Output: int64 .npy of shape [..., k] for [..., K] logits ([k] for a 1-D input, one \
             row), or CSV with k indices per line. k must be at most K, the number of categories, \
             and at most the number of categories that are not masked with -inf.
 

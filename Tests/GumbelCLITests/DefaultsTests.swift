@@ -102,7 +102,8 @@ import Testing
 
     // MARK: [..., K] inputs of any rank
 
-    @Test(arguments: [[2, 3, 5], [2, 1, 2, 4], [3, 1, 1, 1, 2], [2, 0, 3]])
+    /// `[..., K]` gives `[...]` and `[..., k]`, as in Python: `[K]` gives a 0-d array and `[k]`.
+    @Test(arguments: [[2, 3, 5], [2, 1, 2, 4], [3, 1, 1, 1, 2], [2, 0, 3], [5]])
     func npyOfAnyRank(shape: [Int]) throws {
         let scratch = try Scratch()
         defer { scratch.cleanUp() }
@@ -198,9 +199,13 @@ import Testing
         let named = try scratch.run(["sample", "-i", "in.npy", "-o", "named.npy"] + options)
         let operands = try scratch.run(["sample", "in.npy", "operands.npy"] + options)
         let mixed = try scratch.run(["sample", "in.npy", "-o", "mixed.npy"] + options)
-        for result in [named, operands, mixed] { #expect(result.status == 0, "\(result.standardError)") }
+        let inputOption = try scratch.run(["sample", "-i", "in.npy", "input-option.npy"] + options)
+        for result in [named, operands, mixed, inputOption] {
+            #expect(result.status == 0, "\(result.standardError)")
+        }
         #expect(try scratch.read("operands.npy") == scratch.read("named.npy"))
         #expect(try scratch.read("mixed.npy") == scratch.read("named.npy"))
+        #expect(try scratch.read("input-option.npy") == scratch.read("named.npy"))
         let piped = try scratch.run(["categorical", "-", "-", "--seed", "5"], input: "1,2,3\n")
         #expect(piped.status == 0, "\(piped.standardError)")
         let expected = try GumbelSoftmax.categorical(logits: [1, 2, 3], rows: 1, columns: 3, seed: 5)
@@ -210,6 +215,7 @@ import Testing
     @Test(arguments: [
         (["in.npy", "out.npy", "-i", "in.npy"], "the input is given twice"),
         (["in.npy", "out.npy", "-o", "other.npy"], "the output is given twice"),
+        (["-i", "in.npy", "out.npy", "-o", "other.npy"], "the output is given twice"),
         (["-o", "out.npy"], "missing the input: give it as <in> or --input"),
         (["in.npy"], "missing the output: give it as <out> or --output"),
         (["in.npy", "out.txt"], "the output must end in .npy or .csv"),
@@ -220,6 +226,22 @@ import Testing
         let result = try scratch.run(["topk", "--k", "1", "--seed", "1"] + arguments)
         #expect(result.status == 64)
         #expect(result.standardError.contains(message), "\(result.standardError)")
+        #expect(try scratch.entries() == ["in.npy"])
+    }
+
+    /// A negative number is read as the option's value and refused with the range.
+    @Test(arguments: [
+        (["--seed", "-1"], "give an integer in 0 ... 2^64 - 1"),
+        (["--seed", "1", "--position", "-5"], "give an integer in 0 ... 2^64 - 1"),
+        (["--seed", "1", "--threads", "-1"], "--threads must be 0 (all cores) or more, got -1"),
+    ])
+    func negativeNumbersAreRefusedWithTheRange(options: [String], message: String) throws {
+        let scratch = try scratchWithLogits()
+        defer { scratch.cleanUp() }
+        let result = try scratch.run(["sample", "in.npy", "out.npy"] + options)
+        #expect(result.status == 64)
+        #expect(result.standardError.contains(message), "\(result.standardError)")
+        #expect(!result.standardError.contains("Missing value"), "\(result.standardError)")
         #expect(try scratch.entries() == ["in.npy"])
     }
 }

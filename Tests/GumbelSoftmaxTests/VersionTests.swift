@@ -14,9 +14,9 @@ struct VersionTests {
 
     @Test func versions() {
         #expect(GumbelSoftmax.version == "0.2.0")
-        #expect(GumbelSoftmax.contractVersion == 2)
+        #expect(GumbelSoftmax.contractVersion == "2.1")
         let tier = GumbelSoftmax.buildTier.rawValue
-        #expect(GumbelSoftmax.versionDescription.hasPrefix("0.2.0 (contract 2, tier \(tier), this CPU: "))
+        #expect(GumbelSoftmax.versionDescription.hasPrefix("0.2.0 (contract 2.1, tier \(tier), this CPU: "))
     }
 
     @Test func tiersNeedNestedFeatureSets() {

@@ -40,6 +40,16 @@ Generators
     ``position=0``, ``sample(x, temperature=t, key=key)`` is ``jax.nn.softmax((x +
     jax.random.gumbel(key, x.shape)) / t)`` within SPEC's tolerance.
 
+Float64 (contract 2.1)
+    A ``float64`` NumPy array (or ``np.float64`` scalar) of logits is computed in float64 end to
+    end (SPEC section 5) and gives ``float64`` samples; its temperature is taken as a float64.
+    This holds for :func:`sample`, :func:`categorical`, :func:`top_k` (Philox words, one stream
+    or per row), :func:`gradient` (a float64 ``output``), :func:`log_prob` (float64 ``logits`` or
+    ``value``) and :func:`gumbel_noise` (``dtype=np.float64``). With JAX's generator, float64
+    logits are still computed in float32 (JAX's own 64-bit uniform is not implemented). Every
+    other input, Python lists of floats included, follows the conversion rule below; float16 and
+    bfloat16 are computed in float32.
+
 Conversion rule
     ``float32`` input is used as it is (copied only if not C-contiguous or ``axis`` is not the
     last). Any other real input (``float64``, ``longdouble``, ``float16``, integers, Python
@@ -141,12 +151,20 @@ def _broadcast_temperature(temperature, batch_shape: tuple[int, ...]):
     return np.broadcast_to(given, batch_shape)
 
 
-class _Batch:
-    """Logits (or a sample) as a C-contiguous float32 ``[rows, columns]`` batch with the
-    categories' axis moved last, and the way back to the caller's layout."""
+def _philox(generator, key) -> bool:
+    """Whether a call draws Philox words (the generators with float64 functions)."""
+    return generator == "philox" or (generator is None and key is None)
 
-    def __init__(self, values, name: str, axis):
-        array = _arguments.float32(values, name)
+
+class _Batch:
+    """Logits (or a sample) as a C-contiguous ``[rows, columns]`` batch with the categories'
+    axis moved last, and the way back to the caller's layout: float64 when ``float64`` (a float64
+    input, computed in float64 end to end), else float32."""
+
+    def __init__(self, values, name: str, axis, float64: bool = False):
+        self.float64 = bool(float64)
+        self.dtype = np.float64 if self.float64 else np.float32
+        array = _arguments.floating(values, name, self.float64)
         if array.ndim == 0:
             raise ValueError(f"{name} must have at least one dimension (the categories), got a scalar")
         self.axis = _arguments.axis(axis, array.ndim)
@@ -159,7 +177,7 @@ class _Batch:
 
     def other(self, values, name: str) -> np.ndarray:
         """A second array of the same layout (a sample's upstream gradient, a density's point)."""
-        array = _arguments.float32(values, name)
+        array = _arguments.floating(values, name, self.float64)
         if array.shape != self.shape:
             raise ValueError(f"{name} must have the shape of {self.shape}, got {array.shape}")
         return array if self.last else np.ascontiguousarray(np.moveaxis(array, self.axis, -1))
@@ -266,21 +284,23 @@ def sample(
         if output == "log":
             raise ValueError("hard=True gives the one-hot sample; it cannot be combined with output='log'")
         output = "hard"
-    x = _Batch(logits, "logits", axis)
+    x = _Batch(logits, "logits", axis, _arguments.is_float64(logits) and _philox(generator, key))
     words = _stream(seed, key, generator, stream, position)
     temperature = _broadcast_temperature(temperature, x.batch_shape)
-    scalar, per_row = _arguments.temperatures(temperature, x.batch_shape, _temperature_error)
-    result = x.result(out, (x.columns,), np.float32)
+    scalar, per_row = _arguments.temperatures(temperature, x.batch_shape, _temperature_error, x.dtype)
+    result = x.result(out, (x.columns,), x.dtype)
     head = (_pointer(x.array), x.array.size, x.rows, x.columns)
     tail = (_arguments.threads(threads), _pointer(result), result.size)
+    wide = x.float64
     if words.per_row:
-        temperatures = np.array([scalar], dtype=np.float32) if per_row is None else per_row
+        temperatures = np.array([scalar], dtype=x.dtype) if per_row is None else per_row
         before = head + (_pointer(temperatures), temperatures.size, _OUTPUTS[output])
-        status = words.call("sample", before, tail, x.batch_shape)
+        status = words.call("sample", before, tail, x.batch_shape, float64=wide)
     elif per_row is None:
-        status = words.call("sample", head + (scalar, _OUTPUTS[output]), tail)
+        status = words.call("sample", head + (scalar, _OUTPUTS[output]), tail, float64=wide)
     else:
-        status = words.call("sample_per_row", head + (_pointer(per_row), per_row.size, _OUTPUTS[output]), tail)
+        before = head + (_pointer(per_row), per_row.size, _OUTPUTS[output])
+        status = words.call("sample_per_row", before, tail, float64=wide)
     _check(status)
     return x.finish(result, out)
 
@@ -311,7 +331,7 @@ def categorical(
     Returns:
         int64 array of ``logits``' shape without ``axis`` (0-d for 1-D logits).
     """
-    x = _Batch(logits, "logits", axis)
+    x = _Batch(logits, "logits", axis, _arguments.is_float64(logits) and _philox(generator, key))
     words = _stream(seed, key, generator, stream, position)
     result = x.result(out, (), np.int64)
     status = words.call(
@@ -319,6 +339,7 @@ def categorical(
         (_pointer(x.array), x.array.size, x.rows, x.columns),
         (_arguments.threads(threads), _pointer(result), result.size),
         x.batch_shape,
+        float64=x.float64,
     )
     _check(status)
     return x.finish(result, out)
@@ -350,7 +371,7 @@ def top_k(
         GumbelSoftmaxError: also for ``k`` outside ``1...K`` (reported as given) or a row with
             fewer than ``k`` unmasked logits.
     """
-    x = _Batch(logits, "logits", axis)
+    x = _Batch(logits, "logits", axis, _arguments.is_float64(logits) and _philox(generator, key))
     words = _stream(seed, key, generator, stream, position)
     k = _arguments.integer(k, "k")
     if not 1 <= k <= x.columns:
@@ -369,6 +390,7 @@ def top_k(
         (_pointer(x.array), x.array.size, x.rows, x.columns, k),
         (_arguments.threads(threads), _pointer(result), result.size),
         x.batch_shape,
+        float64=x.float64,
     )
     _check(status)
     return x.finish(result, out)
@@ -404,7 +426,7 @@ def gradient(
     """
     if kind not in _OUTPUTS:
         raise ValueError(f"kind must be 'soft', 'log' or 'hard', got {kind!r}")
-    y = _Batch(output, "output", axis)
+    y = _Batch(output, "output", axis, _arguments.is_float64(output))
     v = y.other(upstream, "upstream")
     if kind == "hard" and y.columns > 1 and y.rows > 0 and _one_hot(y.array):
         raise ValueError(
@@ -412,19 +434,19 @@ def gradient(
             "gradient is the soft sample's (sample(..., output='soft') with the same seed, stream "
             "and position), and a one-hot input would give all zeros"
         )
-    scalar, per_row = _arguments.temperatures(temperature, y.batch_shape, _temperature_error)
-    logits_gradient = y.result(out, (y.columns,), np.float32)
-    temperature_gradient = np.empty(y.batch_shape, dtype=np.float32)
-    library = _library.load()
+    scalar, per_row = _arguments.temperatures(temperature, y.batch_shape, _temperature_error, y.dtype)
+    logits_gradient = y.result(out, (y.columns,), y.dtype)
+    temperature_gradient = np.empty(y.batch_shape, dtype=y.dtype)
+    precision = "_f64" if y.float64 else ""
     head = (_pointer(y.array), y.array.size, _pointer(v), v.size, y.rows, y.columns)
     tail = (
         _OUTPUTS[kind], _arguments.threads(threads), _pointer(logits_gradient), logits_gradient.size,
         _pointer(temperature_gradient), temperature_gradient.size,
     )
     if per_row is None:
-        status = library.gs_gradient(*head, scalar, *tail)
+        status = _words.function(f"gs_gradient{precision}")(*head, scalar, *tail)
     else:
-        status = library.gs_gradient_per_row(*head, _pointer(per_row), per_row.size, *tail)
+        status = _words.function(f"gs_gradient_per_row{precision}")(*head, _pointer(per_row), per_row.size, *tail)
     _check(status)
     return Gradient(y.finish(logits_gradient, out), temperature_gradient)
 
@@ -453,6 +475,12 @@ def log_prob(
     A masked category (``-inf`` logit) is left out and ``value`` must be exactly 0 (``-inf``)
     there.
 
+    A coordinate of 0 on the simplex (``-inf`` in log space) of a category that is not masked lies
+    outside the open simplex, where the density is 0: the result is ``-inf``. A float32 sample
+    whose coordinate underflows to 0 (a low temperature, or logits far apart) lands there; for such
+    cases evaluate the ``sample(..., output="log")`` sample with ``space="log"``, which keeps those
+    coordinates finite.
+
     Broadcasting: ``value`` and ``logits`` broadcast against each other by NumPy's rules (``axis``
     is an axis of the broadcast shape), and ``temperature`` against the batch shape (the broadcast
     shape without ``axis``), as TFP's ``RelaxedOneHotCategorical(temperature, logits).log_prob(value)``.
@@ -479,15 +507,16 @@ def log_prob(
     """
     if space not in _SPACES:
         raise ValueError(f"space must be 'simplex' or 'log', got {space!r}")
+    float64 = _arguments.is_float64(logits) or _arguments.is_float64(value)
     value, logits, temperature = _broadcast_density(value, logits, temperature, axis)
     _check_support(value, space)
-    x = _Batch(logits, "logits", -1)
+    x = _Batch(logits, "logits", -1, float64)
     point = x.other(value, "value")
-    scalar, per_row = _arguments.temperatures(temperature, x.batch_shape, _temperature_error)
+    scalar, per_row = _arguments.temperatures(temperature, x.batch_shape, _temperature_error, x.dtype)
     if per_row is None:
-        per_row = np.full(x.batch_shape, scalar, dtype=np.float32)
+        per_row = np.full(x.batch_shape, scalar, dtype=x.dtype)
     result = np.empty(x.batch_shape, dtype=np.float64)
-    status = _words.function("gs_log_density")(
+    status = _words.function("gs_log_density_f64" if x.float64 else "gs_log_density")(
         _pointer(x.array), x.array.size, x.rows, x.columns, _pointer(per_row), per_row.size, _pointer(point),
         point.size, _SPACES[space], _arguments.threads(threads), _pointer(result), result.size,
     )
@@ -499,8 +528,8 @@ def _broadcast_density(value, logits, temperature, axis):
     """``value`` and ``logits`` broadcast to one shape with ``axis`` moved last, and
     ``temperature`` to its batch shape (NumPy's rules; :func:`log_prob`)."""
     value, logits, given = np.asarray(value), np.asarray(logits), np.asarray(temperature)
-    if value.ndim == 0 or logits.ndim == 0:
-        return value, logits, temperature  # _Batch refuses the scalar with its message
+    if logits.ndim == 0:
+        return value, logits, temperature  # _Batch refuses scalar logits with its message
     ndim = max(value.ndim, logits.ndim)
     axis = _arguments.axis(axis, ndim)
     value = np.moveaxis(value.reshape((1,) * (ndim - value.ndim) + value.shape), axis, -1)
@@ -557,6 +586,7 @@ def gumbel_noise(
     position: int = 0,
     threads: int | None = 0,
     out: np.ndarray | None = None,
+    dtype=np.float32,
 ) -> np.ndarray:
     """Gumbel(0, 1) noise: element ``i`` (in C order) is ``-log(-log(u))`` of word
     ``position + i``. With ``key=`` it is ``jax.random.gumbel(key, shape)`` (within
@@ -565,23 +595,31 @@ def gumbel_noise(
 
     Args:
         shape: An int or a tuple of ints; ignored when ``out`` is given.
-        out: A float32 C-contiguous array to fill.
+        out: A float32 or float64 C-contiguous array to fill (its dtype then decides).
+        dtype: ``np.float32`` (default) or ``np.float64``: the noise computed in float64 from the
+            same words (contract 2.1; Philox only).
 
     Returns:
-        float32 array of ``shape``.
+        array of ``shape`` and ``dtype``.
     """
     words = _stream(
         seed, key, generator, stream, position,
         per_row_refusal="gumbel_noise draws one flat stream (element i uses word position + i) and has no rows: "
         "seed, stream and position must be integers",
     )
+    dtype = np.dtype(out.dtype if isinstance(out, np.ndarray) and out.dtype == np.float64 else dtype)
+    if dtype not in (np.float32, np.float64):
+        raise TypeError(f"dtype must be float32 or float64, got {dtype}")
+    if dtype == np.float64 and not words.float64:
+        raise ValueError("float64 noise (dtype=np.float64) is drawn from Philox words; JAX's stream has float32 only")
     if out is None:
         shape = (operator.index(shape),) if np.ndim(shape) == 0 else tuple(operator.index(n) for n in shape)
         if any(n < 0 for n in shape):
             raise ValueError(f"shape must not have negative dimensions, got {shape}")
-        result = np.empty(shape, dtype=np.float32)
+        result = np.empty(shape, dtype=dtype)
     else:
-        result = _arguments.output(out, out.shape, np.float32)
-    status = words.call("gumbel_noise", (), (_arguments.threads(threads), _pointer(result), result.size))
+        result = _arguments.output(out, out.shape, dtype)
+    tail = (_arguments.threads(threads), _pointer(result), result.size)
+    status = words.call("gumbel_noise", (), tail, float64=dtype == np.float64)
     _check(status)
     return result

@@ -115,6 +115,23 @@ def float32(values, name: str) -> np.ndarray:
     return converted
 
 
+def is_float64(values) -> bool:
+    """Whether ``values`` is a float64 NumPy array or scalar: those are computed in float64
+    (contract 2.1); everything else goes through :func:`float32`."""
+    return isinstance(values, (np.ndarray, np.float64)) and values.dtype == np.float64
+
+
+def floating(values, name: str, float64: bool) -> np.ndarray:
+    """``values`` as a C-contiguous float64 array when ``float64`` (float32 input widened exactly,
+    other dtypes converted by NumPy), else by :func:`float32`'s rule."""
+    if not float64:
+        return float32(values, name)
+    array = np.asarray(values)
+    if np.iscomplexobj(array) or not (np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_):
+        raise TypeError(f"{name} must be a real numeric array, got dtype {array.dtype}")
+    return np.asarray(array, dtype=np.float64, order="C")
+
+
 def _exact(given: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
     """The values as longdouble (exact for every real NumPy dtype and for Python numbers that
     longdouble holds), and a mask of the finite values it cannot hold (Python ints beyond it)."""
@@ -134,9 +151,10 @@ def _exact(given: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
     return exact, huge
 
 
-def temperatures(value, rows_shape: tuple[int, ...], status_error):
-    """``(scalar, None)`` or ``(None, per_row)``: a float32 temperature, or a C-contiguous
-    float32 array of one per row (shape ``rows_shape``).
+def temperatures(value, rows_shape: tuple[int, ...], status_error, dtype=np.float32):
+    """``(scalar, None)`` or ``(None, per_row)``: a float32 (or, with ``dtype=np.float64``,
+    float64) temperature, or a C-contiguous array of that dtype of one per row (shape
+    ``rows_shape``).
 
     A temperature must be finite and > 0 both as given and in float32: ``1e-46`` (0 in float32)
     and ``3.5e38`` or ``10**400`` (beyond float32) are refused with the value as given, not the
@@ -147,20 +165,22 @@ def temperatures(value, rows_shape: tuple[int, ...], status_error):
         raise ValueError(f"per-row temperatures must have the batch shape {rows_shape}, got {given.shape}")
     exact, huge = _exact(given, "temperature" if given.ndim == 0 else "temperatures")
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-        rounded = exact.astype(np.float32)
+        rounded = exact.astype(dtype)
         valid = np.isfinite(exact) & (exact > 0) & ~huge
         bad = ~valid | ~(np.isfinite(rounded) & (rounded > 0))
     if bad.any():
         row = int(np.argmax(bad))
         note = ""
         if valid[row] or huge[row]:
-            note = " (0 in float32)" if rounded[row] == 0 else f" (beyond float32's largest {FLOAT32_MAX:.8g})"
+            kind = np.dtype(dtype).name
+            largest = float(np.finfo(dtype).max)
+            note = f" (0 in {kind})" if rounded[row] == 0 else f" (beyond {kind}'s largest {largest:.8g})"
         shown = plain(given.ravel()[row])
         if given.ndim == 0:
             raise status_error(f"temperature must be finite and > 0, got {shown}{note}")
         raise status_error(f"temperature of row {row} must be finite and > 0, got {shown}{note}")
     if given.ndim == 0:
-        return float(rounded[0]), None  # exactly the float32 value
+        return float(rounded[0]), None  # exactly the float32 (or float64) value
     return None, np.ascontiguousarray(rounded.reshape(given.shape))
 
 

@@ -27,6 +27,7 @@ _lock = threading.Lock()
 _library: ctypes.CDLL | None = None
 
 _f32 = ctypes.c_float
+_f64 = ctypes.c_double
 _i32 = ctypes.c_int32
 _i64 = ctypes.c_int64
 _u32 = ctypes.c_uint32
@@ -39,7 +40,7 @@ _ptr = ctypes.c_void_p
 PROTOTYPES = {
     # Version, CPU tier and errors.
     "gs_version": (ctypes.c_char_p, []),
-    "gs_contract_version": (_i32, []),
+    "gs_contract_version": (ctypes.c_char_p, []),
     "gs_build_tier": (ctypes.c_char_p, []),
     "gs_cpu_supported": (ctypes.c_int, []),
     "gs_check_cpu": (_i32, []),
@@ -67,6 +68,24 @@ PROTOTYPES = {
     "gs_sample_rows": (_i32, [_ptr, _i64, _i64, _i64, _ptr, _i64, _i32, _ptr, _ptr, _ptr, _i64, _i32, _ptr, _i64]),
     "gs_categorical_rows": (_i32, [_ptr, _i64, _i64, _i64, _ptr, _ptr, _ptr, _i64, _i32, _ptr, _i64]),
     "gs_top_k_rows": (_i32, [_ptr, _i64, _i64, _i64, _i64, _ptr, _ptr, _ptr, _i64, _i32, _ptr, _i64]),
+    # Float64 (contract 2.1): double logits, temperatures, points and outputs.
+    "gs_sample_f64": (_i32, [_ptr, _i64, _i64, _i64, _f64, _i32, _u64, _u64, _u64, _i32, _ptr, _i64]),
+    "gs_sample_per_row_f64": (_i32, [_ptr, _i64, _i64, _i64, _ptr, _i64, _i32, _u64, _u64, _u64, _i32, _ptr, _i64]),
+    "gs_categorical_f64": (_i32, [_ptr, _i64, _i64, _i64, _u64, _u64, _u64, _i32, _ptr, _i64]),
+    "gs_top_k_f64": (_i32, [_ptr, _i64, _i64, _i64, _i64, _u64, _u64, _u64, _i32, _ptr, _i64]),
+    "gs_gradient_f64": (_i32, [_ptr, _i64, _ptr, _i64, _i64, _i64, _f64, _i32, _i32, _ptr, _i64, _ptr, _i64]),
+    "gs_gradient_per_row_f64": (
+        _i32,
+        [_ptr, _i64, _ptr, _i64, _i64, _i64, _ptr, _i64, _i32, _i32, _ptr, _i64, _ptr, _i64],
+    ),
+    "gs_gumbel_noise_f64": (_i32, [_u64, _u64, _u64, _i32, _ptr, _i64]),
+    "gs_log_density_f64": (_i32, [_ptr, _i64, _i64, _i64, _ptr, _i64, _ptr, _i64, _i32, _i32, _ptr, _i64]),
+    "gs_sample_rows_f64": (
+        _i32,
+        [_ptr, _i64, _i64, _i64, _ptr, _i64, _i32, _ptr, _ptr, _ptr, _i64, _i32, _ptr, _i64],
+    ),
+    "gs_categorical_rows_f64": (_i32, [_ptr, _i64, _i64, _i64, _ptr, _ptr, _ptr, _i64, _i32, _ptr, _i64]),
+    "gs_top_k_rows_f64": (_i32, [_ptr, _i64, _i64, _i64, _i64, _ptr, _ptr, _ptr, _i64, _i32, _ptr, _i64]),
 }
 
 
@@ -96,20 +115,27 @@ def load() -> ctypes.CDLL:
     """The loaded library, loading it on first use (thread-safe): the first of :func:`candidates`
     that loads and whose tier this CPU runs. Whether it does is asked of each library's
     ``gs_cpu_supported``, C code compiled for the baseline x86-64 (as every exported function
-    is), so no code of a tier runs before the CPU is known to have it. When libraries load but
-    none runs here, raises ImportError with the message of the first (``gs_check_cpu``)."""
+    is), so no code of a tier runs before the CPU is known to have it. A library that lacks one of
+    the functions of :data:`PROTOTYPES` is passed over. When libraries load but none runs here,
+    raises ImportError with the message of the first (``gs_check_cpu``); when none that loads has
+    every function, ImportError naming each library and the first symbol it lacks."""
     global _library
     if _library is not None:
         return _library
     with _lock:
         if _library is None:
             errors = []
+            incomplete = []
             refused = None
             for path in candidates():
                 try:
                     library = ctypes.CDLL(path)
                 except OSError as error:
                     errors.append(f"{path}: {error}")
+                    continue
+                missing = _missing_symbol(library)
+                if missing is not None:
+                    incomplete.append(f"{path} lacks the symbol {missing}")
                     continue
                 for name, (restype, argtypes) in PROTOTYPES.items():
                     function = getattr(library, name)
@@ -122,6 +148,11 @@ def load() -> ctypes.CDLL:
             else:
                 if refused is not None:
                     _check_cpu(refused)
+                if incomplete:
+                    raise ImportError(
+                        f"not a {LIBRARY_NAME} of this package (another version, or another library): "
+                        + "; ".join(incomplete)
+                    )
                 raise OSError(
                     f"cannot load {LIBRARY_NAME}: set {ENVIRONMENT_VARIABLE} to its path, or build it "
                     f"in the repository with `make build` or `pip install -e ./python`, or install the "
@@ -129,6 +160,14 @@ def load() -> ctypes.CDLL:
                     + "; ".join(errors)
                 )
     return _library
+
+
+def _missing_symbol(library: ctypes.CDLL) -> str | None:
+    """The first function of :data:`PROTOTYPES` that ``library`` does not export, if any."""
+    for name in PROTOTYPES:
+        if not hasattr(library, name):
+            return name
+    return None
 
 
 def function(name: str):

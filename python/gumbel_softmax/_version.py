@@ -23,7 +23,7 @@ class VersionInfo(NamedTuple):
     #: The library version (``gs_version()``), e.g. ``"0.2.0"``.
     version: str
     #: The version of the sampling contract (SPEC.md) the library follows (``gs_contract_version()``).
-    contract: int
+    contract: str
     #: The instruction set tier the library was built for: ``"baseline"``, ``"avx2"`` or ``"avx512"``.
     tier: str
     #: Whether this CPU runs that tier (always true once the package imported).
@@ -37,7 +37,7 @@ def version_info() -> VersionInfo:
     library = _library.load()
     return VersionInfo(
         version=library.gs_version().decode(),
-        contract=int(library.gs_contract_version()),
+        contract=library.gs_contract_version().decode(),
         tier=library.gs_build_tier().decode(),
         cpu_supported=bool(library.gs_cpu_supported()),
         library=library._name,

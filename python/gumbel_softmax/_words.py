@@ -167,15 +167,29 @@ class Words:
             columns.append(np.ascontiguousarray(value.reshape(rows), dtype=np.uint64))
         return columns[0], columns[1], columns[2]
 
-    def call(self, name: str, before: tuple, after: tuple, batch_shape: tuple[int, ...] | None = None) -> int:
+    @property
+    def float64(self) -> bool:
+        """Whether the generator has float64 functions (``gs_<name>_f64``): Philox, one stream or
+        per row. JAX's threefry has none yet (its 64-bit uniform is its own)."""
+        return self.per_row or self.generator == "philox"
+
+    def call(
+        self,
+        name: str,
+        before: tuple,
+        after: tuple,
+        batch_shape: tuple[int, ...] | None = None,
+        float64: bool = False,
+    ) -> int:
         """Calls ``gs_<name>`` (Philox), ``gs_<name>_jax``, or with per-row streams
         ``gs_<name>_rows`` (``batch_shape`` then required), with the words between ``before`` and
-        ``after``; returns the status."""
+        ``after``, and with ``float64`` the ``_f64`` form; returns the status."""
+        precision = "_f64" if float64 else ""
         if self.per_row:
             if batch_shape is None:
                 raise TypeError(f"gs_{name}_rows needs the batch shape")  # a programming error
             seeds, streams, positions = self._rows(batch_shape)
             words = (seeds.ctypes.data, streams.ctypes.data, positions.ctypes.data, seeds.size)
-            return function(f"gs_{name}_rows")(*before, *words, *after)
+            return function(f"gs_{name}_rows{precision}")(*before, *words, *after)
         suffix = "" if self.generator == "philox" else "_jax"
-        return function(f"gs_{name}{suffix}")(*before, *self.words, *after)
+        return function(f"gs_{name}{suffix}{precision}")(*before, *self.words, *after)

@@ -79,7 +79,8 @@ def sample(
     position: int = 0,
     threads: int = 1,
 ) -> da.Array:
-    """Gumbel-Softmax samples of a ``[..., K]`` dask (or numpy) array, as a float32 dask.array.
+    """Gumbel-Softmax samples of a ``[..., K]`` dask (or numpy) array, as a dask.array: float64
+    for float64 ``x`` (computed in float64 end to end, contract 2.1), else float32.
 
     Args:
         x: Logits, categories on the last axis.
@@ -88,7 +89,7 @@ def sample(
         output, seed, stream, position, threads: as for ``gumbel_softmax.sample``.
 
     Returns:
-        A lazy float32 array of ``x``'s shape, chunked along the first axis. Errors the library
+        A lazy array of ``x``'s shape, chunked along the first axis. Errors the library
         raises (``GumbelSoftmaxError``) surface when it is computed.
     """
     if output not in ("soft", "log", "hard"):
@@ -96,9 +97,11 @@ def sample(
     x = _rows_chunked(x)
     seed, stream, position = _u64(seed, "seed"), _u64(stream, "stream"), _u64(position, "position")
     keywords = dict(output=output, seed=seed, stream=stream, position=position, threads=threads, shape=x.shape)
+    dtype = np.float64 if x.dtype == np.float64 else np.float32
+    meta = np.empty((0,) * x.ndim, dtype)
     if np.ndim(tau) == 0 and not isinstance(tau, da.Array):
-        function = partial(_sample_block, scalar=float(np.float32(tau)), **keywords)
-        return da.map_blocks(function, x, dtype=np.float32, meta=np.empty((0,) * x.ndim, np.float32))
+        function = partial(_sample_block, scalar=float(dtype(tau)), **keywords)
+        return da.map_blocks(function, x, dtype=dtype, meta=meta)
     temperatures = da.asarray(tau)
     if temperatures.shape != x.shape[:-1]:
         raise ValueError(f"per-row temperatures must have the batch shape {x.shape[:-1]}, got {temperatures.shape}")
@@ -106,7 +109,7 @@ def sample(
     # the logits' row blocks (map_blocks aligns arrays by their trailing axes).
     temperatures = temperatures[..., None].rechunk(x.chunks[:-1] + ((1,),))
     function = partial(_sample_block, scalar=None, **keywords)
-    return da.map_blocks(function, x, temperatures, dtype=np.float32, meta=np.empty((0,) * x.ndim, np.float32))
+    return da.map_blocks(function, x, temperatures, dtype=dtype, meta=meta)
 
 
 def categorical(x, *, seed: int, stream: int = 0, position: int = 0, threads: int = 1) -> da.Array:

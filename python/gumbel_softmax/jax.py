@@ -79,10 +79,10 @@ def _register_ffi() -> bool:
                 jax.ffi.register_ffi_target(_FFI_TARGET, jax.ffi.pycapsule(library.GsJaxSample), platform="cpu")
                 _FFI.library, _FFI.registered = library, True
             except (OSError, AttributeError) as error:
-                _FFI.error = f"{path}: {error}"
+                _FFI.error = str(error)  # ctypes' message starts with the path
                 _FFI.registered = False
                 if configured:  # an explicit setting that does not load is an error, not a fallback
-                    raise OSError(f"{FFI_ENVIRONMENT_VARIABLE}={configured} cannot be loaded: {error}") from error
+                    raise OSError(f"{FFI_ENVIRONMENT_VARIABLE} is set, but it does not load: {error}") from error
         return _FFI.registered
 
 
@@ -210,20 +210,21 @@ def _row_temperatures(tau, shape: tuple[int, ...], axis: int):
         fits = False
     if not fits:
         raise ValueError(f"tau of shape {tau.shape} must broadcast to the shape of logits {tuple(shape)}")
+    given = tau.shape
     tau = tau.reshape((1,) * (len(shape) - tau.ndim) + tau.shape)
     if tau.shape[axis] > 1:
         try:
             values = np.asarray(tau)
         except (jax.errors.TracerArrayConversionError, jax.errors.ConcretizationTypeError):
             raise ValueError(
-                f"tau of shape {tau.shape} has {tau.shape[axis]} values along axis {axis}: under jit, vmap or "
+                f"tau of shape {given} has {tau.shape[axis]} values along axis {axis}: under jit, vmap or "
                 "grad give it size 1 there (one temperature per row); a concrete tau may repeat one value"
             ) from None
         first = np.take(values, [0], axis=axis)
         if not np.all((values == first) | (np.isnan(values) & np.isnan(first))):
             raise ValueError(
                 "tau must be the same for every category of a row (constant along axis): the Concrete "
-                f"distribution has one temperature per row, got tau of shape {tau.shape} that varies along "
+                f"distribution has one temperature per row, got tau of shape {given} that varies along "
                 f"axis {axis}"
             )
         tau = jax.lax.slice_in_dim(tau, 0, 1, axis=axis)

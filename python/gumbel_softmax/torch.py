@@ -162,15 +162,21 @@ def _(info, in_dims, logits, seed, tau, tau_value, dim, output, stream, position
     return _sample_op(logits, seed, tau, tau_value, dim, output, stream, position), 0
 
 
+def _forward_ad() -> bool:
+    """Whether forward-mode AD is on (``torch.autograd.forward_ad.dual_level``, which
+    ``torch.func.jvp`` enters too), eagerly and while ``torch.compile`` traces."""
+    return torch.autograd.forward_ad._current_level >= 0
+
+
 def _tracks_derivatives(logits: torch.Tensor, tau: torch.Tensor | None) -> bool:
     """Whether anything can differentiate the result: autograd, forward-mode AD or a
     ``torch.func`` transform."""
     if torch.is_grad_enabled() and (logits.requires_grad or (tau is not None and tau.requires_grad)):
         return True
+    if _forward_ad():
+        return True
     if torch.compiler.is_compiling():
         return False
-    if torch.autograd.forward_ad._current_level >= 0:
-        return True
     wrapped = torch._C._functorch.is_functorch_wrapped_tensor
     return wrapped(logits) or (tau is not None and wrapped(tau))
 
@@ -331,23 +337,25 @@ def gumbel_softmax(
     Args:
         logits: A CPU floating-point tensor ``[..., K, ...]`` (categories along ``dim``); a 0-d
             tensor is one category.
-        tau: The temperature: a number or a tensor that broadcasts to ``logits``' shape and is
-            the same for every category of a row (``[]``, ``[1]``, ``[B, 1]``, ...). A tensor
+        tau: The temperature: a number or a real tensor that broadcasts to ``logits``' shape and
+            is the same for every category of a row (``[]``, ``[1]``, ``[B, 1]``, ...). A tensor
             that requires grad gets its gradient.
         hard: Return the one-hot of the argmax, with the soft sample's (straight-through) gradient.
-        eps: Accepted and ignored, as by ``F.gumbel_softmax`` (a warning when not the default).
+        eps: Accepted and ignored, as by ``F.gumbel_softmax`` (a warning when not the default,
+            except under ``torch.compile``).
         dim: The axis of the categories.
         seed, stream, position: The library's noise (see ``gumbel_softmax.sample``), each in
             ``0...2**64 - 1``. ``seed=None`` draws a seed from ``generator`` (default: torch's
             default CPU generator) with ``torch.randint``.
 
     Returns:
-        A tensor of ``logits``' shape and dtype.
+        A tensor of ``logits``' shape, of ``logits``' dtype promoted with a tensor ``tau``'s (as
+        ``F.gumbel_softmax``'s ``(logits + g) / tau``).
     """
     fast = _constant_sample(logits, tau, hard, eps, dim, seed, stream, position, generator)
     if fast is not None:
         return fast
-    if eps != 1e-10:
+    if eps != 1e-10 and not torch.compiler.is_compiling():  # Dynamo cannot trace warnings.warn
         warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
     if not isinstance(logits, torch.Tensor):
         raise TypeError(f"logits must be a torch.Tensor, got {type(logits).__name__}")
@@ -363,8 +371,8 @@ def gumbel_softmax(
     if isinstance(tau, torch.Tensor):
         if tau.device.type != "cpu":
             raise TypeError(f"tau must be a CPU tensor, got one on {tau.device}")
-        if not tau.is_floating_point():
-            raise TypeError(f"tau must be a floating-point tensor, got dtype {tau.dtype}")
+        if tau.is_complex():
+            raise TypeError(f"tau must be a real tensor, got dtype {tau.dtype}")
         try:
             fits = tau.dim() <= logits.dim() and torch.broadcast_shapes(tau.shape, logits.shape) == logits.shape
         except RuntimeError:
@@ -373,16 +381,21 @@ def gumbel_softmax(
             raise ValueError(
                 f"tau of shape {tuple(tau.shape)} must broadcast to the shape of logits {tuple(logits.shape)}"
             )
+        # The result's dtype is that of F.gumbel_softmax's (logits + g) / tau: torch's promotion.
+        dtype = torch.result_type(logits, tau)
+        if not tau.is_floating_point():  # an integer tau divides in the logits' dtype
+            tau = tau.to(logits.dtype)
         tau_tensor, tau_value = tau, 1.0
     else:
+        dtype = logits.dtype
         tau_tensor, tau_value = None, float(tau)
     if logits.dim() == 0:
         return gumbel_softmax(logits.reshape(1), tau, hard, dim=0, seed=seed, stream=stream, position=position,
-                              generator=generator).reshape(())
+                              generator=generator).reshape(()).to(dtype)
     if logits.shape[dim] == 0:
         if hard:
             raise IndexError(f"max(): Expected reduction dim {dim % ndim} to have non-zero size.")
-        return torch.softmax(logits, dim)  # no categories: the empty result, as F.gumbel_softmax
+        return torch.softmax(logits.to(dtype), dim)  # no categories: the empty result, as F.gumbel_softmax
     if seed is None:
         seed_tensor = torch.randint(0, _SEED_LIMIT, (), dtype=torch.int64, generator=generator)
     else:
@@ -391,7 +404,7 @@ def gumbel_softmax(
     tau_argument = None if tau_tensor is None else tau_tensor.detach()
     if not _tracks_derivatives(logits, tau_tensor):
         return _sample_values(logits, seed_tensor, tau_argument, tau_value, dim, _HARD if hard else _SOFT, stream,
-                              position).to(logits.dtype)
+                              position).to(dtype)
     x = logits.to(_compute_dtype(logits.dtype))
     if tau_tensor is not None and tau_tensor.requires_grad and tau_tensor.dim() >= -dim and tau_tensor.shape[dim] > 1:
         raise ValueError(
@@ -399,6 +412,14 @@ def gumbel_softmax(
             f"{tuple(tau_tensor.shape)}: its gradient per category would need the noise, which the sample does not keep"
         )
     if torch.compiler.is_compiling():
+        if _forward_ad():
+            # Dynamo inlines the forward of an autograd.Function whose inputs do not require
+            # grad, without its jvp. Without fullgraph=True, Dynamo runs the call eagerly instead.
+            raise NotImplementedError(
+                "gumbel_softmax: torch.compile(fullgraph=True) cannot compile forward-mode AD (torch.func.jvp, "
+                "jacfwd, torch.autograd.forward_ad) of it: Dynamo drops the jvp, so the tangent would be 0; "
+                "without fullgraph=True the call runs eagerly"
+            )
         soft_sample = _CompiledSoftSample
     else:
         soft_sample = _SoftSample if _plain(logits, tau_tensor) else _FunctionalSoftSample
@@ -406,4 +427,4 @@ def gumbel_softmax(
     if hard:  # straight-through: the one-hot's value, the soft sample's derivatives
         one_hot = _sample_values(x.detach(), seed_tensor, tau_argument, tau_value, dim, _HARD, stream, position)
         soft = one_hot + (soft - soft.detach())
-    return soft.to(logits.dtype)
+    return soft.to(dtype)

@@ -293,17 +293,18 @@ def test_calls_from_python_threads_agree():
 # MARK: Conversion, out= and empty batches
 
 
-def test_float64_input_is_rounded_to_float32():
+def test_float64_input_is_computed_in_float64_and_others_rounded_to_float32():
     x64 = np.random.default_rng(9).normal(size=(3, 10))
     y64 = gs.sample(x64, seed=1)
-    assert y64.dtype == np.float32
-    assert np.array_equal(y64, gs.sample(x64.astype(np.float32), seed=1))
+    assert y64.dtype == np.float64  # contract 2.1 (test_float64.py checks the values)
+    x = x64.astype(np.longdouble)
+    assert np.array_equal(gs.sample(x, seed=1), gs.sample(x64.astype(np.float32), seed=1))
     assert np.array_equal(gs.sample([[1, 2, 3]], seed=1), gs.sample(np.array([[1, 2, 3]], np.float32), seed=1))
     # Non-contiguous float32 is copied, not refused.
     wide = np.random.default_rng(1).normal(size=(4, 20)).astype(np.float32)
     assert np.array_equal(gs.sample(wide[:, ::2], seed=1), gs.sample(np.ascontiguousarray(wide[:, ::2]), seed=1))
     with pytest.raises(ValueError, match="does not fit in float32"):
-        gs.sample(np.array([0.0, -1e300]), seed=1)
+        gs.sample(np.array([0.0, -1e300], dtype=np.longdouble), seed=1)
     with pytest.raises(TypeError):
         gs.sample(np.array([1j, 2]), seed=1)
 

@@ -168,7 +168,7 @@ def test_axis_equals_moving_the_categories_last(axis):
 
 def test_axis_refusals():
     with pytest.raises(ValueError, match=r"out must have shape \(4, 3\), got \(12,\)"):
-        gs.sample(np.zeros((4, 3)), axis=0, seed=0, out=np.empty(12, np.float32))
+        gs.sample(np.zeros((4, 3), np.float32), axis=0, seed=0, out=np.empty(12, np.float32))
     with pytest.raises(ValueError, match=r"out must have shape \(2, 3\), got \(3, 3\)"):
         gs.top_k(np.zeros((4, 3)), 2, axis=0, seed=0, out=np.empty((3, 3), np.int64))
     with pytest.raises(ValueError, match="axis 3 is out of bounds for an array of dimension 3"):
@@ -264,6 +264,24 @@ def test_log_prob_support_and_refusals():
         gs.log_prob([0.3, 0.7], x)
 
 
+def test_log_prob_broadcasts_a_scalar_value():
+    x = np.float32([0.2, -0.4, 1.0])
+    assert gs.log_prob(1 / 3, x, temperature=1.0) == gs.log_prob(np.full(3, 1 / 3), x, temperature=1.0)
+    batch = np.float32([[0.2, -0.4, 1.0], [0.0, 0.5, -1.0]])
+    assert np.array_equal(gs.log_prob(1 / 3, batch, temperature=0.5),
+                          gs.log_prob(np.full((2, 3), 1 / 3), batch, temperature=0.5))
+
+
+def test_log_prob_of_an_underflowed_coordinate_is_minus_infinity_and_finite_in_log_space():
+    # The docstring's case: a float32 soft sample whose coordinate underflows to 0.
+    x = np.float32([0.0, 200.0])
+    y = gs.sample(x, temperature=0.1, seed=1)
+    assert y[0] == 0
+    assert gs.log_prob(y, x, temperature=0.1) == -INF
+    log_y = gs.sample(x, temperature=0.1, seed=1, output="log")
+    assert np.isfinite(gs.log_prob(log_y, x, temperature=0.1, space="log"))
+
+
 # MARK: Errors survive pickle, copy and worker processes
 
 
@@ -307,7 +325,8 @@ MIDPOINT = 2.0**128 - 2.0**103  # the smallest value that rounds to inf in float
 def test_every_real_dtype_rounds_once_to_float32():
     values = [0.25, -3.0, 1.0, 7.0]
     want = gs.sample(np.float32(values), seed=4)
-    for dtype in (np.float16, np.float64, np.longdouble, np.int8, np.int16, np.int32, np.int64, np.uint8,
+    assert gs.sample(np.array(values), seed=4).dtype == np.float64  # float64: computed in float64
+    for dtype in (np.float16, np.longdouble, np.int8, np.int16, np.int32, np.int64, np.uint8,
                   np.uint16, np.uint32, np.uint64):
         if np.issubdtype(dtype, np.unsignedinteger) or np.issubdtype(dtype, np.integer):
             array = np.array([0, 3, 1, 7], dtype=dtype)
@@ -336,8 +355,8 @@ def test_values_that_round_to_the_largest_float32_are_accepted():
     "values,message",
     [
         (np.array([0.0, np.longdouble("-1e400")], dtype=np.longdouble), "logits[1] = -1e+400 does not fit"),
-        (np.array([[0.0, 1e39]]), "logits[0, 1] = 1e+39 does not fit"),
-        (np.array([MIDPOINT, 0.0]), "logits[0] = 3.4028235677973366e+38 does not fit"),
+        ([[0.0, 1e39]], "logits[0, 1] = 1e+39 does not fit"),
+        ([MIDPOINT, 0.0], "logits[0] = 3.4028235677973366e+38 does not fit"),
         ([0.0, -(10**400)], "logits[1] = -1e+400 does not fit"),
         (np.array([np.longdouble("1e4000")], dtype=np.longdouble), "logits[0] = 1e+4000 does not fit"),
     ],
@@ -379,10 +398,10 @@ def test_temperatures_are_refused_as_given(temperature, message):
 
 def test_per_row_temperatures_are_refused_as_given():
     with pytest.raises(gs.GumbelSoftmaxError) as info:
-        gs.sample(np.zeros((3, 2)), temperature=np.array([1.0, 2.0, 1e-50]), seed=0)
+        gs.sample(np.zeros((3, 2), np.float32), temperature=np.array([1.0, 2.0, 1e-50]), seed=0)
     assert str(info.value) == "temperature of row 2 must be finite and > 0, got 1e-50 (0 in float32)"
     with pytest.raises(gs.GumbelSoftmaxError) as info:
-        gs.gradient(np.full((2, 2), 0.5), np.ones((2, 2)), temperature=[1.0, 4e38])
+        gs.gradient(np.full((2, 2), 0.5, np.float32), np.ones((2, 2)), temperature=[1.0, 4e38])
     assert "row 1" in str(info.value) and "got 4e+38 (beyond" in str(info.value)
     # 3.4028235e38 rounds to the largest float32: accepted.
     assert gs.sample([1.0, 2.0], temperature=3.4028235e38, seed=0).shape == (2,)

@@ -12,6 +12,7 @@ from gumbel_softmax import _library
 
 C_TYPES = {
     "float": ctypes.c_float,
+    "double": ctypes.c_double,
     "int": ctypes.c_int,
     "int32_t": ctypes.c_int32,
     "int64_t": ctypes.c_int64,

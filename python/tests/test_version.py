@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import gumbel_softmax as gs
 
 
@@ -12,7 +14,7 @@ def test_package_and_library_versions_agree():
     info = gs.version_info()
     assert gs.__version__ == "0.2.0"
     assert info.version == gs.__version__ == gs.library_version()
-    assert info.contract == 2
+    assert info.contract == "2.1"
     assert info.tier in ("baseline", "avx2", "avx512")
     assert info.cpu_supported  # the import would have raised ImportError otherwise
     expected_tier = os.environ.get("GUMBEL_SOFTMAX_EXPECTED_TIER")  # set by `make test-python`
@@ -47,3 +49,39 @@ def test_a_relative_library_path_is_taken_from_the_working_directory():
     library, total = result.stdout.split()
     assert Path(library) == directory / "libgumbelsoftmax.so"
     assert abs(float(total) - 1) < 1e-6
+
+
+def _library_without_most_symbols(directory: Path) -> Path:
+    """A shared library that exports ``gs_version`` and none of the header's other functions."""
+    source = directory / "fake.c"
+    source.write_text('const char *gs_version(void) { return "0.0.0"; }\n')
+    library = directory / "libfake.so"
+    subprocess.run(["cc", "-shared", "-fPIC", "-o", str(library), str(source)], check=True)
+    return library
+
+
+def test_a_configured_library_without_a_function_fails_the_import_naming_it(tmp_path):
+    fake = _library_without_most_symbols(tmp_path)
+    package_parent = str(Path(gs.__file__).resolve().parent.parent)
+    environment = dict(os.environ, GUMBEL_SOFTMAX_LIB=str(fake), PYTHONPATH=package_parent)
+    script = "import gumbel_softmax"
+    result = subprocess.run([sys.executable, "-c", script], env=environment, capture_output=True, text=True)
+    assert result.returncode != 0
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert last_line.startswith("ImportError: "), result.stderr
+    assert f"{fake} lacks the symbol gs_contract_version" in last_line
+    assert "AttributeError" not in result.stderr
+
+
+def test_a_searched_library_without_a_function_is_passed_over(tmp_path, monkeypatch):
+    from gumbel_softmax import _library
+
+    fake = _library_without_most_symbols(tmp_path)
+    real = gs.version_info().library
+    monkeypatch.setattr(_library, "_library", None)
+    monkeypatch.setattr(_library, "candidates", lambda: [str(fake), real])
+    assert _library.load().gs_version().decode() == gs.__version__
+    monkeypatch.setattr(_library, "_library", None)
+    monkeypatch.setattr(_library, "candidates", lambda: [str(fake)])
+    with pytest.raises(ImportError, match=f"{fake} lacks the symbol gs_contract_version"):
+        _library.load()

@@ -97,3 +97,11 @@ def test_refused_inputs_raise_when_computed(client):
         gsd.sample(da.from_array(x, chunks=3), np.ones(4), seed=1)
     with pytest.raises(ValueError, match="output"):
         gsd.sample(x, output="onehot", seed=1)
+
+
+def test_float64_passes_through():
+    """Float64 logits are sampled in float64 (contract 2.1) and equal one numpy call."""
+    x = np.random.default_rng(3).normal(size=(40, 7))
+    lazy = gsd.sample(da.from_array(x, chunks=(9, 7)), 0.5, seed=5, position=2)
+    assert lazy.dtype == np.float64
+    assert np.array_equal(lazy.compute(), gs.sample(x, temperature=0.5, seed=5, position=2))

@@ -180,6 +180,33 @@ def test_bad_arguments():
         gumbel_softmax(jax.random.key(0), logits, hard="yes")
 
 
+def test_tau_refusals_name_the_shape_given():
+    logits = logits_of((4, 6))
+    with pytest.raises(ValueError, match=r"tau of shape \(6,\) that varies along axis"):
+        gumbel_softmax(jax.random.key(0), logits, jnp.arange(1.0, 7.0))
+    with pytest.raises(ValueError, match=r"tau of shape \(6,\) has 6 values along axis"):
+        jax.jit(lambda t: gumbel_softmax(jax.random.key(0), logits, t))(jnp.ones(6))
+
+
+def test_ffi_load_errors_name_the_path_once(tmp_path, monkeypatch):
+    monkeypatch.setattr(gsj._FFI, "registered", None)
+    monkeypatch.setattr(gsj._FFI, "library", None)
+    monkeypatch.setattr(gsj._FFI, "error", "")
+    configured = tmp_path / "configured" / gsj.FFI_LIBRARY_NAME
+    monkeypatch.setenv(gsj.FFI_ENVIRONMENT_VARIABLE, str(configured))
+    with pytest.raises(OSError) as refused:
+        gsj.default_backend()
+    assert str(refused.value).count(str(configured)) == 1, str(refused.value)
+    # Not configured: looked for beside libgumbelsoftmax.so, and asked for by backend="ffi".
+    monkeypatch.delenv(gsj.FFI_ENVIRONMENT_VARIABLE)
+    monkeypatch.setattr(gsj._FFI, "registered", None)
+    beside = tmp_path / "libgumbelsoftmax.so"
+    monkeypatch.setattr(gsj._library, "load", lambda: type("Library", (), {"_name": str(beside)}))
+    with pytest.raises(OSError, match="make jax-ffi") as refused:
+        gumbel_softmax(jax.random.key(0), logits_of((2, 3)), backend="ffi")
+    assert str(refused.value).count(str(tmp_path / gsj.FFI_LIBRARY_NAME)) == 1, str(refused.value)
+
+
 # MARK: The forward pass in the library (gs_sample_per_row_jax with the key's words)
 
 

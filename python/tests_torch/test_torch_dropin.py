@@ -73,6 +73,28 @@ def test_every_tau_that_broadcasts_and_is_constant_along_dim(tau):
     torch.testing.assert_close(expected.double(), formula(logits, 0.7), rtol=0, atol=3e-5)
 
 
+@pytest.mark.parametrize(
+    ("dtype", "tau"),
+    [(torch.float32, torch.tensor(2)), (torch.float32, torch.full((3, 1), 2)), (torch.float32, torch.tensor(True)),
+     (torch.float32, torch.full((3, 1), 0.5, dtype=torch.float64)),
+     (torch.float32, torch.tensor(0.5, dtype=torch.float64)), (torch.bfloat16, torch.full((3, 1), 0.5)),
+     (torch.float16, torch.full((3, 1), 0.5))],
+)
+def test_tau_tensors_of_any_real_dtype_and_the_result_dtype_are_torchs(dtype, tau):
+    logits = logits_of((3, 4), dtype=dtype)
+    for hard in (False, True):
+        y = gumbel_softmax(logits, tau, hard, **KEYS)
+        assert y.dtype == F.gumbel_softmax(logits, tau, hard).dtype, (dtype, tau.dtype, hard)
+        assert y.shape == logits.shape
+    y = gumbel_softmax(logits, tau, **KEYS)
+    torch.testing.assert_close(y.double(), formula(logits, tau), rtol=0, atol=3e-5)
+    grad_logits = logits.clone().requires_grad_()
+    gumbel_softmax(grad_logits, tau, **KEYS).sum().backward()
+    assert grad_logits.grad.dtype == dtype
+    with pytest.raises(TypeError, match="real"):
+        gumbel_softmax(logits, torch.tensor(1 + 0j), **KEYS)
+
+
 def test_tau_per_row_along_another_dim():
     logits = logits_of((4, 3, 5))
     tau = torch.tensor([0.5, 1.0, 2.0, 4.0])[:, None, None]
@@ -121,6 +143,28 @@ def test_torch_compile_fullgraph_fresh_noise_and_gradients(hard):
     torch.manual_seed(12)
     (model(x, hard) * weights).sum().backward()
     torch.testing.assert_close(compiled_grad, model.linear.weight.grad)
+
+
+def test_forward_ad_inside_torch_compile_is_exact_or_refused():
+    # Dynamo drops the jvp of an autograd.Function whose inputs do not require grad: with
+    # fullgraph=True the call is refused, without it the call runs eagerly (the right tangent).
+    logits, tangent = logits_of((3, 4)), logits_of((3, 4), seed=1)
+
+    def tangent_of(a, t):
+        return torch.func.jvp(lambda q: gumbel_softmax(q, 0.5, **KEYS), (a,), (t,))[1]
+
+    eager = tangent_of(logits, tangent)
+    assert torch.count_nonzero(eager) > 0
+    with pytest.raises(Exception, match="forward-mode AD"):
+        torch.compile(tangent_of, backend="eager", fullgraph=True)(logits, tangent)
+    torch._dynamo.reset()  # Dynamo caches per code object
+    assert torch.equal(torch.compile(tangent_of, backend="eager")(logits, tangent), eager)
+
+
+def test_torch_compile_fullgraph_accepts_eps():
+    logits = logits_of((3, 4))
+    compiled = torch.compile(lambda a: gumbel_softmax(a, 1, False, 1e-5, **KEYS), backend="eager", fullgraph=True)
+    assert torch.equal(compiled(logits), gumbel_softmax(logits, 1, **KEYS))
 
 
 def test_torch_jit_trace_draws_fresh_noise():

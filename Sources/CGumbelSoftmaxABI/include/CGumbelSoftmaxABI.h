@@ -3,12 +3,18 @@
  * the CPU (in C, compiled for the baseline) before they call the library's Swift implementation.
  * Linked into libgumbelsoftmax.so only. Not API.
  *
- * Every function's signature is written once, in include/gumbel_softmax.h. Here each Swift
- * implementation `gs_swift_X` is declared with the type of the public `gs_X` (`__typeof__`), and
- * Sources/GumbelSoftmaxC implements it with `@c @implementation`, which the compiler checks against
- * this declaration: a parameter that differs between the header and the Swift function fails to
- * compile. GS_FORWARDED lists the functions that are the CPU check and then the Swift call, with
- * their parameters as guards.c defines them (the C compiler checks those against the header too).
+ * Each function's signature is declared in include/gumbel_softmax.h. The declarations of the
+ * Swift implementations repeat no parameter list: each `gs_swift_X` is declared with the type of the
+ * public `gs_X` (`__typeof__`), and Sources/GumbelSoftmaxC implements it with `@c @implementation`,
+ * which the Swift compiler checks against that type (a parameter that differs fails to compile).
+ *
+ * The parameter lists are written a second time, in GS_FORWARDED below, because C cannot define a
+ * function from a `__typeof__`: guards.c defines each forwarder `gs_X` (the CPU check, then the
+ * Swift call) with the parameters listed there, and the C compiler checks that definition against
+ * the header's declaration (other types are "conflicting types"). GS_FORWARDED's argument lists
+ * are checked against `gs_swift_X`'s type the same way. Only the types are checked: two parameters
+ * of one type (`rows` and `columns`) passed in the wrong order are not, so each argument list
+ * names the header's parameters in the header's order.
  */
 #ifndef C_GUMBEL_SOFTMAX_ABI_H
 #define C_GUMBEL_SOFTMAX_ABI_H
@@ -102,6 +108,69 @@
        indices_count))                                                                                            \
     X(top_k_rows,                                                                                                  \
       (const float *logits, int64_t logits_count, int64_t rows, int64_t columns, int64_t k,                       \
+       const uint64_t *seeds, const uint64_t *streams, const uint64_t *positions, int64_t streams_count,          \
+       int32_t threads, int64_t *indices, int64_t indices_count),                                                 \
+      (logits, logits_count, rows, columns, k, seeds, streams, positions, streams_count, threads, indices,        \
+       indices_count))                                                                                            \
+    X(sample_f64,                                                                                                 \
+      (const double *logits, int64_t logits_count, int64_t rows, int64_t columns, double temperature,             \
+       gs_output output, uint64_t seed, uint64_t stream, uint64_t position, int32_t threads, double *result,      \
+       int64_t result_count),                                                                                     \
+      (logits, logits_count, rows, columns, temperature, output, seed, stream, position, threads, result,         \
+       result_count))                                                                                             \
+    X(sample_per_row_f64,                                                                                         \
+      (const double *logits, int64_t logits_count, int64_t rows, int64_t columns, const double *temperatures,     \
+       int64_t temperatures_count, gs_output output, uint64_t seed, uint64_t stream, uint64_t position,           \
+       int32_t threads, double *result, int64_t result_count),                                                    \
+      (logits, logits_count, rows, columns, temperatures, temperatures_count, output, seed, stream, position,     \
+       threads, result, result_count))                                                                            \
+    X(categorical_f64,                                                                                            \
+      (const double *logits, int64_t logits_count, int64_t rows, int64_t columns, uint64_t seed,                  \
+       uint64_t stream, uint64_t position, int32_t threads, int64_t *indices, int64_t indices_count),             \
+      (logits, logits_count, rows, columns, seed, stream, position, threads, indices, indices_count))             \
+    X(top_k_f64,                                                                                                  \
+      (const double *logits, int64_t logits_count, int64_t rows, int64_t columns, int64_t k, uint64_t seed,       \
+       uint64_t stream, uint64_t position, int32_t threads, int64_t *indices, int64_t indices_count),             \
+      (logits, logits_count, rows, columns, k, seed, stream, position, threads, indices, indices_count))          \
+    X(gradient_f64,                                                                                               \
+      (const double *output, int64_t output_count, const double *upstream, int64_t upstream_count,                \
+       int64_t rows, int64_t columns, double temperature, gs_output kind, int32_t threads,                        \
+       double *logits_gradient, int64_t logits_gradient_count, double *temperature_gradient,                      \
+       int64_t temperature_gradient_count),                                                                       \
+      (output, output_count, upstream, upstream_count, rows, columns, temperature, kind, threads,                 \
+       logits_gradient, logits_gradient_count, temperature_gradient, temperature_gradient_count))                 \
+    X(gradient_per_row_f64,                                                                                       \
+      (const double *output, int64_t output_count, const double *upstream, int64_t upstream_count,                \
+       int64_t rows, int64_t columns, const double *temperatures, int64_t temperatures_count, gs_output kind,     \
+       int32_t threads, double *logits_gradient, int64_t logits_gradient_count, double *temperature_gradient,     \
+       int64_t temperature_gradient_count),                                                                       \
+      (output, output_count, upstream, upstream_count, rows, columns, temperatures, temperatures_count, kind,     \
+       threads, logits_gradient, logits_gradient_count, temperature_gradient, temperature_gradient_count))        \
+    X(gumbel_noise_f64,                                                                                           \
+      (uint64_t seed, uint64_t stream, uint64_t position, int32_t threads, double *result,                        \
+       int64_t result_count),                                                                                     \
+      (seed, stream, position, threads, result, result_count))                                                    \
+    X(log_density_f64,                                                                                            \
+      (const double *logits, int64_t logits_count, int64_t rows, int64_t columns, const double *temperatures,     \
+       int64_t temperatures_count, const double *point, int64_t point_count, gs_output space, int32_t threads,    \
+       double *result, int64_t result_count),                                                                     \
+      (logits, logits_count, rows, columns, temperatures, temperatures_count, point, point_count, space,          \
+       threads, result, result_count))                                                                            \
+    X(sample_rows_f64,                                                                                            \
+      (const double *logits, int64_t logits_count, int64_t rows, int64_t columns, const double *temperatures,     \
+       int64_t temperatures_count, gs_output output, const uint64_t *seeds, const uint64_t *streams,              \
+       const uint64_t *positions, int64_t streams_count, int32_t threads, double *result,                         \
+       int64_t result_count),                                                                                     \
+      (logits, logits_count, rows, columns, temperatures, temperatures_count, output, seeds, streams,             \
+       positions, streams_count, threads, result, result_count))                                                  \
+    X(categorical_rows_f64,                                                                                       \
+      (const double *logits, int64_t logits_count, int64_t rows, int64_t columns, const uint64_t *seeds,          \
+       const uint64_t *streams, const uint64_t *positions, int64_t streams_count, int32_t threads,                \
+       int64_t *indices, int64_t indices_count),                                                                  \
+      (logits, logits_count, rows, columns, seeds, streams, positions, streams_count, threads, indices,           \
+       indices_count))                                                                                            \
+    X(top_k_rows_f64,                                                                                             \
+      (const double *logits, int64_t logits_count, int64_t rows, int64_t columns, int64_t k,                      \
        const uint64_t *seeds, const uint64_t *streams, const uint64_t *positions, int64_t streams_count,          \
        int32_t threads, int64_t *indices, int64_t indices_count),                                                 \
       (logits, logits_count, rows, columns, k, seeds, streams, positions, streams_count, threads, indices,        \

@@ -44,7 +44,7 @@ enum {
 /* GS_VERSION and GS_CONTRACT_VERSION of include/gumbel_softmax.h (`GumbelSoftmax.version`,
    `.contractVersion`). */
 const char *gumbel_softmax_version(void);
-int32_t gumbel_softmax_contract_version(void);
+const char *gumbel_softmax_contract_version(void);
 
 /* A tier's name: "baseline", "avx2" or "avx512" (an unknown tier is "avx512"); a static string. The
    names of `GumbelSoftmax.Tier`'s cases and of gs_build_tier(). */

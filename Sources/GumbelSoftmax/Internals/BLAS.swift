@@ -6,7 +6,6 @@ import COpenBLAS
 // change OpenBLAS's process-wide thread count, and no result depends on it. It also keeps every
 // length within OpenBLAS's 32-bit `blasint`.
 
-@usableFromInline
 enum BLAS {
     /// The longest vector one CBLAS call receives: below every OpenBLAS threading threshold.
     static let callLimit = 4096
@@ -30,6 +29,13 @@ enum BLAS {
         chunks(of: count) { offset, n in cblas_sscal(n, alpha, x + offset, 1) }
     }
 
+    /// Scales `count` doubles at `x` by `alpha` in place.
+    ///
+    /// The corresponding C function is `cblas_dscal`.
+    static func scale(_ alpha: Double, _ x: UnsafeMutablePointer<Double>, count: Int) {
+        chunks(of: count) { offset, n in cblas_dscal(n, alpha, x + offset, 1) }
+    }
+
     /// Computes `y = alpha * x + y` over `count` floats.
     ///
     /// The corresponding C function is `cblas_saxpy`.
@@ -50,6 +56,18 @@ enum BLAS {
         var total: Double = 0
         chunks(of: count) { offset, n in
             total += Double(cblas_sdot(n, x + offset, 1, y + offset, 1))
+        }
+        return total
+    }
+
+    /// The dot product of `count` doubles at `x` and `y`, taken in blocks of `callLimit` whose
+    /// partial sums are added in order (the float64 `blockedDot`).
+    ///
+    /// The corresponding C function is `cblas_ddot`.
+    static func blockedDot(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, count: Int) -> Double {
+        var total: Double = 0
+        chunks(of: count) { offset, n in
+            total += cblas_ddot(n, x + offset, 1, y + offset, 1)
         }
         return total
     }

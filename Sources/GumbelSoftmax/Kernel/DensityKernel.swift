@@ -3,10 +3,11 @@
 
 /// One log-density pass over validated buffers; row `b` reads row `b` of the inputs and writes
 /// `result[b]` only. Workers share it through the scheduler (the pointer idiom of Scheduler.swift).
-struct DensityJob: @unchecked Sendable {
-    let logits: UnsafePointer<Float>
-    let temperatures: UnsafePointer<Float>
-    let point: UnsafePointer<Float>
+/// `Scalar` is the type of the inputs (Float or Double); the arithmetic is in Double either way.
+struct DensityJob<Scalar: BinaryFloatingPoint & Sendable>: @unchecked Sendable {
+    let logits: UnsafePointer<Scalar>
+    let temperatures: UnsafePointer<Scalar>
+    let point: UnsafePointer<Scalar>
     let result: UnsafeMutablePointer<Double>
     let columns: Int
     let space: ConcreteDistribution.Space

@@ -31,12 +31,13 @@ struct NoiseFill<G: CounterBasedRandomGenerator>: @unchecked Sendable {
     func fillTile(offset: Int, count n: Int, words: UnsafeMutablePointer<UInt32>) {
         let first = start &+ UInt64(offset)
         source.fillWords(startingAt: first, into: UnsafeMutableBufferPointer(start: words, count: n))
-        let bulk: Bool
+        // One specialisation per mapping (see `NoiseMath.perturb`).
+        let banded: Bool
         switch G.uniformMapping {
-        case .centered: bulk = NoiseMath.noise(words, into: output + offset, count: n, mapping: .centered)
-        case .jaxTiny: bulk = NoiseMath.noise(words, into: output + offset, count: n, mapping: .jaxTiny)
+        case .centered: banded = NoiseMath.noise(words, into: output + offset, count: n, mapping: .centered)
+        case .jaxTiny: banded = NoiseMath.noise(words, into: output + offset, count: n, mapping: .jaxTiny)
         }
-        if !bulk {
+        if banded {
             let tailWord = { (i: Int) in source.tailWord(at: first &+ UInt64(i)) }
             NoiseMath.fixBands(words, count: n, tailWord: tailWord) {
                 output[offset + $0] = $1

@@ -6,8 +6,8 @@
 
 /// The `k` best `(value, index)` pairs seen so far, as a heap whose root is the worst kept.
 /// "Better" is a larger value, then a lower index. Owned by one worker, freed by `deinit`.
-struct TopKHeap: ~Copyable {
-    let values: UnsafeMutablePointer<Float>
+struct TopKHeap<Value: Comparable & BitwiseCopyable>: ~Copyable {
+    let values: UnsafeMutablePointer<Value>
     let indices: UnsafeMutablePointer<Int>
     let capacity: Int
     var count = 0
@@ -24,13 +24,13 @@ struct TopKHeap: ~Copyable {
     }
 
     @inline(__always)
-    static func worse(_ a: Float, _ i: Int, than b: Float, _ j: Int) -> Bool {
+    static func worse(_ a: Value, _ i: Int, than b: Value, _ j: Int) -> Bool {
         a < b || (a == b && i > j)
     }
 
     /// Offers a candidate; keeps it if the heap has room or it is better than the worst kept.
     @inline(__always)
-    mutating func offer(_ value: Float, _ index: Int) {
+    mutating func offer(_ value: Value, _ index: Int) {
         if count < capacity {
             var child = count
             count += 1
@@ -50,7 +50,7 @@ struct TopKHeap: ~Copyable {
 
     /// Puts `(value, index)` in place of the root and restores the heap.
     @inline(__always)
-    mutating func siftDownRoot(_ value: Float, _ index: Int) {
+    mutating func siftDownRoot(_ value: Value, _ index: Int) {
         var parent = 0
         while true {
             var child = 2 * parent + 1
@@ -70,7 +70,7 @@ struct TopKHeap: ~Copyable {
     }
 
     /// Empties the heap, writing its pairs best first (descending) to the outputs.
-    mutating func drain(values outValues: UnsafeMutablePointer<Float>?, indices outIndices: UnsafeMutablePointer<Int>) {
+    mutating func drain(values outValues: UnsafeMutablePointer<Value>?, indices outIndices: UnsafeMutablePointer<Int>) {
         while count > 0 {
             let last = count - 1
             outValues?[last] = values[0]
@@ -127,7 +127,7 @@ struct TopKHeap: ~Copyable {
             scratch: { SamplingKernel.Scratch() },
             body: { range, scratch in
                 // The heap is a local of the worker (not part of its scratch) so that it stays in registers.
-                var heap = TopKHeap(capacity: k)
+                var heap = TopKHeap<Float>(capacity: k)
                 for unit in range {
                     let group = tiling.rows(ofGroup: unit)
                     SamplingKernel.perturbRange(
@@ -149,7 +149,7 @@ struct TopKHeap: ~Copyable {
     /// Offers `count` perturbed logits (column `firstIndex` on) to the heap. Returns how many are
     /// finite, or nil at a NaN or `+inf`.
     @inline(__always)
-    func scan(_ d: UnsafePointer<Float>, count: Int, firstIndex: Int, into heap: inout TopKHeap) -> Int? {
+    func scan(_ d: UnsafePointer<Float>, count: Int, firstIndex: Int, into heap: inout TopKHeap<Float>) -> Int? {
         var finite = 0
         for j in 0..<count {
             let x = d[j]
@@ -177,7 +177,7 @@ struct TopKHeap: ~Copyable {
         Scheduler.run(
             tiling, threads: threads, parallelMinimum: parallelMinimum, scratch: { SamplingKernel.Scratch() },
             body: { range, scratch in
-                var heap = TopKHeap(capacity: perUnit)
+                var heap = TopKHeap<Float>(capacity: perUnit)
                 for unit in range {
                     let (row, index) = tiling.segment(ofUnit: unit)
                     var finite = 0
@@ -201,7 +201,7 @@ struct TopKHeap: ~Copyable {
         let rowWorkers = Scheduler.workerCount(
             requested: threads, elements: rows * columns, units: rows, parallelMinimum: parallelMinimum)
         Scheduler.run(
-            units: rows, workers: rowWorkers, scratch: { TopKHeap(capacity: k) },
+            units: rows, workers: rowWorkers, scratch: { TopKHeap<Float>(capacity: k) },
             body: { range, heap in
                 for row in range {
                     var finite = 0
@@ -222,7 +222,9 @@ struct TopKHeap: ~Copyable {
     }
 
     /// The error for a refused row: its first NaN or `+inf` logit, else too few unmasked ones.
-    static func diagnose(row: Int, logits: UnsafePointer<Float>, columns: Int, k: Int) -> GumbelSoftmaxError {
+    static func diagnose<Scalar: BinaryFloatingPoint>(
+        row: Int, logits: UnsafePointer<Scalar>, columns: Int, k: Int
+    ) -> GumbelSoftmaxError {
         let start = logits + row * columns
         var available = 0
         for column in 0..<columns {

@@ -149,104 +149,100 @@ enum NoiseMath {
     }
 
     /// Gumbel noise from `count` words into `g`, in the bulk width then eight lanes at a time.
-    /// Returns false when some word lies in an outer band (`.centered` only): `fixBands` must
-    /// then run.
+    /// Returns true when some word lies in an outer band (`.centered` only): `fixBands` must then
+    /// run.
     @inline(__always)
     static func noise(
         _ words: UnsafePointer<UInt32>, into g: UnsafeMutablePointer<Float>, count: Int, mapping: UniformMapping
     ) -> Bool {
+        let blocks = Blocks(count: count)
         var smallest = WideFloatLanes.Bits(repeating: 0xFFFF_FFFF)
-        var i = 0
-        while i + WideFloatLanes.count <= count {
+        for i in blocks.wide {
             let noise = gumbel(
                 WideFloatLanes.load(words + i), mapping: mapping, smallest: &smallest, as: WideFloatLanes.self)
             noise.store(to: g + i)
-            i += WideFloatLanes.count
         }
-        var bulk = smallest.minOfLanes >= bandWidth
-        while i < count {
-            let n = Swift.min(8, count - i)
+        var banded = smallest.minOfLanes < bandWidth
+        for (i, n) in blocks.narrow {
             let noise = gumbel(loadPartial(words + i, count: n), mapping: mapping, as: FloatLanes.self)
             storePartial(noise, g + i, count: n)
-            for j in i..<(i + n) where isInBand(words[j]) { bulk = false }
-            i += n
+            for j in i..<(i + n) where isInBand(words[j]) { banded = true }
         }
-        return bulk || mapping != .centered
+        return banded && mapping == .centered
     }
 
     /// `r = 1 / E` (`E = -ln U`, so `exp(g) = r`) from `count` words into `r`, in the bulk width
     /// then eight lanes at a time: one logarithm and one division where the noise takes two
     /// logarithms. In the same pass, the largest of the `count` floats at `logits` and whether any
     /// of them is NaN or `+inf` (reading them here, where the arithmetic hides the wait for
-    /// memory, leaves them in L1 for the next pass). `bulk` is false when some word lies in an
+    /// memory, leaves them in L1 for the next pass). `banded` is true when some word lies in an
     /// outer band (`.centered` only): `fixBands(..., exact: bandReciprocalExponential)` must then
     /// run.
     @inline(__always)
     static func reciprocalExponentials(
         _ words: UnsafePointer<UInt32>, into r: UnsafeMutablePointer<Float>, count: Int, mapping: UniformMapping,
         logits: UnsafePointer<Float>
-    ) -> (bulk: Bool, maximum: Float, invalid: Bool) {
+    ) -> (maximum: Float, invalid: Bool, banded: Bool) {
         typealias W = WideFloatLanes
         var smallest = W.Bits(repeating: 0xFFFF_FFFF)
         var maximum = W(repeating: -.infinity)
         var infinite = W.Bits(repeating: 0)  // all-ones lanes after a +inf
         var ordered = W.Bits(repeating: 0xFFFF_FFFF)  // zero lanes after a NaN
-        var i = 0
-        while i + W.count <= count {
+        let blocks = Blocks(count: count)
+        for i in blocks.wide {
             let e = exponential(W.load(words + i), mapping: mapping, smallest: &smallest, as: W.self)
             (1.0 / e).store(to: r + i)
             let l = W.load(logits + i)
             infinite = infinite | W.atLeastMask(l, W(repeating: .infinity))
             ordered = ordered & W.atLeastMask(l, l)
             maximum = W.select(W.atLeastMask(maximum, l), maximum, l)
-            i += W.count
         }
-        var bulk = smallest.minOfLanes >= bandWidth
+        var banded = smallest.minOfLanes < bandWidth
         let valid = ordered & (infinite ^ W.Bits(repeating: 0xFFFF_FFFF))
         var invalid = valid.minOfLanes == 0
         var best = maximum.maxFolded.maxLanes()[0]
-        while i < count {
-            let n = Swift.min(8, count - i)
+        for (i, n) in blocks.narrow {
             var ignored = WordLanes(repeating: 0xFFFF_FFFF)
             let e = exponential(
                 loadPartial(words + i, count: n), mapping: mapping, smallest: &ignored, as: FloatLanes.self)
             storePartial(1.0 / e, r + i, count: n)
             for j in i..<(i + n) {
-                if isInBand(words[j]) { bulk = false }
+                if isInBand(words[j]) { banded = true }
                 let l = logits[j]
                 if !(l < .infinity) { invalid = true }
                 if l > best { best = l }
             }
-            i += n
         }
-        return (bulk || mapping != .centered, best, invalid)
+        return (best, invalid, banded && mapping == .centered)
     }
 
-    /// `d = logits + gumbel(words)` over `count` elements in one pass; returns false when some
-    /// word lies in an outer band (`.centered` only): `fixBands` must then run.
+    /// `d = logits + gumbel(words)` over `count` elements in one pass; returns true when some word
+    /// lies in an outer band (`.centered` only): `fixBands` must then run.
+    ///
+    /// The callers of this function, `noise` and `reciprocalExponentials` switch on the mapping
+    /// and pass each case as a literal (`case .centered: perturb(..., mapping: .centered)`): the
+    /// duplication is deliberate. Inlined with a constant mapping, the `switch mapping` inside
+    /// `gumbel` and `exponential` folds away; passing the variable would keep it in the loop.
     @inline(__always)
     static func perturb(
         _ logits: UnsafePointer<Float>, _ words: UnsafePointer<UInt32>, _ d: UnsafeMutablePointer<Float>,
         count: Int, mapping: UniformMapping
     ) -> Bool {
+        let blocks = Blocks(count: count)
         var smallest = WideFloatLanes.Bits(repeating: 0xFFFF_FFFF)
-        var i = 0
-        while i + WideFloatLanes.count <= count {
+        for i in blocks.wide {
             let g = gumbel(
                 WideFloatLanes.load(words + i), mapping: mapping, smallest: &smallest, as: WideFloatLanes.self)
             (WideFloatLanes.load(logits + i) + g).store(to: d + i)
-            i += WideFloatLanes.count
         }
-        var bulk = smallest.minOfLanes >= bandWidth
-        while i < count {
-            let n = Swift.min(8, count - i)
+        var banded = smallest.minOfLanes < bandWidth
+        for (i, n) in blocks.narrow {
             let g = gumbel(loadPartial(words + i, count: n), mapping: mapping, as: FloatLanes.self)
             let l = loadPartial(logits + i, count: n, padding: 0)
             storePartial(l + g, d + i, count: n)
-            for j in i..<(i + n) where isInBand(words[j]) { bulk = false }
-            i += n
+            for j in i..<(i + n) where isInBand(words[j]) { banded = true }
         }
-        return bulk || mapping != .centered
+        return banded && mapping == .centered
     }
 
     /// Replaces the noise of every band word among `count` words with its exact value: calls

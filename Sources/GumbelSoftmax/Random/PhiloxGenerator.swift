@@ -109,7 +109,7 @@ enum Philox {
     // Blocks per batch. More 64-bit lanes give the out-of-order core more independent chains per
     // instruction: with AVX2, eight blocks ran the noise 25% faster than four, and sixteen (four
     // registers per counter word, some of them spilled) a whole sample another 5 to 14% faster
-    // than eight on most standard shapes (`make bench-compare`, 2026-11-27); with AVX-512 (32
+    // than eight on most standard shapes (`make bench-compare`); with AVX-512 (32
     // registers of 8 lanes) sixteen took 0.96 to 0.72 ns/word. SSE2's 16 registers of two lanes
     // spill badly beyond four (eight: 40% slower), and Swift cannot ask which the build targets:
     // the tier flags (Scripts/build/tier-flags) define GUMBEL_SOFTMAX_WIDE_VECTORS or
@@ -120,11 +120,12 @@ enum Philox {
         typealias Lanes = SIMD4<UInt64>
     #endif
 
-    /// Four blocks at once, one per 64-bit lane holding a zero-extended 32-bit word, so that `&*`
-    /// is a 32x32->64 multiply (`pmuludq`). Returns the words packed in pairs per block:
-    /// `(w0 | w1 << 32, w2 | w3 << 32)`.
+    /// One batch of blocks, `Lanes.scalarCount` (four, or sixteen in the avx2 and avx512 tiers),
+    /// one per 64-bit lane holding a zero-extended 32-bit word, so that `&*` is a 32x32->64
+    /// multiply (`pmuludq`). Returns the words packed in pairs per block: `(w0 | w1 << 32,
+    /// w2 | w3 << 32)`.
     @inline(__always)
-    static func blocks4(
+    static func blockBatch(
         blockIndex: Lanes, stream2: Lanes, stream3: Lanes, keys: UnsafePointer<(Lanes, Lanes)>
     ) -> (Lanes, Lanes) {
         let low32 = Lanes(repeating: 0xFFFF_FFFF)  // a literal, not a global: LLVM must see its bits
@@ -227,7 +228,7 @@ enum Philox {
         let skip = Int(position & 3)
         var staging = (Lanes(), Lanes(), Lanes(), Lanes())  // room for a batch: 4 words per block
         if skip != 0 || count < batchWords {
-            let pairs = blocks4(
+            let pairs = blockBatch(
                 blockIndex: (Lanes(repeating: block) &+ laneOffsets) & blockMask, stream2: stream2, stream3: stream3,
                 keys: keyPointer)
             let take = Swift.min(batchWords - skip, count)
@@ -240,7 +241,7 @@ enum Philox {
             block &+= UInt64(Lanes.scalarCount)
         }
         while count - written >= batchWords {
-            let pairs = blocks4(
+            let pairs = blockBatch(
                 blockIndex: (Lanes(repeating: block) &+ laneOffsets) & blockMask, stream2: stream2, stream3: stream3,
                 keys: keyPointer)
             store(pairs, to: out + written)
@@ -248,7 +249,7 @@ enum Philox {
             block &+= UInt64(Lanes.scalarCount)
         }
         if written < count {
-            let pairs = blocks4(
+            let pairs = blockBatch(
                 blockIndex: (Lanes(repeating: block) &+ laneOffsets) & blockMask, stream2: stream2, stream3: stream3,
                 keys: keyPointer)
             withUnsafeMutableBytes(of: &staging) { raw in

@@ -96,7 +96,7 @@ struct FloatLanes: ExpressibleByFloatLiteral {
     }
 
     /// The sum of the lanes as a fixed tree of Float additions, `((v0 + v4) + (v2 + v6)) +
-    /// ((v1 + v5) + (v3 + v7))`, by the same butterfly as `max()`; returned in Double.
+    /// ((v1 + v5) + (v3 + v7))`, by the same butterfly as `maxLanes()`; returned in Double.
     @_transparent func sumInDouble() -> Double {
         var m = self
         m = m + FloatLanes(SIMD8(m[4], m[5], m[6], m[7], m[0], m[1], m[2], m[3]))

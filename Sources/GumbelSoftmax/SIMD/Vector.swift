@@ -36,6 +36,47 @@ func storePartial(_ value: FloatLanes, _ pointer: UnsafeMutablePointer<Float>, c
     for lane in 0..<count { pointer[lane] = value[lane] }
 }
 
+/// The blocks of an element-wise pass over `count` elements, the one loop shape of the noise,
+/// the exponentials and their sums: whole blocks of `WideFloatLanes.count` from 0 (`wide`), then
+/// the rest eight at a time, the last block shorter (`narrow`). Lane arithmetic is lane-wise, so
+/// an element gets the same bits in either. Sequences rather than a function taking two closures:
+/// the loop bodies stay in their function with their accumulators (measured with callgrind, the
+/// closure form ran 0.3 to 0.5% more instructions per sample on grouped rows).
+struct Blocks {
+    /// The end of the wide blocks.
+    let wideEnd: Int
+    let count: Int
+
+    @inline(__always)
+    init(count: Int) {
+        self.count = count
+        wideEnd = count - count % WideFloatLanes.count
+    }
+
+    /// The start of each wide block.
+    @inline(__always)
+    var wide: StrideTo<Int> { stride(from: 0, to: wideEnd, by: WideFloatLanes.count) }
+
+    /// The start and length (8, or fewer for the last one) of each narrow block.
+    @inline(__always)
+    var narrow: some Sequence<(start: Int, count: Int)> {
+        let count = self.count
+        return stride(from: wideEnd, to: count, by: 8).lazy.map { (start: $0, count: Swift.min(8, count - $0)) }
+    }
+}
+
+/// Eight floats from `pointer`, or its first `count < 8` padded with `padding`.
+@inline(__always)
+func loadLanes(_ pointer: UnsafePointer<Float>, count: Int, padding: Float) -> FloatLanes {
+    count == 8 ? load8(pointer) : loadPartial(pointer, count: count, padding: padding)
+}
+
+/// Stores eight lanes to `pointer`, or the first `count < 8`.
+@inline(__always)
+func storeLanes(_ value: FloatLanes, _ pointer: UnsafeMutablePointer<Float>, count: Int) {
+    if count == 8 { store8(value, pointer) } else { storePartial(value, pointer, count: count) }
+}
+
 /// Applies `transform` to `count` floats at `source`, eight at a time, writing to `target`
 /// (which may equal `source`).
 @inline(__always)
@@ -83,7 +124,7 @@ enum RowReduce {
         }
         while i < count {
             let n = Swift.min(8, count - i)
-            let a = n == 8 ? load8(x + i) : loadPartial(x + i, count: n, padding: -.infinity)
+            let a = loadLanes(x + i, count: n, padding: -.infinity)
             valid0 .&= a .< inf
             m0 = FloatLanes.maximum(m0, a)
             i += n
@@ -123,72 +164,31 @@ enum RowReduce {
     }
 
     /// `sum(exp((x - reference) * scale))` over `count` floats, storing each term to `output` when
-    /// it is not nil. Accumulates in the bulk width (32 or 64 lanes), folded to 8 with the tail, then summed in Double.
+    /// it is not nil. Accumulates in the bulk width (32 or 64 lanes), folded to 8 with the tail,
+    /// then summed in Double.
     @inline(__always)
     static func expSum(
         _ x: UnsafePointer<Float>, count: Int, reference: Float, scale: Float,
         storingTo output: UnsafeMutablePointer<Float>?
     ) -> Double {
+        let blocks = Blocks(count: count)
         var wide = WideFloatLanes(repeating: 0)
-        var i = 0
         do {
             let ref = WideFloatLanes(repeating: reference)
             let s = WideFloatLanes(repeating: scale)
-            while i + WideFloatLanes.count <= count {
+            for i in blocks.wide {
                 let e = FastMath.expNonPositive((WideFloatLanes.load(x + i) - ref) * s)
                 if let output { e.store(to: output + i) }
                 wide = wide + e
-                i += WideFloatLanes.count
             }
         }
         let ref = FloatLanes(repeating: reference)
         let s = FloatLanes(repeating: scale)
         var sum0 = FloatLanes()
-        while i < count {
-            let n = Swift.min(8, count - i)
-            let a = n == 8 ? load8(x + i) : loadPartial(x + i, count: n, padding: -.infinity)
-            let e = FastMath.expNonPositive((a - ref) * s)
-            if let output {
-                if n == 8 { store8(e, output + i) } else { storePartial(e, output + i, count: n) }
-            }
+        for (i, n) in blocks.narrow {
+            let e = FastMath.expNonPositive((loadLanes(x + i, count: n, padding: -.infinity) - ref) * s)
+            if let output { storeLanes(e, output + i, count: n) }
             sum0 += e
-            i += n
-        }
-        return (wide.folded + sum0).sumInDouble()
-    }
-
-    /// The power form's `sum(exp((l - reference) n) (c r)^n)` over `count` logits `l` and
-    /// reciprocals `r = 1 / E` (`PowerForm`), storing each term to `output`. Accumulates like
-    /// `expSum`.
-    @inline(__always)
-    static func powerExpSum(
-        _ logits: UnsafePointer<Float>, reciprocals r: UnsafePointer<Float>, count: Int, reference: Float,
-        form: PowerForm, storingTo output: UnsafeMutablePointer<Float>
-    ) -> Double {
-        var wide = WideFloatLanes(repeating: 0)
-        var i = 0
-        do {
-            let ref = WideFloatLanes(repeating: reference)
-            let n = WideFloatLanes(repeating: Float(form.exponent))
-            while i + WideFloatLanes.count <= count {
-                let e = FastMath.expNonPositive((WideFloatLanes.load(logits + i) - ref) * n)
-                let w = e * form.factor(WideFloatLanes.load(r + i))
-                w.store(to: output + i)
-                wide = wide + w
-                i += WideFloatLanes.count
-            }
-        }
-        let ref = FloatLanes(repeating: reference)
-        let n = FloatLanes(repeating: Float(form.exponent))
-        var sum0 = FloatLanes()
-        while i < count {
-            let m = Swift.min(8, count - i)
-            let l = m == 8 ? load8(logits + i) : loadPartial(logits + i, count: m, padding: -.infinity)
-            let q = m == 8 ? load8(r + i) : loadPartial(r + i, count: m, padding: 0)
-            let w = FastMath.expNonPositive((l - ref) * n) * form.factor(q)
-            if m == 8 { store8(w, output + i) } else { storePartial(w, output + i, count: m) }
-            sum0 += w
-            i += m
         }
         return (wide.folded + sum0).sumInDouble()
     }

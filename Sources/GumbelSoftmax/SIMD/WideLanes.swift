@@ -323,10 +323,12 @@ struct UInt64x16 {
     @_transparent static func & (a: Self, b: Self) -> Self { Self(Builtin.and_Vec16xInt64(a.value, b.value)) }
     @_transparent static func | (a: Self, b: Self) -> Self { Self(Builtin.or_Vec16xInt64(a.value, b.value)) }
     @_transparent static func ^ (a: Self, b: Self) -> Self { Self(Builtin.xor_Vec16xInt64(a.value, b.value)) }
+    // Counts are masked to 0...63 like the stdlib's `&>>`/`&<<` (a raw LLVM shift by 64 or more is
+    // poison); a constant count folds the mask away.
     @_transparent static func &>> (a: Self, b: UInt64) -> Self {
-        Self(Builtin.lshr_Vec16xInt64(a.value, Self(repeating: b).value))
+        Self(Builtin.lshr_Vec16xInt64(a.value, Self(repeating: b & 63).value))
     }
     @_transparent static func &<< (a: Self, b: UInt64) -> Self {
-        Self(Builtin.shl_Vec16xInt64(a.value, Self(repeating: b).value))
+        Self(Builtin.shl_Vec16xInt64(a.value, Self(repeating: b & 63).value))
     }
 }
