@@ -317,7 +317,7 @@ vae-plot: library ## regenerate docs/discrete_vae_elbo.png
 # Benchmarks (Benchmarks/bench.py; docs/benchmarks.md says what is measured)
 # ---------------------------------------------------------------------------------------------------
 
-.PHONY: bench bench-installed bench-compare bench-kernel bench-venv bench-binaries
+.PHONY: bench bench-small bench-installed bench-compare bench-kernel bench-venv bench-binaries
 
 # BENCH_VENV holds NumPy, JAX and PyTorch (created when missing; pass an existing one to reuse it).
 BENCH_VENV ?= .venv-bench
@@ -340,6 +340,14 @@ bench-binaries: deps
 
 bench: bench-venv bench-binaries ## ours against NumPy, JAX and PyTorch per temperature; writes docs/benchmarks.md
 	$(BENCH_RUN) --command "make bench" --write docs/benchmarks.md --readme README.md
+	@$(MAKE) --no-print-directory bench-small
+
+# The per-call cost of small batches (issue 26): the C call, the NumPy API and the PyTorch and JAX
+# adapters (with the FFI handlers, found beside the library) beside each framework's own call.
+bench-small: bench-venv ## per-call cost on small batches beside F.gumbel_softmax and JAX's own; writes docs/benchmarks.md
+	@$(MAKE) --no-print-directory jax-ffi JAX_VENV=$(BENCH_VENV)
+	$(LIBRARY_ENV) $(PYTHON) Benchmarks/bench.py small --peer-python $(BENCH_VENV)/bin/python \
+		--command "make bench-small" --write docs/benchmarks.md
 
 # The same run, printed only; BENCH_GUMBEL="LABEL=PATH ..." adds binaries (e.g. an older commit's).
 bench-installed: bench-venv bench-binaries ## the same run as bench, printed only, with BENCH_GUMBEL's binaries

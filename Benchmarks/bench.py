@@ -20,6 +20,12 @@ NumPy (and JAX and PyTorch when installed).
       (`make bench-compare`) Before/after: the binaries shape by shape in rotating order, with one
       thread and all cores; medians and each binary's time relative to the first (below 1 is
       faster).
+  bench.py small [--peer-python PY] [--samples N] [--write docs/benchmarks.md --command "make bench-small"]
+      (`make bench-small`, run by `make bench`) The per-call cost of small batches (issue 26):
+      gs_sample through ctypes, the NumPy API, the PyTorch and JAX adapters beside
+      F.gumbel_softmax and JAX's own jitted expression (Benchmarks/small_batches.py, run in the
+      peer interpreter with the library GUMBEL_SOFTMAX_LIB names). --write replaces the small-calls
+      section of docs/benchmarks.md with this run.
   bench.py kernel --harness PATH [--label L] [--seconds S]
       (`make bench-kernel`) Runs the nested package's GumbelBenchmarks (Benchmarks/Sources):
       sample and noise alone with one thread and all cores, a memory copy of the same size (the
@@ -42,6 +48,7 @@ STANDARD = "1x1000000,1x16000000,64x32000,1024x1024,4096x256,65536x16,256x128256
 TEMPERATURES = "0.5,0.7,1,2"
 PEERS = ("numpy", "jax", "torch")
 BEGIN, END = "<!-- bench: begin -->", "<!-- bench: end -->"
+SMALL_BEGIN, SMALL_END = "<!-- bench-small: begin -->", "<!-- bench-small: end -->"
 
 
 def shapes_of(text):
@@ -282,15 +289,35 @@ def describe_machine(gumbel):
     return f"{os.cpu_count()} cores, {model}; {version}"
 
 
-def replace_between(path, body):
+def replace_between(path, body, begin=BEGIN, finish=END):
     with open(path) as handle:
         text = handle.read()
-    start, end = text.find(BEGIN), text.find(END)
+    start, end = text.find(begin), text.find(finish)
     if start < 0 or end < start:
-        sys.exit(f"bench.py: {path} has no '{BEGIN}' ... '{END}' section to replace")
+        sys.exit(f"bench.py: {path} has no '{begin}' ... '{finish}' section to replace")
     with open(path, "w") as handle:
-        handle.write(text[: start + len(BEGIN)] + "\n" + body.strip() + "\n" + text[end:])
+        handle.write(text[: start + len(begin)] + "\n" + body.strip() + "\n" + text[end:])
     print(f"bench: wrote {path}", file=sys.stderr)
+
+
+# MARK: small
+
+
+def small_command(args):
+    """Runs Benchmarks/small_batches.py in the peer interpreter and prints (and writes) its table."""
+    load_before = os.getloadavg()
+    command = [args.peer_python, os.path.join(HERE, "small_batches.py"), "--samples", str(args.samples),
+               "--inner", str(args.inner), "--warmup", str(args.warmup)]
+    table = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True).stdout.strip()
+    load_after = os.getloadavg()
+    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    library = os.environ.get("GUMBEL_SOFTMAX_LIB", "the package's own")
+    text = (f"Command: `{args.command}`, {when}: medians over {args.samples} timed blocks of {args.inner} calls "
+            f"(the [1024, 1024] rows: one call per block, a fiftieth as many blocks), library {library}; load "
+            f"average {load_before[0]:.1f} before and {load_after[0]:.1f} after the run (shared machine).\n\n{table}")
+    print(text)
+    if args.write:
+        replace_between(args.write, text, SMALL_BEGIN, SMALL_END)
 
 
 # MARK: compare
@@ -364,6 +391,15 @@ def main():
     peers.add_argument("--temperatures", default=TEMPERATURES)
     peers.add_argument("--seconds", type=float, default=0.5)
     peers.set_defaults(handler=peers_command)
+
+    small = commands.add_parser("small", help="per-call cost on small batches beside each framework's own call")
+    small.add_argument("--peer-python", default=sys.executable, help="an interpreter with NumPy (JAX, PyTorch)")
+    small.add_argument("--samples", type=int, default=1000, help="timed blocks per row")
+    small.add_argument("--inner", type=int, default=20, help="calls per timed block")
+    small.add_argument("--warmup", type=int, default=200, help="untimed calls before each row")
+    small.add_argument("--write", help="Markdown file whose small-calls section this run replaces")
+    small.add_argument("--command", default="make bench-small", help="the command named in --write's text")
+    small.set_defaults(handler=small_command)
 
     compare = commands.add_parser("compare", help="interleaved before/after of gumbel binaries")
     compare.add_argument("binaries", nargs="+", help="LABEL=PATH; the first is the reference")

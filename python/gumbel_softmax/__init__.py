@@ -85,7 +85,7 @@ from . import _limits
 
 _limits.warn_if_openblas_may_hang()  # before the library, and OpenBLAS with it, loads
 
-from . import _arguments, _library, _words  # noqa: E402
+from . import _arguments, _fast, _library, _words  # noqa: E402
 from ._arguments import pointer as _pointer  # noqa: E402
 from ._errors import GumbelSoftmaxError, Status  # noqa: E402
 from ._errors import check as _check  # noqa: E402
@@ -106,7 +106,7 @@ __all__ = [
     "top_k",
 ]
 
-_OUTPUTS = {"soft": 0, "log": 1, "hard": 2}
+_OUTPUTS = _fast.OUTPUTS  # gs_output codes
 _SPACES = {"simplex": 0, "log": 1}
 
 
@@ -275,6 +275,9 @@ def sample(
     Raises:
         GumbelSoftmaxError: for the inputs the library refuses.
     """
+    fast = _fast.sample(logits, temperature, output, hard, axis, seed, key, generator, stream, position, threads, out)
+    if fast is not None:
+        return fast
     if output not in _OUTPUTS:
         raise ValueError(f"output must be 'soft', 'log' or 'hard', got {output!r}")
     if hard:

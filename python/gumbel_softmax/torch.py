@@ -37,6 +37,7 @@ import warnings
 import numpy as np
 import torch
 
+from . import _fast
 from . import sample as _sample
 
 __all__ = ["gumbel_softmax"]
@@ -100,6 +101,14 @@ def _sample_rows(
     result = torch.empty_like(x)
     if x.numel() == 0:
         return result
+    if tau is None and seed.dim() == 0 and x.dtype is torch.float32 and dim == -1:
+        # One stream and one temperature, categories last: straight to the library when the
+        # numpy API would pass these words on unchanged (the same call, without its conversions).
+        words, stream_words, first = seed.item() % _U64, stream % _U64, position % _U64
+        if _fast.words_fit(tau_value, words, stream_words, first):
+            _fast.call(x.data_ptr(), x.numel(), x.shape[-1], tau_value, output, words, stream_words, first, 0,
+                       result.data_ptr())
+            return result
     temperature = tau_value if tau is None else _row_temperatures(tau, x.shape, dim)
     seeds = seed.numpy().astype(np.uint64)  # the int64 bits as the uint64 seed
     positions: int | np.ndarray = position % _U64
@@ -276,6 +285,39 @@ def _log_or_zero(y: torch.Tensor) -> torch.Tensor:
     return torch.where(kept, torch.log(torch.where(kept, y, 1.0)), 0.0)
 
 
+def _constant_sample(logits, tau, hard, eps, dim, seed, stream, position, generator) -> torch.Tensor | None:
+    """The common case without the operator: a plain eager call (see :func:`_plain`) on a
+    C-contiguous float32 CPU tensor, categories last, that nothing differentiates, with a number
+    for ``tau`` and integer words (issue 26). The library samples straight into the result, with
+    the seed drawn as the general path draws it, so the values and the generator's state are the
+    same. Returns None for any other call, which takes the general path (and its refusals)."""
+    if (
+        type(logits) is not torch.Tensor
+        or logits.dtype is not torch.float32
+        or not logits.is_cpu
+        or eps != 1e-10
+        or type(tau) not in (float, int)
+        or type(dim) is not int
+        or logits.dim() == 0
+        or (dim != -1 and dim != logits.dim() - 1)
+        or not logits.is_contiguous()
+        or logits.numel() == 0
+        or _tracks_derivatives(logits, None)
+        or not _plain(logits, None)
+    ):
+        return None
+    temperature = float(tau)
+    words = 0 if seed is None else seed
+    if not _fast.words_fit(temperature, words, stream, position):
+        return None
+    if seed is None:
+        words = int(torch.randint(0, _SEED_LIMIT, (), dtype=torch.int64, generator=generator))
+    result = torch.empty_like(logits)
+    _fast.call(logits.data_ptr(), logits.numel(), logits.shape[-1], temperature, _HARD if hard else _SOFT, words,
+               stream, position, 0, result.data_ptr())
+    return result
+
+
 def gumbel_softmax(
     logits: torch.Tensor,
     tau: float | torch.Tensor = 1,
@@ -310,6 +352,9 @@ def gumbel_softmax(
         A tensor of ``logits``' shape, of ``logits``' dtype promoted with a tensor ``tau``'s (as
         ``F.gumbel_softmax``'s ``(logits + g) / tau``).
     """
+    fast = _constant_sample(logits, tau, hard, eps, dim, seed, stream, position, generator)
+    if fast is not None:
+        return fast
     if eps != 1e-10 and not torch.compiler.is_compiling():  # Dynamo cannot trace warnings.warn
         warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
     if not isinstance(logits, torch.Tensor):

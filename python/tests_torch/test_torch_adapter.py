@@ -50,7 +50,14 @@ def test_float32_and_float64_are_not_copied(monkeypatch, dtype):
         assert x.dtype == kwargs["out"].dtype == np.dtype(str(dtype).removeprefix("torch."))
         return library_sample(x, **kwargs)
 
+    library_call = gst._fast.call
+
+    def recording_call(source, count, columns, *arguments):  # the float32 fast path (issue 26)
+        seen.append((source, arguments[-1]))
+        return library_call(source, count, columns, *arguments)
+
     monkeypatch.setattr(gst, "_sample", recording)
+    monkeypatch.setattr(gst._fast, "call", recording_call)
     logits = logits_of((8, 16), dtype=dtype)
     y = gumbel_softmax(logits, 0.5, **KEYS)
     assert seen[0][0] == logits.data_ptr()  # the library read the tensor's own memory
@@ -196,7 +203,14 @@ def test_hard_without_gradients_draws_once(monkeypatch):
         outputs.append(kwargs["output"])
         return library_sample(x, **kwargs)
 
+    library_call = gst._fast.call
+
+    def recording_call(source, count, columns, temperature, code, *arguments):  # the float32 fast path
+        outputs.append({0: "soft", 2: "hard"}[code])
+        return library_call(source, count, columns, temperature, code, *arguments)
+
     monkeypatch.setattr(gst, "_sample", recording)
+    monkeypatch.setattr(gst._fast, "call", recording_call)
     logits = logits_of((6, 5))
     y = gumbel_softmax(logits, 0.5, hard=True, **KEYS)
     assert outputs == ["hard"]

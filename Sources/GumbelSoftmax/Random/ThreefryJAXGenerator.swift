@@ -191,20 +191,81 @@ enum Threefry {
         return x0 ^ x1
     }
 
-    /// Writes `count` words of the stream of `key` from flat index `position` on to `out`.
+    /// The counters `(hi32(i), lo32(i))` of flat indices `i = index ..< index + 8`, one per lane.
+    @inline(__always)
+    static func counters(_ index: UInt64) -> (high: Lanes, low: Lanes) {
+        let lowStart = Lanes(repeating: UInt32(truncatingIfNeeded: index))
+        let highStart = Lanes(repeating: UInt32(truncatingIfNeeded: index >> 32))
+        let low = lowStart &+ Lanes(0, 1, 2, 3, 4, 5, 6, 7)
+        // Lanes whose low word wrapped past 2^32 carry into the high word.
+        return (highStart.replacing(with: highStart &+ 1, where: low .< lowStart), low)
+    }
+
+    /// The words of flat indices `index ..< index + 32`: four batches of eight blocks side by
+    /// side. One block is a chain of 60 dependent operations (add, rotate, xor per round), so a
+    /// batch alone leaves the core waiting on each result; the four chains' operations of a round
+    /// are independent and issue together (Gumbel noise from these words, one thread, AVX-512
+    /// tier: 4.4 -> 1.5 ns per element).
+    @inline(__always)
+    static func words32(at index: UInt64, ks0: UInt32, ks1: UInt32, ks2: UInt32) -> (Lanes, Lanes, Lanes, Lanes) {
+        var (a0, a1) = counters(index)
+        var (b0, b1) = counters(index &+ 8)
+        var (c0, c1) = counters(index &+ 16)
+        var (d0, d1) = counters(index &+ 24)
+        @inline(__always) func inject(_ k0: UInt32, _ k1: UInt32) {
+            a0 &+= k0
+            b0 &+= k0
+            c0 &+= k0
+            d0 &+= k0
+            a1 &+= k1
+            b1 &+= k1
+            c1 &+= k1
+            d1 &+= k1
+        }
+        @inline(__always) func rounds4(odd: Bool) {
+            // An array, as in the single batch's rounds4: literal distances scalarise under SSE2.
+            let distances: [UInt32] = odd ? [17, 29, 16, 24] : [13, 15, 26, 6]
+            for r in distances {
+                round(&a0, &a1, r)
+                round(&b0, &b1, r)
+                round(&c0, &c1, r)
+                round(&d0, &d1, r)
+            }
+        }
+        inject(ks0, ks1)
+        rounds4(odd: false)
+        inject(ks1, ks2 &+ 1)
+        rounds4(odd: true)
+        inject(ks2, ks0 &+ 2)
+        rounds4(odd: false)
+        inject(ks0, ks1 &+ 3)
+        rounds4(odd: true)
+        inject(ks1, ks2 &+ 4)
+        rounds4(odd: false)
+        inject(ks2, ks0 &+ 5)
+        return (a0 ^ a1, b0 ^ b1, c0 ^ c1, d0 ^ d1)
+    }
+
+    /// Writes `count` words of the stream of `key` from flat index `position` on to `out`: 32 at
+    /// a time, then the rest eight at a time (a short row costs no more than one batch).
     static func fill(key: (UInt32, UInt32), position: UInt64, count: Int, into out: UnsafeMutablePointer<UInt32>) {
         let ks0 = key.0
         let ks1 = key.1
         let ks2 = key.0 ^ key.1 ^ parity
-        let laneOffsets = Lanes(0, 1, 2, 3, 4, 5, 6, 7)
         var index = position
         var written = 0
+        while count - written >= 32 {
+            let words = words32(at: index, ks0: ks0, ks1: ks1, ks2: ks2)
+            let target = UnsafeMutableRawPointer(out + written)
+            target.storeBytes(of: words.0, as: Lanes.self)
+            target.storeBytes(of: words.1, toByteOffset: 32, as: Lanes.self)
+            target.storeBytes(of: words.2, toByteOffset: 64, as: Lanes.self)
+            target.storeBytes(of: words.3, toByteOffset: 96, as: Lanes.self)
+            written += 32
+            index &+= 32
+        }
         while written < count {
-            let lowStart = Lanes(repeating: UInt32(truncatingIfNeeded: index))
-            let highStart = Lanes(repeating: UInt32(truncatingIfNeeded: index >> 32))
-            let low = lowStart &+ laneOffsets
-            // Lanes whose low word wrapped past 2^32 carry into the high word.
-            let high = highStart.replacing(with: highStart &+ 1, where: low .< lowStart)
+            let (high, low) = counters(index)
             let words = words8(high: high, low: low, ks0: ks0, ks1: ks1, ks2: ks2)
             let take = min(8, count - written)
             if take == 8 {

@@ -1,0 +1,244 @@
+"""Per-call cost on small batches (issue 26): the numpy API, the raw C call through ctypes, the
+PyTorch adapter and the JAX adapter, each beside the framework's own call on the same shape.
+
+    GUMBEL_SOFTMAX_LIB=.build-release-avx2/release/libgumbelsoftmax.so \\
+        python Benchmarks/small_batches.py [--samples 2000] [--only numpy torch jax]
+
+Each row's time is the median over ``--samples`` timings of ``--inner`` back-to-back calls (the
+mean of one block), after a warm-up; the ratio is ours over the framework's own. Frameworks that
+are not installed are left out. Rows:
+
+- ``gs_sample`` through ctypes, ``[1, 10]``, ``[32, 10]``, ``[256, 10]`` (the library's own C cost
+  plus ctypes' argument conversion; no Python argument handling).
+- ``gumbel_softmax.sample`` at T = 0.5 on the same shapes, and on ``[1024, 1024]`` in ns/element.
+- ``gumbel_softmax.torch.gumbel_softmax`` beside ``torch.nn.functional.gumbel_softmax`` on
+  ``[32, 10]`` and ``[256, 10]``: the forward alone, and the forward plus ``backward()``; each
+  the better of one torch thread and torch's default.
+- ``gumbel_softmax.jax.gumbel_softmax`` under ``jax.jit`` beside ``jax.jit`` of
+  ``softmax((x + jax.random.gumbel(key, x.shape)) / t)`` on ``[32, 10]`` and ``[256, 10]``, and on
+  ``[1024, 1024]`` in ns/element beside the numpy API's (its default Philox stream, and JAX's
+  stream through ``key=``, the words the adapter draws), with the backend the package picks.
+
+No timing is asserted: python/tests/test_small_batches.py runs this with a few samples as a smoke
+test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+try:  # the installed package (a wheel's own library), else the checkout's python/
+    import gumbel_softmax
+except ImportError:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "python"))
+    import gumbel_softmax
+
+SMALL_SHAPES = ((1, 10), (32, 10), (256, 10))
+LARGE_SHAPE = (1024, 1024)
+TEMPERATURE = 0.5
+FRAMEWORKS = ("c", "numpy", "torch", "jax")
+
+
+class Timer:
+    """Medians of ``samples`` blocks of ``inner`` calls, in seconds per call."""
+
+    def __init__(self, samples: int, inner: int, warmup: int):
+        self.samples, self.inner, self.warmup = samples, inner, warmup
+
+    def median(self, call, inner: int | None = None, samples: int | None = None) -> float:
+        inner = self.inner if inner is None else inner
+        samples = self.samples if samples is None else samples
+        for _ in range(self.warmup):
+            call()
+        clock = time.perf_counter
+        times = []
+        for _ in range(samples):
+            start = clock()
+            for _ in range(inner):
+                call()
+            times.append((clock() - start) / inner)
+        return statistics.median(times)
+
+
+def shape_text(shape) -> str:
+    return "[" + ", ".join(str(n) for n in shape) + "]"
+
+
+def logits_of(shape) -> np.ndarray:
+    return np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+
+
+class Table:
+    def __init__(self):
+        self.rows: list[tuple[str, str, str, str]] = []
+
+    def add(self, call: str, ours: float, own_name: str = "", own: float | None = None, unit: str = "us"):
+        scale, suffix = (1e6, " µs") if unit == "us" else (1e9, " ns/element")
+        ours_text = f"{ours * scale:.2f}{suffix}"
+        if own is None:
+            self.rows.append((call, ours_text, own_name or "—", "—"))
+        else:
+            own_text = f"{own_name} {own * scale:.2f}{suffix}"
+            self.rows.append((call, ours_text, own_text, f"{ours / own:.2f}x"))
+        print(f"  {call}: {ours_text}" + ("" if own is None else f" | {own_text} | {ours / own:.2f}x"),
+              file=sys.stderr, flush=True)
+
+    def markdown(self) -> str:
+        lines = ["| call | ours | the framework's own | ratio |", "|---|---|---|---|"]
+        lines += [f"| {' | '.join(row)} |" for row in self.rows]
+        return "\n".join(lines)
+
+
+def c_rows(table: Table, timer: Timer) -> None:
+    library = gumbel_softmax._library.load()
+    function = library.gs_sample
+    for shape in SMALL_SHAPES:
+        x = logits_of(shape)
+        out = np.empty_like(x)
+        rows, columns = shape
+        arguments = (x.ctypes.data, x.size, rows, columns, TEMPERATURE, 0, 1, 0, 0, 0, out.ctypes.data, out.size)
+        reference = gumbel_softmax.sample(x, temperature=TEMPERATURE, seed=1)
+        assert function(*arguments) == 0 and np.array_equal(out, reference)
+        table.add(f"`gs_sample` through ctypes `{shape_text(shape)}`", timer.median(lambda: function(*arguments)))
+
+
+def numpy_rows(table: Table, timer: Timer) -> float:
+    sample = gumbel_softmax.sample
+    for shape in SMALL_SHAPES:
+        x = logits_of(shape)
+        table.add(
+            f"`gumbel_softmax.sample` `{shape_text(shape)}`, T={TEMPERATURE}",
+            timer.median(lambda: sample(x, temperature=TEMPERATURE, seed=1)),
+        )
+    x = logits_of(LARGE_SHAPE)
+    per_element = timer.median(lambda: sample(x, temperature=TEMPERATURE, seed=1), inner=1,
+                               samples=max(3, timer.samples // 50)) / x.size
+    table.add(f"`gumbel_softmax.sample` `{shape_text(LARGE_SHAPE)}`", per_element, unit="ns")
+    return per_element
+
+
+def torch_rows(table: Table, timer: Timer) -> None:
+    import torch
+    import torch.nn.functional as F
+
+    from gumbel_softmax.torch import gumbel_softmax as ours
+
+    def forward(function, x):
+        return lambda: function(x, tau=TEMPERATURE)
+
+    def forward_backward(function, x, upstream):
+        def call():
+            function(x, tau=TEMPERATURE).backward(upstream)
+            x.grad = None
+
+        return call
+
+    default_threads = torch.get_num_threads()
+
+    def best(call):
+        """The better of one thread and torch's default: its thread pool spins at barriers, and on
+        a busy machine one thread can be much faster."""
+        times = []
+        for threads in sorted({1, default_threads}):
+            torch.set_num_threads(threads)
+            times.append(timer.median(call))
+        torch.set_num_threads(default_threads)
+        return min(times)
+
+    for shape in SMALL_SHAPES[1:]:
+        x = torch.from_numpy(logits_of(shape))
+        table.add(
+            f"`gumbel_softmax.torch.gumbel_softmax` `{shape_text(shape)}` forward",
+            best(forward(ours, x)), "`F.gumbel_softmax`", best(forward(F.gumbel_softmax, x)),
+        )
+        leaf = x.clone().requires_grad_(True)
+        upstream = torch.from_numpy(logits_of(shape)[::-1].copy())
+        table.add(
+            f"same, forward + `backward()` `{shape_text(shape)}`",
+            best(forward_backward(ours, leaf, upstream)),
+            "`F.gumbel_softmax`", best(forward_backward(F.gumbel_softmax, leaf, upstream)),
+        )
+
+
+def jax_rows(table: Table, timer: Timer, numpy_per_element: float | None) -> None:
+    import jax
+
+    import gumbel_softmax.jax as gsj
+
+    backend = gsj.default_backend()
+
+    @jax.jit
+    def ours(key, x):
+        return gsj.gumbel_softmax(key, x, TEMPERATURE)
+
+    @jax.jit
+    def own(key, x):
+        return jax.nn.softmax((x + jax.random.gumbel(key, x.shape)) / TEMPERATURE)
+
+    key = jax.random.key(0)
+    for shape in SMALL_SHAPES[1:]:
+        x = jax.numpy.asarray(logits_of(shape))
+        table.add(
+            f"`gumbel_softmax.jax.gumbel_softmax` under `jax.jit` `{shape_text(shape)}` ({backend})",
+            timer.median(lambda: ours(key, x).block_until_ready()),
+            "`jax.jit` of `softmax((x + gumbel) / t)`", timer.median(lambda: own(key, x).block_until_ready()),
+        )
+    x = jax.numpy.asarray(logits_of(LARGE_SHAPE))
+    samples = max(3, timer.samples // 50)
+    per_element = timer.median(lambda: ours(key, x).block_until_ready(), inner=1, samples=samples) / x.size
+    host = np.asarray(x)
+    if numpy_per_element is None:
+        numpy_per_element = timer.median(
+            lambda: gumbel_softmax.sample(host, temperature=TEMPERATURE, seed=1), inner=1, samples=samples
+        ) / x.size
+    table.add(f"JAX adapter `{shape_text(LARGE_SHAPE)}` ({backend})", per_element, "numpy API", numpy_per_element,
+              unit="ns")
+    # The same stream as the adapter (JAX's threefry): the numpy API's cost for these words.
+    words = np.asarray(jax.random.key_data(key))
+    same_stream = timer.median(
+        lambda: gumbel_softmax.sample(host, temperature=TEMPERATURE, key=words), inner=1, samples=samples
+    ) / x.size
+    table.add(f"same, against the numpy API's `key=` (JAX's stream)", per_element, "numpy API `key=`", same_stream,
+              unit="ns")
+    own_per_element = timer.median(lambda: own(key, x).block_until_ready(), inner=1, samples=samples) / x.size
+    table.add(f"JAX's own `{shape_text(LARGE_SHAPE)}`", own_per_element, unit="ns")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--samples", type=int, default=2000, help="timed blocks per row (default 2000)")
+    parser.add_argument("--inner", type=int, default=20, help="calls per timed block (default 20)")
+    parser.add_argument("--warmup", type=int, default=200, help="untimed calls before each row (default 200)")
+    parser.add_argument("--only", nargs="+", choices=FRAMEWORKS, default=list(FRAMEWORKS))
+    arguments = parser.parse_args(argv)
+    timer = Timer(arguments.samples, arguments.inner, arguments.warmup)
+    table = Table()
+    numpy_per_element = None
+    if "c" in arguments.only:
+        c_rows(table, timer)
+    if "numpy" in arguments.only:
+        numpy_per_element = numpy_rows(table, timer)
+    for name, rows in (("torch", torch_rows), ("jax", jax_rows)):
+        if name not in arguments.only:
+            continue
+        try:
+            __import__(name)
+        except ImportError:
+            print(f"{name} is not installed: its rows are left out", file=sys.stderr)
+            continue
+        if name == "jax":
+            jax_rows(table, timer, numpy_per_element)
+        else:
+            rows(table, timer)
+    print(table.markdown())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
