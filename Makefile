@@ -98,11 +98,16 @@ uninstall: ## remove what `make install` wrote, and the directories it created w
 
 # The DocC archive of the library (overview, articles and symbol pages); the first run builds the
 # library in debug for its symbol graph (about 2 minutes), later runs about 10 s.
+# $(call docc,EXTRA-FLAGS): builds it, with docc's flags (`make test-docc`: --warnings-as-errors).
 DOCS_OUTPUT ?= .build-docs/GumbelSoftmax.doccarchive
-docs: deps ## the DocC archive, in .build-docs
+define docc
 	@mkdir -p "$(dir $(DOCS_OUTPUT))"
 	$(SWIFT) package --scratch-path .build-docs --allow-writing-to-directory "$(dir $(DOCS_OUTPUT))" \
-		generate-documentation --target GumbelSoftmax --output-path "$(DOCS_OUTPUT)"
+		generate-documentation --target GumbelSoftmax --output-path "$(DOCS_OUTPUT)" $(1)
+endef
+
+docs: deps ## the DocC archive, in .build-docs
+	$(call docc,)
 
 clean: ## remove every build folder and test venv
 	rm -rf .build .build-release-* .build-test .build-tier-* .build-wheel .build-docs .venv-test .venv-editable \
@@ -113,7 +118,7 @@ clean: ## remove every build folder and test venv
 # ---------------------------------------------------------------------------------------------------
 
 .PHONY: test test-format test-c test-c-rows test-c-f64 test-c-refusals test-install test-tier-check test-docs \
-	test-swift test-tiers test-large fuzz
+	test-docc test-swift test-tiers test-large fuzz
 
 # The whole suite, in this order: formatting first (no build), then everything that uses the
 # release build for TIER (built once), then the Swift suites, whose builds are their own.
@@ -164,8 +169,12 @@ test-tier-check: build ## a build for a tier the CPU lacks refuses to run
 # DOCTEST_REQUIRE_ALL=1 makes such a skip fail.
 DOCTEST_VENVS = $(wildcard $(foreach v,$(DASK_VENV) $(TORCH_VENV) $(JAX_VENV) $(RAY_VENV),$(v)/bin/python))
 DOCTEST_PYTHON ?= $(subst $(eval) ,:,$(strip $(PYTHON) $(DOCTEST_VENVS)))
-test-docs: build ## run the code blocks of README.md and docs/, check their links
+test-docs: build test-docc ## test-docc, then run the code blocks of README.md and docs/, check their links
 	DOCTEST_PYTHON="$(DOCTEST_PYTHON)" $(PYTHON) Scripts/test/doctest.py --self-test --bin-path $(BIN)
+
+# Every DocC warning (an undocumented parameter, a broken symbol link) fails the build of the archive.
+test-docc: deps ## the DocC archive of `make docs`, with every DocC warning an error
+	$(call docc,--warnings-as-errors)
 
 # Swift tests run optimised (the accuracy sweeps cover every one of the 2^23 uniforms) and with
 # -enable-testing for @testable imports, in their own scratch path.

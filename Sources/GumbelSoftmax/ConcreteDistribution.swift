@@ -198,6 +198,7 @@ public struct ConcreteDistribution: Sendable, Hashable {
     /// - Parameters:
     ///   - space: `.simplex` draws `y`, `.log` draws `log y`.
     ///   - generator: Advanced by `rows * columns` words.
+    ///   - threads: Worker threads; defaults to all cores. Never changes the result.
     /// - Complexity: O(B * K).
     public func sample<G: CounterBasedRandomGenerator>(
         space: Space = .simplex, using generator: inout G, threads: Int? = nil

@@ -113,7 +113,13 @@ extension GumbelSoftmax {
     /// Samples a `[rows, columns]` float64 batch with one temperature per row.
     ///
     /// - Parameters:
+    ///   - logits: `rows * columns` doubles, row-major.
+    ///   - rows: `B`, the number of rows; 0 gives an empty result.
+    ///   - columns: `K`, the number of categories; at least 1.
     ///   - temperatures: `rows` values, each finite and > 0.
+    ///   - output: `.soft` (default), `.log` or `.hard`.
+    ///   - generator: Advanced by `rows * columns` words.
+    ///   - threads: Worker threads; defaults to all cores. Never changes the result.
     /// - Throws: `.temperatureCountMismatch`, `.invalidRowTemperature` and the other refusals.
     /// - Complexity: O(B * K).
     @_disfavoredOverload
@@ -167,7 +173,10 @@ extension GumbelSoftmax {
     ///
     /// - Parameters:
     ///   - logits: `rows * columns` doubles, row-major.
+    ///   - rows: `B`, the number of rows; 0 gives an empty result.
+    ///   - columns: `K`, the number of categories; at least 1.
     ///   - generator: Advanced by `rows * columns` words (the same words a sample uses).
+    ///   - threads: Worker threads; defaults to all cores. Never changes the result.
     /// - Returns: `rows` indices in `0 ..< columns`.
     /// - Complexity: O(B * K).
     @_disfavoredOverload

@@ -30,9 +30,13 @@ extension GumbelSoftmax {
     ///   - output: The sample, `rows * columns` doubles: `softmax(z)` for `.soft` and `.hard`,
     ///     `log_softmax(z)` for `.log`.
     ///   - upstream: `dL/doutput`, `rows * columns` doubles.
+    ///   - rows: `B`, the number of rows; 0 gives an empty result.
+    ///   - columns: `K`, the number of categories; at least 1.
     ///   - temperature: The temperature the sample was drawn at; finite and > 0.
+    ///   - kind: Which output `output` and `upstream` belong to.
     ///   - logitsGradient: `rows * columns` doubles to overwrite with `dL/dlogits`.
     ///   - temperatureGradient: `rows` doubles for each row's `dL/dtemperature`, or nil.
+    ///   - threads: Worker threads; defaults to all cores. Never changes the result.
     /// - Throws: `GumbelSoftmaxError` for wrong sizes or temperatures; nothing is written then.
     /// - Complexity: O(B * K).
     public static func backward(

@@ -79,8 +79,16 @@ extension GumbelSoftmax {
     /// buffers; see `backward(output:upstream:rows:columns:temperature:kind:logitsGradient:temperatureGradient:threads:)`.
     ///
     /// - Parameters:
+    ///   - output: The sample, `rows * columns` floats: `softmax(z)` for `.soft` and `.hard`,
+    ///     `log_softmax(z)` for `.log`.
+    ///   - upstream: `dL/doutput`, `rows * columns` floats.
+    ///   - rows: `B`, the number of rows; 0 gives an empty result.
+    ///   - columns: `K`, the number of categories; at least 1.
     ///   - temperatures: `rows` values, each finite and > 0.
+    ///   - kind: Which output `output` and `upstream` belong to.
+    ///   - logitsGradient: `rows * columns` floats to overwrite with `dL/dlogits`.
     ///   - temperatureGradient: `rows` floats: `dL/dtemperatures`, or nil to skip it.
+    ///   - threads: Worker threads; defaults to all cores. Never changes the result.
     /// - Throws: `.temperatureCountMismatch`, `.invalidRowTemperature` and the other refusals.
     /// - Complexity: O(B * K).
     public static func backward(

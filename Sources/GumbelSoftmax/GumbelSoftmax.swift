@@ -115,7 +115,13 @@ public enum GumbelSoftmax {
     ///
     /// - Parameters:
     ///   - logits: `rows * columns` floats, row-major.
+    ///   - rows: `B`, the number of rows; 0 gives an empty result.
+    ///   - columns: `K`, the number of categories; at least 1.
+    ///   - temperature: Finite and > 0.
+    ///   - output: `.soft` (default), `.log` or `.hard`.
     ///   - result: `rows * columns` floats to overwrite.
+    ///   - generator: Advanced by `rows * columns` words.
+    ///   - threads: Worker threads; defaults to all cores. Never changes the result.
     /// - Throws: `GumbelSoftmaxError`, including `.bufferSizeMismatch` for a wrong-sized `result`.
     /// - Complexity: O(B * K).
     public static func sample<G: CounterBasedRandomGenerator>(
@@ -145,7 +151,13 @@ public enum GumbelSoftmax {
     /// Samples a `[rows, columns]` batch with one temperature per row.
     ///
     /// - Parameters:
+    ///   - logits: `rows * columns` floats, row-major.
+    ///   - rows: `B`, the number of rows; 0 gives an empty result.
+    ///   - columns: `K`, the number of categories; at least 1.
     ///   - temperatures: `rows` values, each finite and > 0.
+    ///   - output: `.soft` (default), `.log` or `.hard`.
+    ///   - generator: Advanced by `rows * columns` words.
+    ///   - threads: Worker threads; defaults to all cores. Never changes the result.
     /// - Throws: `.temperatureCountMismatch`, `.invalidRowTemperature` and the other refusals.
     /// - Complexity: O(B * K).
     public static func sample<G: CounterBasedRandomGenerator>(
@@ -194,7 +206,10 @@ public enum GumbelSoftmax {
     ///
     /// - Parameters:
     ///   - logits: `rows * columns` floats, row-major.
+    ///   - rows: `B`, the number of rows; 0 gives an empty result.
+    ///   - columns: `K`, the number of categories; at least 1.
     ///   - generator: Advanced by `rows * columns` words (the same words a soft sample uses).
+    ///   - threads: Worker threads; defaults to all cores. Never changes the result.
     /// - Returns: `rows` indices in `0 ..< columns`.
     /// - Complexity: O(B * K).
     public static func categorical<G: CounterBasedRandomGenerator>(

@@ -65,8 +65,13 @@ extension GumbelSoftmax {
     /// `sample(logits:rows:columns:temperature:output:streams:threads:)`.
     ///
     /// - Parameters:
+    ///   - logits: `rows * columns` floats, row-major.
+    ///   - rows: `B`, the number of rows; 0 gives an empty result.
+    ///   - columns: `K`, the number of categories; at least 1.
     ///   - temperatures: `rows` values, each finite and > 0.
+    ///   - output: `.soft` (default), `.log` or `.hard`.
     ///   - streams: `rows` streams, one per row.
+    ///   - threads: Worker threads; defaults to all cores. Never changes the result.
     /// - Throws: `.temperatureCountMismatch`, `.invalidRowTemperature`, `.bufferSizeMismatch` for
     ///   the streams, and the other refusals.
     /// - Complexity: O(B * K).
@@ -89,8 +94,13 @@ extension GumbelSoftmax {
     ///
     /// - Parameters:
     ///   - logits: `rows * columns` floats, row-major.
+    ///   - rows: `B`, the number of rows; 0 gives an empty result.
+    ///   - columns: `K`, the number of categories; at least 1.
+    ///   - temperature: Finite and > 0.
+    ///   - output: `.soft` (default), `.log` or `.hard`.
     ///   - streams: `rows` streams, one per row.
     ///   - result: `rows * columns` floats to overwrite.
+    ///   - threads: Worker threads; defaults to all cores. Never changes the result.
     /// - Throws: `.bufferSizeMismatch` for a wrong-sized `streams` or `result`, and the other
     ///   refusals of sampling.
     /// - Complexity: O(B * K).
@@ -125,7 +135,10 @@ extension GumbelSoftmax {
     ///
     /// - Parameters:
     ///   - logits: `rows * columns` floats, row-major.
+    ///   - rows: `B`, the number of rows; 0 gives an empty result.
+    ///   - columns: `K`, the number of categories; at least 1.
     ///   - streams: `rows` streams, one per row.
+    ///   - threads: Worker threads; defaults to all cores. Never changes the result.
     /// - Returns: `rows` indices in `0 ..< columns`.
     /// - Throws: `.bufferSizeMismatch` for the streams, and the refusals of sampling.
     /// - Complexity: O(B * K).
@@ -165,8 +178,11 @@ extension GumbelSoftmax {
     ///
     /// - Parameters:
     ///   - logits: `rows * columns` floats, row-major; `-inf` masks a category.
+    ///   - rows: `B`, the number of rows; 0 gives an empty result.
+    ///   - columns: `K`, the number of categories; at least 1.
     ///   - k: How many categories per row, in `1 ... K`.
     ///   - streams: `rows` streams, one per row.
+    ///   - threads: Worker threads; defaults to all cores. Never changes the result.
     /// - Returns: `rows * k` indices, row-major, each row in descending order of perturbed logit.
     /// - Throws: `.bufferSizeMismatch` for the streams, and the refusals of
     ///   `topK(logits:rows:columns:k:using:threads:)`.
