@@ -63,5 +63,6 @@ def test_integers_and_floats_are_numbers():
     for seed in (1, np.int64(1), np.uint8(1)):
         np.testing.assert_array_equal(gs.sample(LOGITS, temperature=1, seed=seed), reference)
     as_ints = gs.sample(np.array([[1, 2, 3]], dtype=np.int16), temperature=np.float64(1.0), seed=1)
-    np.testing.assert_array_equal(as_ints, gs.sample(np.array([[1.0, 2.0, 3.0]]), temperature=1.0, seed=1))
+    as_floats = gs.sample(np.array([[1.0, 2.0, 3.0]], dtype=np.float32), temperature=1.0, seed=1)
+    np.testing.assert_array_equal(as_ints, as_floats)
     assert gs.top_k(LOGITS, k=np.int32(2), seed=1).shape == (2, 2)

@@ -266,10 +266,10 @@ def test_log_prob_support_and_refusals():
 
 def test_log_prob_broadcasts_a_scalar_value():
     x = np.float32([0.2, -0.4, 1.0])
-    assert gs.log_prob(1 / 3, x, temperature=1.0) == gs.log_prob(np.full(3, 1 / 3), x, temperature=1.0)
+    assert gs.log_prob(1 / 3, x, temperature=1.0) == gs.log_prob(np.full(3, 1 / 3, np.float32), x, temperature=1.0)
     batch = np.float32([[0.2, -0.4, 1.0], [0.0, 0.5, -1.0]])
     assert np.array_equal(gs.log_prob(1 / 3, batch, temperature=0.5),
-                          gs.log_prob(np.full((2, 3), 1 / 3), batch, temperature=0.5))
+                          gs.log_prob(np.full((2, 3), 1 / 3, np.float32), batch, temperature=0.5))
 
 
 def test_log_prob_of_an_underflowed_coordinate_is_minus_infinity_and_finite_in_log_space():
