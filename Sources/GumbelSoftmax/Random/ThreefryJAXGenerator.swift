@@ -97,6 +97,31 @@ public struct ThreefryJAXGenerator: CounterBasedRandomGenerator, Hashable {
     /// never reads a tail word.
     public func tailWord(at position: UInt64) -> UInt32 { 0 }
 
+    /// The float64 uniform of flat element `position`, bit for bit
+    /// `jax.random.uniform(key, shape, jnp.float64, minval: tiny, maxval: 1)` under
+    /// `jax_enable_x64=True`: with `(o0, o1) = threefry2x32(key, (hi32(p), lo32(p)))`, JAX's 64-bit
+    /// word is `o0 << 32 | o1`; its top 52 bits are the mantissa of `f` in `[1, 2)`, and the
+    /// uniform is `max(tiny, (f - 1) * (1 - tiny) + tiny)` (`tiny = 2^-1022`), so `(f - 1)` or
+    /// `tiny` when that is 0.
+    public func float64Uniform(at position: UInt64) -> Double {
+        let out = Threefry.block(
+            counter: (UInt32(truncatingIfNeeded: position >> 32), UInt32(truncatingIfNeeded: position)), key: key)
+        let bits = UInt64(out.0) << 32 | UInt64(out.1)
+        let f = Double(bitPattern: bits >> 12 | 0x3FF0_0000_0000_0000) - 1
+        let tiny = Double.leastNormalMagnitude
+        return Swift.max(tiny, f * (1 - tiny) + tiny)
+    }
+
+    /// Writes JAX's float64 uniforms (``float64Uniform(at:)``) of positions
+    /// `position ..< position + buffer.count`; float64 noise and sampling with this generator use
+    /// them, as `jax.random.gumbel(key, shape, jnp.float64)` does.
+    public func fillFloat64Uniforms(
+        startingAt position: UInt64, into buffer: UnsafeMutableBufferPointer<Double>
+    ) -> Bool {
+        for i in buffer.indices { buffer[i] = float64Uniform(at: position &+ UInt64(i)) }
+        return true
+    }
+
     /// Writes words `position ..< position + buffer.count` (wrapping modulo 2^64) into `buffer`.
     ///
     /// - Complexity: O(`buffer.count`); eight words are computed at a time in SIMD lanes.
