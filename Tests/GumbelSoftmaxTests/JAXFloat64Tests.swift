@@ -47,6 +47,18 @@ struct JAXFloat64Tests {
         }
     }
 
+    @Test func bulkFloat64UniformsEqualScalarAtEveryOffset() {
+        let g = ThreefryJAXGenerator(key: (0x1234_5678, 0x9ABC_DEF0))
+        for start: UInt64 in [0, 3, 0xFFFF_FFFB, 0x1_0000_0001, UInt64.max - 4] {
+            for count in [1, 7, 8, 13, 40] {
+                var buffer = [Double](repeating: 0, count: count)
+                _ = buffer.withUnsafeMutableBufferPointer { g.fillFloat64Uniforms(startingAt: start, into: $0) }
+                let scalar = (0..<count).map { g.float64Uniform(at: start &+ UInt64($0)) }
+                #expect(buffer.map(\.bitPattern) == scalar.map(\.bitPattern), "start \(start) count \(count)")
+            }
+        }
+    }
+
     @Test func philoxKeepsTheWordsUniforms() {
         var buffer = [Double](repeating: 7, count: 4)
         let filled = buffer.withUnsafeMutableBufferPointer {

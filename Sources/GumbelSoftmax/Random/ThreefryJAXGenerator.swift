@@ -106,10 +106,7 @@ public struct ThreefryJAXGenerator: CounterBasedRandomGenerator, Hashable {
     public func float64Uniform(at position: UInt64) -> Double {
         let out = Threefry.block(
             counter: (UInt32(truncatingIfNeeded: position >> 32), UInt32(truncatingIfNeeded: position)), key: key)
-        let bits = UInt64(out.0) << 32 | UInt64(out.1)
-        let f = Double(bitPattern: bits >> 12 | 0x3FF0_0000_0000_0000) - 1
-        let tiny = Double.leastNormalMagnitude
-        return Swift.max(tiny, f * (1 - tiny) + tiny)
+        return Threefry.float64Uniform(out.0, out.1)
     }
 
     /// Writes JAX's float64 uniforms (``float64Uniform(at:)``) of positions
@@ -118,7 +115,8 @@ public struct ThreefryJAXGenerator: CounterBasedRandomGenerator, Hashable {
     public func fillFloat64Uniforms(
         startingAt position: UInt64, into buffer: UnsafeMutableBufferPointer<Double>
     ) -> Bool {
-        for i in buffer.indices { buffer[i] = float64Uniform(at: position &+ UInt64(i)) }
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return true }
+        Threefry.fillFloat64Uniforms(key: key, position: position, count: buffer.count, into: base)
         return true
     }
 
@@ -203,9 +201,9 @@ enum Threefry {
         x1 &+= inject1
     }
 
-    /// Eight blocks at once; returns `o0 ^ o1` per lane.
+    /// Eight blocks at once; returns `(o0, o1)` per lane.
     @inline(__always)
-    static func words8(high: Lanes, low: Lanes, ks0: UInt32, ks1: UInt32, ks2: UInt32) -> Lanes {
+    static func blocks8(high: Lanes, low: Lanes, ks0: UInt32, ks1: UInt32, ks2: UInt32) -> (Lanes, Lanes) {
         var x0 = high &+ ks0
         var x1 = low &+ ks1
         rounds4(&x0, &x1, odd: false, inject0: ks1, inject1: ks2 &+ 1)
@@ -213,7 +211,24 @@ enum Threefry {
         rounds4(&x0, &x1, odd: false, inject0: ks0, inject1: ks1 &+ 3)
         rounds4(&x0, &x1, odd: true, inject0: ks1, inject1: ks2 &+ 4)
         rounds4(&x0, &x1, odd: false, inject0: ks2, inject1: ks0 &+ 5)
+        return (x0, x1)
+    }
+
+    /// Eight blocks at once; returns `o0 ^ o1` per lane.
+    @inline(__always)
+    static func words8(high: Lanes, low: Lanes, ks0: UInt32, ks1: UInt32, ks2: UInt32) -> Lanes {
+        let (x0, x1) = blocks8(high: high, low: low, ks0: ks0, ks1: ks1, ks2: ks2)
         return x0 ^ x1
+    }
+
+    /// The counters `(hi32(p), lo32(p))` of the eight flat indices `p = index ..< index + 8`.
+    @inline(__always)
+    static func counters8(_ index: UInt64) -> (high: Lanes, low: Lanes) {
+        let lowStart = Lanes(repeating: UInt32(truncatingIfNeeded: index))
+        let highStart = Lanes(repeating: UInt32(truncatingIfNeeded: index >> 32))
+        let low = lowStart &+ Lanes(0, 1, 2, 3, 4, 5, 6, 7)
+        // Lanes whose low word wrapped past 2^32 carry into the high word.
+        return (highStart.replacing(with: highStart &+ 1, where: low .< lowStart), low)
     }
 
     /// Writes `count` words of the stream of `key` from flat index `position` on to `out`.
@@ -221,15 +236,10 @@ enum Threefry {
         let ks0 = key.0
         let ks1 = key.1
         let ks2 = key.0 ^ key.1 ^ parity
-        let laneOffsets = Lanes(0, 1, 2, 3, 4, 5, 6, 7)
         var index = position
         var written = 0
         while written < count {
-            let lowStart = Lanes(repeating: UInt32(truncatingIfNeeded: index))
-            let highStart = Lanes(repeating: UInt32(truncatingIfNeeded: index >> 32))
-            let low = lowStart &+ laneOffsets
-            // Lanes whose low word wrapped past 2^32 carry into the high word.
-            let high = highStart.replacing(with: highStart &+ 1, where: low .< lowStart)
+            let (high, low) = counters8(index)
             let words = words8(high: high, low: low, ks0: ks0, ks1: ks1, ks2: ks2)
             let take = min(8, count - written)
             if take == 8 {
@@ -238,6 +248,33 @@ enum Threefry {
                 for lane in 0..<take { out[written + lane] = words[lane] }
             }
             written += take
+            index &+= 8
+        }
+    }
+
+    /// JAX's float64 uniform of a block's output `(o0, o1)`: the top 52 bits of `o0 << 32 | o1` as
+    /// the mantissa of `f` in `[1, 2)`, then `max(tiny, (f - 1) * (1 - tiny) + tiny)`.
+    @inline(__always)
+    static func float64Uniform(_ o0: UInt32, _ o1: UInt32) -> Double {
+        let bits = UInt64(o0) << 32 | UInt64(o1)
+        let f = Double(bitPattern: bits >> 12 | 0x3FF0_0000_0000_0000) - 1
+        let tiny = Double.leastNormalMagnitude
+        return Swift.max(tiny, f * (1 - tiny) + tiny)
+    }
+
+    /// Writes JAX's float64 uniforms (`ThreefryJAXGenerator.float64Uniform(at:)`) of `count` flat
+    /// indices from `position` on to `out`, eight blocks at a time.
+    static func fillFloat64Uniforms(
+        key: (UInt32, UInt32), position: UInt64, count: Int, into out: UnsafeMutablePointer<Double>
+    ) {
+        let ks2 = key.0 ^ key.1 ^ parity
+        var index = position
+        var written = 0
+        while written < count {
+            let (high, low) = counters8(index)
+            let (o0, o1) = blocks8(high: high, low: low, ks0: key.0, ks1: key.1, ks2: ks2)
+            for lane in 0..<min(8, count - written) { out[written + lane] = float64Uniform(o0[lane], o1[lane]) }
+            written += min(8, count - written)
             index &+= 8
         }
     }
