@@ -285,9 +285,12 @@ test-wheel: wheel ## the wheel in fresh venvs without Swift, its JAX FFI path, a
 		assert info.library == '$(CURDIR)/.build-release-$(HOST_TIER)/release/libgumbelsoftmax.so', info"
 
 # Each framework target creates its venv on first use (with --system-site-packages) and reuses it.
-# python/tests as well, with the torch venv: the numpy API's density against what TFP's tests check.
+# And the small-calls table's rows against PyTorch and JAX (a smoke test: no timing is asserted).
 test-frameworks: test-torch test-jax test-dask test-ray ## the PyTorch, JAX, Dask and Ray tests
-	$(LIBRARY_ENV) $(TORCH_VENV)/bin/python -m pytest -p no:cacheprovider python/tests -q
+	$(LIBRARY_ENV) $(TORCH_VENV)/bin/python -m pytest -p no:cacheprovider python/tests/test_small_batches.py -q \
+		-k torch
+	$(LIBRARY_ENV) GUMBEL_SOFTMAX_JAX_FFI=$(abspath $(BIN))/libgumbelsoftmax_jax.so \
+		$(JAX_VENV)/bin/python -m pytest -p no:cacheprovider python/tests/test_small_batches.py -q -k jax
 
 test-torch: library ## gumbel_softmax.torch and the categorical VAE example
 	$(call framework-venv,$(TORCH_VENV),import torch; import sklearn; import scipy; import pytest,\

@@ -1,4 +1,5 @@
 // swift-format-ignore-file: AlwaysUseLowerCamelCase
+
 import CGumbelSoftmaxABI
 import GumbelSoftmax
 
@@ -17,12 +18,36 @@ func gs_swift_sample_f64(
     _ output: gs_output, _ seed: UInt64, _ stream: UInt64, _ position: UInt64, _ threads: Int32,
     _ result: UnsafeMutablePointer<Double>?, _ resultCount: Int64
 ) -> gs_status {
+    var generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
+    return sampleFloat64(
+        logits, logitsCount, rows, columns, temperature, output, &generator, threads, result, resultCount)
+}
+
+/// As `gs_sample_f64`, with JAX's threefry stream and JAX's float64 uniforms (`jax_enable_x64`).
+///
+/// The C function is `gs_sample_jax_f64`.
+@c @implementation
+func gs_swift_sample_jax_f64(
+    _ logits: UnsafePointer<Double>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64, _ temperature: Double,
+    _ output: gs_output, _ key0: UInt32, _ key1: UInt32, _ position: UInt64, _ threads: Int32,
+    _ result: UnsafeMutablePointer<Double>?, _ resultCount: Int64
+) -> gs_status {
+    var generator = ThreefryJAXGenerator(key: (key0, key1), position: position)
+    return sampleFloat64(
+        logits, logitsCount, rows, columns, temperature, output, &generator, threads, result, resultCount)
+}
+
+/// The body of `gs_sample_f64` and `gs_sample_jax_f64`.
+private func sampleFloat64<G: CounterBasedRandomGenerator>(
+    _ logits: UnsafePointer<Double>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64, _ temperature: Double,
+    _ output: gs_output, _ generator: inout G, _ threads: Int32, _ result: UnsafeMutablePointer<Double>?,
+    _ resultCount: Int64
+) -> gs_status {
     runCall { () throws(CallError) in
         let kind = try Arguments.output(kind: output)
         let batch = try Batch(
             logits: logits, logitsCount: logitsCount, rows: rows, columns: columns, threads: threads,
             result: result, resultCount: resultCount, resultName: "result")
-        var generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
         try callLibrary { () throws(GumbelSoftmaxError) in
             try GumbelSoftmax.sample(
                 logits: batch.logits, rows: batch.rows, columns: batch.columns, temperature: temperature,
@@ -41,13 +66,40 @@ func gs_swift_sample_per_row_f64(
     _ stream: UInt64, _ position: UInt64, _ threads: Int32, _ result: UnsafeMutablePointer<Double>?,
     _ resultCount: Int64
 ) -> gs_status {
+    var generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
+    return samplePerRowFloat64(
+        logits, logitsCount, rows, columns, temperatures, temperatureCount, output, &generator, threads, result,
+        resultCount)
+}
+
+/// As `gs_sample_per_row_f64`, with JAX's threefry stream and JAX's float64 uniforms.
+///
+/// The C function is `gs_sample_per_row_jax_f64`.
+@c @implementation
+func gs_swift_sample_per_row_jax_f64(
+    _ logits: UnsafePointer<Double>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64,
+    _ temperatures: UnsafePointer<Double>?, _ temperatureCount: Int64, _ output: gs_output, _ key0: UInt32,
+    _ key1: UInt32, _ position: UInt64, _ threads: Int32, _ result: UnsafeMutablePointer<Double>?,
+    _ resultCount: Int64
+) -> gs_status {
+    var generator = ThreefryJAXGenerator(key: (key0, key1), position: position)
+    return samplePerRowFloat64(
+        logits, logitsCount, rows, columns, temperatures, temperatureCount, output, &generator, threads, result,
+        resultCount)
+}
+
+/// The body of `gs_sample_per_row_f64` and `gs_sample_per_row_jax_f64`.
+private func samplePerRowFloat64<G: CounterBasedRandomGenerator>(
+    _ logits: UnsafePointer<Double>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64,
+    _ temperatures: UnsafePointer<Double>?, _ temperatureCount: Int64, _ output: gs_output, _ generator: inout G,
+    _ threads: Int32, _ result: UnsafeMutablePointer<Double>?, _ resultCount: Int64
+) -> gs_status {
     runCall { () throws(CallError) in
         let kind = try Arguments.output(kind: output)
         let batch = try Batch(
             logits: logits, logitsCount: logitsCount, rows: rows, columns: columns, threads: threads,
             result: result, resultCount: resultCount, resultName: "result")
         let temps = try batch.input(temperatures, count: temperatureCount, name: "temperatures")
-        var generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
         try callLibrary { () throws(GumbelSoftmaxError) in
             try GumbelSoftmax.sample(
                 logits: batch.logits, rows: batch.rows, columns: batch.columns, temperatures: temps,
@@ -114,10 +166,30 @@ func gs_swift_gumbel_noise_f64(
     _ seed: UInt64, _ stream: UInt64, _ position: UInt64, _ threads: Int32, _ result: UnsafeMutablePointer<Double>?,
     _ resultCount: Int64
 ) -> gs_status {
+    var generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
+    return gumbelNoiseFloat64(&generator, threads, result, resultCount)
+}
+
+/// As `gs_gumbel_noise_f64`, with JAX's threefry stream: `jax.random.gumbel(key, shape,
+/// jnp.float64).ravel()` under `jax_enable_x64` at position 0.
+///
+/// The C function is `gs_gumbel_noise_jax_f64`.
+@c @implementation
+func gs_swift_gumbel_noise_jax_f64(
+    _ key0: UInt32, _ key1: UInt32, _ position: UInt64, _ threads: Int32, _ result: UnsafeMutablePointer<Double>?,
+    _ resultCount: Int64
+) -> gs_status {
+    var generator = ThreefryJAXGenerator(key: (key0, key1), position: position)
+    return gumbelNoiseFloat64(&generator, threads, result, resultCount)
+}
+
+/// The body of `gs_gumbel_noise_f64` and `gs_gumbel_noise_jax_f64`.
+private func gumbelNoiseFloat64<G: CounterBasedRandomGenerator>(
+    _ generator: inout G, _ threads: Int32, _ result: UnsafeMutablePointer<Double>?, _ resultCount: Int64
+) -> gs_status {
     runCall { () throws(CallError) in
         let threads = try Arguments.threads(threads)
         let out = try Arguments.output(result, count: resultCount, name: "result")
-        var generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
         try callLibrary { () throws(GumbelSoftmaxError) in
             try GumbelNoise.fill(out, using: &generator, threads: threads)
         }

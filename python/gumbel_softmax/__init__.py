@@ -45,8 +45,10 @@ Float64 (contract 2.1)
     end (SPEC section 5) and gives ``float64`` samples; its temperature is taken as a float64.
     This holds for :func:`sample`, :func:`categorical`, :func:`top_k` (Philox words, one stream
     or per row), :func:`gradient` (a float64 ``output``), :func:`log_prob` (float64 ``logits`` or
-    ``value``) and :func:`gumbel_noise` (``dtype=np.float64``). With JAX's generator, float64
-    logits are still computed in float32 (JAX's own 64-bit uniform is not implemented). Every
+    ``value``) and :func:`gumbel_noise` (``dtype=np.float64``). With JAX's generator,
+    :func:`sample` and :func:`gumbel_noise` draw JAX's own float64 uniforms (64 bits per element, as
+    ``jax.random.gumbel(key, shape, jnp.float64)`` under ``jax_enable_x64``); its
+    :func:`categorical` and :func:`top_k` still compute float64 logits in float32. Every
     other input, Python lists of floats included, follows the conversion rule below; float16 and
     bfloat16 are computed in float32.
 
@@ -152,7 +154,7 @@ def _broadcast_temperature(temperature, batch_shape: tuple[int, ...]):
 
 
 def _philox(generator, key) -> bool:
-    """Whether a call draws Philox words (the generators with float64 functions)."""
+    """Whether a call draws Philox words (the generator with float64 categorical and top-k)."""
     return generator == "philox" or (generator is None and key is None)
 
 
@@ -284,7 +286,7 @@ def sample(
         if output == "log":
             raise ValueError("hard=True gives the one-hot sample; it cannot be combined with output='log'")
         output = "hard"
-    x = _Batch(logits, "logits", axis, _arguments.is_float64(logits) and _philox(generator, key))
+    x = _Batch(logits, "logits", axis, _arguments.is_float64(logits))
     words = _stream(seed, key, generator, stream, position)
     temperature = _broadcast_temperature(temperature, x.batch_shape)
     scalar, per_row = _arguments.temperatures(temperature, x.batch_shape, _temperature_error, x.dtype)
@@ -610,8 +612,6 @@ def gumbel_noise(
     dtype = np.dtype(out.dtype if isinstance(out, np.ndarray) and out.dtype == np.float64 else dtype)
     if dtype not in (np.float32, np.float64):
         raise TypeError(f"dtype must be float32 or float64, got {dtype}")
-    if dtype == np.float64 and not words.float64:
-        raise ValueError("float64 noise (dtype=np.float64) is drawn from Philox words; JAX's stream has float32 only")
     if out is None:
         shape = (operator.index(shape),) if np.ndim(shape) == 0 else tuple(operator.index(n) for n in shape)
         if any(n < 0 for n in shape):

@@ -79,6 +79,11 @@ PROTOTYPES = {
         [_ptr, _i64, _ptr, _i64, _i64, _i64, _ptr, _i64, _i32, _i32, _ptr, _i64, _ptr, _i64],
     ),
     "gs_gumbel_noise_f64": (_i32, [_u64, _u64, _u64, _i32, _ptr, _i64]),
+    "gs_sample_jax_f64": (_i32, [_ptr, _i64, _i64, _i64, _f64, _i32, _u32, _u32, _u64, _i32, _ptr, _i64]),
+    "gs_sample_per_row_jax_f64": (
+        _i32, [_ptr, _i64, _i64, _i64, _ptr, _i64, _i32, _u32, _u32, _u64, _i32, _ptr, _i64]
+    ),
+    "gs_gumbel_noise_jax_f64": (_i32, [_u32, _u32, _u64, _i32, _ptr, _i64]),
     "gs_log_density_f64": (_i32, [_ptr, _i64, _i64, _i64, _ptr, _i64, _ptr, _i64, _i32, _i32, _ptr, _i64]),
     "gs_sample_rows_f64": (
         _i32,

@@ -167,12 +167,6 @@ class Words:
             columns.append(np.ascontiguousarray(value.reshape(rows), dtype=np.uint64))
         return columns[0], columns[1], columns[2]
 
-    @property
-    def float64(self) -> bool:
-        """Whether the generator has float64 functions (``gs_<name>_f64``): Philox, one stream or
-        per row. JAX's threefry has none yet (its 64-bit uniform is its own)."""
-        return self.per_row or self.generator == "philox"
-
     def call(
         self,
         name: str,

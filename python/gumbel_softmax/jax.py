@@ -26,7 +26,10 @@ libgumbelsoftmax.so.
   ``backend`` argument chooses, per call. Under ``jax.vmap`` either gets the whole batch (keys
   and logits) in one call (``vmap_method="broadcast_all"``).
 - ``tau``: a number or an array that broadcasts to ``logits`` and is constant along ``axis``.
-  Computation is in float32; the result has the dtype of JAX's own expression. Rows the library
+  Computation is in float32, and in float64 when JAX's expression is float64 (under
+  ``jax_enable_x64``, whose noise ``jax.random.gumbel(key, shape)`` is float64 from JAX's own 64-bit
+  uniform: ``gs_sample_per_row_jax_f64`` draws that uniform, so the result is JAX's within SPEC
+  section 5's tolerance); the result has the dtype of JAX's own expression. Rows the library
   refuses (NaN or +inf logits, only -inf, tau not finite or <= 0) come back NaN, as from JAX's
   expression, never as a run-time error (whose Python type JAX makes depend on its dispatch path).
 """
@@ -53,6 +56,7 @@ __all__ = ["BACKENDS", "default_backend", "gumbel_softmax"]
 FFI_LIBRARY_NAME = "libgumbelsoftmax_jax.so"
 FFI_ENVIRONMENT_VARIABLE = "GUMBEL_SOFTMAX_JAX_FFI"
 _FFI_TARGET = "gumbel_softmax_sample"
+_FFI_TARGET_F64 = "gumbel_softmax_sample_f64"
 _SOFT, _HARD = 0, 2  # gs_output: GS_OUTPUT_SOFT, GS_OUTPUT_HARD
 #: The values of ``gumbel_softmax``'s ``backend`` argument.
 BACKENDS = ("auto", "ffi", "callback", "jax")
@@ -77,6 +81,9 @@ def _register_ffi() -> bool:
             try:
                 library = ctypes.CDLL(path)
                 jax.ffi.register_ffi_target(_FFI_TARGET, jax.ffi.pycapsule(library.GsJaxSample), platform="cpu")
+                jax.ffi.register_ffi_target(
+                    _FFI_TARGET_F64, jax.ffi.pycapsule(library.GsJaxSampleF64), platform="cpu"
+                )
                 _FFI.library, _FFI.registered = library, True
             except (OSError, AttributeError) as error:
                 _FFI.error = str(error)  # ctypes' message starts with the path
@@ -107,7 +114,7 @@ def _sample_on_host(words, x, temperatures, output):
     vmap, one outside), x [M..., R..., K], temperatures [M..., R...]; member m from position 0 of
     its own key."""
     words, x, temperatures = np.asarray(words), np.asarray(x), np.asarray(temperatures)
-    result = np.empty(x.shape, np.float32)
+    result = np.empty(x.shape, x.dtype)  # float32, or float64 (computed in float64)
     members = words.size // 2
     if members == 0 or x.size == 0:
         return result
@@ -136,9 +143,10 @@ def _forward(x, temperatures, source, how: str, output: int):
         if output == _HARD:
             return jax.nn.one_hot(jnp.argmax(z, axis=-1), x.shape[-1], dtype=x.dtype)
         return jax.nn.softmax(z, axis=-1)
-    shape = jax.ShapeDtypeStruct(x.shape, jnp.float32)
+    shape = jax.ShapeDtypeStruct(x.shape, x.dtype)
     if how == "ffi":
-        call = jax.ffi.ffi_call(_FFI_TARGET, shape, vmap_method="broadcast_all")
+        target = _FFI_TARGET_F64 if x.dtype == jnp.float64 else _FFI_TARGET
+        call = jax.ffi.ffi_call(target, shape, vmap_method="broadcast_all")
         return call(source, x, temperatures, output=np.int32(output))
     return jax.pure_callback(
         partial(_sample_on_host, output=output), shape, source, x, temperatures, vmap_method="broadcast_all"
@@ -200,8 +208,8 @@ def _threefry_words(key):
     return key
 
 
-def _row_temperatures(tau, shape: tuple[int, ...], axis: int):
-    """One float32 temperature per row (``shape`` without ``axis``) from a ``tau`` that broadcasts
+def _row_temperatures(tau, shape: tuple[int, ...], axis: int, dtype):
+    """One temperature of ``dtype`` per row (``shape`` without ``axis``) from a ``tau`` that broadcasts
     to ``shape`` and is constant along ``axis``."""
     tau = jnp.asarray(tau)
     try:
@@ -229,7 +237,7 @@ def _row_temperatures(tau, shape: tuple[int, ...], axis: int):
             )
         tau = jax.lax.slice_in_dim(tau, 0, 1, axis=axis)
     batch_shape = tuple(shape[:axis]) + tuple(shape[axis + 1 :])
-    return jnp.broadcast_to(jnp.squeeze(tau, axis), batch_shape).astype(jnp.float32)
+    return jnp.broadcast_to(jnp.squeeze(tau, axis), batch_shape).astype(dtype)
 
 
 def gumbel_softmax(key, logits, tau=1.0, hard: bool = False, axis: int = -1, *, backend: str = "auto"):
@@ -265,14 +273,16 @@ def gumbel_softmax(key, logits, tau=1.0, hard: bool = False, axis: int = -1, *, 
     axis %= logits.ndim
     # JAX's formula: logits + noise of the default float type, divided by tau.
     dtype = jnp.result_type(logits.dtype, np.dtype(jnp.result_type(float)), tau)
-    x = jnp.moveaxis(logits.astype(jnp.float32), axis, -1)
-    temperatures = _row_temperatures(tau, logits.shape, axis)  # the batch shape: rows in order
+    # Under jax_enable_x64 JAX's noise is float64 (its 64-bit uniform): computed in float64 then.
+    work = jnp.float64 if dtype == jnp.float64 else jnp.float32
+    x = jnp.moveaxis(logits.astype(work), axis, -1)
+    temperatures = _row_temperatures(tau, logits.shape, axis, work)  # the batch shape: rows in order
     # The library draws element (row, k) at flat position row*K + k: JAX's layout when nothing
     # but size-1 axes follows `axis` (moving it last then keeps every element's flat index).
     last = math.prod(logits.shape[axis + 1 :]) == 1
     words = _threefry_words(key) if last and how != "jax" else None
     if words is None:
-        how, source = "jax", jnp.moveaxis(jax.random.gumbel(key, logits.shape, dtype=jnp.float32), axis, -1)
+        how, source = "jax", jnp.moveaxis(jax.random.gumbel(key, logits.shape, dtype=work), axis, -1)
     else:
         source = words
     result = (_hard if hard else _soft)(x, temperatures, source, how)

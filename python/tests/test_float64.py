@@ -86,8 +86,9 @@ def test_dtypes():
     assert gs.sample(np.zeros(5), seed=1).dtype == np.float64
     assert gs.gumbel_noise(4, seed=1, dtype=np.float64).dtype == np.float64
     assert gs.log_prob(np.array([0.5, 0.5]), np.zeros(2)).dtype == np.float64
-    # JAX's generator keeps float32 (its 64-bit uniform is not implemented).
-    assert gs.sample(np.zeros(5), key=np.array([0, 1], dtype=np.uint32)).dtype == np.float32
+    # JAX's generator draws JAX's own float64 uniforms for sample and noise.
+    assert gs.sample(np.zeros(5), key=np.array([0, 1], dtype=np.uint32)).dtype == np.float64
+    assert gs.gumbel_noise(4, key=np.array([0, 1], dtype=np.uint32), dtype=np.float64).dtype == np.float64
 
 
 def test_invariance():

@@ -146,6 +146,21 @@
        int64_t temperature_gradient_count),                                                                       \
       (output, output_count, upstream, upstream_count, rows, columns, temperatures, temperatures_count, kind,     \
        threads, logits_gradient, logits_gradient_count, temperature_gradient, temperature_gradient_count))        \
+    X(sample_jax_f64,                                                                                             \
+      (const double *logits, int64_t logits_count, int64_t rows, int64_t columns, double temperature,             \
+       gs_output output, uint32_t key0, uint32_t key1, uint64_t position, int32_t threads, double *result,        \
+       int64_t result_count),                                                                                     \
+      (logits, logits_count, rows, columns, temperature, output, key0, key1, position, threads, result,           \
+       result_count))                                                                                             \
+    X(sample_per_row_jax_f64,                                                                                     \
+      (const double *logits, int64_t logits_count, int64_t rows, int64_t columns, const double *temperatures,     \
+       int64_t temperatures_count, gs_output output, uint32_t key0, uint32_t key1, uint64_t position,             \
+       int32_t threads, double *result, int64_t result_count),                                                    \
+      (logits, logits_count, rows, columns, temperatures, temperatures_count, output, key0, key1, position,       \
+       threads, result, result_count))                                                                            \
+    X(gumbel_noise_jax_f64,                                                                                       \
+      (uint32_t key0, uint32_t key1, uint64_t position, int32_t threads, double *result, int64_t result_count),   \
+      (key0, key1, position, threads, result, result_count))                                                      \
     X(gumbel_noise_f64,                                                                                           \
       (uint64_t seed, uint64_t stream, uint64_t position, int32_t threads, double *result,                        \
        int64_t result_count),                                                                                     \

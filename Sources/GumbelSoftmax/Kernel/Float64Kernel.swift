@@ -55,8 +55,12 @@ struct Float64Job: @unchecked Sendable {
     /// `element` on (the power form), exact in the tail bands.
     @inline(__always)
     func reciprocals(element: Int, count: Int, scratch: borrowing Float64Kernel.Scratch) {
-        words.fill(element, UnsafeMutableBufferPointer(start: scratch.words, count: count))
         let r = scratch.perturbed
+        if words.fillFloat64Uniforms(element, UnsafeMutableBufferPointer(start: r, count: count)) {
+            DoubleNoise.mapUniforms(r, count: count) { u, _, _ in DoubleLanes(repeating: 1) / -DoubleMath.log(u) }
+            return
+        }
+        words.fill(element, UnsafeMutableBufferPointer(start: scratch.words, count: count))
         if !DoubleNoise.reciprocals(scratch.words, into: r, count: count, mapping: words.mapping) {
             let tailWord = { (i: Int) in words.tailWord(element + i) }
             DoubleNoise.fixBands(
@@ -69,9 +73,15 @@ struct Float64Job: @unchecked Sendable {
     /// `element` on: the bulk noise, then the exact noise of the words in a tail band.
     @inline(__always)
     func perturb(element: Int, count: Int, scratch: borrowing Float64Kernel.Scratch) {
-        words.fill(element, UnsafeMutableBufferPointer(start: scratch.words, count: count))
         let l = logits + element
         let d = scratch.perturbed
+        if words.fillFloat64Uniforms(element, UnsafeMutableBufferPointer(start: d, count: count)) {
+            DoubleNoise.mapUniforms(d, count: count) { u, i, n in
+                DoubleNoise.gumbel(uniforms: u) + DoubleLanes.load(l + i, count: n, padding: 0)
+            }
+            return
+        }
+        words.fill(element, UnsafeMutableBufferPointer(start: scratch.words, count: count))
         if !DoubleNoise.perturb(l, words: scratch.words, into: d, count: count, mapping: words.mapping) {
             let tailWord = { (i: Int) in words.tailWord(element + i) }
             DoubleNoise.fixBands(scratch.words, count: count, tailWord: tailWord) { d[$0] = l[$0] + $1 }
@@ -475,9 +485,15 @@ struct Float64NoiseFill<G: CounterBasedRandomGenerator>: @unchecked Sendable {
                     for (offset, n) in Tiling.tiles(of: tiling.groupsRows ? 0..<count : tiling.columns(ofSegment: unit))
                     {
                         let first = start &+ UInt64(offset)
+                        let g = output + offset
+                        if source.fillFloat64Uniforms(
+                            startingAt: first, into: UnsafeMutableBufferPointer(start: g, count: n))
+                        {
+                            DoubleNoise.mapUniforms(g, count: n) { u, _, _ in DoubleNoise.gumbel(uniforms: u) }
+                            continue
+                        }
                         source.fillWords(
                             startingAt: first, into: UnsafeMutableBufferPointer(start: words.base, count: n))
-                        let g = output + offset
                         if !DoubleNoise.perturb(nil, words: words.base, into: g, count: n, mapping: G.uniformMapping) {
                             DoubleNoise.fixBands(
                                 words.base, count: n, tailWord: { source.tailWord(at: first &+ UInt64($0)) }

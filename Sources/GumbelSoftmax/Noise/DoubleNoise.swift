@@ -14,8 +14,9 @@
 // in a Double too (at most 49 significant bits), with the C library's `log` and `log1p`
 // (`NoiseMath.bandExponential`).
 //
-// `ThreefryJAXGenerator` (`UniformMapping.jaxTiny`) keeps JAX's own float32 uniform, widened to
-// Double; only the logarithms are in Double.
+// `ThreefryJAXGenerator` keeps JAX's own float64 uniform (from 64 bits per element,
+// `fillFloat64Uniforms`), as `jax.random.gumbel(key, shape, jnp.float64)` draws it; `uniforms(...,
+// mapping: .jaxTiny)` widens JAX's float32 uniform of a word, for `float64Gumbel(word:...)`.
 
 enum DoubleNoise {
     /// The uniforms of 16 words (`count` of them; the other lanes hold a valid filler), per `mapping`.
@@ -40,6 +41,22 @@ enum DoubleNoise {
     @inline(__always)
     static func gumbel(uniforms u: DoubleLanes) -> DoubleLanes {
         -DoubleMath.log(-DoubleMath.log(u))
+    }
+
+    /// Replaces the `count` float64 uniforms at `values` by `value(u, i, n)`, sixteen at a time
+    /// (for a generator with float64 uniforms of its own, which have no tail bands).
+    @inline(__always)
+    static func mapUniforms(
+        _ values: UnsafeMutablePointer<Double>, count: Int,
+        _ value: (_ u: DoubleLanes, _ i: Int, _ n: Int) -> DoubleLanes
+    ) {
+        var i = 0
+        while i < count {
+            let n = Swift.min(DoubleLanes.count, count - i)
+            let u = DoubleLanes.load(values + i, count: n, padding: 0.5)
+            value(u, i, n).store(to: values + i, count: n)
+            i += n
+        }
     }
 
     /// How far a word's uniform lies from the two outer bands: `min(x, 2^32 - 1 - x)` as a Double,

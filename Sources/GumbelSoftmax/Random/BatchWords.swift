@@ -9,10 +9,14 @@ struct BatchWords: Sendable {
     /// The tail word of flat element `element`.
     let tailWord: @Sendable (_ element: Int) -> UInt32
     let mapping: UniformMapping
+    /// Writes the float64 uniforms of flat elements `element ..< element + buffer.count` and
+    /// returns true, or returns false when the float64 noise uses the words' uniforms.
+    let fillFloat64Uniforms: @Sendable (_ element: Int, _ buffer: UnsafeMutableBufferPointer<Double>) -> Bool
 
     /// One stream: the generator's words from its position on.
     init<G: CounterBasedRandomGenerator>(_ source: G) {
         fill = { source.fillWords(startingAt: source.position &+ UInt64($0), into: $1) }
+        fillFloat64Uniforms = { source.fillFloat64Uniforms(startingAt: source.position &+ UInt64($0), into: $1) }
         tailWord = { source.tailWord(at: source.position &+ UInt64($0)) }
         mapping = G.uniformMapping
     }
@@ -23,6 +27,7 @@ struct BatchWords: Sendable {
         fill = { table.fill(element: $0, into: $1) }
         tailWord = { table.tailWord(element: $0) }
         mapping = .centered
+        fillFloat64Uniforms = { _, _ in false }
     }
 }
 

@@ -39,9 +39,20 @@ public protocol CounterBasedRandomGenerator: RandomNumberGenerator, Sendable {
     /// generator whose mapping does not use tail words (``UniformMapping/jaxTiny``) documents
     /// what it returns.
     func tailWord(at position: UInt64) -> UInt32
+
+    /// Writes the float64 uniforms of positions `position ..< position + buffer.count` when the
+    /// generator has a float64 uniform of its own (SPEC section 2's last bullet: a generator that
+    /// reproduces another library keeps that library's uniform, and JAX draws float64 uniforms from
+    /// 64 bits), and returns true; returns false, writing nothing, when its float64 noise uses the
+    /// uniforms of its words (the default).
+    func fillFloat64Uniforms(startingAt position: UInt64, into buffer: UnsafeMutableBufferPointer<Double>) -> Bool
 }
 
 extension CounterBasedRandomGenerator {
+    public func fillFloat64Uniforms(
+        startingAt position: UInt64, into buffer: UnsafeMutableBufferPointer<Double>
+    ) -> Bool { false }
+
     /// The word at `position`, through `fillWords`; generators override it with a scalar path.
     public func word(at position: UInt64) -> UInt32 {
         var word: UInt32 = 0

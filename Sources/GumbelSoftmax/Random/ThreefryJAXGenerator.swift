@@ -97,6 +97,29 @@ public struct ThreefryJAXGenerator: CounterBasedRandomGenerator, Hashable {
     /// never reads a tail word.
     public func tailWord(at position: UInt64) -> UInt32 { 0 }
 
+    /// The float64 uniform of flat element `position`, bit for bit
+    /// `jax.random.uniform(key, shape, jnp.float64, minval: tiny, maxval: 1)` under
+    /// `jax_enable_x64=True`: with `(o0, o1) = threefry2x32(key, (hi32(p), lo32(p)))`, JAX's 64-bit
+    /// word is `o0 << 32 | o1`; its top 52 bits are the mantissa of `f` in `[1, 2)`, and the
+    /// uniform is `max(tiny, (f - 1) * (1 - tiny) + tiny)` (`tiny = 2^-1022`), so `(f - 1)` or
+    /// `tiny` when that is 0.
+    public func float64Uniform(at position: UInt64) -> Double {
+        let out = Threefry.block(
+            counter: (UInt32(truncatingIfNeeded: position >> 32), UInt32(truncatingIfNeeded: position)), key: key)
+        return Threefry.float64Uniform(out.0, out.1)
+    }
+
+    /// Writes JAX's float64 uniforms (``float64Uniform(at:)``) of positions
+    /// `position ..< position + buffer.count`; float64 noise and sampling with this generator use
+    /// them, as `jax.random.gumbel(key, shape, jnp.float64)` does.
+    public func fillFloat64Uniforms(
+        startingAt position: UInt64, into buffer: UnsafeMutableBufferPointer<Double>
+    ) -> Bool {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return true }
+        Threefry.fillFloat64Uniforms(key: key, position: position, count: buffer.count, into: base)
+        return true
+    }
+
     /// Writes words `position ..< position + buffer.count` (wrapping modulo 2^64) into `buffer`.
     ///
     /// - Complexity: O(`buffer.count`); eight words are computed at a time in SIMD lanes.
@@ -178,9 +201,9 @@ enum Threefry {
         x1 &+= inject1
     }
 
-    /// Eight blocks at once; returns `o0 ^ o1` per lane.
+    /// Eight blocks at once; returns `(o0, o1)` per lane.
     @inline(__always)
-    static func words8(high: Lanes, low: Lanes, ks0: UInt32, ks1: UInt32, ks2: UInt32) -> Lanes {
+    static func blocks8(high: Lanes, low: Lanes, ks0: UInt32, ks1: UInt32, ks2: UInt32) -> (Lanes, Lanes) {
         var x0 = high &+ ks0
         var x1 = low &+ ks1
         rounds4(&x0, &x1, odd: false, inject0: ks1, inject1: ks2 &+ 1)
@@ -188,12 +211,19 @@ enum Threefry {
         rounds4(&x0, &x1, odd: false, inject0: ks0, inject1: ks1 &+ 3)
         rounds4(&x0, &x1, odd: true, inject0: ks1, inject1: ks2 &+ 4)
         rounds4(&x0, &x1, odd: false, inject0: ks2, inject1: ks0 &+ 5)
+        return (x0, x1)
+    }
+
+    /// Eight blocks at once; returns `o0 ^ o1` per lane.
+    @inline(__always)
+    static func words8(high: Lanes, low: Lanes, ks0: UInt32, ks1: UInt32, ks2: UInt32) -> Lanes {
+        let (x0, x1) = blocks8(high: high, low: low, ks0: ks0, ks1: ks1, ks2: ks2)
         return x0 ^ x1
     }
 
     /// The counters `(hi32(i), lo32(i))` of flat indices `i = index ..< index + 8`, one per lane.
     @inline(__always)
-    static func counters(_ index: UInt64) -> (high: Lanes, low: Lanes) {
+    static func counters8(_ index: UInt64) -> (high: Lanes, low: Lanes) {
         let lowStart = Lanes(repeating: UInt32(truncatingIfNeeded: index))
         let highStart = Lanes(repeating: UInt32(truncatingIfNeeded: index >> 32))
         let low = lowStart &+ Lanes(0, 1, 2, 3, 4, 5, 6, 7)
@@ -208,10 +238,10 @@ enum Threefry {
     /// tier: 4.4 -> 1.5 ns per element).
     @inline(__always)
     static func words32(at index: UInt64, ks0: UInt32, ks1: UInt32, ks2: UInt32) -> (Lanes, Lanes, Lanes, Lanes) {
-        var (a0, a1) = counters(index)
-        var (b0, b1) = counters(index &+ 8)
-        var (c0, c1) = counters(index &+ 16)
-        var (d0, d1) = counters(index &+ 24)
+        var (a0, a1) = counters8(index)
+        var (b0, b1) = counters8(index &+ 8)
+        var (c0, c1) = counters8(index &+ 16)
+        var (d0, d1) = counters8(index &+ 24)
         @inline(__always) func inject(_ k0: UInt32, _ k1: UInt32) {
             a0 &+= k0
             b0 &+= k0
@@ -265,7 +295,7 @@ enum Threefry {
             index &+= 32
         }
         while written < count {
-            let (high, low) = counters(index)
+            let (high, low) = counters8(index)
             let words = words8(high: high, low: low, ks0: ks0, ks1: ks1, ks2: ks2)
             let take = min(8, count - written)
             if take == 8 {
@@ -274,6 +304,33 @@ enum Threefry {
                 for lane in 0..<take { out[written + lane] = words[lane] }
             }
             written += take
+            index &+= 8
+        }
+    }
+
+    /// JAX's float64 uniform of a block's output `(o0, o1)`: the top 52 bits of `o0 << 32 | o1` as
+    /// the mantissa of `f` in `[1, 2)`, then `max(tiny, (f - 1) * (1 - tiny) + tiny)`.
+    @inline(__always)
+    static func float64Uniform(_ o0: UInt32, _ o1: UInt32) -> Double {
+        let bits = UInt64(o0) << 32 | UInt64(o1)
+        let f = Double(bitPattern: bits >> 12 | 0x3FF0_0000_0000_0000) - 1
+        let tiny = Double.leastNormalMagnitude
+        return Swift.max(tiny, f * (1 - tiny) + tiny)
+    }
+
+    /// Writes JAX's float64 uniforms (`ThreefryJAXGenerator.float64Uniform(at:)`) of `count` flat
+    /// indices from `position` on to `out`, eight blocks at a time.
+    static func fillFloat64Uniforms(
+        key: (UInt32, UInt32), position: UInt64, count: Int, into out: UnsafeMutablePointer<Double>
+    ) {
+        let ks2 = key.0 ^ key.1 ^ parity
+        var index = position
+        var written = 0
+        while written < count {
+            let (high, low) = counters8(index)
+            let (o0, o1) = blocks8(high: high, low: low, ks0: key.0, ks1: key.1, ks2: ks2)
+            for lane in 0..<min(8, count - written) { out[written + lane] = float64Uniform(o0[lane], o1[lane]) }
+            written += min(8, count - written)
             index &+= 8
         }
     }

@@ -1,5 +1,6 @@
 // The XLA FFI handler of gumbel_softmax.jax, an XLA custom call on the CPU instead of a Python host
-// callback: the forward pass (gs_sample_per_row_jax, JAX's threefry stream from the key's two words).
+// callback: the forward pass (gs_sample_per_row_jax, JAX's threefry stream from the key's two words;
+// gs_sample_per_row_jax_f64 for float64 logits under jax_enable_x64, with JAX's float64 uniforms).
 // The derivatives are JAX operations on the sample (gumbel_softmax.jax's custom_jvp).
 //
 // Build with `make jax-ffi`: g++ -std=c++17 -shared -fPIC against the headers in
@@ -27,23 +28,39 @@ namespace ffi = xla::ffi;
 // batch), and the rows refused alone are NaN: what JAX's own expression gives for such rows, and no
 // run-time error, whose Python type JAX makes depend on the dispatch path (JaxRuntimeError from
 // its Python path, ValueError from its C++ fast path, so on whether the function ran before).
-static void SampleRowByRow(const float *logits, const float *temperatures, int64_t rows, int64_t columns,
-                           gs_output output, uint32_t key0, uint32_t key1, float *result) {
+// The library's per-row JAX sampler of each precision.
+static gs_status SamplePerRow(const float *logits, int64_t count, int64_t rows, int64_t columns,
+                              const float *temperatures, gs_output output, uint32_t key0, uint32_t key1,
+                              uint64_t position, float *result) {
+    return gs_sample_per_row_jax(logits, count, rows, columns, temperatures, rows, output, key0, key1, position, 0,
+                                 result, count);
+}
+
+static gs_status SamplePerRow(const double *logits, int64_t count, int64_t rows, int64_t columns,
+                              const double *temperatures, gs_output output, uint32_t key0, uint32_t key1,
+                              uint64_t position, double *result) {
+    return gs_sample_per_row_jax_f64(logits, count, rows, columns, temperatures, rows, output, key0, key1, position,
+                                     0, result, count);
+}
+
+template <typename T>
+static void SampleRowByRow(const T *logits, const T *temperatures, int64_t rows, int64_t columns, gs_output output,
+                           uint32_t key0, uint32_t key1, T *result) {
     for (int64_t r = 0; r < rows; ++r) {
-        float *row = result + r * columns;
-        const gs_status status = gs_sample_per_row_jax(logits + r * columns, columns, 1, columns, temperatures + r,
-                                                       1, output, key0, key1, static_cast<uint64_t>(r * columns), 0,
-                                                       row, columns);
+        T *row = result + r * columns;
+        const gs_status status = SamplePerRow(logits + r * columns, columns, 1, columns, temperatures + r, output,
+                                              key0, key1, static_cast<uint64_t>(r * columns), row);
         if (status != GS_OK) {
             for (int64_t k = 0; k < columns; ++k) {
-                row[k] = std::numeric_limits<float>::quiet_NaN();
+                row[k] = std::numeric_limits<T>::quiet_NaN();
             }
         }
     }
 }
 
-static ffi::Error Sample(ffi::Buffer<ffi::U32> keys, ffi::Buffer<ffi::F32> logits,
-                         ffi::Buffer<ffi::F32> temperatures, int32_t output, ffi::ResultBuffer<ffi::F32> result) {
+template <ffi::DataType D>
+static ffi::Error Sample(ffi::Buffer<ffi::U32> keys, ffi::Buffer<D> logits, ffi::Buffer<D> temperatures,
+                         int32_t output, ffi::ResultBuffer<D> result) {
     if (output != GS_OUTPUT_SOFT && output != GS_OUTPUT_HARD) {
         return ffi::Error::InvalidArgument("gs_sample_jax: output must be GS_OUTPUT_SOFT or GS_OUTPUT_HARD");
     }
@@ -67,10 +84,10 @@ static ffi::Error Sample(ffi::Buffer<ffi::U32> keys, ffi::Buffer<ffi::F32> logit
     }
     const uint32_t *key = keys.typed_data();
     for (int64_t m = 0; m < members; ++m) {
-        const gs_status status = gs_sample_per_row_jax(
-            logits.typed_data() + m * per_member, per_member, rows, columns, temperatures.typed_data() + m * rows,
-            rows, static_cast<gs_output>(output), key[2 * m], key[2 * m + 1], 0, 0,
-            result->typed_data() + m * per_member, per_member);
+        const gs_status status =
+            SamplePerRow(logits.typed_data() + m * per_member, per_member, rows, columns,
+                         temperatures.typed_data() + m * rows, static_cast<gs_output>(output), key[2 * m],
+                         key[2 * m + 1], 0, result->typed_data() + m * per_member);
         if (status != GS_OK) {
             SampleRowByRow(logits.typed_data() + m * per_member, temperatures.typed_data() + m * rows, rows, columns,
                            static_cast<gs_output>(output), key[2 * m], key[2 * m + 1],
@@ -80,10 +97,18 @@ static ffi::Error Sample(ffi::Buffer<ffi::U32> keys, ffi::Buffer<ffi::F32> logit
     return ffi::Error::Success();
 }
 
-XLA_FFI_DEFINE_HANDLER_SYMBOL(GsJaxSample, Sample,
+XLA_FFI_DEFINE_HANDLER_SYMBOL(GsJaxSample, Sample<ffi::F32>,
                               ffi::Ffi::Bind()
                                   .Arg<ffi::Buffer<ffi::U32>>()
                                   .Arg<ffi::Buffer<ffi::F32>>()
                                   .Arg<ffi::Buffer<ffi::F32>>()
                                   .Attr<int32_t>("output")
                                   .Ret<ffi::Buffer<ffi::F32>>());
+
+XLA_FFI_DEFINE_HANDLER_SYMBOL(GsJaxSampleF64, Sample<ffi::F64>,
+                              ffi::Ffi::Bind()
+                                  .Arg<ffi::Buffer<ffi::U32>>()
+                                  .Arg<ffi::Buffer<ffi::F64>>()
+                                  .Arg<ffi::Buffer<ffi::F64>>()
+                                  .Attr<int32_t>("output")
+                                  .Ret<ffi::Buffer<ffi::F64>>());
