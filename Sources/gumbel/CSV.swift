@@ -30,6 +30,8 @@ final class CSVSource: LogitSource {
 
     var name: String { input.name }
 
+    func storedElementType() -> ElementType { .float32 }
+
     func begin() throws(CommandFailure) -> LogitShape {
         while let range = try nextLine() {
             if let count = Self.fieldCount(bytes.buffer, range) {

@@ -57,6 +57,9 @@ protocol LogitSource: AnyObject {
     var name: String { get }
     /// Reads what comes before the rows (a .npy header, CSV up to the first row).
     func begin() throws(CommandFailure) -> LogitShape
+    /// The type the input stores its values as, the default of `--dtype` (`LogitShape.elementType`),
+    /// found before `begin()`: CSV reads nothing for it.
+    func storedElementType() throws(CommandFailure) -> ElementType
     /// Reads up to `maxRows` rows into `target` (`maxRows * K` values); returns how many, 0 at the end.
     func nextRows<Scalar: LogitScalar>(
         into target: UnsafeMutableBufferPointer<Scalar>, maxRows: Int
@@ -83,6 +86,8 @@ func openLogits(_ file: DataFile) throws(CommandFailure) -> any LogitSource {
 final class NpySource: LogitSource {
     private let input: InputFile
     private var header: NpyHeader?
+    /// What `begin()` returned: a second call returns it again.
+    private var shape: LogitShape?
     private var rowsRead = 0
     private var columns = 0
     private var rows = 0
@@ -107,7 +112,10 @@ final class NpySource: LogitSource {
         }
     }
 
+    func storedElementType() throws(CommandFailure) -> ElementType { try begin().elementType }
+
     func begin() throws(CommandFailure) -> LogitShape {
+        if let shape { return shape }
         let header = try readNpyHeader(from: input, failure: failure) { (header) throws(NpyError) in
             guard header.dtype != .int64 && header.dtype != .uint64 else {
                 throw .unsupportedDType(header.dtype.descr)
@@ -122,9 +130,11 @@ final class NpySource: LogitSource {
         // NumPy's own limit (checked with the header) keeps the product of the nonzero dimensions in range.
         rows = batch.contains(0) ? 0 : batch.reduce(1, *)
         columns = last
-        return LogitShape(
+        let shape = LogitShape(
             rows: rows, columns: columns, isVector: batch.isEmpty, batch: batch,
             elementType: header.dtype == .float64 ? .float64 : .float32)
+        self.shape = shape
+        return shape
     }
 
     func nextRows<Scalar: LogitScalar>(

@@ -82,17 +82,16 @@ struct RandomOptions: ParsableArguments {
     ) throws {
         Platform.installTerminationHandlers()
         let source = try openLogits(files.inputFile)
-        let shape = try source.begin()
-        try run(makeOperation(dtype ?? shape.elementType), source: source, shape: shape, files: files)
+        try run(makeOperation(try dtype ?? source.storedElementType()), source: source, files: files)
     }
 
     private func run<Operation: BlockOperation>(
-        _ operation: Operation, source: any LogitSource, shape: LogitShape, files: FileOptions
+        _ operation: Operation, source: any LogitSource, files: FileOptions
     ) throws {
         var pipeline = Pipeline(operation: operation, threads: threading.count, blockRows: files.blockRows)
         if let rowStreams { pipeline.rowStreams = try openRowStreams(rowStreams) }
         var generator = makeGenerator()
-        try pipeline.run(source: source, shape: shape, output: files.outputFile, using: &generator)
+        try pipeline.run(source: source, output: files.outputFile, using: &generator)
     }
 
     /// A generator of the chosen kind at `position` (with per-row streams, a placeholder that is not

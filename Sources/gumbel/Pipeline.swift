@@ -17,29 +17,29 @@ struct Pipeline<Operation: BlockOperation> {
     /// generator's stream is not used.
     var rowStreams: (any RowStreamSource)?
 
-    /// Runs on an opened input (`begin()` already read, giving `shape`) into the file the user
-    /// named: `-` is standard output (CSV).
+    /// Runs on an opened input into the file the user named: `-` is standard output (CSV).
     func run<G: CounterBasedRandomGenerator>(
-        source: any LogitSource, shape: LogitShape, output: DataFile, using generator: inout G
+        source: any LogitSource, output: DataFile, using generator: inout G
     ) throws {
         switch output.kind {
         case .npy, .csv:
             try AtomicFile.replace(path: output.path) { sink in
-                try run(source: source, shape: shape, sink: sink, format: output.kind == .npy, using: &generator)
+                try run(source: source, sink: sink, format: output.kind == .npy, using: &generator)
             }
         case .standardStream:
             let sink = ByteSink(descriptor: .standardOutput, name: "standard output")
-            try run(source: source, shape: shape, sink: sink, format: false, using: &generator)
+            try run(source: source, sink: sink, format: false, using: &generator)
         case nil:
             throw CommandFailure(
                 "output '\(output.path)' must end in .npy or .csv, or be '-' for CSV on standard output")
         }
     }
 
-    /// Streams `source` (of `shape`) through the operation into `sink`, as .npy (`npy`) or CSV.
+    /// Streams `source` through the operation into `sink`, as .npy (`npy`) or CSV.
     func run<G: CounterBasedRandomGenerator>(
-        source: any LogitSource, shape: LogitShape, sink: ByteSink, format npy: Bool, using generator: inout G
+        source: any LogitSource, sink: ByteSink, format npy: Bool, using generator: inout G
     ) throws {
+        let shape = try source.begin()
         let columns = shape.columns
         try operation.check(columns: columns)
         if let rowStreams {
