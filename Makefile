@@ -335,10 +335,12 @@ vae-plot: library ## regenerate docs/discrete_vae_elbo.png
 BENCH_VENV ?= .venv-bench
 BENCH_PREFIX := $(CURDIR)/.bench/prefix
 BENCH_TEMPERATURES ?= 0.5,0.7,1,2
+BENCH_FLOAT64_TEMPERATURES ?= 0.5
 BENCH_ROUNDS ?= 3
 PLAIN_BIN := .build/release
 BENCH_RUN = $(PYTHON) Benchmarks/bench.py run --peer-python $(BENCH_VENV)/bin/python \
-	--temperatures $(BENCH_TEMPERATURES) --rounds $(BENCH_ROUNDS) \
+	--temperatures $(BENCH_TEMPERATURES) --float64-temperatures "$(BENCH_FLOAT64_TEMPERATURES)" \
+	--rounds $(BENCH_ROUNDS) \
 	--gumbel installed=$(BENCH_PREFIX)/bin/gumbel --gumbel plain=$(PLAIN_BIN)/gumbel
 
 bench-venv:

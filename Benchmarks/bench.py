@@ -9,13 +9,16 @@ NumPy (and JAX and PyTorch when installed).
       (all cores) and the peers on the standard shapes at each temperature, shape by shape in
       rounds (every binary and the peers in turn, so that a slow spell of a shared machine hits
       all of them), and prints one table per temperature: the medians over the rounds in ns per
-      element and, per binary, the ratio of the fastest peer's time to ours. --write replaces the
+      element and, per binary, the ratio of the fastest peer's time to ours. float32 at each of
+      --temperatures, then float64 (`gumbel bench --dtype float64` against NumPy and PyTorch on
+      float64 arrays) at each of --float64-temperatures (default 0.5). --write replaces the
       measured section of docs/benchmarks.md with this run, --readme the README's summary table.
-  bench.py peers [--shapes ...] [--temperatures ...] [--seconds S]
+  bench.py peers [--shapes ...] [--temperatures ...] [--seconds S] [--dtype float32|float64]
       One JSON line per (peer, shape, temperature): NumPy, JAX (jit) and PyTorch's CPU
       F.gumbel_softmax, each the way its users call it (median of repeated calls after warm-up,
       outputs materialised). NumPy's ufuncs use one thread; JAX uses all cores; PyTorch gets the
-      better of one thread and all cores.
+      better of one thread and all cores. --dtype float64 times NumPy and PyTorch on float64
+      logits (JAX needs its process-wide jax_enable_x64 for float64 and is left out).
   bench.py compare LABEL=PATH LABEL=PATH ... [--rounds 5] [--temperature T] [--output soft]
       (`make bench-compare`) Before/after: the binaries shape by shape in rotating order, with one
       thread and all cores; medians and each binary's time relative to the first (below 1 is
@@ -75,10 +78,10 @@ def labelled(entries):
     return pairs
 
 
-def gumbel_bench(path, shape, threads, repeats, temperature, output="soft"):
+def gumbel_bench(path, shape, threads, repeats, temperature, output="soft", dtype="float32"):
     """ns per element of one `gumbel bench --json` call (median of `repeats` after its warm-up)."""
     command = [path, "bench", "--shape", f"{shape[0]}x{shape[1]}", "--json", "--repeats", str(repeats),
-               "--temperature", str(temperature), "--output", output]
+               "--temperature", str(temperature), "--output", output, "--dtype", dtype]
     if threads:
         command += ["--threads", str(threads)]
     out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
@@ -108,8 +111,8 @@ def numpy_peer(logits, temperature):
     out = np.empty_like(logits)
 
     def run():
-        # float32 uniforms, then -log(-log(u)) in place: the usual NumPy Gumbel-Softmax.
-        rng.random(out=out, dtype=np.float32)
+        # Uniforms of the logits' dtype, then -log(-log(u)) in place: the usual NumPy Gumbel-Softmax.
+        rng.random(out=out, dtype=out.dtype)
         np.log(out, out=out)
         np.negative(out, out=out)
         np.log(out, out=out)
@@ -157,8 +160,11 @@ def peers_command(args):
         except ImportError:
             continue
         peers.append((name, make, module.__version__))
+    if args.dtype == "float64":
+        # jax.random needs jax_enable_x64 for float64, a process-wide switch: float64 compares NumPy and PyTorch.
+        peers = [peer for peer in peers if peer[0] != "jax"]
     for b, k in shapes_of(args.shapes):
-        logits = np.random.default_rng(1).uniform(-4, 4, size=(b, k)).astype(np.float32)
+        logits = np.random.default_rng(1).uniform(-4, 4, size=(b, k)).astype(args.dtype)
         for temperature in (float(t) for t in args.temperatures.split(",")):
             for name, make, version in peers:
                 record = {"peer": name, "version": version, "shape": [b, k], "temperature": temperature}
@@ -180,10 +186,11 @@ def peers_command(args):
                 print(json.dumps(record), flush=True)
 
 
-def peer_timings(python, shape, temperatures, seconds):
+def peer_timings(python, shape, temperatures, seconds, dtype="float32"):
     """{(peer, temperature): ns per element} of one `peers` run for one shape."""
     command = [python, os.path.abspath(__file__), "peers", "--shapes", f"{shape[0]}x{shape[1]}",
-               "--temperatures", ",".join(str(t) for t in temperatures), "--seconds", str(seconds)]
+               "--temperatures", ",".join(str(t) for t in temperatures), "--seconds", str(seconds),
+               "--dtype", dtype]
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     timings, versions = {}, {}
     for line in output.splitlines():
@@ -199,46 +206,54 @@ def peer_timings(python, shape, temperatures, seconds):
 
 def run_command(args):
     binaries = labelled(args.gumbel)
-    temperatures = [float(t) for t in args.temperatures.split(",")]
+    # (dtype, temperatures) pairs: every table is one dtype at one temperature.
+    dtypes = [(dtype, [float(t) for t in text.split(",")])
+              for dtype, text in (("float32", args.temperatures), ("float64", args.float64_temperatures)) if text]
+    # (temperature, dtype) per table, float32 first.
+    cases = [(t, dtype) for dtype, temperatures in dtypes for t in temperatures]
     shapes = shapes_of(args.shapes)
     load_before = os.getloadavg()
-    # samples[(label or peer, shape, temperature)] = [ns per element, one per round]
+    # samples[(label or peer, shape, (temperature, dtype))] = [ns per element, one per round]
     samples = {}
     versions = {}
     for shape in shapes:
         print(f"bench: {shape_name(shape)}", file=sys.stderr, flush=True)
         for _ in range(args.rounds):
-            for temperature in temperatures:
+            for case in cases:
                 for label, path in binaries:
-                    ns = gumbel_bench(path, shape, 0, args.repeats, temperature)
-                    samples.setdefault((label, shape, temperature), []).append(ns)
-            timings, found = peer_timings(args.peer_python, shape, temperatures, args.seconds)
-            versions.update(found)
-            for (peer, temperature), ns in timings.items():
-                samples.setdefault((peer, shape, temperature), []).append(ns)
+                    ns = gumbel_bench(path, shape, 0, args.repeats, case[0], dtype=case[1])
+                    samples.setdefault((label, shape, case), []).append(ns)
+            for dtype, temperatures in dtypes:
+                timings, found = peer_timings(args.peer_python, shape, temperatures, args.seconds, dtype)
+                versions.update(found)
+                for (peer, temperature), ns in timings.items():
+                    samples.setdefault((peer, shape, (temperature, dtype)), []).append(ns)
     load_after = os.getloadavg()
     median = {key: statistics.median(values) for key, values in samples.items()}
     peers = [p for p in PEERS if p in versions]
     labels = [label for label, _ in binaries]
 
     sections = []
-    summary = []  # (temperature, label, min, geometric mean)
-    for temperature in temperatures:
-        header = ["shape"] + [f"{label}" for label in labels] + peers + [f"{label} ratio" for label in labels]
-        lines = [f"Temperature {temperature:g} (ns per element, all cores; ratio = fastest peer / ours):", "",
+    summary = []  # ((temperature, dtype), label, min, geometric mean)
+    for case in cases:
+        temperature, dtype = case
+        present = [p for p in peers if any(key[0] == p and key[2] == case for key in median)]
+        header = ["shape"] + [f"{label}" for label in labels] + present + [f"{label} ratio" for label in labels]
+        lines = [f"Temperature {temperature:g}, {dtype} (ns per element, all cores; ratio = fastest peer / ours):",
+                 "",
                  "| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
         ratios = {label: [] for label in labels}
         for shape in shapes:
-            times = {p: median.get((p, shape, temperature)) for p in peers}
+            times = {p: median.get((p, shape, case)) for p in present}
             measured = [t for t in times.values() if t is not None]
             fastest = min(measured) if measured else None
-            row = [shape_name(shape)] + [f"{median[(label, shape, temperature)]:.2f}" for label in labels]
-            row += [f"{times[p]:.2f}" if times[p] is not None else "-" for p in peers]
+            row = [shape_name(shape)] + [f"{median[(label, shape, case)]:.2f}" for label in labels]
+            row += [f"{times[p]:.2f}" if times[p] is not None else "-" for p in present]
             for label in labels:
                 if fastest is None:
                     row.append("-")
                     continue
-                ratio = fastest / median[(label, shape, temperature)]
+                ratio = fastest / median[(label, shape, case)]
                 ratios[label].append(ratio)
                 row.append(f"{ratio:.2f}x")
             lines.append("| " + " | ".join(row) + " |")
@@ -246,16 +261,16 @@ def run_command(args):
         for label in labels:
             if ratios[label]:
                 low, mean = min(ratios[label]), geometric_mean(ratios[label])
-                summary.append((temperature, label, low, mean))
+                summary.append((case, label, low, mean))
                 lines.append(f"- {label}: min {low:.2f}x, geometric mean {mean:.2f}x over {len(ratios[label])} shapes")
         sections.append("\n".join(lines))
 
     summary_lines = ["| temperature | " + " | ".join(f"{label}: min, geometric mean" for label in labels) + " |",
                      "|" + " --- |" * (1 + len(labels))]
-    for temperature in temperatures:
-        cells = [f"{temperature:g}"]
+    for case in cases:
+        cells = [f"{case[0]:g}" + ("" if case[1] == "float32" else f" ({case[1]})")]
         for label in labels:
-            found = [(low, mean) for t, l, low, mean in summary if t == temperature and l == label]
+            found = [(low, mean) for c, l, low, mean in summary if c == case and l == label]
             cells.append(f"{found[0][0]:.2f}x, {found[0][1]:.2f}x" if found else "-")
         summary_lines.append("| " + " | ".join(cells) + " |")
 
@@ -378,6 +393,8 @@ def main():
     run.add_argument("--peer-python", default=sys.executable, help="an interpreter with NumPy (JAX, PyTorch)")
     run.add_argument("--shapes", default=STANDARD)
     run.add_argument("--temperatures", default=TEMPERATURES)
+    run.add_argument("--float64-temperatures", default="0.5",
+                     help="temperatures of the float64 tables (ours, NumPy and PyTorch); empty for none")
     run.add_argument("--rounds", type=int, default=3, help="medians over this many rounds per shape")
     run.add_argument("--repeats", type=int, default=15, help="timed calls per `gumbel bench`")
     run.add_argument("--seconds", type=float, default=0.5, help="timing per peer call")
@@ -390,6 +407,7 @@ def main():
     peers.add_argument("--shapes", default=STANDARD)
     peers.add_argument("--temperatures", default=TEMPERATURES)
     peers.add_argument("--seconds", type=float, default=0.5)
+    peers.add_argument("--dtype", default="float32", choices=["float32", "float64"])
     peers.set_defaults(handler=peers_command)
 
     small = commands.add_parser("small", help="per-call cost on small batches beside each framework's own call")

@@ -63,11 +63,6 @@ struct Bench: ParsableCommand {
     @Option(help: "The random-word generator: philox or jax. (default: philox)")
     var generator: GeneratorKind?
 
-    /// The element type of the timed call's logits and output.
-    enum ElementType: String, ExpressibleByArgument, CaseIterable {
-        case float32, float64
-    }
-
     @Option(
         help: "The logits' and output's type: float32 or float64 (computed in float64 end to end). (default: float32)")
     var dtype: ElementType?
@@ -78,7 +73,7 @@ struct Bench: ParsableCommand {
     func validate() throws {
         if let repeats, repeats < 1 { throw ValidationError("--repeats must be at least 1, got \(repeats)") }
         do {
-            _ = try (temperature ?? .one).positiveFinite("--temperature")
+            _ = try (temperature ?? .one).positiveFinite("--temperature", as: Float.self)
         } catch {
             throw ValidationError(error.message)
         }

@@ -7,7 +7,9 @@ import NumpyFormat
 /// operation owns everything that differs between the commands: its result type and shape, the
 /// checks of `K`, and the library call.
 protocol BlockOperation {
-    /// One value of the result: `Float` for samples, `Int` for indices.
+    /// The type the logits are read as and computed in.
+    associatedtype Scalar: LogitScalar
+    /// One value of the result: `Scalar` for samples, `Int` for indices.
     associatedtype Result: ResultElement
 
     /// The number of results per row of logits with `columns` categories (CSV values per line).
@@ -23,13 +25,13 @@ protocol BlockOperation {
     /// Computes `rows` rows into `result` with the words of `generator` from its position on, and
     /// moves the generator past them (`rows * columns` words).
     func callAsFunction<G: CounterBasedRandomGenerator>(
-        _ logits: UnsafeBufferPointer<Float>, rows: Int, columns: Int, into result: UnsafeMutableBufferPointer<Result>,
+        _ logits: UnsafeBufferPointer<Scalar>, rows: Int, columns: Int, into result: UnsafeMutableBufferPointer<Result>,
         using generator: inout G, threads: Int?
     ) throws(GumbelSoftmaxError)
 
     /// Computes `rows` rows into `result`, row `b` with its own stream `streams[b]`.
     func callAsFunction(
-        _ logits: UnsafeBufferPointer<Float>, rows: Int, columns: Int, streams: UnsafeBufferPointer<RowStream>,
+        _ logits: UnsafeBufferPointer<Scalar>, rows: Int, columns: Int, streams: UnsafeBufferPointer<RowStream>,
         into result: UnsafeMutableBufferPointer<Result>, threads: Int?
     ) throws(GumbelSoftmaxError)
 }
@@ -41,60 +43,62 @@ extension BlockOperation {
 }
 
 /// `gumbel sample`: one Gumbel-Softmax sample per row, of the logits' shape.
-struct SampleOperation: BlockOperation {
+struct SampleOperation<Scalar: LogitScalar>: BlockOperation {
+    typealias Result = Scalar
+
     var output: GumbelSoftmax.Output
     /// Finite and > 0 (checked when the command's options are read).
-    var temperature: Float
+    var temperature: Scalar
 
     func resultsPerRow(columns: Int) -> Int { columns }
 
     func resultShape(batch: [Int], columns: Int) -> [Int] { batch + [columns] }
 
     func callAsFunction<G: CounterBasedRandomGenerator>(
-        _ logits: UnsafeBufferPointer<Float>, rows: Int, columns: Int, into result: UnsafeMutableBufferPointer<Float>,
+        _ logits: UnsafeBufferPointer<Scalar>, rows: Int, columns: Int, into result: UnsafeMutableBufferPointer<Scalar>,
         using generator: inout G, threads: Int?
     ) throws(GumbelSoftmaxError) {
-        try GumbelSoftmax.sample(
-            logits: logits, rows: rows, columns: columns, temperature: temperature, output: output, into: result,
+        try Scalar.sample(
+            logits, rows: rows, columns: columns, temperature: temperature, output: output, into: result,
             using: &generator, threads: threads)
     }
 
     func callAsFunction(
-        _ logits: UnsafeBufferPointer<Float>, rows: Int, columns: Int, streams: UnsafeBufferPointer<RowStream>,
-        into result: UnsafeMutableBufferPointer<Float>, threads: Int?
+        _ logits: UnsafeBufferPointer<Scalar>, rows: Int, columns: Int, streams: UnsafeBufferPointer<RowStream>,
+        into result: UnsafeMutableBufferPointer<Scalar>, threads: Int?
     ) throws(GumbelSoftmaxError) {
-        try GumbelSoftmax.sample(
-            logits: logits, rows: rows, columns: columns, temperature: temperature, output: output, streams: streams,
+        try Scalar.sample(
+            logits, rows: rows, columns: columns, temperature: temperature, output: output, streams: streams,
             into: result, threads: threads)
     }
 }
 
 /// `gumbel categorical`: one Gumbel-max index per row.
-struct CategoricalOperation: BlockOperation {
+struct CategoricalOperation<Scalar: LogitScalar>: BlockOperation {
     func resultsPerRow(columns: Int) -> Int { 1 }
 
     /// The batch shape: `[...]` for `[..., K]` logits, so a 1-D input gives a 0-d result (one index).
     func resultShape(batch: [Int], columns: Int) -> [Int] { batch }
 
     func callAsFunction<G: CounterBasedRandomGenerator>(
-        _ logits: UnsafeBufferPointer<Float>, rows: Int, columns: Int, into result: UnsafeMutableBufferPointer<Int>,
+        _ logits: UnsafeBufferPointer<Scalar>, rows: Int, columns: Int, into result: UnsafeMutableBufferPointer<Int>,
         using generator: inout G, threads: Int?
     ) throws(GumbelSoftmaxError) {
-        try GumbelSoftmax.categorical(
-            logits: logits, rows: rows, columns: columns, into: result, using: &generator, threads: threads)
+        try Scalar.categorical(
+            logits, rows: rows, columns: columns, into: result, using: &generator, threads: threads)
     }
 
     func callAsFunction(
-        _ logits: UnsafeBufferPointer<Float>, rows: Int, columns: Int, streams: UnsafeBufferPointer<RowStream>,
+        _ logits: UnsafeBufferPointer<Scalar>, rows: Int, columns: Int, streams: UnsafeBufferPointer<RowStream>,
         into result: UnsafeMutableBufferPointer<Int>, threads: Int?
     ) throws(GumbelSoftmaxError) {
-        try GumbelSoftmax.categorical(
-            logits: logits, rows: rows, columns: columns, streams: streams, into: result, threads: threads)
+        try Scalar.categorical(
+            logits, rows: rows, columns: columns, streams: streams, into: result, threads: threads)
     }
 }
 
 /// `gumbel topk`: `k` Gumbel-top-k indices per row, largest first.
-struct TopKOperation: BlockOperation {
+struct TopKOperation<Scalar: LogitScalar>: BlockOperation {
     /// At least 1 (checked when the command's options are read).
     var k: Int
 
@@ -109,18 +113,18 @@ struct TopKOperation: BlockOperation {
     }
 
     func callAsFunction<G: CounterBasedRandomGenerator>(
-        _ logits: UnsafeBufferPointer<Float>, rows: Int, columns: Int, into result: UnsafeMutableBufferPointer<Int>,
+        _ logits: UnsafeBufferPointer<Scalar>, rows: Int, columns: Int, into result: UnsafeMutableBufferPointer<Int>,
         using generator: inout G, threads: Int?
     ) throws(GumbelSoftmaxError) {
-        try GumbelSoftmax.topK(
-            logits: logits, rows: rows, columns: columns, k: k, into: result, using: &generator, threads: threads)
+        try Scalar.topK(
+            logits, rows: rows, columns: columns, k: k, into: result, using: &generator, threads: threads)
     }
 
     func callAsFunction(
-        _ logits: UnsafeBufferPointer<Float>, rows: Int, columns: Int, streams: UnsafeBufferPointer<RowStream>,
+        _ logits: UnsafeBufferPointer<Scalar>, rows: Int, columns: Int, streams: UnsafeBufferPointer<RowStream>,
         into result: UnsafeMutableBufferPointer<Int>, threads: Int?
     ) throws(GumbelSoftmaxError) {
-        try GumbelSoftmax.topK(
-            logits: logits, rows: rows, columns: columns, k: k, streams: streams, into: result, threads: threads)
+        try Scalar.topK(
+            logits, rows: rows, columns: columns, k: k, streams: streams, into: result, threads: threads)
     }
 }

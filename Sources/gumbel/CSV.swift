@@ -1,10 +1,10 @@
 /// Comma-separated values: one row per line, numbers separated by commas, read a block of rows at a
 /// time.
 ///
-/// Numbers are parsed with the C library's `strtof` in the C locale, so `1`, `-2.5`, `1e-3`, `inf`,
+/// Numbers are parsed with the C library's `strtof` (`strtod` for `--dtype float64`) in the C locale, so `1`, `-2.5`, `1e-3`, `inf`,
 /// `-inf` and `nan` are all read (and the sampler then refuses NaN and `+inf` with its own message).
 /// Spaces and tabs around a number, a `\r` before the newline, blank lines and a UTF-8 byte-order mark
-/// at the start are ignored. A number too large for float32 (such as `1e39`) is refused rather than
+/// at the start are ignored. A number too large for the type (such as `1e39` for float32) is refused rather than
 /// read as infinity, and so is a NUL byte anywhere (the input is not text). Only the lines of the
 /// current block are held in memory, however long the input: a pipe is never read whole.
 final class CSVSource: LogitSource {
@@ -30,6 +30,8 @@ final class CSVSource: LogitSource {
 
     var name: String { input.name }
 
+    func storedElementType() -> ElementType { .float32 }
+
     func begin() throws(CommandFailure) -> LogitShape {
         while let range = try nextLine() {
             if let count = Self.fieldCount(bytes.buffer, range) {
@@ -43,7 +45,9 @@ final class CSVSource: LogitSource {
             "\(input.name): the CSV input has no rows (for an empty batch use a .npy file of shape (0, K))")
     }
 
-    func nextRows(into target: UnsafeMutableBufferPointer<Float>, maxRows: Int) throws(CommandFailure) -> Int {
+    func nextRows<Scalar: LogitScalar>(
+        into target: UnsafeMutableBufferPointer<Scalar>, maxRows: Int
+    ) throws(CommandFailure) -> Int {
         var rows = 0
         while rows < maxRows {
             let range: Range<Int>
@@ -149,8 +153,8 @@ final class CSVSource: LogitSource {
 
     /// Parses one line; returns the number of values (0 for a blank line) and stores the first
     /// `columns` of them at `target`.
-    private func parseLine(
-        _ range: Range<Int>, line: Int, into target: UnsafeMutablePointer<Float>
+    private func parseLine<Scalar: LogitScalar>(
+        _ range: Range<Int>, line: Int, into target: UnsafeMutablePointer<Scalar>
     ) throws(CommandFailure) -> Int {
         let base = UnsafeRawPointer(bytes.buffer.baseAddress!).assumingMemoryBound(to: CChar.self)
         let end = range.upperBound
@@ -165,10 +169,10 @@ final class CSVSource: LogitSource {
             if position == end || base[position] == 0x2C {
                 throw CommandFailure("\(input.name): line \(line), value \(count) is empty")
             }
-            // strtof stops at the line's end: a newline, a carriage return or the final NUL.
+            // strtof and strtod stop at the line's end: a newline, a carriage return or the final NUL.
             var parsedEnd: UnsafeMutablePointer<CChar>?
             errno = 0
-            let value = strtof(base + position, &parsedEnd)
+            let value = Scalar.parse(base + position, end: &parsedEnd)
             let range = errno == ERANGE
             var next = parsedEnd.map { UnsafePointer($0) - base } ?? position
             if next > end { next = position }
@@ -181,7 +185,9 @@ final class CSVSource: LogitSource {
                 if !valid {
                     throw CommandFailure("\(input.name): line \(line), value \(count): '\(field)' is not a number")
                 }
-                throw CommandFailure("\(input.name): line \(line), value \(count): \(field) is too large for float32")
+                throw CommandFailure(
+                    "\(input.name): line \(line), value \(count): \(field) is too large for"
+                        + " \(Scalar.elementType.rawValue)")
             }
             if count <= columns { target[count - 1] = value }
             if next == end { return count }

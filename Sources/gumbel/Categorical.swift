@@ -7,7 +7,8 @@ struct Categorical: ParsableCommand {
         discussion: """
             The indices follow softmax(logits) exactly and do not depend on a temperature; they are \
             the argmax of the soft sample `gumbel sample` draws with the same seed, stream and \
-            position. Output: int64 .npy of the input's batch shape ([...] for [..., K]; 0-d for a \
+            position. float64 input is computed in float64 unless --dtype float32. Output: int64 .npy \
+            of the input's batch shape ([...] for [..., K]; 0-d for a \
             1-D input, one row), or CSV with one index per line.
 
             Examples:
@@ -19,8 +20,14 @@ struct Categorical: ParsableCommand {
 
     @OptionGroup var files: FileOptions
     @OptionGroup var random: RandomOptions
+    @OptionGroup var elementType: ElementTypeOption
 
     func run() throws {
-        try random.run(CategoricalOperation(), files: files)
+        try random.run(files: files, dtype: elementType.dtype) { type in
+            switch type {
+            case .float32: CategoricalOperation<Float>()
+            case .float64: CategoricalOperation<Double>()
+            }
+        }
     }
 }

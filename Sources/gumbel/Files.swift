@@ -46,6 +46,9 @@ struct LogitShape {
     /// The dimensions of a `.npy` array before `K` (`[]` for 1-D; their product is `B`); nil for
     /// CSV, whose batch is `[B]`.
     var batch: [Int]? = nil
+    /// The type the input stores its values as: `.float64` for a float64 `.npy` file, `.float32`
+    /// for a float32 one and for CSV (the default of `--dtype`).
+    var elementType = ElementType.float32
 }
 
 /// Logits read a block of rows at a time.
@@ -54,8 +57,13 @@ protocol LogitSource: AnyObject {
     var name: String { get }
     /// Reads what comes before the rows (a .npy header, CSV up to the first row).
     func begin() throws(CommandFailure) -> LogitShape
-    /// Reads up to `maxRows` rows into `target` (`maxRows * K` floats); returns how many, 0 at the end.
-    func nextRows(into target: UnsafeMutableBufferPointer<Float>, maxRows: Int) throws(CommandFailure) -> Int
+    /// The type the input stores its values as, the default of `--dtype` (`LogitShape.elementType`),
+    /// found before `begin()`: CSV reads nothing for it.
+    func storedElementType() throws(CommandFailure) -> ElementType
+    /// Reads up to `maxRows` rows into `target` (`maxRows * K` values); returns how many, 0 at the end.
+    func nextRows<Scalar: LogitScalar>(
+        into target: UnsafeMutableBufferPointer<Scalar>, maxRows: Int
+    ) throws(CommandFailure) -> Int
     /// Checks what follows the last row.
     func finish() throws(CommandFailure)
 }
@@ -73,11 +81,13 @@ func openLogits(_ file: DataFile) throws(CommandFailure) -> any LogitSource {
 /// A `.npy` file of float32 or float64 logits of shape `[..., K]` (any number of dimensions from
 /// one), read with `read(2)` a block at a time.
 ///
-/// float64 values are rounded to the nearest float32; a finite value too large for float32 is
-/// refused. Infinities and NaN pass through, for the sampler to accept (`-inf`) or refuse.
+/// Values are read as the scalar asked for: float32 values are widened to float64 exactly, and
+/// float64 values are rounded to the nearest float32, a finite value too large for float32 refused. Infinities and NaN pass through, for the sampler to accept (`-inf`) or refuse.
 final class NpySource: LogitSource {
     private let input: InputFile
     private var header: NpyHeader?
+    /// What `begin()` returned: a second call returns it again.
+    private var shape: LogitShape?
     private var rowsRead = 0
     private var columns = 0
     private var rows = 0
@@ -102,7 +112,10 @@ final class NpySource: LogitSource {
         }
     }
 
+    func storedElementType() throws(CommandFailure) -> ElementType { try begin().elementType }
+
     func begin() throws(CommandFailure) -> LogitShape {
+        if let shape { return shape }
         let header = try readNpyHeader(from: input, failure: failure) { (header) throws(NpyError) in
             guard header.dtype != .int64 && header.dtype != .uint64 else {
                 throw .unsupportedDType(header.dtype.descr)
@@ -117,10 +130,16 @@ final class NpySource: LogitSource {
         // NumPy's own limit (checked with the header) keeps the product of the nonzero dimensions in range.
         rows = batch.contains(0) ? 0 : batch.reduce(1, *)
         columns = last
-        return LogitShape(rows: rows, columns: columns, isVector: batch.isEmpty, batch: batch)
+        let shape = LogitShape(
+            rows: rows, columns: columns, isVector: batch.isEmpty, batch: batch,
+            elementType: header.dtype == .float64 ? .float64 : .float32)
+        self.shape = shape
+        return shape
     }
 
-    func nextRows(into target: UnsafeMutableBufferPointer<Float>, maxRows: Int) throws(CommandFailure) -> Int {
+    func nextRows<Scalar: LogitScalar>(
+        into target: UnsafeMutableBufferPointer<Scalar>, maxRows: Int
+    ) throws(CommandFailure) -> Int {
         guard let header else { preconditionFailure("begin() first") }
         let count = min(maxRows, rows - rowsRead)
         guard count > 0 else { return 0 }
@@ -128,7 +147,7 @@ final class NpySource: LogitSource {
         let first = rowsRead * columns
         let byteCount = elements * header.dtype.size
         let got: Int
-        if header.dtype == .float32 {
+        if header.dtype == Scalar.npyDType {
             let raw = UnsafeMutableRawBufferPointer(target)
             got = try input.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<byteCount]))
             try checkLength(got, byteCount, header)
@@ -218,10 +237,28 @@ func readNpyHeader(
 /// tool supports are little-endian, as `.npy` data is), and its description is its CSV text.
 protocol ResultElement: BitwiseCopyable, CustomStringConvertible {
     static var npyDType: NpyDType { get }
+    /// The value in CSV: its description unless the type says otherwise.
+    var csvText: String { get }
+}
+
+extension ResultElement {
+    var csvText: String { description }
 }
 
 extension Float: ResultElement {
     static var npyDType: NpyDType { .float32 }
+}
+
+extension Double: ResultElement {
+    static var npyDType: NpyDType { .float64 }
+
+    /// 17 significant digits (`%.17g`), which read back as the same double.
+    var csvText: String {
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 32) { buffer in
+            _ = withVaList([self]) { vsnprintf(buffer.baseAddress!, 32, "%.17g", $0) }
+            return String(cString: buffer.baseAddress!)
+        }
+    }
 }
 
 extension Int: ResultElement {
@@ -268,7 +305,7 @@ final class ResultWriter {
     func append<Element: ResultElement>(_ values: UnsafeBufferPointer<Element>) throws(CommandFailure) {
         switch format {
         case .npy: try sink.append(raw: UnsafeRawBufferPointer(values))
-        case .csv: try CSV.write(values, columns: valuesPerLine, to: sink) { $0.description }
+        case .csv: try CSV.write(values, columns: valuesPerLine, to: sink) { $0.csvText }
         }
         try sink.flush()
     }

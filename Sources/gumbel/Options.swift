@@ -81,14 +81,24 @@ struct RandomOptions: ParsableArguments {
         if generator != .jax && jaxEnableX64 { throw ValidationError("--jax-enable-x64 needs --generator jax") }
     }
 
-    /// Streams the input through `operation` into the output with this stream, removing the
-    /// temporary output file on SIGINT, SIGTERM, SIGHUP and SIGPIPE.
-    func run<Operation: BlockOperation>(_ operation: Operation, files: FileOptions) throws {
+    /// Streams the input through the operation `makeOperation` returns for the compute type (`dtype`,
+    /// or the input's: float64 for a float64 `.npy` file, float32 otherwise) into the output with
+    /// this stream, removing the temporary output file on SIGINT, SIGTERM, SIGHUP and SIGPIPE.
+    func run(
+        files: FileOptions, dtype: ElementType?, _ makeOperation: (ElementType) throws -> any BlockOperation
+    ) throws {
         Platform.installTerminationHandlers()
+        let source = try openLogits(files.inputFile)
+        try run(makeOperation(try dtype ?? source.storedElementType()), source: source, files: files)
+    }
+
+    private func run<Operation: BlockOperation>(
+        _ operation: Operation, source: any LogitSource, files: FileOptions
+    ) throws {
         var pipeline = Pipeline(operation: operation, threads: threading.count, blockRows: files.blockRows)
         if let rowStreams { pipeline.rowStreams = try openRowStreams(rowStreams) }
         var generator = makeGenerator()
-        try pipeline.run(input: files.inputFile, output: files.outputFile, using: &generator)
+        try pipeline.run(source: source, output: files.outputFile, using: &generator)
     }
 
     /// A generator of the chosen kind at `position` (with per-row streams, a placeholder that is not
@@ -143,16 +153,22 @@ struct TypedFloat: ExpressibleByArgument {
     /// 1, the default temperature.
     static let one = TypedFloat(argument: "1")!
 
-    /// The value, or a refusal quoting the text when it is not finite and > 0.
-    func positiveFinite(_ name: String) throws(CommandFailure) -> Float {
+    /// The value as `Scalar`, or a refusal quoting the text when it is not finite and > 0.
+    func positiveFinite<Scalar: LogitScalar>(_ name: String, as type: Scalar.Type) throws(CommandFailure) -> Scalar {
+        // The text parsed as `Scalar`, not the float32 value widened.
+        let value = Scalar(text) ?? Scalar(self.value)
         if value.isFinite && value > 0 { return value }
         var reason = ""
         let mantissa = text.lowercased().split(separator: "e", maxSplits: 1).first ?? ""
         let typedNonzero = mantissa.contains { ("1"..."9").contains($0) }
         if value == 0 && typedNonzero {
-            reason = " (it rounds to 0 in float32, whose smallest positive value is 1e-45)"
+            reason =
+                " (it rounds to 0 in \(Scalar.elementType.rawValue), whose smallest positive value is"
+                + " \(Scalar.leastNonzeroMagnitude))"
         } else if value.isInfinite && typedNonzero && !text.lowercased().contains("inf") {
-            reason = " (it is too large for float32, whose largest value is 3.4028235e38)"
+            reason =
+                " (it is too large for \(Scalar.elementType.rawValue), whose largest value is "
+                + (Scalar.elementType == .float32 ? "3.4028235e38)" : "1.7976931348623157e308)")
         }
         throw CommandFailure("\(name) must be finite and > 0, got \(text)\(reason)")
     }

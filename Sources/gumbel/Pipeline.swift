@@ -17,9 +17,10 @@ struct Pipeline<Operation: BlockOperation> {
     /// generator's stream is not used.
     var rowStreams: (any RowStreamSource)?
 
-    /// Runs on the files the user named: `-` is standard input or output (CSV).
-    func run<G: CounterBasedRandomGenerator>(input: DataFile, output: DataFile, using generator: inout G) throws {
-        let source = try openLogits(input)
+    /// Runs on an opened input into the file the user named: `-` is standard output (CSV).
+    func run<G: CounterBasedRandomGenerator>(
+        source: any LogitSource, output: DataFile, using generator: inout G
+    ) throws {
         switch output.kind {
         case .npy, .csv:
             try AtomicFile.replace(path: output.path) { sink in
@@ -58,7 +59,7 @@ struct Pipeline<Operation: BlockOperation> {
         if let rows = shape.rows { rowsPerBlock = min(rowsPerBlock, rows) }
         let (elements, overflow) = rowsPerBlock.multipliedReportingOverflow(by: columns)
         guard !overflow else { throw CommandFailure.outOfMemory("for a block of \(rowsPerBlock) rows") }
-        let logits = try ScratchBuffer<Float>(count: elements, for: "a block of logits")
+        let logits = try ScratchBuffer<Operation.Scalar>(count: elements, for: "a block of logits")
         // resultsPerRow <= columns (k <= K), so this product is at most `elements`.
         let results = try ScratchBuffer<Operation.Result>(
             count: rowsPerBlock * resultsPerRow, for: "a block of results")
@@ -89,7 +90,7 @@ struct Pipeline<Operation: BlockOperation> {
         try writer.end(rows: done)
     }
 
-    /// 4 Mi logits: 16 MiB of float32 in, as much out for `sample`.
+    /// 4 Mi logits: 16 MiB of float32 (32 MiB of float64) in, as much out for `sample`.
     static var defaultBlockElements: Int { 1 << 22 }
 }
 
@@ -110,8 +111,8 @@ private struct RowStreamBlocks: ~Copyable {
     /// The streams of the next `rows` rows, or nil without a row-stream file. A file with fewer
     /// rows is refused after the rest of `logits` is counted (a block at a time, into `buffer`), to
     /// name both counts.
-    func next(
-        rows: Int, logits: any LogitSource, done: Int, buffer logitBuffer: UnsafeMutableBufferPointer<Float>
+    func next<Scalar: LogitScalar>(
+        rows: Int, logits: any LogitSource, done: Int, buffer logitBuffer: UnsafeMutableBufferPointer<Scalar>
     ) throws(CommandFailure) -> UnsafeBufferPointer<RowStream>? {
         guard let source else { return nil }
         let got = try source.nextRows(into: buffer, maxRows: rows)

@@ -10,8 +10,10 @@ struct Sample: ParsableCommand {
             softmax(z) (default), log_softmax(z) (--log), or the one-hot of argmax(z) (--hard). -inf \
             logits mask a category: its output is exactly 0 (-inf with --log).
 
-            The output has the input's shape ([..., K]); .npy output is float32. float64 input is \
-            rounded to float32 first, and a finite float64 too large for float32 is refused. NaN and \
+            The output has the input's shape ([..., K]) and is computed in --dtype: by default \
+            float64 for a float64 .npy file, float32 for float32 .npy and CSV. --dtype float32 \
+            rounds float64 input to float32 first (a finite float64 too large for float32 is \
+            refused); --dtype float64 on CSV input prints 17 significant digits. NaN and \
             +inf logits, an all -inf row, K == 0 and a temperature that is not finite and > 0 are \
             refused (exit status 1, no output file).
 
@@ -59,6 +61,8 @@ struct Sample: ParsableCommand {
 
     @OptionGroup var random: RandomOptions
 
+    @OptionGroup var elementType: ElementTypeOption
+
     func validate() throws {
         var given: [Form] = []
         for form in forms where !given.contains(form) { given.append(form) }
@@ -70,7 +74,15 @@ struct Sample: ParsableCommand {
     }
 
     func run() throws {
-        let value = try (temperature ?? TypedFloat.one).positiveFinite("temperature")
-        try random.run(SampleOperation(output: (forms.first ?? .soft).output, temperature: value), files: files)
+        let typed = temperature ?? TypedFloat.one
+        let output = (forms.first ?? .soft).output
+        try random.run(files: files, dtype: elementType.dtype) { type in
+            switch type {
+            case .float32:
+                SampleOperation(output: output, temperature: try typed.positiveFinite("temperature", as: Float.self))
+            case .float64:
+                SampleOperation(output: output, temperature: try typed.positiveFinite("temperature", as: Double.self))
+            }
+        }
     }
 }

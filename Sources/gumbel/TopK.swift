@@ -26,12 +26,18 @@ struct TopK: ParsableCommand {
     var k: Int
 
     @OptionGroup var random: RandomOptions
+    @OptionGroup var elementType: ElementTypeOption
 
     func validate() throws {
         guard k >= 1 else { throw ValidationError("--k must be at least 1, got \(k)") }
     }
 
     func run() throws {
-        try random.run(TopKOperation(k: k), files: files)
+        try random.run(files: files, dtype: elementType.dtype) { type in
+            switch type {
+            case .float32: TopKOperation<Float>(k: k)
+            case .float64: TopKOperation<Double>(k: k)
+            }
+        }
     }
 }

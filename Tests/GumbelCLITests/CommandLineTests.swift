@@ -31,13 +31,15 @@ import Testing
     }
 
     @Test(arguments: [[2, 6], [6]])
-    func sampleFloat64Npy(shape: [Int]) throws {
+    func sampleFloat64NpyAsFloat32(shape: [Int]) throws {
         let scratch = try Scratch()
         defer { scratch.cleanUp() }
         let doubles: [Double] = [0.1, -1.3333333333, 2.5e-3, -.infinity, 4, 1e-60, -0.7, 3, 0, 1, 2, -2]
             .prefix(shape.reduce(1, *)).map { $0 }
         try scratch.write("in.npy", NpyWriter.encode(doubles, shape: shape, version: .v2))
-        let result = try scratch.run(["sample", "-i", "in.npy", "-o", "out.npy", "-t", "2", "--log", "--seed", "0"])
+        // --dtype float32: rounded to float32, then sampled in float32 (Float64Tests: the default).
+        let result = try scratch.run(
+            ["sample", "-i", "in.npy", "-o", "out.npy", "-t", "2", "--log", "--seed", "0", "--dtype", "float32"])
         #expect(result.status == 0, "\(result.standardError)")
         let output = try readNpy(Float.self, try scratch.read("out.npy"))
         #expect(output.shape == shape && output.storedDType == .float32)
@@ -305,13 +307,14 @@ import Testing
             (Self.good + [1], "1 unexpected bytes after the data"),
             (NpyWriter.encode([1, 1e300] as [Double], shape: [2]), "too large for float32"),
         ]
+        // --dtype float32, for the float64 value too large for float32.
         for (bytes, message) in cases {
             try expectRefused(
-                ["sample", "-i", "in.npy", "-o", "out.npy", "-t", "1", "--seed", "0"], files: [("in.npy", bytes)],
-                message: "in.npy: ")
+                ["sample", "-i", "in.npy", "-o", "out.npy", "-t", "1", "--seed", "0", "--dtype", "float32"],
+                files: [("in.npy", bytes)], message: "in.npy: ")
             try expectRefused(
-                ["categorical", "-i", "in.npy", "-o", "out.csv", "--seed", "0"], files: [("in.npy", bytes)],
-                message: message)
+                ["categorical", "-i", "in.npy", "-o", "out.csv", "--seed", "0", "--dtype", "float32"],
+                files: [("in.npy", bytes)], message: message)
         }
         try expectRefused(
             ["sample", "-i", "missing.npy", "-o", "out.npy", "-t", "1", "--seed", "0"], files: [],
