@@ -22,7 +22,7 @@ enum GumbelTool {
     static func run(
         _ arguments: [String], input: [UInt8] = [], in directory: URL, executable: URL = GumbelTool.executable
     ) throws -> RunResult {
-        guard FileManager.default.isExecutableFile(atPath: GumbelTool.executable.path) else {
+        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
             throw ToolMissing(path: executable.path)
         }
         let id = UUID().uuidString

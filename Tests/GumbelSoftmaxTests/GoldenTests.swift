@@ -5,11 +5,21 @@ import Testing
 
 @Suite("Known answers from golden/vectors.json")
 struct GoldenTests {
-    @Test func committedCopyMatchesShared() throws {
+    /// The committed copy is the one a clone outside the project's workspace tests against: it must
+    /// exist and hold every section the suites read, each with cases (a missing file or section
+    /// fails here, not by a crash elsewhere); where `shared/` is present, it must equal it.
+    @Test func committedCopyHoldsEverySectionAndMatchesShared() throws {
         let shared = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/golden/vectors.json")
         let copy = packageRoot.appendingPathComponent("Tests/golden/vectors.json")
         let copyData = try Data(contentsOf: copy)
-        #expect(!copyData.isEmpty)
+        let sections = try #require(try JSONSerialization.jsonObject(with: copyData) as? [String: Any])
+        for name in [
+            "philox4x32_10_known_answers", "stream_words", "tail_words", "gumbel_from_words", "gumbel",
+            "per_row_streams", "gumbel_softmax", "gumbel_softmax_f64",
+        ] {
+            let cases = (sections[name] as? [String: Any])?["cases"] as? [Any]
+            #expect(cases?.isEmpty == false, "Tests/golden/vectors.json lacks the cases of section \(name)")
+        }
         if FileManager.default.fileExists(atPath: shared.path) {
             #expect(try Data(contentsOf: shared) == copyData)
         }
