@@ -111,7 +111,7 @@ docs: deps ## the DocC archive, in .build-docs
 
 clean: ## remove every build folder and test venv
 	rm -rf .build .build-release-* .build-test .build-tier-* .build-wheel .build-docs .venv-test .venv-editable \
-		.venv-wheel-tools
+		.venv-wheel-tools .bench Benchmarks/.build-*
 
 # ---------------------------------------------------------------------------------------------------
 # Tests
@@ -284,8 +284,9 @@ test-wheel: wheel ## the wheel in fresh venvs without Swift, its JAX FFI path, a
 		assert gs.__file__ == '$(CURDIR)/python/gumbel_softmax/__init__.py', gs.__file__; \
 		assert info.library == '$(CURDIR)/.build-release-$(HOST_TIER)/release/libgumbelsoftmax.so', info"
 
-# Each framework target creates its venv on first use (with --system-site-packages) and reuses it.
-# And the small-calls table's rows against PyTorch and JAX (a smoke test: no timing is asserted).
+# Each framework target creates its venv on first use (with --system-site-packages) and reuses it;
+# test-frameworks then runs the small-calls table's rows against PyTorch and JAX (a smoke test: no
+# timing is asserted).
 test-frameworks: test-torch test-jax test-dask test-ray ## the PyTorch, JAX, Dask and Ray tests
 	$(LIBRARY_ENV) $(TORCH_VENV)/bin/python -m pytest -p no:cacheprovider python/tests/test_small_batches.py -q \
 		-k torch

@@ -28,7 +28,8 @@
  *   value, overlap, or GS_OUT_OF_MEMORY) leaves every buffer untouched. A refused value found
  *   during the pass over the data (GS_NAN_LOGIT, GS_INFINITE_LOGIT, GS_ALL_MASKED_ROW,
  *   GS_INSUFFICIENT_CATEGORIES) sets every element of the output to 0: exactly its B*K, B or
- *   B*k elements, never beyond. gs_log_density finds GS_INVALID_POINT before it writes.
+ *   B*k elements, never beyond; the _f64 functions check every value first and write nothing.
+ *   gs_log_density finds GS_INVALID_POINT before it writes.
  * - All functions are thread-safe and reentrant, and never change process-wide settings (OpenBLAS's
  *   included). State kept between calls, none of which changes a result:
  *   - each thread's own last error message (a thread-local value, see gs_last_error_message);
@@ -284,8 +285,8 @@ gs_status gs_top_k_rows(const float *logits, int64_t logits_count, int64_t rows,
    outputs, computed in float64 end to end: the same words and uniforms, then the noise, the
    scaling, the softmax, the argmax, the gradient and the density in double (within SPEC.md
    section 5's tolerances: a category of probability 1e-87 comes out near 1e-87). Same arguments
-   (counts in elements), refusals and guarantees as the float32 forms; on a refusal no output is
-   written. */
+   (counts in elements) and refusals as the float32 forms; on any refusal, a refused value of the
+   data included, no output is written. */
 gs_status gs_sample_f64(const double *logits, int64_t logits_count, int64_t rows, int64_t columns,
                         double temperature, gs_output output, uint64_t seed, uint64_t stream,
                         uint64_t position, int32_t threads, double *result, int64_t result_count);

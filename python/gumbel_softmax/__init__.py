@@ -71,9 +71,10 @@ Errors
     ``ValueError`` carrying the library's message and its ``gs_status`` code; it survives
     ``pickle`` and ``copy`` (so ``multiprocessing`` and ``concurrent.futures`` pass it on).
 
-The shared library is found through the environment variable ``GUMBEL_SOFTMAX_LIB`` (the ``.so``
-or its directory), else in the repository's ``.build/release`` (``swift build -c release
---product gumbelsoftmax``), else on the system's library path.
+The shared library is the one ``GUMBEL_SOFTMAX_LIB`` names (the ``.so`` or its directory); else
+the best tier bundled in the installed package that this CPU runs; else, in a checkout, make's
+``.build-release-<tier>/release`` (best tier first), then ``.build/release``; else the system's
+library path (``_library.candidates``, docs/embedding.md).
 """
 
 from __future__ import annotations

@@ -74,6 +74,8 @@ class _FFI:
 
 def _register_ffi() -> bool:
     """Loads libgumbelsoftmax_jax.so and registers its handler once; False when it is not found."""
+    if _FFI.registered is not None:  # decided: no lock on every call
+        return _FFI.registered
     with _FFI.lock:
         if _FFI.registered is None:
             configured = os.environ.get(FFI_ENVIRONMENT_VARIABLE)

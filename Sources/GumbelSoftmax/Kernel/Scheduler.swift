@@ -5,8 +5,8 @@ import Synchronization
 #endif
 
 // The one scheduler: how many workers a call gets, the threads that run them (`WorkerPool`), the
-// cutting of a `[rows, columns]` batch into work units (`Tiling`) and each worker's scratch. Sampling, noise, top-k, gradients and the Concrete density
-// all run through it.
+// cutting of a `[rows, columns]` batch into work units (`Tiling`) and each worker's scratch.
+// Sampling, noise, top-k, gradients and the Concrete density all run through it.
 //
 // Work units depend only on the shape, never on the thread count, and each unit writes only its
 // own results, so a result never depends on how many threads ran or which of them ran a unit.

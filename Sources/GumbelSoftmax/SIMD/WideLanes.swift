@@ -280,7 +280,7 @@ struct PairWords<Half: WordVector>: WordVector {
 }
 
 /// The bulk width of the element-wise loops: 32 lanes, or 64 with `GUMBEL_SOFTMAX_AVX512`
-/// (see the README's build flags).
+/// (see docs/benchmarks.md, "Build flags").
 #if GUMBEL_SOFTMAX_AVX512
     typealias WideFloatLanes = Pair<FloatLanes32>
 #else
