@@ -117,11 +117,33 @@ func gs_swift_categorical_f64(
     _ stream: UInt64, _ position: UInt64, _ threads: Int32, _ indices: UnsafeMutablePointer<Int64>?,
     _ indexCount: Int64
 ) -> gs_status {
+    var generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
+    return categoricalFloat64(logits, logitsCount, rows, columns, &generator, threads, indices, indexCount)
+}
+
+/// As `gs_categorical_f64`, with JAX's threefry stream and JAX's float64 uniforms
+/// (`jax.random.categorical` under `jax_enable_x64`).
+///
+/// The C function is `gs_categorical_jax_f64`.
+@c @implementation
+func gs_swift_categorical_jax_f64(
+    _ logits: UnsafePointer<Double>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64, _ key0: UInt32,
+    _ key1: UInt32, _ position: UInt64, _ threads: Int32, _ indices: UnsafeMutablePointer<Int64>?,
+    _ indexCount: Int64
+) -> gs_status {
+    var generator = ThreefryJAXGenerator(key: (key0, key1), position: position)
+    return categoricalFloat64(logits, logitsCount, rows, columns, &generator, threads, indices, indexCount)
+}
+
+/// The body of `gs_categorical_f64` and `gs_categorical_jax_f64`.
+private func categoricalFloat64<G: CounterBasedRandomGenerator>(
+    _ logits: UnsafePointer<Double>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64, _ generator: inout G,
+    _ threads: Int32, _ indices: UnsafeMutablePointer<Int64>?, _ indexCount: Int64
+) -> gs_status {
     runCall { () throws(CallError) in
         let batch = try Batch(
             logits: logits, logitsCount: logitsCount, rows: rows, columns: columns, threads: threads,
             result: indices, resultCount: indexCount, resultName: "indices")
-        var generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
         try batch.result.withMemoryRebound(to: Int.self) { (ints) throws(CallError) in
             try callLibrary { () throws(GumbelSoftmaxError) in
                 try GumbelSoftmax.categorical(
@@ -141,13 +163,34 @@ func gs_swift_top_k_f64(
     _ seed: UInt64, _ stream: UInt64, _ position: UInt64, _ threads: Int32, _ indices: UnsafeMutablePointer<Int64>?,
     _ indexCount: Int64
 ) -> gs_status {
+    var generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
+    return topKFloat64(logits, logitsCount, rows, columns, k, &generator, threads, indices, indexCount)
+}
+
+/// As `gs_top_k_f64`, with JAX's threefry stream and JAX's float64 uniforms (`jax_enable_x64`).
+///
+/// The C function is `gs_top_k_jax_f64`.
+@c @implementation
+func gs_swift_top_k_jax_f64(
+    _ logits: UnsafePointer<Double>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64, _ k: Int64,
+    _ key0: UInt32, _ key1: UInt32, _ position: UInt64, _ threads: Int32, _ indices: UnsafeMutablePointer<Int64>?,
+    _ indexCount: Int64
+) -> gs_status {
+    var generator = ThreefryJAXGenerator(key: (key0, key1), position: position)
+    return topKFloat64(logits, logitsCount, rows, columns, k, &generator, threads, indices, indexCount)
+}
+
+/// The body of `gs_top_k_f64` and `gs_top_k_jax_f64`.
+private func topKFloat64<G: CounterBasedRandomGenerator>(
+    _ logits: UnsafePointer<Double>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64, _ k: Int64,
+    _ generator: inout G, _ threads: Int32, _ indices: UnsafeMutablePointer<Int64>?, _ indexCount: Int64
+) -> gs_status {
     runCall { () throws(CallError) in
         let batch = try Batch(
             logits: logits, logitsCount: logitsCount, rows: rows, columns: columns, threads: threads,
             result: indices, resultCount: indexCount, resultName: "indices")
         let k = try Arguments.k(k, columns: batch.columns)
         try MemoryProbe.topK(rows: batch.rows, columns: batch.columns, k: k)
-        var generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
         try batch.result.withMemoryRebound(to: Int.self) { (ints) throws(CallError) in
             try callLibrary { () throws(GumbelSoftmaxError) in
                 try GumbelSoftmax.topK(

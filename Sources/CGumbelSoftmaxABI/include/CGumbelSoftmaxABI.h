@@ -161,6 +161,14 @@
     X(gumbel_noise_jax_f64,                                                                                       \
       (uint32_t key0, uint32_t key1, uint64_t position, int32_t threads, double *result, int64_t result_count),   \
       (key0, key1, position, threads, result, result_count))                                                      \
+    X(categorical_jax_f64,                                                                                        \
+      (const double *logits, int64_t logits_count, int64_t rows, int64_t columns, uint32_t key0, uint32_t key1,   \
+       uint64_t position, int32_t threads, int64_t *indices, int64_t indices_count),                              \
+      (logits, logits_count, rows, columns, key0, key1, position, threads, indices, indices_count))               \
+    X(top_k_jax_f64,                                                                                              \
+      (const double *logits, int64_t logits_count, int64_t rows, int64_t columns, int64_t k, uint32_t key0,       \
+       uint32_t key1, uint64_t position, int32_t threads, int64_t *indices, int64_t indices_count),               \
+      (logits, logits_count, rows, columns, k, key0, key1, position, threads, indices, indices_count))            \
     X(gumbel_noise_f64,                                                                                           \
       (uint64_t seed, uint64_t stream, uint64_t position, int32_t threads, double *result,                        \
        int64_t result_count),                                                                                     \
