@@ -72,6 +72,7 @@ def prototypes(text: str | None = None) -> dict[str, tuple[object, list]]:
         enums.add(match.group(1))
     code = _EXTERN_C.sub("", _ENUM.sub("", code))
     functions = {}
+    mapped = {}  # declaration: its ctypes type (the header repeats most parameters many times)
     *statements, rest = code.split(";")
     if rest.strip():
         raise HeaderError(f"{HEADER_NAME}: text after the last declaration: {' '.join(rest.split())!r}")
@@ -86,7 +87,12 @@ def prototypes(text: str | None = None) -> dict[str, tuple[object, list]]:
         parameters = match.group("parameters").strip()
         arguments = [] if parameters == "void" else [p.strip() for p in parameters.split(",")]
         restype = _ctype(match.group("result"), enums, statement, result=True)
-        functions[name] = (restype, [_ctype(argument, enums, statement) for argument in arguments])
+        argtypes = []
+        for argument in arguments:
+            if argument not in mapped:
+                mapped[argument] = _ctype(argument, enums, statement)
+            argtypes.append(mapped[argument])
+        functions[name] = (restype, argtypes)
     if not functions:
         raise HeaderError(f"{HEADER_NAME}: no function declarations")
     return functions
