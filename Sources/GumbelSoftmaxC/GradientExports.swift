@@ -31,13 +31,6 @@ func checkGradientBuffers<Scalar>(
     }
 }
 
-/// The temperature argument of a gradient export: one for the batch, or one per row (C's
-/// `temperatures`, `temperatures_count`).
-private enum Temperature<Scalar> {
-    case scalar(Scalar)
-    case perRow(UnsafePointer<Scalar>?, count: Int64)
-}
-
 /// The body of every gradient export, float32 and float64.
 private func gradient<Scalar: ExportScalar>(
     _ output: UnsafePointer<Scalar>?, _ outputCount: Int64, _ upstream: UnsafePointer<Scalar>?,

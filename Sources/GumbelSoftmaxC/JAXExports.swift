@@ -31,7 +31,8 @@ func gs_swift_sample_jax(
     _ result: UnsafeMutablePointer<Float>?, _ resultCount: Int64
 ) -> gs_status {
     let generator = ThreefryJAXGenerator(key: (key0, key1), position: position)
-    return sample(logits, logitsCount, rows, columns, temperature, output, generator, threads, result, resultCount)
+    return sample(
+        logits, logitsCount, rows, columns, .scalar(temperature), output, generator, threads, result, resultCount)
 }
 
 /// As `gs_sample_per_row`, with JAX's threefry stream. The C function is `gs_sample_per_row_jax`.
@@ -43,9 +44,9 @@ func gs_swift_sample_per_row_jax(
     _ resultCount: Int64
 ) -> gs_status {
     let generator = ThreefryJAXGenerator(key: (key0, key1), position: position)
-    return samplePerRow(
-        logits, logitsCount, rows, columns, temperatures, temperaturesCount, output, generator, threads, result,
-        resultCount)
+    return sample(
+        logits, logitsCount, rows, columns, .perRow(temperatures, count: temperaturesCount), output, generator,
+        threads, result, resultCount)
 }
 
 /// As `gs_categorical`, with JAX's threefry stream (`jax.random.categorical`). The C function is
@@ -91,7 +92,8 @@ func gs_swift_sample_jax_f64(
     _ result: UnsafeMutablePointer<Double>?, _ resultCount: Int64
 ) -> gs_status {
     let generator = ThreefryJAXGenerator(key: (key0, key1), position: position)
-    return sample(logits, logitsCount, rows, columns, temperature, output, generator, threads, result, resultCount)
+    return sample(
+        logits, logitsCount, rows, columns, .scalar(temperature), output, generator, threads, result, resultCount)
 }
 
 /// As `gs_sample_per_row_f64`, with JAX's threefry stream. The C function is
@@ -104,9 +106,9 @@ func gs_swift_sample_per_row_jax_f64(
     _ resultCount: Int64
 ) -> gs_status {
     let generator = ThreefryJAXGenerator(key: (key0, key1), position: position)
-    return samplePerRow(
-        logits, logitsCount, rows, columns, temperatures, temperaturesCount, output, generator, threads, result,
-        resultCount)
+    return sample(
+        logits, logitsCount, rows, columns, .perRow(temperatures, count: temperaturesCount), output, generator,
+        threads, result, resultCount)
 }
 
 /// As `gs_categorical_f64`, with JAX's threefry stream (`jax.random.categorical` of float64

@@ -14,36 +14,26 @@ import GumbelSoftmax
 // MARK: One generic body per function
 
 func sample<Scalar: ExportScalar, G: CounterBasedRandomGenerator>(
-    _ logits: UnsafePointer<Scalar>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64, _ temperature: Scalar,
-    _ output: gs_output, _ generator: G, _ threads: Int32, _ result: UnsafeMutablePointer<Scalar>?,
-    _ resultCount: Int64
-) -> gs_status {
-    runCall { () throws(CallError) in
-        let output = try Arguments.output(kind: output)
-        let batch = try Batch(
-            logits: logits, logitsCount: logitsCount, rows: rows, columns: columns, threads: threads,
-            result: result, resultCount: resultCount, resultName: "result")
-        var generator = generator
-        try callLibrary { () throws(GumbelSoftmaxError) in
-            try Scalar.sample(batch, temperature: temperature, output: output, using: &generator)
-        }
-    }
-}
-
-func samplePerRow<Scalar: ExportScalar, G: CounterBasedRandomGenerator>(
     _ logits: UnsafePointer<Scalar>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64,
-    _ temperatures: UnsafePointer<Scalar>?, _ temperaturesCount: Int64, _ output: gs_output, _ generator: G,
-    _ threads: Int32, _ result: UnsafeMutablePointer<Scalar>?, _ resultCount: Int64
+    _ temperature: Temperature<Scalar>, _ output: gs_output, _ generator: G, _ threads: Int32,
+    _ result: UnsafeMutablePointer<Scalar>?, _ resultCount: Int64
 ) -> gs_status {
     runCall { () throws(CallError) in
         let output = try Arguments.output(kind: output)
         let batch = try Batch(
             logits: logits, logitsCount: logitsCount, rows: rows, columns: columns, threads: threads,
             result: result, resultCount: resultCount, resultName: "result")
-        let temps = try batch.input(temperatures, count: temperaturesCount, name: "temperatures")
         var generator = generator
-        try callLibrary { () throws(GumbelSoftmaxError) in
-            try Scalar.sample(batch, temperatures: temps, output: output, using: &generator)
+        switch temperature {
+        case .scalar(let temperature):
+            try callLibrary { () throws(GumbelSoftmaxError) in
+                try Scalar.sample(batch, temperature: temperature, output: output, using: &generator)
+            }
+        case .perRow(let temperatures, let count):
+            let temps = try batch.input(temperatures, count: count, name: "temperatures")
+            try callLibrary { () throws(GumbelSoftmaxError) in
+                try Scalar.sample(batch, temperatures: temps, output: output, using: &generator)
+            }
         }
     }
 }
@@ -107,7 +97,8 @@ func gs_swift_sample(
     _ result: UnsafeMutablePointer<Float>?, _ resultCount: Int64
 ) -> gs_status {
     let generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
-    return sample(logits, logitsCount, rows, columns, temperature, output, generator, threads, result, resultCount)
+    return sample(
+        logits, logitsCount, rows, columns, .scalar(temperature), output, generator, threads, result, resultCount)
 }
 
 /// Samples a batch with one temperature per row. The C function is `gs_sample_per_row`.
@@ -119,9 +110,9 @@ func gs_swift_sample_per_row(
     _ resultCount: Int64
 ) -> gs_status {
     let generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
-    return samplePerRow(
-        logits, logitsCount, rows, columns, temperatures, temperaturesCount, output, generator, threads, result,
-        resultCount)
+    return sample(
+        logits, logitsCount, rows, columns, .perRow(temperatures, count: temperaturesCount), output, generator,
+        threads, result, resultCount)
 }
 
 /// Gumbel-max categorical indices, one per row. The C function is `gs_categorical`.
@@ -165,7 +156,8 @@ func gs_swift_sample_f64(
     _ result: UnsafeMutablePointer<Double>?, _ resultCount: Int64
 ) -> gs_status {
     let generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
-    return sample(logits, logitsCount, rows, columns, temperature, output, generator, threads, result, resultCount)
+    return sample(
+        logits, logitsCount, rows, columns, .scalar(temperature), output, generator, threads, result, resultCount)
 }
 
 /// Samples a float64 batch with one temperature per row. The C function is `gs_sample_per_row_f64`.
@@ -177,9 +169,9 @@ func gs_swift_sample_per_row_f64(
     _ resultCount: Int64
 ) -> gs_status {
     let generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
-    return samplePerRow(
-        logits, logitsCount, rows, columns, temperatures, temperaturesCount, output, generator, threads, result,
-        resultCount)
+    return sample(
+        logits, logitsCount, rows, columns, .perRow(temperatures, count: temperaturesCount), output, generator,
+        threads, result, resultCount)
 }
 
 /// Gumbel-max categorical indices of float64 logits. The C function is `gs_categorical_f64`.
