@@ -343,13 +343,16 @@ gs_status gs_top_k_rows_f64(const double *logits, int64_t logits_count, int64_t 
                             int64_t streams_count, int32_t threads, int64_t *indices,
                             int64_t indices_count);
 
-/* The float64 forms of gs_sample_jax, gs_sample_per_row_jax and gs_gumbel_noise_jax, for JAX with jax_enable_x64=True:
+/* The float64 forms of the *_jax functions, for JAX with jax_enable_x64=True:
    element p takes JAX's float64 uniform from its 64 bits `o0 << 32 | o1` of
    threefry2x32(key, (hi32(p), lo32(p))), as jax.random.uniform(key, shape, float64, minval=tiny)
    does, then the noise and the softmax in double. At position 0, gs_gumbel_noise_jax_f64 gives
    jax.random.gumbel(key, shape, float64).ravel() and gs_sample_jax_f64
    jax.nn.softmax((logits + jax.random.gumbel(key, logits.shape, float64)) / temperature), within
-   SPEC.md section 5's tolerances. Same arguments and refusals as gs_sample_jax otherwise. */
+   SPEC.md section 5's tolerances; gs_categorical_jax_f64 gives jax.random.categorical(key, logits)
+   for float64 logits (argmax(logits + gumbel(key, logits.shape, float64)) over the last axis)
+   and gs_top_k_jax_f64 the indices of lax.top_k(logits + gumbel(...), k), except at near ties.
+   Same arguments and refusals as the float32 _jax forms otherwise. */
 gs_status gs_sample_jax_f64(const double *logits, int64_t logits_count, int64_t rows,
                             int64_t columns, double temperature, gs_output output, uint32_t key0,
                             uint32_t key1, uint64_t position, int32_t threads, double *result,
@@ -363,6 +366,15 @@ gs_status gs_sample_per_row_jax_f64(const double *logits, int64_t logits_count, 
 
 gs_status gs_gumbel_noise_jax_f64(uint32_t key0, uint32_t key1, uint64_t position, int32_t threads,
                                   double *result, int64_t result_count);
+
+gs_status gs_categorical_jax_f64(const double *logits, int64_t logits_count, int64_t rows,
+                                 int64_t columns, uint32_t key0, uint32_t key1, uint64_t position,
+                                 int32_t threads, int64_t *indices, int64_t indices_count);
+
+gs_status gs_top_k_jax_f64(const double *logits, int64_t logits_count, int64_t rows,
+                           int64_t columns, int64_t k, uint32_t key0, uint32_t key1,
+                           uint64_t position, int32_t threads, int64_t *indices,
+                           int64_t indices_count);
 
 /* --- Version and CPU tier --- */
 

@@ -36,8 +36,10 @@ static gs_status refuse(void) {
 
 // --- Every function that runs library code: GS_UNSUPPORTED_CPU, or the Swift function ---
 
-#define GS_FORWARD(name, parameters, arguments) \
-    gs_status gs_##name parameters { return cpu_supported() ? gs_swift_##name arguments : refuse(); }
+#define GS_FORWARD(name, ...)                                                                     \
+    gs_status gs_##name(GS_MAP(GS_PARAMETER, __VA_ARGS__)) {                                        \
+        return cpu_supported() ? gs_swift_##name(GS_MAP(GS_ARGUMENT, __VA_ARGS__)) : refuse();      \
+    }
 GS_FORWARDED(GS_FORWARD)
 
 // --- Version and CPU tier: constants of the build, answered here whatever the CPU ---

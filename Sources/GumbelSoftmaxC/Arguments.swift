@@ -139,3 +139,10 @@ struct Batch<Logit, Result> {
         return buffer
     }
 }
+
+/// The temperature argument of a sampling or gradient export: one for the batch, or one per row
+/// (C's `temperatures`, `temperatures_count`, checked by the export like its other inputs).
+enum Temperature<Scalar> {
+    case scalar(Scalar)
+    case perRow(UnsafePointer<Scalar>?, count: Int64)
+}

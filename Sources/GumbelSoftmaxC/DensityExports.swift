@@ -2,13 +2,13 @@
 import CGumbelSoftmaxABI
 import GumbelSoftmax
 
-// The Concrete log-density function of include/gumbel_softmax.h (Maddison et al. 2017).
+// The Concrete log-density functions of include/gumbel_softmax.h (Maddison et al. 2017), float32
+// and float64 points and logits (one generic body), evaluated in double.
 
-/// The Concrete or ExpConcrete log-density of each row of a point. The C function is `gs_log_density`.
-@c @implementation
-func gs_swift_log_density(
-    _ logits: UnsafePointer<Float>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64,
-    _ temperatures: UnsafePointer<Float>?, _ temperaturesCount: Int64, _ point: UnsafePointer<Float>?,
+/// The body of `gs_log_density` and `gs_log_density_f64`.
+private func logDensity<Scalar: ExportScalar>(
+    _ logits: UnsafePointer<Scalar>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64,
+    _ temperatures: UnsafePointer<Scalar>?, _ temperaturesCount: Int64, _ point: UnsafePointer<Scalar>?,
     _ pointCount: Int64, _ space: gs_output, _ threads: Int32, _ result: UnsafeMutablePointer<Double>?,
     _ resultCount: Int64
 ) -> gs_status {
@@ -25,12 +25,33 @@ func gs_swift_log_density(
             result: result, resultCount: resultCount, resultName: "result")
         let temps = try batch.input(temperatures, count: temperaturesCount, name: "temperatures")
         let x = try batch.input(point, count: pointCount, name: "point")
-        try MemoryProbe.density(rows: batch.rows, columns: batch.columns)
-        try callLibrary { () throws(GumbelSoftmaxError) in
-            let distribution = try ConcreteDistribution(
-                logits: Array(batch.logits), rows: batch.rows, columns: batch.columns, temperatures: Array(temps))
-            try distribution.logDensity(
-                x, space: kind == .soft ? .simplex : .log, into: batch.result, threads: batch.threads)
-        }
+        try Scalar.logDensity(of: x, batch, temperatures: temps, space: kind == .soft ? .simplex : .log)
     }
+}
+
+/// The Concrete or ExpConcrete log-density of each row of a point. The C function is `gs_log_density`.
+@c @implementation
+func gs_swift_log_density(
+    _ logits: UnsafePointer<Float>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64,
+    _ temperatures: UnsafePointer<Float>?, _ temperaturesCount: Int64, _ point: UnsafePointer<Float>?,
+    _ pointCount: Int64, _ space: gs_output, _ threads: Int32, _ result: UnsafeMutablePointer<Double>?,
+    _ resultCount: Int64
+) -> gs_status {
+    logDensity(
+        logits, logitsCount, rows, columns, temperatures, temperaturesCount, point, pointCount, space, threads, result,
+        resultCount)
+}
+
+/// The Concrete log-density of float64 points under float64 logits. The C function is
+/// `gs_log_density_f64`.
+@c @implementation
+func gs_swift_log_density_f64(
+    _ logits: UnsafePointer<Double>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64,
+    _ temperatures: UnsafePointer<Double>?, _ temperaturesCount: Int64, _ point: UnsafePointer<Double>?,
+    _ pointCount: Int64, _ space: gs_output, _ threads: Int32, _ result: UnsafeMutablePointer<Double>?,
+    _ resultCount: Int64
+) -> gs_status {
+    logDensity(
+        logits, logitsCount, rows, columns, temperatures, temperaturesCount, point, pointCount, space, threads, result,
+        resultCount)
 }

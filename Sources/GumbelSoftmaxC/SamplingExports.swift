@@ -3,73 +3,61 @@ import CGumbelSoftmaxABI
 import GumbelSoftmax
 
 // The sampling functions of include/gumbel_softmax.h: sample, sample per row, categorical, top-k
-// and noise, each in two forms, one per generator: `gs_X` (Philox: seed, stream, position) and
-// `gs_X_jax` (JAX's threefry: key words, position), thin wrappers over one generic body. Each
-// checks its raw arguments (the preamble shared by the batch functions is `Batch`, in
-// Arguments.swift), calls the library's buffer-based API and returns a `gs_status`; nothing is
-// thrown or trapped across the boundary. `@c @implementation` holds each function to the type
-// CGumbelSoftmaxABI.h declares for it, the type of the header's `gs_X`: a mismatch fails to compile.
+// and noise, in float32 (`gs_X`) and float64 (`gs_X_f64`), on Philox's stream (here) or JAX's
+// (JAXExports.swift). Each is a thin wrapper over one generic body, generic over the element type
+// (`ExportScalar`) and the generator, that checks the raw arguments (the preamble shared by the
+// batch functions is `Batch`, in Arguments.swift), calls the library's buffer-based API and returns
+// a `gs_status`; nothing is thrown or trapped across the boundary. `@c @implementation` holds each
+// function to the type CGumbelSoftmaxABI.h declares for it, the type of the header's `gs_X`: a
+// mismatch fails to compile.
 
 // MARK: One generic body per function
 
-func sample<G: CounterBasedRandomGenerator>(
-    _ logits: UnsafePointer<Float>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64, _ temperature: Float,
-    _ output: gs_output, _ generator: inout G, _ threads: Int32, _ result: UnsafeMutablePointer<Float>?,
-    _ resultCount: Int64
+func sample<Scalar: ExportScalar, G: CounterBasedRandomGenerator>(
+    _ logits: UnsafePointer<Scalar>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64,
+    _ temperature: Temperature<Scalar>, _ output: gs_output, _ generator: G, _ threads: Int32,
+    _ result: UnsafeMutablePointer<Scalar>?, _ resultCount: Int64
 ) -> gs_status {
     runCall { () throws(CallError) in
         let output = try Arguments.output(kind: output)
         let batch = try Batch(
             logits: logits, logitsCount: logitsCount, rows: rows, columns: columns, threads: threads,
             result: result, resultCount: resultCount, resultName: "result")
-        try callLibrary { () throws(GumbelSoftmaxError) in
-            try GumbelSoftmax.sample(
-                logits: batch.logits, rows: batch.rows, columns: batch.columns, temperature: temperature,
-                output: output, into: batch.result, using: &generator, threads: batch.threads)
+        var generator = generator
+        switch temperature {
+        case .scalar(let temperature):
+            try callLibrary { () throws(GumbelSoftmaxError) in
+                try Scalar.sample(batch, temperature: temperature, output: output, using: &generator)
+            }
+        case .perRow(let temperatures, let count):
+            let temps = try batch.input(temperatures, count: count, name: "temperatures")
+            try callLibrary { () throws(GumbelSoftmaxError) in
+                try Scalar.sample(batch, temperatures: temps, output: output, using: &generator)
+            }
         }
     }
 }
 
-func samplePerRow<G: CounterBasedRandomGenerator>(
-    _ logits: UnsafePointer<Float>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64,
-    _ temperatures: UnsafePointer<Float>?, _ temperaturesCount: Int64, _ output: gs_output, _ generator: inout G,
-    _ threads: Int32, _ result: UnsafeMutablePointer<Float>?, _ resultCount: Int64
-) -> gs_status {
-    runCall { () throws(CallError) in
-        let output = try Arguments.output(kind: output)
-        let batch = try Batch(
-            logits: logits, logitsCount: logitsCount, rows: rows, columns: columns, threads: threads,
-            result: result, resultCount: resultCount, resultName: "result")
-        let temps = try batch.input(temperatures, count: temperaturesCount, name: "temperatures")
-        try callLibrary { () throws(GumbelSoftmaxError) in
-            try GumbelSoftmax.sample(
-                logits: batch.logits, rows: batch.rows, columns: batch.columns, temperatures: temps,
-                output: output, into: batch.result, using: &generator, threads: batch.threads)
-        }
-    }
-}
-
-func categorical<G: CounterBasedRandomGenerator>(
-    _ logits: UnsafePointer<Float>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64, _ generator: inout G,
+func categorical<Scalar: ExportScalar, G: CounterBasedRandomGenerator>(
+    _ logits: UnsafePointer<Scalar>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64, _ generator: G,
     _ threads: Int32, _ indices: UnsafeMutablePointer<Int64>?, _ indicesCount: Int64
 ) -> gs_status {
     runCall { () throws(CallError) in
         let batch = try Batch(
             logits: logits, logitsCount: logitsCount, rows: rows, columns: columns, threads: threads,
             result: indices, resultCount: indicesCount, resultName: "indices")
+        var generator = generator
         try batch.result.withMemoryRebound(to: Int.self) { (ints) throws(CallError) in
             try callLibrary { () throws(GumbelSoftmaxError) in
-                try GumbelSoftmax.categorical(
-                    logits: batch.logits, rows: batch.rows, columns: batch.columns, into: ints, using: &generator,
-                    threads: batch.threads)
+                try Scalar.categorical(batch, into: ints, using: &generator)
             }
         }
     }
 }
 
-func topK<G: CounterBasedRandomGenerator>(
-    _ logits: UnsafePointer<Float>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64, _ k: Int64,
-    _ generator: inout G, _ threads: Int32, _ indices: UnsafeMutablePointer<Int64>?, _ indicesCount: Int64
+func topK<Scalar: ExportScalar, G: CounterBasedRandomGenerator>(
+    _ logits: UnsafePointer<Scalar>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64, _ k: Int64,
+    _ generator: G, _ threads: Int32, _ indices: UnsafeMutablePointer<Int64>?, _ indicesCount: Int64
 ) -> gs_status {
     runCall { () throws(CallError) in
         let batch = try Batch(
@@ -77,24 +65,24 @@ func topK<G: CounterBasedRandomGenerator>(
             result: indices, resultCount: indicesCount, resultName: "indices")
         let k = try Arguments.k(k, columns: batch.columns)
         try MemoryProbe.topK(rows: batch.rows, columns: batch.columns, k: k)
+        var generator = generator
         try batch.result.withMemoryRebound(to: Int.self) { (ints) throws(CallError) in
             try callLibrary { () throws(GumbelSoftmaxError) in
-                try GumbelSoftmax.topK(
-                    logits: batch.logits, rows: batch.rows, columns: batch.columns, k: k, into: ints,
-                    using: &generator, threads: batch.threads)
+                try Scalar.topK(batch, k: k, into: ints, using: &generator)
             }
         }
     }
 }
 
-func gumbelNoise<G: CounterBasedRandomGenerator>(
-    _ generator: inout G, _ threads: Int32, _ result: UnsafeMutablePointer<Float>?, _ resultCount: Int64
+func gumbelNoise<Scalar: ExportScalar, G: CounterBasedRandomGenerator>(
+    _ generator: G, _ threads: Int32, _ result: UnsafeMutablePointer<Scalar>?, _ resultCount: Int64
 ) -> gs_status {
     runCall { () throws(CallError) in
         let threads = try Arguments.threads(threads)
         let out = try Arguments.output(result, count: resultCount, name: "result")
+        var generator = generator
         try callLibrary { () throws(GumbelSoftmaxError) in
-            try GumbelNoise.fill(out, using: &generator, threads: threads)
+            try Scalar.gumbelNoise(out, using: &generator, threads: threads)
         }
     }
 }
@@ -108,8 +96,9 @@ func gs_swift_sample(
     _ output: gs_output, _ seed: UInt64, _ stream: UInt64, _ position: UInt64, _ threads: Int32,
     _ result: UnsafeMutablePointer<Float>?, _ resultCount: Int64
 ) -> gs_status {
-    var generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
-    return sample(logits, logitsCount, rows, columns, temperature, output, &generator, threads, result, resultCount)
+    let generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
+    return sample(
+        logits, logitsCount, rows, columns, .scalar(temperature), output, generator, threads, result, resultCount)
 }
 
 /// Samples a batch with one temperature per row. The C function is `gs_sample_per_row`.
@@ -120,10 +109,10 @@ func gs_swift_sample_per_row(
     _ stream: UInt64, _ position: UInt64, _ threads: Int32, _ result: UnsafeMutablePointer<Float>?,
     _ resultCount: Int64
 ) -> gs_status {
-    var generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
-    return samplePerRow(
-        logits, logitsCount, rows, columns, temperatures, temperaturesCount, output, &generator, threads, result,
-        resultCount)
+    let generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
+    return sample(
+        logits, logitsCount, rows, columns, .perRow(temperatures, count: temperaturesCount), output, generator,
+        threads, result, resultCount)
 }
 
 /// Gumbel-max categorical indices, one per row. The C function is `gs_categorical`.
@@ -133,8 +122,8 @@ func gs_swift_categorical(
     _ stream: UInt64, _ position: UInt64, _ threads: Int32, _ indices: UnsafeMutablePointer<Int64>?,
     _ indicesCount: Int64
 ) -> gs_status {
-    var generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
-    return categorical(logits, logitsCount, rows, columns, &generator, threads, indices, indicesCount)
+    let generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
+    return categorical(logits, logitsCount, rows, columns, generator, threads, indices, indicesCount)
 }
 
 /// Gumbel-top-k indices, `k` per row. The C function is `gs_top_k`.
@@ -144,8 +133,8 @@ func gs_swift_top_k(
     _ seed: UInt64, _ stream: UInt64, _ position: UInt64, _ threads: Int32, _ indices: UnsafeMutablePointer<Int64>?,
     _ indicesCount: Int64
 ) -> gs_status {
-    var generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
-    return topK(logits, logitsCount, rows, columns, k, &generator, threads, indices, indicesCount)
+    let generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
+    return topK(logits, logitsCount, rows, columns, k, generator, threads, indices, indicesCount)
 }
 
 /// Raw Gumbel(0, 1) noise. The C function is `gs_gumbel_noise`.
@@ -154,81 +143,64 @@ func gs_swift_gumbel_noise(
     _ seed: UInt64, _ stream: UInt64, _ position: UInt64, _ threads: Int32, _ result: UnsafeMutablePointer<Float>?,
     _ resultCount: Int64
 ) -> gs_status {
-    var generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
-    return gumbelNoise(&generator, threads, result, resultCount)
+    gumbelNoise(PhiloxGenerator(seed: seed, stream: stream, position: position), threads, result, resultCount)
 }
 
-// MARK: JAX's threefry
+// MARK: Philox, float64 (contract 2.1, SPEC section 5: computed in float64 end to end)
 
-/// Writes the key words of `jax.random.PRNGKey(seed)`. The C function is `gs_jax_key`, the one
-/// source of that key for Python too.
+/// Samples a float64 batch: soft, log-space or hard. The C function is `gs_sample_f64`.
 @c @implementation
-func gs_swift_jax_key(_ seed: Int64, _ enableX64: Int32, _ key: UnsafeMutablePointer<UInt32>?) -> gs_status {
-    runCall { () throws(CallError) in
-        guard enableX64 == 0 || enableX64 == 1 else {
-            throw CallError(GS_INVALID_ARGUMENT, "enable_x64 must be 0 or 1, got \(enableX64)")
-        }
-        guard let key else { throw CallError(GS_NULL_POINTER, "key is NULL") }
-        let generator = ThreefryJAXGenerator(seed: UInt64(bitPattern: seed), enableX64: enableX64 == 1)
-        (key[0], key[1]) = generator.key
-    }
-}
-
-/// As `gs_sample`, with JAX's threefry stream of the key `(key0, key1)`. The C function is `gs_sample_jax`.
-@c @implementation
-func gs_swift_sample_jax(
-    _ logits: UnsafePointer<Float>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64, _ temperature: Float,
-    _ output: gs_output, _ key0: UInt32, _ key1: UInt32, _ position: UInt64, _ threads: Int32,
-    _ result: UnsafeMutablePointer<Float>?, _ resultCount: Int64
+func gs_swift_sample_f64(
+    _ logits: UnsafePointer<Double>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64, _ temperature: Double,
+    _ output: gs_output, _ seed: UInt64, _ stream: UInt64, _ position: UInt64, _ threads: Int32,
+    _ result: UnsafeMutablePointer<Double>?, _ resultCount: Int64
 ) -> gs_status {
-    var generator = ThreefryJAXGenerator(key: (key0, key1), position: position)
-    return sample(logits, logitsCount, rows, columns, temperature, output, &generator, threads, result, resultCount)
+    let generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
+    return sample(
+        logits, logitsCount, rows, columns, .scalar(temperature), output, generator, threads, result, resultCount)
 }
 
-/// As `gs_sample_per_row`, with JAX's threefry stream. The C function is `gs_sample_per_row_jax`.
+/// Samples a float64 batch with one temperature per row. The C function is `gs_sample_per_row_f64`.
 @c @implementation
-func gs_swift_sample_per_row_jax(
-    _ logits: UnsafePointer<Float>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64,
-    _ temperatures: UnsafePointer<Float>?, _ temperaturesCount: Int64, _ output: gs_output, _ key0: UInt32,
-    _ key1: UInt32, _ position: UInt64, _ threads: Int32, _ result: UnsafeMutablePointer<Float>?,
+func gs_swift_sample_per_row_f64(
+    _ logits: UnsafePointer<Double>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64,
+    _ temperatures: UnsafePointer<Double>?, _ temperaturesCount: Int64, _ output: gs_output, _ seed: UInt64,
+    _ stream: UInt64, _ position: UInt64, _ threads: Int32, _ result: UnsafeMutablePointer<Double>?,
     _ resultCount: Int64
 ) -> gs_status {
-    var generator = ThreefryJAXGenerator(key: (key0, key1), position: position)
-    return samplePerRow(
-        logits, logitsCount, rows, columns, temperatures, temperaturesCount, output, &generator, threads, result,
-        resultCount)
+    let generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
+    return sample(
+        logits, logitsCount, rows, columns, .perRow(temperatures, count: temperaturesCount), output, generator,
+        threads, result, resultCount)
 }
 
-/// As `gs_categorical`, with JAX's threefry stream (`jax.random.categorical`). The C function is
-/// `gs_categorical_jax`.
+/// Gumbel-max categorical indices of float64 logits. The C function is `gs_categorical_f64`.
 @c @implementation
-func gs_swift_categorical_jax(
-    _ logits: UnsafePointer<Float>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64, _ key0: UInt32,
-    _ key1: UInt32, _ position: UInt64, _ threads: Int32, _ indices: UnsafeMutablePointer<Int64>?,
+func gs_swift_categorical_f64(
+    _ logits: UnsafePointer<Double>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64, _ seed: UInt64,
+    _ stream: UInt64, _ position: UInt64, _ threads: Int32, _ indices: UnsafeMutablePointer<Int64>?,
     _ indicesCount: Int64
 ) -> gs_status {
-    var generator = ThreefryJAXGenerator(key: (key0, key1), position: position)
-    return categorical(logits, logitsCount, rows, columns, &generator, threads, indices, indicesCount)
+    let generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
+    return categorical(logits, logitsCount, rows, columns, generator, threads, indices, indicesCount)
 }
 
-/// As `gs_top_k`, with JAX's threefry stream. The C function is `gs_top_k_jax`.
+/// Gumbel-top-k indices of float64 logits, `k` per row. The C function is `gs_top_k_f64`.
 @c @implementation
-func gs_swift_top_k_jax(
-    _ logits: UnsafePointer<Float>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64, _ k: Int64,
-    _ key0: UInt32, _ key1: UInt32, _ position: UInt64, _ threads: Int32, _ indices: UnsafeMutablePointer<Int64>?,
+func gs_swift_top_k_f64(
+    _ logits: UnsafePointer<Double>?, _ logitsCount: Int64, _ rows: Int64, _ columns: Int64, _ k: Int64,
+    _ seed: UInt64, _ stream: UInt64, _ position: UInt64, _ threads: Int32, _ indices: UnsafeMutablePointer<Int64>?,
     _ indicesCount: Int64
 ) -> gs_status {
-    var generator = ThreefryJAXGenerator(key: (key0, key1), position: position)
-    return topK(logits, logitsCount, rows, columns, k, &generator, threads, indices, indicesCount)
+    let generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
+    return topK(logits, logitsCount, rows, columns, k, generator, threads, indices, indicesCount)
 }
 
-/// As `gs_gumbel_noise`, with JAX's threefry stream (`jax.random.gumbel`). The C function is
-/// `gs_gumbel_noise_jax`.
+/// Raw float64 Gumbel(0, 1) noise. The C function is `gs_gumbel_noise_f64`.
 @c @implementation
-func gs_swift_gumbel_noise_jax(
-    _ key0: UInt32, _ key1: UInt32, _ position: UInt64, _ threads: Int32, _ result: UnsafeMutablePointer<Float>?,
+func gs_swift_gumbel_noise_f64(
+    _ seed: UInt64, _ stream: UInt64, _ position: UInt64, _ threads: Int32, _ result: UnsafeMutablePointer<Double>?,
     _ resultCount: Int64
 ) -> gs_status {
-    var generator = ThreefryJAXGenerator(key: (key0, key1), position: position)
-    return gumbelNoise(&generator, threads, result, resultCount)
+    gumbelNoise(PhiloxGenerator(seed: seed, stream: stream, position: position), threads, result, resultCount)
 }

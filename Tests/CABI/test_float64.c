@@ -2,7 +2,8 @@
  * The float64 functions of include/gumbel_softmax.h (contract 2.1, SPEC.md section 5): the golden
  * case "a probability near 1e-87 is kept", every _f64 sampler against the others (hard is the
  * one-hot of categorical, top-1 is categorical, a row with its own stream equals gs_sample_f64 at
- * that stream), thread counts giving the same bytes, refusals that leave the output as it was,
+ * that stream), the JAX-stream categorical and top-k against the JAX-stream noise, thread counts
+ * giving the same bytes, refusals that leave the output as it was,
  * the float64 gradient against central differences, the float64 noise against the float32 noise
  * and the float64 log-density against the float32 one on float-valued inputs.
  */
@@ -48,6 +49,35 @@ int main(void) {
         }
         CHECK(fabs(sum - 1) <= 1e-12, "row %d sums to %.17g", b, sum);
         CHECK(top[b * 3] == indices[b], "top-1 of row %d", b);
+    }
+
+    /* JAX's stream in float64: categorical is exactly the argmax of logits + gs_gumbel_noise_jax_f64
+       (ties to the lowest index), top-k its k largest in descending order, the hard sample its
+       one-hot; thread counts give the same indices. */
+    double jax_noise[B * K], jax_hard[B * K];
+    int64_t jax_indices[B], jax_top[B * 3], jax_again[B * 3];
+    CHECK(gs_gumbel_noise_jax_f64(7, 9, 3, 0, jax_noise, B * K) == GS_OK, "jax noise");
+    CHECK(gs_categorical_jax_f64(logits, B * K, B, K, 7, 9, 3, 1, jax_indices, B) == GS_OK, "%s",
+          gs_last_error_message());
+    CHECK(gs_top_k_jax_f64(logits, B * K, B, K, 3, 7, 9, 3, 1, jax_top, B * 3) == GS_OK, "%s", gs_last_error_message());
+    CHECK(gs_top_k_jax_f64(logits, B * K, B, K, 3, 7, 9, 3, 2, jax_again, B * 3) == GS_OK, "top-k 2 threads");
+    CHECK(memcmp(jax_top, jax_again, sizeof jax_top) == 0, "threads change the top-k indices");
+    CHECK(gs_sample_jax_f64(logits, B * K, B, K, 0.7, GS_OUTPUT_HARD, 7, 9, 3, 0, jax_hard, B * K) == GS_OK, "hard");
+    for (int b = 0; b < B; b++) {
+        int chosen[K] = {0};
+        for (int j = 0; j < 3; j++) {
+            int best = -1;
+            for (int k = 0; k < K; k++) {
+                double z = logits[b * K + k] + jax_noise[b * K + k];
+                if (!chosen[k] && (best < 0 || z > logits[b * K + best] + jax_noise[b * K + best])) best = k;
+            }
+            chosen[best] = 1;
+            CHECK(jax_top[b * 3 + j] == best, "row %d: top-k index %d is %lld, the argmax says %d", b, j,
+                  (long long)jax_top[b * 3 + j], best);
+            if (j == 0) CHECK(jax_indices[b] == best, "row %d: categorical %lld, argmax %d", b, (long long)jax_indices[b],
+                              best);
+        }
+        for (int k = 0; k < K; k++) CHECK(jax_hard[b * K + k] == (k == jax_indices[b] ? 1.0 : 0.0), "hard[%d]", k);
     }
 
     /* Per-row temperatures equal to the scalar, and per-row streams against gs_sample_f64. */
@@ -97,6 +127,21 @@ int main(void) {
     int untouched = 1;
     for (int i = 0; i < B * K; i++) untouched &= sentinel[i] == 42;
     CHECK(untouched, "a refused call wrote its output");
+    int64_t kept[B * 3];
+    for (int i = 0; i < B * 3; i++) kept[i] = -7;
+    memcpy(bad, logits, sizeof bad);
+    bad[2 * K + 3] = NAN;
+    CHECK(gs_categorical_jax_f64(bad, B * K, B, K, 7, 9, 3, 0, kept, B) == GS_NAN_LOGIT, "jax NaN");
+    memcpy(bad, logits, sizeof bad);
+    for (int k = 2; k < K; k++) bad[K + k] = -INFINITY;
+    CHECK(gs_top_k_jax_f64(bad, B * K, B, K, 3, 7, 9, 3, 0, kept, B * 3) == GS_INSUFFICIENT_CATEGORIES, "jax: %s",
+          gs_last_error_message());
+    CHECK(gs_top_k_jax_f64(logits, B * K, B, K, K + 1, 7, 9, 3, 0, kept, B * (K + 1)) == GS_INVALID_TOP_K, "jax k");
+    CHECK(gs_top_k_jax_f64(logits, B * K, B, K, 3, 7, 9, 3, 0, kept, B * 3 - 1) == GS_SIZE_MISMATCH, "jax size");
+    CHECK(gs_categorical_jax_f64(logits, B * K, B, K, 7, 9, 3, -1, kept, B) == GS_INVALID_THREAD_COUNT, "jax threads");
+    CHECK(gs_categorical_jax_f64(NULL, B * K, B, K, 7, 9, 3, 0, kept, B) == GS_NULL_POINTER, "jax NULL");
+    for (int i = 0; i < B * 3; i++) untouched &= kept[i] == -7;
+    CHECK(untouched, "a refused JAX float64 categorical or top-k wrote its indices");
 
     /* The gradient of L = <v, soft(logits)> against central differences (noise held fixed). */
     double v[K], g[K], tg[1], one[K], up[K], down[K];

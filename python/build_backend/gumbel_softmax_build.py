@@ -3,10 +3,12 @@
 ``pip install ./python`` or ``pip wheel ./python`` (from a checkout), ``pip install`` of the source
 distribution, and ``pip install -e ./python`` call the hooks at the end of this file.
 
-A wheel (:func:`build_wheel`) holds the package and, for each instruction set tier it is built
-for, ``gumbel_softmax/_tiers/<tier>/libgumbelsoftmax.so`` (``swift build -c release
---product gumbelsoftmax`` with the tier's flags from ``Scripts/build/tier-flags`` and the Swift runtime
-linked statically, in the scratch path ``.build-release-<tier>``) and, when the XLA FFI headers
+A wheel (:func:`build_wheel`) holds the package, the public header as
+``gumbel_softmax/include/gumbel_softmax.h`` (the package reads its ctypes prototypes from it) and,
+for each instruction set tier it is built for, ``gumbel_softmax/_tiers/<tier>/libgumbelsoftmax.so``
+(``swift build -c release --product gumbelsoftmax`` with the tier's flags from
+``Scripts/build/tier-flags`` and the Swift runtime linked statically, in the scratch path
+``.build-release-<tier>``) and, when the XLA FFI headers
 are at hand, ``libgumbelsoftmax_jax.so`` beside it (the JAX FFI handlers,
 ``gumbel_softmax/ffi/jax_ffi.cc``). At import the package loads the best tier this CPU runs
 (``_library.py``). The environment chooses:
@@ -54,6 +56,7 @@ NAME = "gumbel-softmax"
 DISTRIBUTION = "gumbel_softmax"
 LIBRARY = "libgumbelsoftmax.so"
 FFI_LIBRARY = "libgumbelsoftmax_jax.so"
+HEADER = "gumbel_softmax.h"
 TIERS = ("baseline", "avx2", "avx512")
 PYTHON_DIRECTORY = Path(__file__).resolve().parent.parent
 PACKAGE = PYTHON_DIRECTORY / "gumbel_softmax"
@@ -279,6 +282,8 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
     wheel = _Wheel(wheel_directory, _version_with_tiers(tiers), f"py3-none-{_platform_tag()}")
     for source in sorted(PACKAGE.glob("*.py")):
         wheel.add(f"gumbel_softmax/{source.name}", source.read_bytes())
+    # The package reads its ctypes prototypes from the public header (gumbel_softmax/_header.py).
+    wheel.add(f"gumbel_softmax/include/{HEADER}", (REPOSITORY / "include" / HEADER).read_bytes())
     for tier, directory in directories.items():
         for library in libraries:
             wheel.add(f"gumbel_softmax/_tiers/{tier}/{library}", (directory / library).read_bytes(), executable=True)

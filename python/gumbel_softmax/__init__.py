@@ -46,11 +46,10 @@ Float64 (contract 2.1)
     This holds for :func:`sample`, :func:`categorical`, :func:`top_k` (Philox words, one stream
     or per row), :func:`gradient` (a float64 ``output``), :func:`log_prob` (float64 ``logits`` or
     ``value``) and :func:`gumbel_noise` (``dtype=np.float64``). With JAX's generator,
-    :func:`sample` and :func:`gumbel_noise` draw JAX's own float64 uniforms (64 bits per element, as
-    ``jax.random.gumbel(key, shape, jnp.float64)`` under ``jax_enable_x64``); its
-    :func:`categorical` and :func:`top_k` still compute float64 logits in float32. Every
-    other input, Python lists of floats included, follows the conversion rule below; float16 and
-    bfloat16 are computed in float32.
+    :func:`sample`, :func:`categorical`, :func:`top_k` and :func:`gumbel_noise` draw JAX's own
+    float64 uniforms (64 bits per element, as ``jax.random.gumbel(key, shape, jnp.float64)`` under
+    ``jax_enable_x64``). Every other input, Python lists of floats included, follows the
+    conversion rule below; float16 and bfloat16 are computed in float32.
 
 Conversion rule
     ``float32`` input is used as it is (copied only if not C-contiguous or ``axis`` is not the
@@ -152,11 +151,6 @@ def _broadcast_temperature(temperature, batch_shape: tuple[int, ...]):
             "(logits' shape without axis)"
         )
     return np.broadcast_to(given, batch_shape)
-
-
-def _philox(generator, key) -> bool:
-    """Whether a call draws Philox words (the generator with float64 categorical and top-k)."""
-    return generator == "philox" or (generator is None and key is None)
 
 
 class _Batch:
@@ -324,9 +318,9 @@ def categorical(
 
     Uses the same words as :func:`sample`, so it equals the argmax of ``sample(...,
     output="hard")`` at any temperature. With ``key=`` it is ``jax.random.categorical(key,
-    logits)`` (except at near ties, docs/jax.md) for the last axis; for another axis JAX draws
-    the noise in the array's own layout while this function draws it with ``axis`` moved last,
-    so the two differ.
+    logits)`` (except at near ties, docs/jax.md; with float64 logits, JAX's float64 noise as under
+    ``jax_enable_x64``) for the last axis; for another axis JAX draws the noise in the array's own
+    layout while this function draws it with ``axis`` moved last, so the two differ.
 
     ``seed``, ``stream`` and ``position`` are integers or one per row (see Per-row streams), as
     in :func:`sample`.
@@ -334,7 +328,7 @@ def categorical(
     Returns:
         int64 array of ``logits``' shape without ``axis`` (0-d for 1-D logits).
     """
-    x = _Batch(logits, "logits", axis, _arguments.is_float64(logits) and _philox(generator, key))
+    x = _Batch(logits, "logits", axis, _arguments.is_float64(logits))
     words = _stream(seed, key, generator, stream, position)
     result = x.result(out, (), np.int64)
     status = words.call(
@@ -374,7 +368,7 @@ def top_k(
         GumbelSoftmaxError: also for ``k`` outside ``1...K`` (reported as given) or a row with
             fewer than ``k`` unmasked logits.
     """
-    x = _Batch(logits, "logits", axis, _arguments.is_float64(logits) and _philox(generator, key))
+    x = _Batch(logits, "logits", axis, _arguments.is_float64(logits))
     words = _stream(seed, key, generator, stream, position)
     k = _arguments.integer(k, "k")
     if not 1 <= k <= x.columns:

@@ -1,4 +1,5 @@
-"""Finding and loading libgumbelsoftmax.so, and the ctypes prototypes of include/gumbel_softmax.h.
+"""Finding and loading libgumbelsoftmax.so, with the ctypes prototypes of include/gumbel_softmax.h
+(read from the header by ``_header``).
 
 Not API: the functions in ``gumbel_softmax`` are.
 """
@@ -10,6 +11,8 @@ import ctypes.util
 import os
 import threading
 from pathlib import Path
+
+from . import _header
 
 LIBRARY_NAME = "libgumbelsoftmax.so"
 ENVIRONMENT_VARIABLE = "GUMBEL_SOFTMAX_LIB"
@@ -25,74 +28,6 @@ _REPOSITORY = _PACKAGE.parent.parent
 
 _lock = threading.Lock()
 _library: ctypes.CDLL | None = None
-
-_f32 = ctypes.c_float
-_f64 = ctypes.c_double
-_i32 = ctypes.c_int32
-_i64 = ctypes.c_int64
-_u32 = ctypes.c_uint32
-_u64 = ctypes.c_uint64
-_ptr = ctypes.c_void_p
-
-# Every function of include/gumbel_softmax.h, name: (restype, argtypes), exactly as declared there
-# (enums are int32), set when the library is loaded. python/tests/test_prototypes.py compares this
-# table with the header.
-PROTOTYPES = {
-    # Version, CPU tier and errors.
-    "gs_version": (ctypes.c_char_p, []),
-    "gs_contract_version": (ctypes.c_char_p, []),
-    "gs_build_tier": (ctypes.c_char_p, []),
-    "gs_cpu_supported": (ctypes.c_int, []),
-    "gs_check_cpu": (_i32, []),
-    "gs_status_name": (ctypes.c_char_p, [_i32]),
-    "gs_last_error_message": (ctypes.c_char_p, []),
-    "gs_copy_last_error_message": (ctypes.c_size_t, [ctypes.c_char_p, ctypes.c_size_t]),
-    # Philox.
-    "gs_sample": (_i32, [_ptr, _i64, _i64, _i64, _f32, _i32, _u64, _u64, _u64, _i32, _ptr, _i64]),
-    "gs_sample_per_row": (_i32, [_ptr, _i64, _i64, _i64, _ptr, _i64, _i32, _u64, _u64, _u64, _i32, _ptr, _i64]),
-    "gs_categorical": (_i32, [_ptr, _i64, _i64, _i64, _u64, _u64, _u64, _i32, _ptr, _i64]),
-    "gs_top_k": (_i32, [_ptr, _i64, _i64, _i64, _i64, _u64, _u64, _u64, _i32, _ptr, _i64]),
-    "gs_gumbel_noise": (_i32, [_u64, _u64, _u64, _i32, _ptr, _i64]),
-    # Gradients and the Concrete density.
-    "gs_gradient": (_i32, [_ptr, _i64, _ptr, _i64, _i64, _i64, _f32, _i32, _i32, _ptr, _i64, _ptr, _i64]),
-    "gs_gradient_per_row": (_i32, [_ptr, _i64, _ptr, _i64, _i64, _i64, _ptr, _i64, _i32, _i32, _ptr, _i64, _ptr, _i64]),
-    "gs_log_density": (_i32, [_ptr, _i64, _i64, _i64, _ptr, _i64, _ptr, _i64, _i32, _i32, _ptr, _i64]),
-    # JAX's threefry.
-    "gs_jax_key": (_i32, [_i64, _i32, _ptr]),
-    "gs_sample_jax": (_i32, [_ptr, _i64, _i64, _i64, _f32, _i32, _u32, _u32, _u64, _i32, _ptr, _i64]),
-    "gs_sample_per_row_jax": (_i32, [_ptr, _i64, _i64, _i64, _ptr, _i64, _i32, _u32, _u32, _u64, _i32, _ptr, _i64]),
-    "gs_categorical_jax": (_i32, [_ptr, _i64, _i64, _i64, _u32, _u32, _u64, _i32, _ptr, _i64]),
-    "gs_top_k_jax": (_i32, [_ptr, _i64, _i64, _i64, _i64, _u32, _u32, _u64, _i32, _ptr, _i64]),
-    "gs_gumbel_noise_jax": (_i32, [_u32, _u32, _u64, _i32, _ptr, _i64]),
-    # Per-row streams.
-    "gs_sample_rows": (_i32, [_ptr, _i64, _i64, _i64, _ptr, _i64, _i32, _ptr, _ptr, _ptr, _i64, _i32, _ptr, _i64]),
-    "gs_categorical_rows": (_i32, [_ptr, _i64, _i64, _i64, _ptr, _ptr, _ptr, _i64, _i32, _ptr, _i64]),
-    "gs_top_k_rows": (_i32, [_ptr, _i64, _i64, _i64, _i64, _ptr, _ptr, _ptr, _i64, _i32, _ptr, _i64]),
-    # Float64 (contract 2.1): double logits, temperatures, points and outputs.
-    "gs_sample_f64": (_i32, [_ptr, _i64, _i64, _i64, _f64, _i32, _u64, _u64, _u64, _i32, _ptr, _i64]),
-    "gs_sample_per_row_f64": (_i32, [_ptr, _i64, _i64, _i64, _ptr, _i64, _i32, _u64, _u64, _u64, _i32, _ptr, _i64]),
-    "gs_categorical_f64": (_i32, [_ptr, _i64, _i64, _i64, _u64, _u64, _u64, _i32, _ptr, _i64]),
-    "gs_top_k_f64": (_i32, [_ptr, _i64, _i64, _i64, _i64, _u64, _u64, _u64, _i32, _ptr, _i64]),
-    "gs_gradient_f64": (_i32, [_ptr, _i64, _ptr, _i64, _i64, _i64, _f64, _i32, _i32, _ptr, _i64, _ptr, _i64]),
-    "gs_gradient_per_row_f64": (
-        _i32,
-        [_ptr, _i64, _ptr, _i64, _i64, _i64, _ptr, _i64, _i32, _i32, _ptr, _i64, _ptr, _i64],
-    ),
-    "gs_gumbel_noise_f64": (_i32, [_u64, _u64, _u64, _i32, _ptr, _i64]),
-    "gs_sample_jax_f64": (_i32, [_ptr, _i64, _i64, _i64, _f64, _i32, _u32, _u32, _u64, _i32, _ptr, _i64]),
-    "gs_sample_per_row_jax_f64": (
-        _i32, [_ptr, _i64, _i64, _i64, _ptr, _i64, _i32, _u32, _u32, _u64, _i32, _ptr, _i64]
-    ),
-    "gs_gumbel_noise_jax_f64": (_i32, [_u32, _u32, _u64, _i32, _ptr, _i64]),
-    "gs_log_density_f64": (_i32, [_ptr, _i64, _i64, _i64, _ptr, _i64, _ptr, _i64, _i32, _i32, _ptr, _i64]),
-    "gs_sample_rows_f64": (
-        _i32,
-        [_ptr, _i64, _i64, _i64, _ptr, _i64, _i32, _ptr, _ptr, _ptr, _i64, _i32, _ptr, _i64],
-    ),
-    "gs_categorical_rows_f64": (_i32, [_ptr, _i64, _i64, _i64, _ptr, _ptr, _ptr, _i64, _i32, _ptr, _i64]),
-    "gs_top_k_rows_f64": (_i32, [_ptr, _i64, _i64, _i64, _i64, _ptr, _ptr, _ptr, _i64, _i32, _ptr, _i64]),
-}
-
 
 def candidates() -> list[str]:
     """Where the library is looked for, in order: ``GUMBEL_SOFTMAX_LIB`` alone when it is set;
@@ -121,7 +56,7 @@ def load() -> ctypes.CDLL:
     that loads and whose tier this CPU runs. Whether it does is asked of each library's
     ``gs_cpu_supported``, C code compiled for the baseline x86-64 (as every exported function
     is), so no code of a tier runs before the CPU is known to have it. A library that lacks one of
-    the functions of :data:`PROTOTYPES` is passed over. When libraries load but none runs here,
+    the functions the header declares (:func:`_header.prototypes`) is passed over. When libraries load but none runs here,
     raises ImportError with the message of the first (``gs_check_cpu``); when none that loads has
     every function, ImportError naming each library and the first symbol it lacks."""
     global _library
@@ -129,6 +64,7 @@ def load() -> ctypes.CDLL:
         return _library
     with _lock:
         if _library is None:
+            prototypes = _header.prototypes()
             errors = []
             incomplete = []
             refused = None
@@ -138,11 +74,11 @@ def load() -> ctypes.CDLL:
                 except OSError as error:
                     errors.append(f"{path}: {error}")
                     continue
-                missing = _missing_symbol(library)
+                missing = next((name for name in prototypes if not hasattr(library, name)), None)
                 if missing is not None:
                     incomplete.append(f"{path} lacks the symbol {missing}")
                     continue
-                for name, (restype, argtypes) in PROTOTYPES.items():
+                for name, (restype, argtypes) in prototypes.items():
                     function = getattr(library, name)
                     function.restype = restype
                     function.argtypes = argtypes
@@ -167,16 +103,8 @@ def load() -> ctypes.CDLL:
     return _library
 
 
-def _missing_symbol(library: ctypes.CDLL) -> str | None:
-    """The first function of :data:`PROTOTYPES` that ``library`` does not export, if any."""
-    for name in PROTOTYPES:
-        if not hasattr(library, name):
-            return name
-    return None
-
-
 def function(name: str):
-    """The library's function ``name`` (with its prototype from :data:`PROTOTYPES`)."""
+    """The library's function ``name`` (with its prototype from the header)."""
     return getattr(load(), name)
 
 

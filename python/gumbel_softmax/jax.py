@@ -25,6 +25,11 @@ libgumbelsoftmax.so.
   or beside libgumbelsoftmax.so, else through ``jax.pure_callback`` into the numpy API: the
   ``backend`` argument chooses, per call. Under ``jax.vmap`` either gets the whole batch (keys
   and logits) in one call (``vmap_method="broadcast_all"``).
+- :func:`categorical` and :func:`top_k` are ``jax.random.categorical(key, logits, axis)`` and
+  the indices of ``lax.top_k(logits + jax.random.gumbel(key, logits.shape, logits.dtype), k)``
+  drawn by the library (``gs_categorical_jax``, ``gs_top_k_jax``, and their ``_f64`` forms for
+  float64 logits, whose noise is JAX's float64 noise under ``jax_enable_x64``), through
+  ``jax.pure_callback``; other dtypes, keys and axes use JAX's own expression.
 - ``tau``: a number or an array that broadcasts to ``logits`` and is constant along ``axis``.
   Computation is in float32, and in float64 when JAX's expression is float64 (under
   ``jax_enable_x64``, whose noise ``jax.random.gumbel(key, shape)`` is float64 from JAX's own 64-bit
@@ -49,9 +54,12 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import GumbelSoftmaxError, _library
+from . import categorical as _categorical_words
+from . import gumbel_noise as _noise_words
 from . import sample as _sample_words
+from . import top_k as _top_k_words
 
-__all__ = ["BACKENDS", "default_backend", "gumbel_softmax"]
+__all__ = ["BACKENDS", "categorical", "default_backend", "gumbel_softmax", "top_k"]
 
 FFI_LIBRARY_NAME = "libgumbelsoftmax_jax.so"
 FFI_ENVIRONMENT_VARIABLE = "GUMBEL_SOFTMAX_JAX_FFI"
@@ -289,3 +297,106 @@ def gumbel_softmax(key, logits, tau=1.0, hard: bool = False, axis: int = -1, *, 
         source = words
     result = (_hard if hard else _soft)(x, temperatures, source, how)
     return jnp.moveaxis(result, -1, axis).astype(dtype)
+
+
+def _indices_on_host(words, x, k: int):
+    """Categorical (``k`` 0) or top-``k`` indices on the host: words [M..., 2] (M batch members
+    under vmap, one outside), x [M..., R..., K]; member m from position 0 of its own key. A member
+    the library refuses (NaN or +inf logits, a row with fewer than ``k`` unmasked categories) gets
+    JAX's expression with the library's noise: NumPy's argmax (NaN first, as ``jnp.argmax``) or
+    a stable descending sort."""
+    words, x = np.asarray(words), np.asarray(x)
+    columns = x.shape[-1]
+    result = np.empty(x.shape[:-1] + ((k,) if k else ()), np.int64)
+    members = words.size // 2
+    if members == 0 or result.size == 0:
+        return result
+    flat_x, flat_out = x.reshape(members, -1, columns), result.reshape(members, -1, max(k, 1))
+    for m, member_words in enumerate(words.reshape(members, 2)):
+        try:
+            if k:
+                _top_k_words(flat_x[m], k, key=member_words, out=flat_out[m])
+            else:
+                _categorical_words(flat_x[m], key=member_words, out=flat_out[m, :, 0])
+        except GumbelSoftmaxError:
+            z = flat_x[m] + _noise_words(flat_x[m].shape, key=member_words, dtype=flat_x.dtype)
+            flat_out[m] = np.argsort(-z, axis=-1, kind="stable")[:, :k] if k else np.argmax(z, axis=-1)[:, None]
+    return result
+
+
+def _indices(key, logits, axis: int, k: int):
+    """The library's categorical (``k`` 0) or top-``k`` indices of ``logits`` along ``axis``
+    (moved last), or None when JAX's own expression must draw them (another dtype than float32
+    or float64, a key the library does not draw, or an axis followed by axes longer than 1)."""
+    if logits.dtype not in (jnp.float32, jnp.float64) or math.prod(logits.shape[axis + 1 :]) != 1:
+        return None
+    words = _threefry_words(key)
+    if words is None:
+        return None
+    x = jnp.moveaxis(logits, axis, -1)
+    shape = x.shape[:-1] + ((k,) if k else ())
+    # jnp.argmax's int (int32, or int64 under jax_enable_x64); lax.top_k's indices are int32.
+    integer = np.dtype(np.int32) if k else jax.dtypes.canonicalize_dtype(np.int64)
+    indices = jax.pure_callback(
+        lambda w, v: _indices_on_host(w, v, k).astype(integer),
+        jax.ShapeDtypeStruct(shape, integer),
+        words,
+        x,
+        vmap_method="broadcast_all",
+    )
+    return jnp.moveaxis(indices, -1, axis) if k else indices
+
+
+def _checked_axis(logits, axis) -> int:
+    axis = operator.index(axis)
+    if logits.ndim == 0 or not -logits.ndim <= axis < logits.ndim:
+        raise ValueError(f"axis {axis} is out of range for an array of {logits.ndim} dimensions")
+    return axis % logits.ndim
+
+
+def categorical(key, logits, axis: int = -1):
+    """Draws one category per row by the Gumbel-max trick: ``jax.random.categorical(key, logits,
+    axis)``, that is ``jnp.argmax(logits + jax.random.gumbel(key, logits.shape, logits.dtype),
+    axis)``, with the noise drawn by the library (float64 noise from JAX's 64-bit uniform for
+    float64 logits under ``jax_enable_x64``); usable under ``jax.jit`` and ``jax.vmap``.
+
+    Args:
+        key: A JAX PRNG key (``jax.random.key(seed)`` or ``jax.random.PRNGKey(seed)``).
+        logits: An array ``[..., K, ...]`` with the categories along ``axis``.
+        axis: The axis of the categories.
+
+    Returns:
+        JAX's default integer array of ``logits``' shape without ``axis``.
+    """
+    logits = jnp.asarray(logits)
+    axis = _checked_axis(logits, axis)
+    indices = _indices(key, logits, axis, 0)
+    return jax.random.categorical(key, logits, axis) if indices is None else indices
+
+
+def top_k(key, logits, k: int, axis: int = -1):
+    """Draws ``k`` distinct categories per row without replacement (Gumbel-top-k, Kool et al.
+    2019): the indices of ``jax.lax.top_k(logits + jax.random.gumbel(key, logits.shape,
+    logits.dtype), k)`` along ``axis``, in descending order, ties to the lowest index; the first
+    equals :func:`categorical`'s. Usable under ``jax.jit`` and ``jax.vmap``.
+
+    Args:
+        key: A JAX PRNG key.
+        logits: An array ``[..., K, ...]`` with the categories along ``axis``.
+        k: How many categories per row, in ``1...K``.
+        axis: The axis of the categories.
+
+    Returns:
+        An int32 array (as ``lax.top_k``'s indices) of ``logits``' shape with ``axis`` of length
+        ``k``.
+    """
+    logits = jnp.asarray(logits)
+    axis = _checked_axis(logits, axis)
+    k = operator.index(k)
+    if not 1 <= k <= logits.shape[axis]:
+        raise ValueError(f"k must be in 1...{logits.shape[axis]} (the number of categories), got {k}")
+    indices = _indices(key, logits, axis, k)
+    if indices is not None:
+        return indices
+    z = jnp.moveaxis(logits + jax.random.gumbel(key, logits.shape, logits.dtype), axis, -1)
+    return jnp.moveaxis(jax.lax.top_k(z, k)[1], -1, axis)

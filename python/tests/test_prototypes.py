@@ -1,70 +1,125 @@
-"""The ctypes prototypes and the status names against include/gumbel_softmax.h and the library: a
-wrong argument type in ctypes is silent memory corruption, so every function's types are compared
-with the header's."""
+"""The ctypes prototypes the package reads from include/gumbel_softmax.h (``_header``), and the
+status names, against the header and the library: a wrong argument type in ctypes is silent
+memory corruption, so the reader is checked by a second, independent scan of the header, by
+prototypes written out here, and by what the library exports."""
 
 import ctypes
 import re
+import subprocess
 
+import pytest
 from conftest import REPOSITORY
 
 import gumbel_softmax as gs
-from gumbel_softmax import _library
+from gumbel_softmax import _header, _library
 
-C_TYPES = {
-    "float": ctypes.c_float,
-    "double": ctypes.c_double,
-    "int": ctypes.c_int,
-    "int32_t": ctypes.c_int32,
-    "int64_t": ctypes.c_int64,
-    "uint32_t": ctypes.c_uint32,
-    "uint64_t": ctypes.c_uint64,
-    "size_t": ctypes.c_size_t,
-    "gs_status": ctypes.c_int32,
-    "gs_output": ctypes.c_int32,
+HEADER = REPOSITORY / "include" / "gumbel_softmax.h"
+
+_f32, _f64, _i32, _i64 = ctypes.c_float, ctypes.c_double, ctypes.c_int32, ctypes.c_int64
+_u32, _u64, _ptr = ctypes.c_uint32, ctypes.c_uint64, ctypes.c_void_p
+
+# A few prototypes as the header declares them, written out by hand (enums are int32).
+KNOWN = {
+    "gs_version": (ctypes.c_char_p, []),
+    "gs_cpu_supported": (ctypes.c_int, []),
+    "gs_check_cpu": (_i32, []),
+    "gs_status_name": (ctypes.c_char_p, [_i32]),
+    "gs_copy_last_error_message": (ctypes.c_size_t, [ctypes.c_char_p, ctypes.c_size_t]),
+    "gs_jax_key": (_i32, [_i64, _i32, _ptr]),
+    "gs_sample": (_i32, [_ptr, _i64, _i64, _i64, _f32, _i32, _u64, _u64, _u64, _i32, _ptr, _i64]),
+    "gs_top_k_jax": (_i32, [_ptr, _i64, _i64, _i64, _i64, _u32, _u32, _u64, _i32, _ptr, _i64]),
+    "gs_gradient_per_row": (_i32, [_ptr, _i64, _ptr, _i64, _i64, _i64, _ptr, _i64, _i32, _i32, _ptr, _i64, _ptr, _i64]),
+    "gs_log_density": (_i32, [_ptr, _i64, _i64, _i64, _ptr, _i64, _ptr, _i64, _i32, _i32, _ptr, _i64]),
+    "gs_sample_f64": (_i32, [_ptr, _i64, _i64, _i64, _f64, _i32, _u64, _u64, _u64, _i32, _ptr, _i64]),
+    "gs_gradient_f64": (_i32, [_ptr, _i64, _ptr, _i64, _i64, _i64, _f64, _i32, _i32, _ptr, _i64, _ptr, _i64]),
+    "gs_sample_jax_f64": (_i32, [_ptr, _i64, _i64, _i64, _f64, _i32, _u32, _u32, _u64, _i32, _ptr, _i64]),
 }
 
 
-def _ctype(declaration: str):
-    declaration = declaration.strip().replace("const ", "")
-    if declaration == "void":
-        return None
-    if "*" in declaration or declaration.endswith("]"):
-        base = declaration.split("*")[0].split()[0]
-        return ctypes.c_char_p if base == "char" and "[" not in declaration else ctypes.c_void_p
-    return C_TYPES[declaration.rsplit(" ", 1)[0]]
+def _declared_by_lines():
+    """Each function the header declares, name: its number of parameters, by a scan of its own:
+    every line outside comments that starts with a type and names gs_X( opens a declaration,
+    which ends at the next ');'."""
+    text = re.sub(r"/\*.*?\*/", lambda m: "\n" * m.group().count("\n"), HEADER.read_text(), flags=re.S)
+    lines = text.splitlines()
+    found = {}
+    for number, line in enumerate(lines):
+        opening = re.match(r"^[a-z][a-z_0-9 ]*\*?\s*(gs_[a-z_0-9]+)\(", line)
+        if opening:
+            declaration = " ".join(lines[number:]).split(");")[0].split("(", 1)[1]
+            found[opening.group(1)] = 0 if declaration.strip() == "void" else declaration.count(",") + 1
+    return found
 
 
-def _header_functions():
-    text = (REPOSITORY / "include" / "gumbel_softmax.h").read_text()
-    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
-    functions = {}
-    for match in re.finditer(r"([\w ]+?\**)\s*\b(gs_\w+)\(([^)]*)\);", text):
-        result, name, arguments = match.groups()
-        arguments = [] if arguments.strip() == "void" else [a for a in arguments.split(",")]
-        functions[name] = (_ctype(result.replace("const", "").strip() if "*" not in result else "char *"),
-                           [_ctype(a) for a in arguments])
-    return functions
+def test_the_reader_finds_every_declaration():
+    prototypes = _header.prototypes(HEADER.read_text())
+    declared = _declared_by_lines()
+    assert len(declared) >= 30, "the line scan finds too few declarations"
+    assert list(prototypes) == list(declared), "the reader and the line scan find different functions"
+    for name, count in declared.items():
+        assert len(prototypes[name][1]) == count, name
 
 
-def test_every_prototype_matches_the_header():
-    header = _header_functions()
-    assert {"gs_sample", "gs_sample_jax", "gs_log_density", "gs_jax_key"} <= header.keys()
-    assert _library.PROTOTYPES.keys() == header.keys(), "the table and the header list different functions"
-    for name, (restype, argtypes) in _library.PROTOTYPES.items():
-        assert name in header, f"{name} is not declared in the header"
-        want_restype, want_argtypes = header[name]
-        assert restype == want_restype, name
-        # A pointer may be declared as a void pointer or a char pointer in ctypes.
-        got = [ctypes.c_void_p if t is ctypes.c_char_p else t for t in argtypes]
-        want = [ctypes.c_void_p if t is ctypes.c_char_p else t for t in want_argtypes]
-        assert got == want, name
+def test_known_prototypes():
+    prototypes = _header.prototypes(HEADER.read_text())
+    for name, prototype in KNOWN.items():
+        assert prototypes[name] == prototype, name
 
 
-def test_the_package_calls_only_declared_functions():
-    header = _header_functions()
+def test_the_package_reads_the_header_of_its_library():
+    # The copy the package reads (the wheel's, or this checkout's) is the header of this source.
+    assert _header.header_path().read_text() == HEADER.read_text()
+
+
+def test_the_library_exports_exactly_the_declared_functions():
     library = _library.load()
-    for name in header:
-        assert hasattr(library, name), f"{name} is declared but not exported"
+    path = library._name
+    symbols = subprocess.run(["nm", "-D", "--defined-only", path], capture_output=True, text=True, check=True)
+    exported = {line.split()[-1] for line in symbols.stdout.splitlines() if line.split()[-1].startswith("gs_")}
+    assert exported == set(_header.prototypes()), "the library and the header list different functions"
+    for name, (restype, argtypes) in _header.prototypes().items():
+        function = getattr(library, name)
+        assert (function.restype, function.argtypes) == (restype, argtypes), name
+
+
+@pytest.mark.parametrize(
+    "declaration",
+    [
+        "long double gs_x(void);",
+        "gs_status gs_x(unsigned int count);",
+        "gs_status gs_x(const float **logits);",
+        "gs_status gs_x(float);",
+        "gs_status gs_x(gs_unknown kind);",
+        "#define GS_X(name) gs_status gs_##name(void);\nGS_X(y)",
+        "gs_status gs_x(void);\ngs_status gs_x(void);",
+        "gs_status gs_x(void)",
+        "int gs_count;",
+        "typedef struct gs_thing gs_thing;",
+        "const float gs_x(void);",
+    ],
+)
+def test_the_reader_refuses_what_it_cannot_map(declaration):
+    with pytest.raises(_header.HeaderError):
+        _header.prototypes("typedef enum gs_status { GS_OK = 0 } gs_status;\n" + declaration)
+
+
+def test_the_reader_maps_the_header_forms():
+    text = """
+    #ifdef __cplusplus
+    extern "C" {
+    #endif
+    typedef enum gs_kind { GS_A = 0, /* one */ GS_B = 1 } gs_kind;
+    /* gs_commented(float x); */
+    const char *gs_name(gs_kind kind, char *buffer, size_t capacity);
+    void gs_nothing(uint32_t key[2], const double *values, int64_t count);
+    #ifdef __cplusplus
+    }
+    #endif
+    """
+    assert _header.prototypes(text) == {
+        "gs_name": (ctypes.c_char_p, [_i32, ctypes.c_char_p, ctypes.c_size_t]),
+        "gs_nothing": (None, [_ptr, _ptr, _i64]),
+    }
 
 
 def test_status_names_are_the_librarys():

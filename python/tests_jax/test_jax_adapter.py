@@ -603,3 +603,98 @@ def test_x64_float64_reproduces_jax_gumbel_under_jit_and_vmap(backend):
                           cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "x64 float64 ok" in done.stdout
+
+
+# MARK: categorical and top_k
+
+X64_INDICES_SCRIPT = """
+import jax, jax.numpy as jnp, numpy as np
+jax.config.update("jax_enable_x64", True)
+from gumbel_softmax.jax import categorical, top_k
+
+
+def gumbel(key, x):
+    return jax.random.gumbel(key, x.shape, x.dtype)
+
+
+def same(got, want, what):
+    got, want = np.asarray(got), np.asarray(want)
+    assert got.dtype == want.dtype, (what, got.dtype, want.dtype)
+    assert got.shape == want.shape and (got == want).all(), (what, got, want)
+
+
+key = jax.random.key(11)
+logits = jax.random.normal(jax.random.key(2), (64, 33), jnp.float64) * 3
+logits = logits.at[0, 1].set(-200.0)
+z = logits + jax.random.gumbel(key, logits.shape, jnp.float64)
+want = jnp.argmax(z, axis=-1)
+same(jax.random.categorical(key, logits), want, "JAX's own categorical is argmax(logits + gumbel)")
+assert want.dtype == jnp.int64
+same(categorical(key, logits), want, "categorical")
+same(jax.jit(categorical)(key, logits), want, "jit categorical")
+same(top_k(key, logits, 5), jax.lax.top_k(z, 5)[1], "top_k")
+same(jax.jit(top_k, static_argnums=2)(key, logits, 5), jax.lax.top_k(z, 5)[1], "jit top_k")
+keys = jax.random.split(jax.random.key(5), 4)
+batch = jax.random.normal(jax.random.key(3), (4, 3, 7), jnp.float64)
+want = jax.vmap(lambda k, x: jnp.argmax(x + gumbel(k, x), -1))(keys, batch)
+same(jax.vmap(categorical)(keys, batch), want, "vmap categorical")
+same(jax.jit(jax.vmap(categorical))(keys, batch), want, "jit of vmap categorical")
+want = jax.vmap(lambda k, x: jax.lax.top_k(x + gumbel(k, x), 3)[1])(keys, batch)
+same(jax.vmap(lambda k, x: top_k(k, x, 3))(keys, batch), want, "vmap top_k")
+same(jax.jit(jax.vmap(lambda k, x: top_k(k, x, 3)))(keys, batch), want, "jit of vmap top_k")
+# Float32 logits under x64: JAX draws float32 noise for them, and so does the library.
+small = logits.astype(jnp.float32)
+same(categorical(key, small), jnp.argmax(small + gumbel(key, small), -1), "float32 logits under x64")
+print("x64 indices ok")
+"""
+
+
+def test_x64_float64_categorical_and_top_k_are_jaxs_under_jit_and_vmap():
+    """With jax_enable_x64 and float64 logits, ``categorical`` is ``jnp.argmax(logits +
+    jax.random.gumbel(key, shape, float64), -1)`` (what ``jax.random.categorical`` computes) and
+    ``top_k`` the indices of ``lax.top_k`` of that sum, exactly, eagerly, under jit and vmap."""
+    done = subprocess.run([sys.executable, "-c", X64_INDICES_SCRIPT], env=dict(os.environ),
+                          cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "x64 indices ok" in done.stdout
+
+
+def test_float32_categorical_and_top_k_are_jaxs_under_jit_and_vmap():
+    key = jax.random.key(21)
+    logits = jax.random.normal(jax.random.key(2), (50, 12)) * 2
+    z = logits + jax.random.gumbel(key, logits.shape)
+    assert (gsj.categorical(key, logits) == jax.random.categorical(key, logits)).all()
+    assert (jax.jit(gsj.categorical)(key, logits) == jnp.argmax(z, -1)).all()
+    assert (gsj.top_k(key, logits, 4) == jax.lax.top_k(z, 4)[1]).all()
+    assert gsj.categorical(key, logits).dtype == jnp.argmax(z, -1).dtype
+    assert gsj.top_k(key, logits, 4).dtype == jax.lax.top_k(z, 4)[1].dtype
+    keys = jax.random.split(jax.random.key(6), 3)
+    batch = jax.random.normal(jax.random.key(7), (3, 5, 9))
+    want = jax.vmap(lambda k, x: jax.random.categorical(k, x))(keys, batch)
+    assert (jax.vmap(gsj.categorical)(keys, batch) == want).all()
+    want = jax.vmap(lambda k, x: jax.lax.top_k(x + jax.random.gumbel(k, x.shape), 2)[1])(keys, batch)
+    assert (jax.jit(jax.vmap(lambda k, x: gsj.top_k(k, x, 2)))(keys, batch) == want).all()
+
+
+def test_categorical_and_top_k_along_another_axis_and_other_dtypes_are_jaxs_own():
+    key = jax.random.key(4)
+    logits = jax.random.normal(jax.random.key(8), (6, 5))
+    assert (gsj.categorical(key, logits, axis=0) == jax.random.categorical(key, logits, axis=0)).all()
+    z = jnp.moveaxis(logits + jax.random.gumbel(key, logits.shape), 0, -1)
+    assert (gsj.top_k(key, logits, 2, axis=0) == jnp.moveaxis(jax.lax.top_k(z, 2)[1], -1, 0)).all()
+    half = logits.astype(jnp.bfloat16)
+    assert (gsj.categorical(key, half) == jax.random.categorical(key, half)).all()
+    with pytest.raises(ValueError, match="k must be in 1...5"):
+        gsj.top_k(key, logits, 6)
+
+
+def test_categorical_of_refused_rows_is_the_argmax_not_an_error():
+    key = jax.random.key(9)
+    logits = jnp.array([[0.0, jnp.nan, 1.0], [0.5, 0.2, -1.0]])
+    noise = jax.random.gumbel(key, logits.shape)
+    got = jax.jit(gsj.categorical)(key, logits)
+    assert int(got[0]) == 1  # jnp.argmax picks the NaN
+    assert int(got[1]) == int(jnp.argmax(logits[1] + noise[1]))
+    masked = jnp.array([[0.0, -jnp.inf, -jnp.inf, 2.0]])
+    assert gsj.top_k(key, masked, 3).tolist() == [list(np.argsort(-(masked + jax.random.gumbel(key, masked.shape))[0],
+                                                                  kind="stable")[:3])]

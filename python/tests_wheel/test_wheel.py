@@ -34,6 +34,8 @@ def test_the_package_is_a_repaired_manylinux_wheel_with_every_tier():
     for tier in TIERS:
         assert (PACKAGE / "_tiers" / tier / "libgumbelsoftmax.so").is_file(), tier
         assert (PACKAGE / "_tiers" / tier / "libgumbelsoftmax_jax.so").is_file(), tier
+    header = PACKAGE / "include" / "gumbel_softmax.h"
+    assert header.read_text() == (REPOSITORY / "include" / "gumbel_softmax.h").read_text(), "the prototypes' source"
 
 
 def test_no_swift_toolchain_is_on_path_or_needed():
