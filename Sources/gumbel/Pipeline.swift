@@ -64,6 +64,7 @@ struct Pipeline<Operation: BlockOperation> {
         let results = try ScratchBuffer<Operation.Result>(
             count: rowsPerBlock * resultsPerRow, for: "a block of results")
         let streams = try RowStreamBlocks(rowStreams, rowsPerBlock: rowsPerBlock)
+        let calls = operation.calls(using: G.self)
         var done = 0
         while rowsPerBlock > 0 {
             let rows = try source.nextRows(into: logits.buffer, maxRows: rowsPerBlock)
@@ -73,11 +74,9 @@ struct Pipeline<Operation: BlockOperation> {
             let blockStreams = try streams.next(rows: rows, logits: source, done: done, buffer: logits.buffer)
             do throws(GumbelSoftmaxError) {
                 if let blockStreams {
-                    try operation(
-                        block, rows: rows, columns: columns, streams: blockStreams, into: result, threads: threads)
+                    try calls.withStreams(block, rows, columns, blockStreams, result, threads)
                 } else {
-                    try operation(
-                        block, rows: rows, columns: columns, into: result, using: &generator, threads: threads)
+                    try calls.withGenerator(block, rows, columns, result, &generator, threads)
                 }
             } catch {
                 throw error.shiftingRows(by: done)
