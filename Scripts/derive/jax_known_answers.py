@@ -13,14 +13,14 @@ Swift port relies on (the uniform formula over all 2^23 mantissas, the margins o
 cases) and fails loudly when a JAX release changes them.
 """
 
-import json
 import os
 import subprocess
 import sys
 import venv
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-OUTPUT = os.path.join(ROOT, "Tests", "golden", "jax_vectors.json")
+from golden_file import ROOT, golden_path, write_golden
+
+OUTPUT = golden_path("jax_vectors.json")
 VENV = os.environ.get("JAX_VENV", os.path.join(ROOT, ".venv-jax"))  # gitignored (.venv*/)
 
 
@@ -318,11 +318,7 @@ def main():
         "categorical": categorical_section(),
     }
     result.update(softmax_batches_section())
-    os.makedirs(os.path.dirname(OUTPUT), exist_ok=True)
-    with open(OUTPUT, "w") as f:
-        json.dump(result, f, indent=1)
-        f.write("\n")
-    print(f"wrote {OUTPUT} (jax {jax.__version__})")
+    write_golden(OUTPUT, result, jax.__version__)
 
 
 if __name__ == "__main__":

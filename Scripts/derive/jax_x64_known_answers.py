@@ -7,9 +7,6 @@ logits)` and the indices of `jax.lax.top_k(logits + gumbel, k)` for float64 logi
 Run with a Python that has jax: `python Scripts/derive/jax_x64_known_answers.py`.
 """
 
-import json
-import os
-
 import jax
 
 jax.config.update("jax_enable_x64", True)
@@ -17,9 +14,9 @@ jax.config.update("jax_threefry_partitionable", True)
 
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
+from golden_file import golden_path, write_golden  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-OUTPUT = os.path.join(ROOT, "Tests", "golden", "jax_x64_vectors.json")
+OUTPUT = golden_path("jax_x64_vectors.json")
 
 
 def key_words(key):
@@ -57,10 +54,7 @@ def main():
         "top_k = the indices of jax.lax.top_k(logits + g, k), row-major [B, k].",
         "cases": cases,
     }
-    with open(OUTPUT, "w") as f:
-        json.dump(result, f, indent=1)
-        f.write("\n")
-    print(f"wrote {OUTPUT} (jax {jax.__version__})")
+    write_golden(OUTPUT, result, jax.__version__)
 
 
 if __name__ == "__main__":

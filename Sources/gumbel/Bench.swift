@@ -40,6 +40,16 @@ struct Bench: ParsableCommand {
     /// What the timed call computes.
     enum Kind: String, ExpressibleByArgument, CaseIterable {
         case soft, log, hard, categorical
+
+        /// The form of a sample; nil for categorical.
+        var sampleOutput: GumbelSoftmax.Output? {
+            switch self {
+            case .soft: return .soft
+            case .log: return .log
+            case .hard: return .hard
+            case .categorical: return nil
+            }
+        }
     }
 
     @Option(help: "The batch shape BxK; repeat the option for several shapes. (default: 4096x1000)")
@@ -93,74 +103,70 @@ struct Bench: ParsableCommand {
     }
 
     private func measure<G: CounterBasedRandomGenerator>(_ shape: BatchShape, using random: inout G) throws {
-        let output = output ?? .soft
-        let temperature = (temperature ?? .one).value
-        let repeats = repeats ?? 11
-        let generator = generator ?? .philox
-        let dtype = dtype ?? .float32
         let (count, overflow) = shape.rows.multipliedReportingOverflow(by: shape.columns)
         guard !overflow, count <= 1 << 32 else { throw ValidationError("--shape \(shape) is too large") }
         // Random logits in about [-4, 4]: scaled Gumbel noise of another seed.
         let logits = try GumbelNoise.sample(count: count, seed: 0x5EED, threads: threading.count)
             .map { $0 * 0.5 }
-        let wide = dtype == .float64 ? logits.map(Double.init) : []
-        let result = UnsafeMutableBufferPointer<Float>.allocate(
-            capacity: output == .categorical || dtype == .float64 ? 0 : count)
-        let wideResult = UnsafeMutableBufferPointer<Double>.allocate(
-            capacity: output == .categorical || dtype == .float32 ? 0 : count)
-        let indices = UnsafeMutableBufferPointer<Int>.allocate(capacity: output == .categorical ? shape.rows : 0)
-        defer {
-            result.deallocate()
-            wideResult.deallocate()
-            indices.deallocate()
+        let times: [Duration]
+        switch dtype ?? .float32 {
+        case .float32: times = try time(logits, shape: shape, using: &random)
+        case .float64: times = try time(logits.map(Double.init), shape: shape, using: &random)
         }
-        let form: GumbelSoftmax.Output = output == .log ? .log : output == .hard ? .hard : .soft
+        report(shape: shape, median: seconds(times.sorted()[times.count / 2]))
+    }
+
+    /// The durations of the timed calls of `--output` on `logits` in their own type.
+    private func time<Scalar: LogitScalar, G: CounterBasedRandomGenerator>(
+        _ logits: [Scalar], shape: BatchShape, using random: inout G
+    ) throws -> [Duration] {
+        guard let form = (output ?? .soft).sampleOutput else {
+            return try time(CategoricalOperation<Scalar>(), logits, shape, &random)
+        }
+        let temperature = Scalar((temperature ?? .one).value)
+        return try time(SampleOperation(output: form, temperature: temperature), logits, shape, &random)
+    }
+
+    /// Runs `operation` on the whole batch, each run from position 0, into a preallocated result:
+    /// the warm-up, then `--repeats` timed runs, whose durations it returns.
+    private func time<Operation: BlockOperation, G: CounterBasedRandomGenerator>(
+        _ operation: Operation, _ logits: [Operation.Scalar], _ shape: BatchShape, _ random: inout G
+    ) throws -> [Duration] {
+        let call = operation.calls(using: G.self).withGenerator
+        let result = UnsafeMutableBufferPointer<Operation.Result>.allocate(
+            capacity: shape.rows * operation.resultsPerRow(columns: shape.columns))
+        defer { result.deallocate() }
+        let repeats = repeats ?? 11
         let clock = ContinuousClock()
         var times: [Duration] = []
         try logits.withUnsafeBufferPointer { buffer in
-            try wide.withUnsafeBufferPointer { wideBuffer in
-                // Warm-up: at least one call and half a second. OpenBLAS's worker threads busy-wait for a
-                // while after the library loads (whether or not any call of ours uses them), and on a
-                // small machine they take cores from the sampler's own threads until they go to sleep.
-                let warmUpEnd = clock.now + .milliseconds(500)
-                var warmUps = 0
-                var run = 0
-                while run < repeats {
-                    random.position = 0
-                    let start = clock.now
-                    if dtype == .float64 && output == .categorical {
-                        try GumbelSoftmax.categorical(
-                            logits: wideBuffer, rows: shape.rows, columns: shape.columns, into: indices,
-                            using: &random, threads: threading.count)
-                    } else if dtype == .float64 {
-                        try GumbelSoftmax.sample(
-                            logits: wideBuffer, rows: shape.rows, columns: shape.columns,
-                            temperature: Double(temperature),
-                            output: form, into: wideResult, using: &random, threads: threading.count)
-                    } else if output == .categorical {
-                        try GumbelSoftmax.categorical(
-                            logits: buffer, rows: shape.rows, columns: shape.columns, into: indices,
-                            using: &random, threads: threading.count)
-                    } else {
-                        try GumbelSoftmax.sample(
-                            logits: buffer, rows: shape.rows, columns: shape.columns, temperature: temperature,
-                            output: form,
-                            into: result, using: &random, threads: threading.count)
-                    }
-                    let end = clock.now
-                    if warmUps == 0 || end < warmUpEnd {
-                        warmUps += 1
-                        continue
-                    }
+            // Warm-up: at least one call and half a second. OpenBLAS's worker threads busy-wait for a
+            // while after the library loads (whether or not any call of ours uses them), and on a
+            // small machine they take cores from the sampler's own threads until they go to sleep.
+            let warmUpEnd = clock.now + .milliseconds(500)
+            var warmUps = 0
+            while times.count < repeats {
+                random.position = 0
+                let start = clock.now
+                try call(buffer, shape.rows, shape.columns, result, &random, threading.count)
+                let end = clock.now
+                if warmUps == 0 || end < warmUpEnd {
+                    warmUps += 1
+                } else {
                     times.append(end - start)
-                    run += 1
                 }
             }
         }
-        times.sort()
-        let median = seconds(times[times.count / 2])
-        let nanosecondsPerElement = median * 1e9 / Double(count)
-        let elementsPerSecond = Double(count) / max(median, 1e-12)
+        return times
+    }
+
+    /// Prints the median run of `shape` and what it was a run of: one JSON object with `--json`.
+    private func report(shape: BatchShape, median: Double) {
+        let count = Double(shape.rows * shape.columns)
+        let (output, dtype, generator) = (output ?? .soft, dtype ?? .float32, generator ?? .philox)
+        let (temperature, repeats) = ((temperature ?? .one).value, repeats ?? 11)
+        let nanosecondsPerElement = median * 1e9 / count
+        let elementsPerSecond = count / max(median, 1e-12)
         let threadCount = threading.count ?? Platform.processorCount
         if json {
             print(

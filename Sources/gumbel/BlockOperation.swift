@@ -22,18 +22,24 @@ protocol BlockOperation {
     /// Refuses, before anything is read or written, a `K` the library refuses for every block.
     func check(columns: Int) throws(GumbelSoftmaxError)
 
-    /// Computes `rows` rows into `result` with the words of `generator` from its position on, and
-    /// moves the generator past them (`rows * columns` words).
-    func callAsFunction<G: CounterBasedRandomGenerator>(
-        _ logits: UnsafeBufferPointer<Scalar>, rows: Int, columns: Int, into result: UnsafeMutableBufferPointer<Result>,
-        using generator: inout G, threads: Int?
-    ) throws(GumbelSoftmaxError)
+    /// This operation's library calls on a block of rows with a generator of type `G`, its own
+    /// arguments bound.
+    func calls<G: CounterBasedRandomGenerator>(using _: G.Type) -> BlockCalls<Scalar, Result, G>
+}
 
-    /// Computes `rows` rows into `result`, row `b` with its own stream `streams[b]`.
-    func callAsFunction(
-        _ logits: UnsafeBufferPointer<Scalar>, rows: Int, columns: Int, streams: UnsafeBufferPointer<RowStream>,
-        into result: UnsafeMutableBufferPointer<Result>, threads: Int?
-    ) throws(GumbelSoftmaxError)
+/// An operation's two library calls on a block of `rows` rows of `columns` logits, with what the
+/// operation adds (the form and temperature, `k`) bound; their arguments are the library's, in its
+/// order.
+struct BlockCalls<Scalar, Result, G: CounterBasedRandomGenerator> {
+    typealias Logits = UnsafeBufferPointer<Scalar>
+    typealias Streams = UnsafeBufferPointer<RowStream>
+    typealias Results = UnsafeMutableBufferPointer<Result>
+
+    /// `(logits, rows, columns, result, generator, threads)`: the words of `generator` from its
+    /// position on; moves the generator past them (`rows * columns` words).
+    let withGenerator: (Logits, Int, Int, Results, inout G, Int?) throws(GumbelSoftmaxError) -> Void
+    /// `(logits, rows, columns, streams, result, threads)`: row `b` with its own stream `streams[b]`.
+    let withStreams: (Logits, Int, Int, Streams, Results, Int?) throws(GumbelSoftmaxError) -> Void
 }
 
 extension BlockOperation {
@@ -54,22 +60,15 @@ struct SampleOperation<Scalar: LogitScalar>: BlockOperation {
 
     func resultShape(batch: [Int], columns: Int) -> [Int] { batch + [columns] }
 
-    func callAsFunction<G: CounterBasedRandomGenerator>(
-        _ logits: UnsafeBufferPointer<Scalar>, rows: Int, columns: Int, into result: UnsafeMutableBufferPointer<Scalar>,
-        using generator: inout G, threads: Int?
-    ) throws(GumbelSoftmaxError) {
-        try Scalar.sample(
-            logits, rows: rows, columns: columns, temperature: temperature, output: output, into: result,
-            using: &generator, threads: threads)
-    }
-
-    func callAsFunction(
-        _ logits: UnsafeBufferPointer<Scalar>, rows: Int, columns: Int, streams: UnsafeBufferPointer<RowStream>,
-        into result: UnsafeMutableBufferPointer<Scalar>, threads: Int?
-    ) throws(GumbelSoftmaxError) {
-        try Scalar.sample(
-            logits, rows: rows, columns: columns, temperature: temperature, output: output, streams: streams,
-            into: result, threads: threads)
+    func calls<G: CounterBasedRandomGenerator>(using _: G.Type) -> BlockCalls<Scalar, Scalar, G> {
+        let library = Scalar.library(using: G.self)
+        return BlockCalls(
+            withGenerator: { (logits, rows, columns, result, generator, threads) throws(GumbelSoftmaxError) in
+                try library.sample(logits, rows, columns, temperature, output, result, &generator, threads)
+            },
+            withStreams: { (logits, rows, columns, streams, result, threads) throws(GumbelSoftmaxError) in
+                try library.sampleRows(logits, rows, columns, temperature, output, streams, result, threads)
+            })
     }
 }
 
@@ -80,20 +79,9 @@ struct CategoricalOperation<Scalar: LogitScalar>: BlockOperation {
     /// The batch shape: `[...]` for `[..., K]` logits, so a 1-D input gives a 0-d result (one index).
     func resultShape(batch: [Int], columns: Int) -> [Int] { batch }
 
-    func callAsFunction<G: CounterBasedRandomGenerator>(
-        _ logits: UnsafeBufferPointer<Scalar>, rows: Int, columns: Int, into result: UnsafeMutableBufferPointer<Int>,
-        using generator: inout G, threads: Int?
-    ) throws(GumbelSoftmaxError) {
-        try Scalar.categorical(
-            logits, rows: rows, columns: columns, into: result, using: &generator, threads: threads)
-    }
-
-    func callAsFunction(
-        _ logits: UnsafeBufferPointer<Scalar>, rows: Int, columns: Int, streams: UnsafeBufferPointer<RowStream>,
-        into result: UnsafeMutableBufferPointer<Int>, threads: Int?
-    ) throws(GumbelSoftmaxError) {
-        try Scalar.categorical(
-            logits, rows: rows, columns: columns, streams: streams, into: result, threads: threads)
+    func calls<G: CounterBasedRandomGenerator>(using _: G.Type) -> BlockCalls<Scalar, Int, G> {
+        let library = Scalar.library(using: G.self)
+        return BlockCalls(withGenerator: library.categorical, withStreams: library.categoricalRows)
     }
 }
 
@@ -112,19 +100,14 @@ struct TopKOperation<Scalar: LogitScalar>: BlockOperation {
         if k > columns { throw .invalidTopK(k: k, categories: columns) }
     }
 
-    func callAsFunction<G: CounterBasedRandomGenerator>(
-        _ logits: UnsafeBufferPointer<Scalar>, rows: Int, columns: Int, into result: UnsafeMutableBufferPointer<Int>,
-        using generator: inout G, threads: Int?
-    ) throws(GumbelSoftmaxError) {
-        try Scalar.topK(
-            logits, rows: rows, columns: columns, k: k, into: result, using: &generator, threads: threads)
-    }
-
-    func callAsFunction(
-        _ logits: UnsafeBufferPointer<Scalar>, rows: Int, columns: Int, streams: UnsafeBufferPointer<RowStream>,
-        into result: UnsafeMutableBufferPointer<Int>, threads: Int?
-    ) throws(GumbelSoftmaxError) {
-        try Scalar.topK(
-            logits, rows: rows, columns: columns, k: k, streams: streams, into: result, threads: threads)
+    func calls<G: CounterBasedRandomGenerator>(using _: G.Type) -> BlockCalls<Scalar, Int, G> {
+        let library = Scalar.library(using: G.self)
+        return BlockCalls(
+            withGenerator: { (logits, rows, columns, result, generator, threads) throws(GumbelSoftmaxError) in
+                try library.topK(logits, rows, columns, k, result, &generator, threads)
+            },
+            withStreams: { (logits, rows, columns, streams, result, threads) throws(GumbelSoftmaxError) in
+                try library.topKRows(logits, rows, columns, k, streams, result, threads)
+            })
     }
 }

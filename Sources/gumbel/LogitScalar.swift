@@ -23,7 +23,7 @@ struct ElementTypeOption: ParsableArguments {
     var dtype: ElementType?
 }
 
-/// A type the tool computes in (`Float` or `Double`): the library's overloads for it, and how CSV
+/// A type the tool computes in (`Float` or `Double`): the library's functions for it, and how CSV
 /// text is read as it.
 protocol LogitScalar: ResultElement, NpyElement, BinaryFloatingPoint, LosslessStringConvertible {
     /// The name in messages and of `--dtype`.
@@ -32,41 +32,35 @@ protocol LogitScalar: ResultElement, NpyElement, BinaryFloatingPoint, LosslessSt
     /// `strtof` or `strtod`.
     static func parse(_ text: UnsafePointer<CChar>, end: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> Self
 
-    static func sample<G: CounterBasedRandomGenerator>(
-        _ logits: UnsafeBufferPointer<Self>, rows: Int, columns: Int, temperature: Self,
-        output: GumbelSoftmax.Output, into result: UnsafeMutableBufferPointer<Self>, using generator: inout G,
-        threads: Int?
-    ) throws(GumbelSoftmaxError)
-
-    static func sample(
-        _ logits: UnsafeBufferPointer<Self>, rows: Int, columns: Int, temperature: Self,
-        output: GumbelSoftmax.Output, streams: UnsafeBufferPointer<RowStream>,
-        into result: UnsafeMutableBufferPointer<Self>, threads: Int?
-    ) throws(GumbelSoftmaxError)
-
-    static func categorical<G: CounterBasedRandomGenerator>(
-        _ logits: UnsafeBufferPointer<Self>, rows: Int, columns: Int, into result: UnsafeMutableBufferPointer<Int>,
-        using generator: inout G, threads: Int?
-    ) throws(GumbelSoftmaxError)
-
-    static func categorical(
-        _ logits: UnsafeBufferPointer<Self>, rows: Int, columns: Int, streams: UnsafeBufferPointer<RowStream>,
-        into result: UnsafeMutableBufferPointer<Int>, threads: Int?
-    ) throws(GumbelSoftmaxError)
-
-    static func topK<G: CounterBasedRandomGenerator>(
-        _ logits: UnsafeBufferPointer<Self>, rows: Int, columns: Int, k: Int,
-        into result: UnsafeMutableBufferPointer<Int>, using generator: inout G, threads: Int?
-    ) throws(GumbelSoftmaxError)
-
-    static func topK(
-        _ logits: UnsafeBufferPointer<Self>, rows: Int, columns: Int, k: Int, streams: UnsafeBufferPointer<RowStream>,
-        into result: UnsafeMutableBufferPointer<Int>, threads: Int?
-    ) throws(GumbelSoftmaxError)
+    /// The library's functions for this type with a generator of type `G`.
+    static func library<G: CounterBasedRandomGenerator>(using _: G.Type) -> LibraryFunctions<Self, G>
 }
 
-// The two conformances forward to the library's Float and Double overloads of the same names: the
-// bodies read alike, and overload resolution picks a different function in each.
+/// The library's sampling functions that the tool calls, for one element type (`Scalar`) and one
+/// generator type (`G`), as values with their arguments in the library's order.
+///
+/// A conformance of `LogitScalar` names each function once: the property's type picks the library's
+/// overload for the element type, so a conformance holds no forwarding code.
+struct LibraryFunctions<Scalar, G: CounterBasedRandomGenerator> {
+    typealias Logits = UnsafeBufferPointer<Scalar>
+    typealias Streams = UnsafeBufferPointer<RowStream>
+    typealias Samples = UnsafeMutableBufferPointer<Scalar>
+    typealias Indices = UnsafeMutableBufferPointer<Int>
+    typealias Output = GumbelSoftmax.Output
+
+    /// `GumbelSoftmax.sample(logits:rows:columns:temperature:output:into:using:threads:)`
+    let sample: (Logits, Int, Int, Scalar, Output, Samples, inout G, Int?) throws(GumbelSoftmaxError) -> Void
+    /// `GumbelSoftmax.sample(logits:rows:columns:temperature:output:streams:into:threads:)`
+    let sampleRows: (Logits, Int, Int, Scalar, Output, Streams, Samples, Int?) throws(GumbelSoftmaxError) -> Void
+    /// `GumbelSoftmax.categorical(logits:rows:columns:into:using:threads:)`
+    let categorical: (Logits, Int, Int, Indices, inout G, Int?) throws(GumbelSoftmaxError) -> Void
+    /// `GumbelSoftmax.categorical(logits:rows:columns:streams:into:threads:)`
+    let categoricalRows: (Logits, Int, Int, Streams, Indices, Int?) throws(GumbelSoftmaxError) -> Void
+    /// `GumbelSoftmax.topK(logits:rows:columns:k:into:using:threads:)`
+    let topK: (Logits, Int, Int, Int, Indices, inout G, Int?) throws(GumbelSoftmaxError) -> Void
+    /// `GumbelSoftmax.topK(logits:rows:columns:k:streams:into:threads:)`
+    let topKRows: (Logits, Int, Int, Int, Streams, Indices, Int?) throws(GumbelSoftmaxError) -> Void
+}
 
 extension Float: LogitScalar {
     static var elementType: ElementType { .float32 }
@@ -75,56 +69,10 @@ extension Float: LogitScalar {
         strtof(text, end)
     }
 
-    static func sample<G: CounterBasedRandomGenerator>(
-        _ logits: UnsafeBufferPointer<Float>, rows: Int, columns: Int, temperature: Float,
-        output: GumbelSoftmax.Output, into result: UnsafeMutableBufferPointer<Float>, using generator: inout G,
-        threads: Int?
-    ) throws(GumbelSoftmaxError) {
-        try GumbelSoftmax.sample(
-            logits: logits, rows: rows, columns: columns, temperature: temperature, output: output, into: result,
-            using: &generator, threads: threads)
-    }
-
-    static func sample(
-        _ logits: UnsafeBufferPointer<Float>, rows: Int, columns: Int, temperature: Float,
-        output: GumbelSoftmax.Output, streams: UnsafeBufferPointer<RowStream>,
-        into result: UnsafeMutableBufferPointer<Float>, threads: Int?
-    ) throws(GumbelSoftmaxError) {
-        try GumbelSoftmax.sample(
-            logits: logits, rows: rows, columns: columns, temperature: temperature, output: output, streams: streams,
-            into: result, threads: threads)
-    }
-
-    static func categorical<G: CounterBasedRandomGenerator>(
-        _ logits: UnsafeBufferPointer<Float>, rows: Int, columns: Int, into result: UnsafeMutableBufferPointer<Int>,
-        using generator: inout G, threads: Int?
-    ) throws(GumbelSoftmaxError) {
-        try GumbelSoftmax.categorical(
-            logits: logits, rows: rows, columns: columns, into: result, using: &generator, threads: threads)
-    }
-
-    static func categorical(
-        _ logits: UnsafeBufferPointer<Float>, rows: Int, columns: Int, streams: UnsafeBufferPointer<RowStream>,
-        into result: UnsafeMutableBufferPointer<Int>, threads: Int?
-    ) throws(GumbelSoftmaxError) {
-        try GumbelSoftmax.categorical(
-            logits: logits, rows: rows, columns: columns, streams: streams, into: result, threads: threads)
-    }
-
-    static func topK<G: CounterBasedRandomGenerator>(
-        _ logits: UnsafeBufferPointer<Float>, rows: Int, columns: Int, k: Int,
-        into result: UnsafeMutableBufferPointer<Int>, using generator: inout G, threads: Int?
-    ) throws(GumbelSoftmaxError) {
-        try GumbelSoftmax.topK(
-            logits: logits, rows: rows, columns: columns, k: k, into: result, using: &generator, threads: threads)
-    }
-
-    static func topK(
-        _ logits: UnsafeBufferPointer<Float>, rows: Int, columns: Int, k: Int, streams: UnsafeBufferPointer<RowStream>,
-        into result: UnsafeMutableBufferPointer<Int>, threads: Int?
-    ) throws(GumbelSoftmaxError) {
-        try GumbelSoftmax.topK(
-            logits: logits, rows: rows, columns: columns, k: k, streams: streams, into: result, threads: threads)
+    static func library<G: CounterBasedRandomGenerator>(using _: G.Type) -> LibraryFunctions<Float, G> {
+        LibraryFunctions(
+            sample: GumbelSoftmax.sample, sampleRows: GumbelSoftmax.sample, categorical: GumbelSoftmax.categorical,
+            categoricalRows: GumbelSoftmax.categorical, topK: GumbelSoftmax.topK, topKRows: GumbelSoftmax.topK)
     }
 }
 
@@ -135,55 +83,9 @@ extension Double: LogitScalar {
         strtod(text, end)
     }
 
-    static func sample<G: CounterBasedRandomGenerator>(
-        _ logits: UnsafeBufferPointer<Double>, rows: Int, columns: Int, temperature: Double,
-        output: GumbelSoftmax.Output, into result: UnsafeMutableBufferPointer<Double>, using generator: inout G,
-        threads: Int?
-    ) throws(GumbelSoftmaxError) {
-        try GumbelSoftmax.sample(
-            logits: logits, rows: rows, columns: columns, temperature: temperature, output: output, into: result,
-            using: &generator, threads: threads)
-    }
-
-    static func sample(
-        _ logits: UnsafeBufferPointer<Double>, rows: Int, columns: Int, temperature: Double,
-        output: GumbelSoftmax.Output, streams: UnsafeBufferPointer<RowStream>,
-        into result: UnsafeMutableBufferPointer<Double>, threads: Int?
-    ) throws(GumbelSoftmaxError) {
-        try GumbelSoftmax.sample(
-            logits: logits, rows: rows, columns: columns, temperature: temperature, output: output, streams: streams,
-            into: result, threads: threads)
-    }
-
-    static func categorical<G: CounterBasedRandomGenerator>(
-        _ logits: UnsafeBufferPointer<Double>, rows: Int, columns: Int, into result: UnsafeMutableBufferPointer<Int>,
-        using generator: inout G, threads: Int?
-    ) throws(GumbelSoftmaxError) {
-        try GumbelSoftmax.categorical(
-            logits: logits, rows: rows, columns: columns, into: result, using: &generator, threads: threads)
-    }
-
-    static func categorical(
-        _ logits: UnsafeBufferPointer<Double>, rows: Int, columns: Int, streams: UnsafeBufferPointer<RowStream>,
-        into result: UnsafeMutableBufferPointer<Int>, threads: Int?
-    ) throws(GumbelSoftmaxError) {
-        try GumbelSoftmax.categorical(
-            logits: logits, rows: rows, columns: columns, streams: streams, into: result, threads: threads)
-    }
-
-    static func topK<G: CounterBasedRandomGenerator>(
-        _ logits: UnsafeBufferPointer<Double>, rows: Int, columns: Int, k: Int,
-        into result: UnsafeMutableBufferPointer<Int>, using generator: inout G, threads: Int?
-    ) throws(GumbelSoftmaxError) {
-        try GumbelSoftmax.topK(
-            logits: logits, rows: rows, columns: columns, k: k, into: result, using: &generator, threads: threads)
-    }
-
-    static func topK(
-        _ logits: UnsafeBufferPointer<Double>, rows: Int, columns: Int, k: Int, streams: UnsafeBufferPointer<RowStream>,
-        into result: UnsafeMutableBufferPointer<Int>, threads: Int?
-    ) throws(GumbelSoftmaxError) {
-        try GumbelSoftmax.topK(
-            logits: logits, rows: rows, columns: columns, k: k, streams: streams, into: result, threads: threads)
+    static func library<G: CounterBasedRandomGenerator>(using _: G.Type) -> LibraryFunctions<Double, G> {
+        LibraryFunctions(
+            sample: GumbelSoftmax.sample, sampleRows: GumbelSoftmax.sample, categorical: GumbelSoftmax.categorical,
+            categoricalRows: GumbelSoftmax.categorical, topK: GumbelSoftmax.topK, topKRows: GumbelSoftmax.topK)
     }
 }

@@ -42,28 +42,20 @@ struct Pipeline<Operation: BlockOperation> {
         let shape = try source.begin()
         let columns = shape.columns
         try operation.check(columns: columns)
-        if let rowStreams {
-            try rowStreams.begin()
-            if let logitRows = shape.rows, let streamRows = rowStreams.declaredRows, logitRows != streamRows {
-                throw rowCountMismatch(rowStreams.name, streams: streamRows, logits: logitRows)
-            }
-        }
+        try beginRowStreams(logitRows: shape.rows)
         let resultsPerRow = operation.resultsPerRow(columns: columns)
         let writer = ResultWriter(
             sink: sink, format: npy ? .npy(Operation.Result.npyDType) : .csv,
             shape: { operation.resultShape(batch: shape.batch ?? [$0], columns: columns) },
             valuesPerLine: resultsPerRow)
         try writer.begin(rows: shape.rows)
-        // An input that says it has no rows needs no block (its K may be huge).
-        var rowsPerBlock = max(1, blockRows ?? Self.defaultBlockElements / columns)
-        if let rows = shape.rows { rowsPerBlock = min(rowsPerBlock, rows) }
-        let (elements, overflow) = rowsPerBlock.multipliedReportingOverflow(by: columns)
-        guard !overflow else { throw CommandFailure.outOfMemory("for a block of \(rowsPerBlock) rows") }
+        let (rowsPerBlock, elements) = try blockSize(shape)
         let logits = try ScratchBuffer<Operation.Scalar>(count: elements, for: "a block of logits")
         // resultsPerRow <= columns (k <= K), so this product is at most `elements`.
         let results = try ScratchBuffer<Operation.Result>(
             count: rowsPerBlock * resultsPerRow, for: "a block of results")
         let streams = try RowStreamBlocks(rowStreams, rowsPerBlock: rowsPerBlock)
+        let calls = operation.calls(using: G.self)
         var done = 0
         while rowsPerBlock > 0 {
             let rows = try source.nextRows(into: logits.buffer, maxRows: rowsPerBlock)
@@ -73,11 +65,9 @@ struct Pipeline<Operation: BlockOperation> {
             let blockStreams = try streams.next(rows: rows, logits: source, done: done, buffer: logits.buffer)
             do throws(GumbelSoftmaxError) {
                 if let blockStreams {
-                    try operation(
-                        block, rows: rows, columns: columns, streams: blockStreams, into: result, threads: threads)
+                    try calls.withStreams(block, rows, columns, blockStreams, result, threads)
                 } else {
-                    try operation(
-                        block, rows: rows, columns: columns, into: result, using: &generator, threads: threads)
+                    try calls.withGenerator(block, rows, columns, result, &generator, threads)
                 }
             } catch {
                 throw error.shiftingRows(by: done)
@@ -88,6 +78,27 @@ struct Pipeline<Operation: BlockOperation> {
         try source.finish()
         try streams.finish(logitRows: done)
         try writer.end(rows: done)
+    }
+
+    /// Opens the per-row streams, if any, and refuses a file that declares another row count than
+    /// the logits.
+    private func beginRowStreams(logitRows: Int?) throws {
+        guard let rowStreams else { return }
+        try rowStreams.begin()
+        if let logitRows, let streamRows = rowStreams.declaredRows, logitRows != streamRows {
+            throw rowCountMismatch(rowStreams.name, streams: streamRows, logits: logitRows)
+        }
+    }
+
+    /// The rows of a block and the logits they hold: `blockRows`, or about `defaultBlockElements`
+    /// logits (at least one row), and never more rows than the input says it has, so an input that
+    /// says it has none needs no block (its K may be huge).
+    private func blockSize(_ shape: LogitShape) throws(CommandFailure) -> (rows: Int, elements: Int) {
+        var rows = max(1, blockRows ?? Self.defaultBlockElements / shape.columns)
+        if let total = shape.rows { rows = min(rows, total) }
+        let (elements, overflow) = rows.multipliedReportingOverflow(by: shape.columns)
+        guard !overflow else { throw CommandFailure.outOfMemory("for a block of \(rows) rows") }
+        return (rows, elements)
     }
 
     /// 4 Mi logits: 16 MiB of float32 (32 MiB of float64) in, as much out for `sample`.

@@ -140,14 +140,8 @@ import Testing
         let csv = (0..<rows).map { row in
             logits[(row * columns)..<((row + 1) * columns)].map { "\($0)" }.joined(separator: ",")
         }
-        let process = Process()
-        process.executableURL = GumbelTool.executable
-        process.arguments = ["sample", "--seed", "0", "-i", "-", "-o", "out.npy", "-t", "1", "--block-rows", "100"]
-        process.currentDirectoryURL = scratch.url
-        let input = Pipe()
-        process.standardInput = input
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let (process, input) = try GumbelTool.start(
+            ["sample", "--seed", "0", "-i", "-", "-o", "out.npy", "-t", "1", "--block-rows", "100"], in: scratch.url)
         defer {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()

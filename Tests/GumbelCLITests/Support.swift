@@ -51,6 +51,20 @@ enum GumbelTool {
             standardError: String(decoding: stderr, as: UTF8.self), outputBytes: [UInt8](stdout))
     }
 
+    /// Starts `gumbel arguments...` in `directory` with a pipe on standard input and standard error
+    /// discarded, for a test that feeds the input and looks at or signals the running process.
+    static func start(_ arguments: [String], in directory: URL) throws -> (process: Process, input: Pipe) {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        let input = Pipe()
+        process.standardInput = input
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return (process, input)
+    }
+
     struct ToolMissing: Error, CustomStringConvertible {
         var path: String
         var description: String { "the gumbel executable is not at \(path): build it first (swift build)" }
@@ -89,6 +103,17 @@ struct Scratch {
 
     func run(_ arguments: [String], input: String = "") throws -> RunResult {
         try GumbelTool.run(arguments, input: Array(input.utf8), in: url)
+    }
+
+    /// Expects `result` to be a refusal that wrote nothing: exit status `status`, a standard error
+    /// that `says` accepts (shown on failure), and nothing in the folder but `in.npy`.
+    func expectRefused(
+        _ result: RunResult, status: Int32, sourceLocation: SourceLocation = #_sourceLocation,
+        says: (String) -> Bool
+    ) throws {
+        #expect(result.status == status, "\(result.standardError)", sourceLocation: sourceLocation)
+        #expect(says(result.standardError), "\(result.standardError)", sourceLocation: sourceLocation)
+        #expect(try entries() == ["in.npy"], sourceLocation: sourceLocation)
     }
 
     func cleanUp() {

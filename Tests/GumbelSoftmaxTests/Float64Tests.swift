@@ -54,15 +54,6 @@ enum Reference80 {
     }
 }
 
-/// Deterministic float64 test logits that are not Float values.
-func testLogits64(count: Int, seed: UInt64, scale: Double = 3) -> [Double] {
-    var state = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-    return (0..<count).map { _ in
-        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-        return (Double(state >> 11) * 0x1p-53 * 2 - 1) * scale
-    }
-}
-
 @Suite struct Float64Tests {
     /// Checks a float64 sample against the Float80 reference within SPEC section 5.
     func checkAgainstReference(
@@ -104,51 +95,12 @@ func testLogits64(count: Int, seed: UInt64, scale: Double = 3) -> [Double] {
         let cases = try #require(section["cases"] as? [[String: Any]])
         #expect(cases.count == 10)
         for c in cases {
-            let name = c["name"] as! String
-            let shape = c["shape"] as! [Int]
-            let (rows, columns) = shape.count == 1 ? (1, shape[0]) : (shape[0], shape[1])
-            let logits = (c["logits"] as! [Any]).map(number)
-            let temperature = number(c["temperature"]!)
-            let expectedSoft = (c["soft"] as! [Any]).map(number)
-            let expectedLog = (c["log_soft"] as! [Any]).map(number)
-            let argmax = c["argmax"] as! [Int]
             let zmax = (c["zmax"] as! [Any]).map(number)
-            let (seed, stream, position) = (decimal64(c["seed"]!), decimal64(c["stream"]!), decimal64(c["position"]!))
-            func sample(_ output: GumbelSoftmax.Output) throws -> [Double] {
-                try GumbelSoftmax.sample(
-                    logits: logits, rows: rows, columns: columns, temperature: temperature, output: output, seed: seed,
-                    stream: stream, position: position, threads: threads)
-            }
-            let (soft, log, hard) = (try sample(.soft), try sample(.log), try sample(.hard))
-            let indices = try GumbelSoftmax.categorical(
-                logits: logits, rows: rows, columns: columns, seed: seed, stream: stream, position: position,
-                threads: threads)
-            #expect(indices == argmax, "\(name)")
-            let top = try GumbelSoftmax.topK(
-                logits: logits, rows: rows, columns: columns, k: 1, seed: seed, stream: stream, position: position,
-                threads: threads)
-            #expect(top == argmax, "\(name) top-1")
-            for b in 0..<rows {
-                var sum = 0.0
-                for k in 0..<columns {
-                    let i = b * columns + k
-                    sum += soft[i]
-                    #expect(
-                        Swift.abs(soft[i] - expectedSoft[i])
-                            <= Reference80.softTolerance(expected: expectedSoft[i], zmax: zmax[b]),
-                        "\(name) soft[\(i)] = \(soft[i]), expected \(expectedSoft[i])")
-                    if expectedLog[i] == -.infinity {
-                        #expect(log[i] == -.infinity && soft[i] == 0, "\(name) masked [\(i)]")
-                    } else {
-                        #expect(
-                            Swift.abs(log[i] - expectedLog[i])
-                                <= Reference80.logTolerance(expected: expectedLog[i], zmax: zmax[b]),
-                            "\(name) log[\(i)] = \(log[i]), expected \(expectedLog[i])")
-                    }
-                    #expect(hard[i] == (k == argmax[b] ? 1 : 0), "\(name) hard[\(i)]")
-                }
-                #expect(Swift.abs(sum - 1) <= 1e-12, "\(name) row \(b) sums to \(sum)")
-            }
+            try GoldenSampleCase(c).check(
+                as: Double.self, threads: threads, sample: GumbelSoftmax.sample,
+                categorical: GumbelSoftmax.categorical, topK: GumbelSoftmax.topK,
+                softTolerance: { Reference80.softTolerance(expected: $1, zmax: zmax[$0]) },
+                logTolerance: { Reference80.logTolerance(expected: $1, zmax: zmax[$0]) }, sumTolerance: 1e-12)
         }
     }
 

@@ -115,59 +115,17 @@ struct GoldenTests {
         let cases = goldenCases("gumbel_softmax")
         #expect(cases.count == 10)
         for c in cases {
-            let name = c["name"] as! String
-            let shape = (c["shape"] as! [Int])
-            let (rows, columns) = shape.count == 1 ? (1, shape[0]) : (shape[0], shape[1])
-            let logits = (c["logits"] as! [Any]).map { Float(number($0)) }
-            let temperature = Float(number(c["temperature"]!))
-            let expectedSoft = (c["soft"] as! [Any]).map(number)
-            let expectedLog = (c["log_soft"] as! [Any]).map(number)
-            let argmax = c["argmax"] as! [Int]
-            let seed = decimal64(c["seed"]!)
-            let stream = decimal64(c["stream"]!)
-            let position = decimal64(c["position"]!)
-            let reference = Reference.sample(
-                logits: logits, rows: rows, columns: columns,
-                temperatures: Array(repeating: Double(temperature), count: rows),
-                generator: PhiloxGenerator(seed: seed, stream: stream, position: position))
-            func sample(_ output: GumbelSoftmax.Output) throws -> [Float] {
-                try GumbelSoftmax.sample(
-                    logits: logits, rows: rows, columns: columns, temperature: temperature, output: output, seed: seed,
-                    stream: stream, position: position, threads: threads)
-            }
-            let soft = try sample(.soft)
-            let log = try sample(.log)
-            let hard = try sample(.hard)
-            let indices = try GumbelSoftmax.categorical(
-                logits: logits, rows: rows, columns: columns, seed: seed, stream: stream, position: position,
-                threads: threads)
-            #expect(indices == argmax, "\(name)")
-            let top = try GumbelSoftmax.topK(
-                logits: logits, rows: rows, columns: columns, k: 1, seed: seed, stream: stream, position: position,
-                threads: threads)
-            #expect(top == argmax, "\(name) top-1")
-            for b in 0..<rows {
-                let zmax = reference.zmax[b]
-                var rowSum: Float = 0
-                for k in 0..<columns {
-                    let i = b * columns + k
-                    rowSum += soft[i]
-                    #expect(
-                        Swift.abs(Double(soft[i]) - expectedSoft[i]) <= Reference.softTolerance(zmax: zmax),
-                        "\(name) soft[\(i)] = \(soft[i]), expected \(expectedSoft[i])")
-                    if expectedLog[i] == -.infinity {
-                        #expect(log[i] == -.infinity, "\(name) log[\(i)]")
-                        #expect(soft[i] == 0, "\(name) soft[\(i)] masked")
-                    } else {
-                        let tol = Reference.logTolerance(expected: expectedLog[i], zmax: zmax)
-                        #expect(
-                            Swift.abs(Double(log[i]) - expectedLog[i]) <= tol,
-                            "\(name) log[\(i)] = \(log[i]), expected \(expectedLog[i])")
-                    }
-                    #expect(hard[i] == (k == argmax[b] ? 1 : 0), "\(name) hard[\(i)]")
-                }
-                #expect(Swift.abs(rowSum - 1) <= 1e-5, "\(name) row \(b) sums to \(rowSum)")
-            }
+            let known = GoldenSampleCase(c)
+            let zmax = Reference.sample(
+                logits: known.logits.map { Float($0) }, rows: known.rows, columns: known.columns,
+                temperatures: Array(repeating: Double(Float(known.temperature)), count: known.rows),
+                generator: known.generator
+            ).zmax
+            try known.check(
+                as: Float.self, threads: threads, sample: GumbelSoftmax.sample,
+                categorical: GumbelSoftmax.categorical, topK: GumbelSoftmax.topK,
+                softTolerance: { row, _ in Reference.softTolerance(zmax: zmax[row]) },
+                logTolerance: { Reference.logTolerance(expected: $1, zmax: zmax[$0]) }, sumTolerance: 1e-5)
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GumbelSoftmax
+import Testing
 
 /// The package root, found from this file's path.
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -39,6 +40,82 @@ func number(_ any: Any) -> Double {
         }
     }
     return (any as! NSNumber).doubleValue
+}
+
+/// One case of a golden Gumbel-Softmax section (`gumbel_softmax`, `gumbel_softmax_f64`): the fields
+/// both element types read.
+struct GoldenSampleCase {
+    let name: String
+    let rows: Int
+    let columns: Int
+    let logits: [Double]
+    let temperature: Double
+    let soft: [Double]
+    let log: [Double]
+    let argmax: [Int]
+    let seed: UInt64
+    let stream: UInt64
+    let position: UInt64
+
+    init(_ c: [String: Any]) {
+        name = c["name"] as! String
+        let shape = c["shape"] as! [Int]
+        (rows, columns) = shape.count == 1 ? (1, shape[0]) : (shape[0], shape[1])
+        logits = (c["logits"] as! [Any]).map(number)
+        temperature = number(c["temperature"]!)
+        soft = (c["soft"] as! [Any]).map(number)
+        log = (c["log_soft"] as! [Any]).map(number)
+        argmax = c["argmax"] as! [Int]
+        (seed, stream, position) = (decimal64(c["seed"]!), decimal64(c["stream"]!), decimal64(c["position"]!))
+    }
+
+    /// The case's generator.
+    var generator: PhiloxGenerator { PhiloxGenerator(seed: seed, stream: stream, position: position) }
+
+    /// Checks the library's seed forms for element type `Scalar` (`sample`, `categorical`, `topK`:
+    /// the overloads for `Scalar`, named by the caller) on the case, the logits and temperature rounded to `Scalar`: soft
+    /// and log samples within the tolerances of their row (`(row, expected) -> bound`), masked
+    /// categories exactly 0 and `-inf`, the hard sample, categorical and top-1 equal to the argmax,
+    /// and each soft row's sum in `Scalar` within `sumTolerance` of 1.
+    func check<Scalar: BinaryFloatingPoint>(
+        as _: Scalar.Type, threads: Int,
+        sample: ([Scalar], Int, Int, Scalar, GumbelSoftmax.Output, UInt64, UInt64, UInt64, Int?) throws -> [Scalar],
+        categorical: ([Scalar], Int, Int, UInt64, UInt64, UInt64, Int?) throws -> [Int],
+        topK: ([Scalar], Int, Int, Int, UInt64, UInt64, UInt64, Int?) throws -> [Int],
+        softTolerance: (_ row: Int, _ expected: Double) -> Double,
+        logTolerance: (_ row: Int, _ expected: Double) -> Double, sumTolerance: Scalar
+    ) throws {
+        let logits = self.logits.map { Scalar($0) }
+        let temperature = Scalar(self.temperature)
+        func sampled(_ output: GumbelSoftmax.Output) throws -> [Scalar] {
+            try sample(logits, rows, columns, temperature, output, seed, stream, position, threads)
+        }
+        let (soft, log, hard) = (try sampled(.soft), try sampled(.log), try sampled(.hard))
+        let indices = try categorical(logits, rows, columns, seed, stream, position, threads)
+        #expect(indices == argmax, "\(name)")
+        let top = try topK(logits, rows, columns, 1, seed, stream, position, threads)
+        #expect(top == argmax, "\(name) top-1")
+        for b in 0..<rows {
+            var sum: Scalar = 0
+            for k in 0..<columns {
+                let i = b * columns + k
+                sum += soft[i]
+                #expect(
+                    Swift.abs(Double(soft[i]) - self.soft[i]) <= softTolerance(b, self.soft[i]),
+                    "\(name) soft[\(i)] = \(soft[i]), expected \(self.soft[i])")
+                if self.log[i] == -.infinity {
+                    #expect(log[i] == -.infinity, "\(name) log[\(i)]")
+                    #expect(soft[i] == 0, "\(name) soft[\(i)] masked")
+                } else {
+                    #expect(
+                        Swift.abs(Double(log[i]) - self.log[i]) <= logTolerance(b, self.log[i]),
+                        "\(name) log[\(i)] = \(log[i]), expected \(self.log[i])")
+                }
+                #expect(hard[i] == (k == argmax[b] ? 1 : 0), "\(name) hard[\(i)]")
+            }
+            #expect(Swift.abs(sum - 1) <= sumTolerance, "\(name) row \(b) sums to \(sum)")
+        }
+    }
 }
 
 /// Float64 reference of SPEC 2 and 3 (contract version 2), built from the scalar `word(at:)` and
@@ -100,13 +177,24 @@ enum Reference {
     }
 }
 
-/// Deterministic test logits (a small LCG, independent of the code under test).
-func testLogits(count: Int, seed: UInt64, scale: Float = 3) -> [Float] {
+/// The words of a small LCG from `seed`, independent of the code under test: the source of the
+/// deterministic test logits.
+func testWords(count: Int, seed: UInt64) -> [UInt64] {
     var state = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
     return (0..<count).map { _ in
         state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-        return (Float(state >> 40) / Float(1 << 24) * 2 - 1) * scale
+        return state
     }
+}
+
+/// Deterministic test logits in `[-scale, scale)`: 24-bit fractions.
+func testLogits(count: Int, seed: UInt64, scale: Float = 3) -> [Float] {
+    testWords(count: count, seed: seed).map { (Float($0 >> 40) / Float(1 << 24) * 2 - 1) * scale }
+}
+
+/// Deterministic float64 test logits in `[-scale, scale)` that are not Float values: 53-bit fractions.
+func testLogits64(count: Int, seed: UInt64, scale: Double = 3) -> [Double] {
+    testWords(count: count, seed: seed).map { (Double($0 >> 11) * 0x1p-53 * 2 - 1) * scale }
 }
 
 /// The chi-squared statistic of observed counts against expected probabilities.

@@ -97,18 +97,16 @@ static ffi::Error Sample(ffi::Buffer<ffi::U32> keys, ffi::Buffer<D> logits, ffi:
     return ffi::Error::Success();
 }
 
-XLA_FFI_DEFINE_HANDLER_SYMBOL(GsJaxSample, Sample<ffi::F32>,
-                              ffi::Ffi::Bind()
-                                  .Arg<ffi::Buffer<ffi::U32>>()
-                                  .Arg<ffi::Buffer<ffi::F32>>()
-                                  .Arg<ffi::Buffer<ffi::F32>>()
-                                  .Attr<int32_t>("output")
-                                  .Ret<ffi::Buffer<ffi::F32>>());
+// What a handler takes: the keys, the logits and temperatures of element type D, the output kind.
+template <ffi::DataType D>
+static auto SampleBinding() {
+    return ffi::Ffi::Bind()
+        .Arg<ffi::Buffer<ffi::U32>>()
+        .template Arg<ffi::Buffer<D>>()
+        .template Arg<ffi::Buffer<D>>()
+        .template Attr<int32_t>("output")
+        .template Ret<ffi::Buffer<D>>();
+}
 
-XLA_FFI_DEFINE_HANDLER_SYMBOL(GsJaxSampleF64, Sample<ffi::F64>,
-                              ffi::Ffi::Bind()
-                                  .Arg<ffi::Buffer<ffi::U32>>()
-                                  .Arg<ffi::Buffer<ffi::F64>>()
-                                  .Arg<ffi::Buffer<ffi::F64>>()
-                                  .Attr<int32_t>("output")
-                                  .Ret<ffi::Buffer<ffi::F64>>());
+XLA_FFI_DEFINE_HANDLER_SYMBOL(GsJaxSample, Sample<ffi::F32>, SampleBinding<ffi::F32>());
+XLA_FFI_DEFINE_HANDLER_SYMBOL(GsJaxSampleF64, Sample<ffi::F64>, SampleBinding<ffi::F64>());
