@@ -32,12 +32,14 @@ How it is built (docs/pytorch.md says what each choice gives the user):
 from __future__ import annotations
 
 import operator
+import threading
 import warnings
 
 import numpy as np
 import torch
 
-from . import _fast
+from . import _fast, _library
+from ._errors import check
 from . import sample as _sample
 
 __all__ = ["gumbel_softmax"]
@@ -212,10 +214,15 @@ def _sample_values(logits, seed, tau, tau_value, dim, output, stream, position) 
 # the jvp that it cannot trace.
 
 
+def _logits_gradient(y: torch.Tensor, upstream: torch.Tensor, dim: int) -> torch.Tensor:
+    """dL/dz of the soft sample ``y`` (categories along ``dim``) for ``upstream`` = dL/dy."""
+    return y * (upstream - (y * upstream).sum(dim, keepdim=True))
+
+
 def _soft_backward(ctx, upstream):
     y, tau = ctx.saved_tensors
     temperature = ctx.temperature if tau is None else tau
-    dz = y * (upstream - (y * upstream).sum(ctx.dim, keepdim=True))
+    dz = _logits_gradient(y, upstream, ctx.dim)
     grad_logits = dz / temperature if ctx.needs_input_grad[0] else None
     grad_tau = None
     if ctx.needs_input_grad[1]:
@@ -285,15 +292,98 @@ def _log_or_zero(y: torch.Tensor) -> torch.Tensor:
     return torch.where(kept, torch.log(torch.where(kept, y, 1.0)), 0.0)
 
 
+# The common case (issue 26): a plain eager call on a C-contiguous float32 or float64 CPU tensor,
+# categories last, a number for tau and integer words goes straight to the library, without the
+# operator, the seed tensor or the general argument handling; with autograd on, through
+# _LibrarySoftSample, whose first-order backward is the library's VJP.
+
+_seed_buffers = threading.local()
+_library_functions: dict | None = None
+
+
+def _functions(dtype: torch.dtype):
+    """The library's (sample, gradient) functions for tensors of ``dtype`` (float32 or float64)."""
+    global _library_functions
+    if _library_functions is None:
+        library = _library.load()
+        _library_functions = {
+            torch.float32: (library.gs_sample, library.gs_gradient),
+            torch.float64: (library.gs_sample_f64, library.gs_gradient_f64),
+        }
+    return _library_functions[dtype]
+
+
+def _draw_seed(generator: torch.Generator | None) -> int:
+    """The general path's seed, ``torch.randint(0, _SEED_LIMIT, (), dtype=torch.int64,
+    generator=generator)``, as an int: ``randint`` is ``random_`` on a new tensor, so ``random_``
+    on this thread's reused one gives the same value and leaves the generator in the same state."""
+    try:
+        buffer = _seed_buffers.tensor
+    except AttributeError:
+        with torch.inference_mode(False):  # a normal tensor, usable in and out of inference mode
+            buffer = _seed_buffers.tensor = torch.empty((), dtype=torch.int64)
+    return buffer.random_(0, _SEED_LIMIT, generator=generator).item()
+
+
+def _library_sample(logits: torch.Tensor, temperature: float, code: int, words: int, stream: int,
+                    position: int) -> torch.Tensor:
+    """The library's sample of C-contiguous ``logits`` (categories last) in a new tensor."""
+    result = torch.empty_like(logits)
+    count = logits.numel()
+    columns = logits.shape[-1]
+    status = _functions(logits.dtype)[0](logits.data_ptr(), count, count // columns, columns, temperature, code,
+                                         words, stream, position, 0, result.data_ptr(), count)
+    if status:
+        check(status)
+    return result
+
+
+def _library_gradient(y: torch.Tensor, upstream: torch.Tensor, temperature: float) -> torch.Tensor:
+    """The library's dL/dlogits (``gs_gradient``) of a soft sample ``y`` (C-contiguous, categories
+    last) drawn at ``temperature``, for a C-contiguous ``upstream`` = dL/dy of ``y``'s dtype."""
+    result = torch.empty_like(y)
+    count = y.numel()
+    columns = y.shape[-1]
+    status = _functions(y.dtype)[1](y.data_ptr(), count, upstream.data_ptr(), count, count // columns, columns,
+                                    temperature, _SOFT, 0, result.data_ptr(), count, None, 0)
+    if status:
+        check(status)
+    return result
+
+
+class _LibrarySoftSample(torch.autograd.Function):
+    """The common case's soft sample with its derivatives (classic style, for plain eager calls
+    only: the general path takes every call that ``torch.func``, tracing or forward-mode AD sees).
+    A first-order backward is the library's VJP (``gs_gradient``) into a new tensor; a backward
+    that is itself differentiated (``create_graph=True``: grad mode is on inside it) is the
+    torch-op formula of :func:`_soft_backward`, which autograd can differentiate again. The
+    sample is saved with ``save_for_backward``, so an in-place change of it is detected."""
+
+    @staticmethod
+    def forward(ctx, logits, temperature, words, stream, position):
+        result = _library_sample(logits, temperature, _SOFT, words, stream, position)
+        ctx.save_for_backward(result)
+        ctx.temperature = temperature
+        return result
+
+    @staticmethod
+    def backward(ctx, upstream):
+        (y,) = ctx.saved_tensors
+        if torch.is_grad_enabled() or upstream.dtype is not y.dtype or upstream.layout is not torch.strided:
+            return _logits_gradient(y, upstream, -1) / ctx.temperature, None, None, None, None
+        return _library_gradient(y, upstream.contiguous(), ctx.temperature), None, None, None, None
+
+
 def _constant_sample(logits, tau, hard, eps, dim, seed, stream, position, generator) -> torch.Tensor | None:
-    """The common case without the operator: a plain eager call (see :func:`_plain`) on a
-    C-contiguous float32 CPU tensor, categories last, that nothing differentiates, with a number
-    for ``tau`` and integer words (issue 26). The library samples straight into the result, with
-    the seed drawn as the general path draws it, so the values and the generator's state are the
-    same. Returns None for any other call, which takes the general path (and its refusals)."""
+    """The common case without the operator (see :func:`_plain`): a plain eager call on a
+    C-contiguous float32 or float64 CPU tensor, categories last, with a number for ``tau`` and
+    integer words (issue 26), that nothing differentiates or that autograd alone differentiates
+    (through :class:`_LibrarySoftSample`). The library samples straight into the result, with the seed drawn as the
+    general path draws it, so the values and the generator's state are the same. Returns None for
+    any other call, which takes the general path (and its refusals)."""
     if (
         type(logits) is not torch.Tensor
-        or logits.dtype is not torch.float32
+        or (logits.dtype is not torch.float32 and logits.dtype is not torch.float64)
         or not logits.is_cpu
         or eps != 1e-10
         or type(tau) not in (float, int)
@@ -302,20 +392,27 @@ def _constant_sample(logits, tau, hard, eps, dim, seed, stream, position, genera
         or (dim != -1 and dim != logits.dim() - 1)
         or not logits.is_contiguous()
         or logits.numel() == 0
-        or _tracks_derivatives(logits, None)
-        or not _plain(logits, None)
     ):
+        return None
+    differentiated = torch.is_grad_enabled() and logits.requires_grad
+    if differentiated:
+        if _forward_ad() or not _plain(logits, None):
+            return None
+    elif _tracks_derivatives(logits, None) or not _plain(logits, None):
         return None
     temperature = float(tau)
     words = 0 if seed is None else seed
     if not _fast.words_fit(temperature, words, stream, position):
         return None
     if seed is None:
-        words = int(torch.randint(0, _SEED_LIMIT, (), dtype=torch.int64, generator=generator))
-    result = torch.empty_like(logits)
-    _fast.call(logits.data_ptr(), logits.numel(), logits.shape[-1], temperature, _HARD if hard else _SOFT, words,
-               stream, position, 0, result.data_ptr())
-    return result
+        words = _draw_seed(generator)
+    if not differentiated:
+        return _library_sample(logits, temperature, _HARD if hard else _SOFT, words, stream, position)
+    soft = _LibrarySoftSample.apply(logits, temperature, words, stream, position)
+    if not hard:
+        return soft
+    one_hot = _library_sample(logits.detach(), temperature, _HARD, words, stream, position)
+    return one_hot + (soft - soft.detach())  # straight-through, as the general path
 
 
 def gumbel_softmax(
