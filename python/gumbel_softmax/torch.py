@@ -375,12 +375,12 @@ class _LibrarySoftSample(torch.autograd.Function):
 
 
 def _constant_sample(logits, tau, hard, eps, dim, seed, stream, position, generator) -> torch.Tensor | None:
-    """The common case without the operator (see :func:`_plain`): a plain eager call on a
-    C-contiguous float32 or float64 CPU tensor, categories last, with a number for ``tau`` and
-    integer words (issue 26), that nothing differentiates or that autograd alone differentiates
-    (through :class:`_LibrarySoftSample`). The library samples straight into the result, with the seed drawn as the
-    general path draws it, so the values and the generator's state are the same. Returns None for
-    any other call, which takes the general path (and its refusals)."""
+    """The common case without the operator: a plain eager call (see :func:`_plain`; no forward-mode
+    AD either) on a C-contiguous float32 or float64 CPU tensor, categories last, with a number for
+    ``tau`` and integer words (issue 26). The library samples straight into the result, with the
+    seed drawn as the general path draws it, so the values and the generator's state are the same;
+    with autograd on, through :class:`_LibrarySoftSample`. Returns None for any other call, which
+    takes the general path (and its refusals)."""
     if (
         type(logits) is not torch.Tensor
         or (logits.dtype is not torch.float32 and logits.dtype is not torch.float64)
@@ -392,14 +392,15 @@ def _constant_sample(logits, tau, hard, eps, dim, seed, stream, position, genera
         or (dim != -1 and dim != logits.dim() - 1)
         or not logits.is_contiguous()
         or logits.numel() == 0
+        # _plain and _forward_ad, inline: this is the per-call cost the common case exists to cut.
+        or torch.compiler.is_compiling()
+        or torch.autograd.forward_ad._current_level >= 0
+        or torch._C._is_tracing()
+        or torch._C._len_torch_dispatch_stack() != 0
+        or torch._C._functorch.is_functorch_wrapped_tensor(logits)
     ):
         return None
-    differentiated = torch.is_grad_enabled() and logits.requires_grad
-    if differentiated:
-        if _forward_ad() or not _plain(logits, None):
-            return None
-    elif _tracks_derivatives(logits, None) or not _plain(logits, None):
-        return None
+    differentiated = logits.requires_grad and torch.is_grad_enabled()
     temperature = float(tau)
     words = 0 if seed is None else seed
     if not _fast.words_fit(temperature, words, stream, position):
