@@ -12,8 +12,10 @@ are not installed are left out. Rows:
   plus ctypes' argument conversion; no Python argument handling).
 - ``gumbel_softmax.sample`` at T = 0.5 on the same shapes, and on ``[1024, 1024]`` in ns/element.
 - ``gumbel_softmax.torch.gumbel_softmax`` beside ``torch.nn.functional.gumbel_softmax`` on
-  ``[32, 10]`` and ``[256, 10]``: the forward alone, and the forward plus ``backward()``; each
-  the better of one torch thread and torch's default.
+  ``[32, 10]`` and ``[256, 10]``: the forward alone, and the forward plus ``backward()``, ours
+  and torch's blocks interleaved; each the better of one torch thread and torch's default.
+  ``--torch-breakdown`` also prints the parts of the adapter's ``[32, 10]`` forward + backward
+  beside the autograd machinery any custom operator pays.
 - ``gumbel_softmax.jax.gumbel_softmax`` under ``jax.jit`` beside ``jax.jit`` of
   ``softmax((x + jax.random.gumbel(key, x.shape)) / t)`` on ``[32, 10]`` and ``[256, 10]``, and on
   ``[1024, 1024]`` in ns/element beside the numpy API's (its default Philox stream, and JAX's

@@ -27,6 +27,12 @@ How it is built (docs/pytorch.md says what each choice gives the user):
   be differentiated again: those of ``softmax((x + g) / tau)`` with the sample's own noise ``g``.
   With ``hard=True`` the one-hot gets the soft sample's derivatives (straight-through), as
   ``F.gumbel_softmax``'s ``y_hard - y_soft.detach() + y_soft``.
+- The common case (issue 26): a plain eager call on a C-contiguous float32 or float64 tensor,
+  categories last, a number for ``tau`` and integer words skips the operator and the seed
+  tensor (:func:`_constant_sample`); with autograd on, its node is :class:`_LibrarySoftSample`,
+  whose first-order backward is the library's VJP (one C call) and whose backward under
+  ``create_graph=True`` is the same torch-op formula. The same values and the same draw from
+  torch's generator as the general path.
 """
 
 from __future__ import annotations
@@ -211,7 +217,8 @@ def _sample_values(logits, seed, tau, tau_value, dim, output, stream, position) 
 # is z up to a per-row constant, against which dL/dz sums to zero). Three autograd.Functions share
 # them: setup-context style for torch.func (whose per-call binding of the arguments costs tens of
 # microseconds, so plain eager calls use the classic style), and torch.compile's variant without
-# the jvp that it cannot trace.
+# the jvp that it cannot trace. The common case's _LibrarySoftSample uses dL/dz for a backward
+# under create_graph=True, and the library's VJP of the same formula otherwise.
 
 
 def _logits_gradient(y: torch.Tensor, upstream: torch.Tensor, dim: int) -> torch.Tensor:
