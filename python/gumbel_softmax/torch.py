@@ -391,7 +391,7 @@ def _constant_sample(logits, tau, hard, eps, dim, seed, stream, position, genera
     with autograd on, through :class:`_LibrarySoftSample`. Returns None for any other call, which
     takes the general path (and its refusals)."""
     if (
-        type(logits) is not torch.Tensor
+        (type(logits) is not torch.Tensor and type(logits) is not torch.nn.Parameter)  # no __torch_function__
         or (logits.dtype is not torch.float32 and logits.dtype is not torch.float64)
         or not logits.is_cpu
         or eps != 1e-10

@@ -162,3 +162,37 @@ def test_library_refusals_are_the_general_paths(row, column, value, dtype, gener
     logits[row, column] = value
     ours = outcome(lambda: gumbel_softmax(logits, 0.5, seed=1))
     assert ours[0] == "error" and same(ours, outcome(lambda: general(logits, 0.5, seed=1))), ours
+
+
+def test_fast_path_takes_parameters_and_seeds_alike_in_and_out_of_inference_mode(library_calls):
+    """A Parameter (a plain tensor to torch's functions) takes the common case; the reused seed
+    tensor works whether the first call is made in inference mode or not."""
+    with torch.inference_mode():
+        torch.manual_seed(1)
+        first = gumbel_softmax(LOGITS, 0.5)
+    torch.manual_seed(1)
+    assert torch.equal(first, gumbel_softmax(LOGITS, 0.5))
+    library_calls.clear()
+    parameter = torch.nn.Parameter(LOGITS.clone())
+    torch.manual_seed(1)
+    y = gumbel_softmax(parameter, 0.5)
+    assert [function for function, _ in library_calls] == ["sample"] and torch.equal(y.detach(), first)
+    y.sum().backward()
+    assert parameter.grad is not None and [function for function, _ in library_calls] == ["sample", "gradient"]
+
+
+def test_fast_path_under_activation_checkpointing_recomputes_the_same_sample():
+    from torch.utils.checkpoint import checkpoint
+
+    weights = torch.randn(32, 10)
+    results = []
+    for checkpointed in (True, False):
+        leaf = LOGITS.clone().requires_grad_()
+        torch.manual_seed(2)
+        if checkpointed:
+            y = checkpoint(lambda x: gumbel_softmax(x, 0.5) * 2, leaf, use_reentrant=False)
+        else:
+            y = gumbel_softmax(leaf, 0.5) * 2
+        (y * weights).sum().backward()
+        results.append((y.detach(), leaf.grad))
+    assert torch.equal(results[0][0], results[1][0]) and torch.equal(results[0][1], results[1][1])
