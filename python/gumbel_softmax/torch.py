@@ -105,7 +105,7 @@ def _sample_rows(
     compute dtype. ``seed`` is an int64 tensor of the leading "member" axes (0-d outside
     ``vmap``): member ``m`` is sampled from position ``position`` of the stream ``(seed[m],
     stream)``, as if alone. ``tau`` (when given) broadcasts to ``logits``, else ``tau_value``."""
-    x = logits.to(_compute_dtype(logits.dtype)).contiguous()
+    x = logits.to(_compute_dtype(logits.dtype)).contiguous().resolve_neg()  # memory holding the values
     result = torch.empty_like(x)
     if x.numel() == 0:
         return result
@@ -348,8 +348,10 @@ class _LibrarySoftSample(torch.autograd.Function):
     """The common case's soft sample with its derivatives (classic style, for plain eager calls
     only: the general path takes every call that ``torch.func``, tracing or forward-mode AD sees).
     A first-order backward is the library's VJP (``gs_gradient``) into a new tensor; a backward
-    that is itself differentiated (``create_graph=True``: grad mode is on inside it) is the
-    torch-op formula of :func:`_soft_backward`, which autograd can differentiate again. The
+    that is itself differentiated (``create_graph=True``: grad mode is on inside it), or whose
+    upstream gradient is not a plain strided tensor of the sample's dtype (``vmap`` of the backward
+    in ``torch.autograd.grad(..., is_grads_batched=True)``, a subclass), is the torch-op formula
+    (:func:`_logits_gradient`), which autograd can differentiate and ``vmap`` can batch. The
     sample is saved with ``save_for_backward``, so an in-place change of it is detected. The
     library calls are written out here rather than through :func:`_library_sample`: a Python call
     less each way is a few percent of ``F.gumbel_softmax``'s forward + backward on [32, 10]."""
@@ -370,7 +372,14 @@ class _LibrarySoftSample(torch.autograd.Function):
     @staticmethod
     def backward(ctx, upstream):
         (y,) = ctx.saved_tensors
-        if torch.is_grad_enabled() or upstream.dtype is not y.dtype or upstream.layout is not torch.strided:
+        if (
+            torch.is_grad_enabled()
+            or type(upstream) is not torch.Tensor
+            or upstream.dtype is not y.dtype
+            or upstream.layout is not torch.strided
+            or not torch._C._has_storage(upstream)  # vmap of the backward (is_grads_batched=True), wrappers
+            or upstream.is_neg()  # a negative view: its memory holds the values' negation
+        ):
             return _logits_gradient(y, upstream, -1) / ctx.temperature, None, None, None, None
         upstream = upstream.contiguous()
         result = torch.empty_like(y)
@@ -391,7 +400,8 @@ def _constant_sample(logits, tau, hard, eps, dim, seed, stream, position, genera
     with autograd on, through :class:`_LibrarySoftSample`. Returns None for any other call, which
     takes the general path (and its refusals)."""
     if (
-        (type(logits) is not torch.Tensor and type(logits) is not torch.nn.Parameter)  # no __torch_function__
+        torch.compiler.is_compiling()  # first: Dynamo cannot trace some of the checks below (is_neg)
+        or (type(logits) is not torch.Tensor and type(logits) is not torch.nn.Parameter)  # no __torch_function__
         or (logits.dtype is not torch.float32 and logits.dtype is not torch.float64)
         or not logits.is_cpu
         or eps != 1e-10
@@ -400,9 +410,9 @@ def _constant_sample(logits, tau, hard, eps, dim, seed, stream, position, genera
         or logits.dim() == 0
         or (dim != -1 and dim != logits.dim() - 1)
         or not logits.is_contiguous()
+        or logits.is_neg()
         or logits.numel() == 0
         # _plain and _forward_ad, inline: this is the per-call cost the common case exists to cut.
-        or torch.compiler.is_compiling()
         or torch.autograd.forward_ad._current_level >= 0
         or torch._C._is_tracing()
         or torch._C._len_torch_dispatch_stack() != 0

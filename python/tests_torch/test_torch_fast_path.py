@@ -196,3 +196,37 @@ def test_fast_path_under_activation_checkpointing_recomputes_the_same_sample():
         (y * weights).sum().backward()
         results.append((y.detach(), leaf.grad))
     assert torch.equal(results[0][0], results[1][0]) and torch.equal(results[0][1], results[1][1])
+
+
+def test_fast_path_batched_backward_takes_the_formula():
+    """``is_grads_batched=True`` (``jacobian(..., vectorize=True)``) runs the backward under vmap,
+    whose upstream gradient has no storage for the library: the torch-op formula takes it."""
+    logits = LOGITS[:3, :4].double()
+
+    def function(x):
+        return gumbel_softmax(x, 0.7, seed=4)
+
+    vectorized = torch.autograd.functional.jacobian(function, logits, vectorize=True)
+    looped = torch.autograd.functional.jacobian(function, logits)
+    torch.testing.assert_close(vectorized, looped, rtol=1e-13, atol=1e-15)
+    leaf = logits.clone().requires_grad_()
+    y = function(leaf)
+    upstream = torch.randn(5, 3, 4, dtype=torch.float64)
+    (batched,) = torch.autograd.grad(y, leaf, upstream, is_grads_batched=True, retain_graph=True)
+    for index in range(5):
+        (one,) = torch.autograd.grad(y, leaf, upstream[index], retain_graph=True)
+        torch.testing.assert_close(batched[index], one, rtol=1e-13, atol=1e-15)
+
+
+def test_fast_path_reads_negative_views_by_their_values(general):
+    """A tensor with the negative bit (``torch._neg_view``, the imaginary part of a conjugate) holds
+    the negation of its values in memory: the library never reads it directly."""
+    negated = torch._neg_view(-LOGITS)
+    assert torch.equal(gumbel_softmax(negated, 0.5, seed=1), gumbel_softmax(LOGITS, 0.5, seed=1))
+    upstream = torch.randn(32, 10)
+    gradients = []
+    for given in (torch._neg_view(-upstream), upstream):
+        leaf = LOGITS.clone().requires_grad_()
+        gumbel_softmax(leaf, 0.5, seed=1).backward(given)
+        gradients.append(leaf.grad)
+    torch.testing.assert_close(gradients[0], gradients[1], rtol=1e-5, atol=1e-6)
