@@ -379,6 +379,7 @@ class _LibrarySoftSample(torch.autograd.Function):
             or upstream.layout is not torch.strided
             or not torch._C._has_storage(upstream)  # vmap of the backward (is_grads_batched=True), wrappers
             or upstream.is_neg()  # a negative view: its memory holds the values' negation
+            or not y.is_contiguous()  # a saved_tensors_hooks unpack may return another layout
         ):
             return _logits_gradient(y, upstream, -1) / ctx.temperature, None, None, None, None
         upstream = upstream.contiguous()

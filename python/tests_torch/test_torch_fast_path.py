@@ -230,3 +230,20 @@ def test_fast_path_reads_negative_views_by_their_values(general):
         gumbel_softmax(leaf, 0.5, seed=1).backward(given)
         gradients.append(leaf.grad)
     torch.testing.assert_close(gradients[0], gradients[1], rtol=1e-5, atol=1e-6)
+
+
+def test_fast_path_backward_reads_a_sample_unpacked_in_another_layout(library_calls):
+    """saved_tensors_hooks may hand the backward the sample in another layout (here transposed):
+    the gradient is the same."""
+    upstream = torch.randn(32, 10)
+    gradients = []
+    for hooked in (True, False):
+        leaf = LOGITS.clone().requires_grad_()
+        if hooked:
+            with torch.autograd.graph.saved_tensors_hooks(lambda t: t.t().contiguous(), lambda t: t.t()):
+                y = gumbel_softmax(leaf, 0.5, seed=1)
+        else:
+            y = gumbel_softmax(leaf, 0.5, seed=1)
+        y.backward(upstream)
+        gradients.append(leaf.grad)
+    torch.testing.assert_close(gradients[0], gradients[1], rtol=1e-5, atol=1e-6)
