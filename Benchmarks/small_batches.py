@@ -12,8 +12,10 @@ are not installed are left out. Rows:
   plus ctypes' argument conversion; no Python argument handling).
 - ``gumbel_softmax.sample`` at T = 0.5 on the same shapes, and on ``[1024, 1024]`` in ns/element.
 - ``gumbel_softmax.torch.gumbel_softmax`` beside ``torch.nn.functional.gumbel_softmax`` on
-  ``[32, 10]`` and ``[256, 10]``: the forward alone, and the forward plus ``backward()``; each
-  the better of one torch thread and torch's default.
+  ``[32, 10]`` and ``[256, 10]``: the forward alone, and the forward plus ``backward()``, ours
+  and torch's blocks interleaved; each the better of one torch thread and torch's default.
+  ``--torch-breakdown`` also prints the parts of the adapter's ``[32, 10]`` forward + backward
+  beside the autograd machinery any custom operator pays.
 - ``gumbel_softmax.jax.gumbel_softmax`` under ``jax.jit`` beside ``jax.jit`` of
   ``softmax((x + jax.random.gumbel(key, x.shape)) / t)`` on ``[32, 10]`` and ``[256, 10]``, and on
   ``[1024, 1024]`` in ns/element beside the numpy API's (its default Philox stream, and JAX's
@@ -64,6 +66,22 @@ class Timer:
                 call()
             times.append((clock() - start) / inner)
         return statistics.median(times)
+
+    def interleaved(self, calls: dict) -> dict:
+        """The median of each call's blocks, the calls' blocks taken in turn (A B C A B C ...), so
+        that a change in the machine's load reaches every call alike."""
+        for call in calls.values():
+            for _ in range(self.warmup):
+                call()
+        clock = time.perf_counter
+        times = {name: [] for name in calls}
+        for _ in range(self.samples):
+            for name, call in calls.items():
+                start = clock()
+                for _ in range(self.inner):
+                    call()
+                times[name].append((clock() - start) / self.inner)
+        return {name: statistics.median(values) for name, values in times.items()}
 
 
 def shape_text(shape) -> str:
@@ -129,41 +147,89 @@ def torch_rows(table: Table, timer: Timer) -> None:
 
     from gumbel_softmax.torch import gumbel_softmax as ours
 
-    def forward(function, x):
-        return lambda: function(x, tau=TEMPERATURE)
-
-    def forward_backward(function, x, upstream):
-        def call():
-            function(x, tau=TEMPERATURE).backward(upstream)
-            x.grad = None
-
-        return call
-
     default_threads = torch.get_num_threads()
-
-    def best(call):
-        """The better of one thread and torch's default: its thread pool spins at barriers, and on
-        a busy machine one thread can be much faster."""
-        times = []
-        for threads in sorted({1, default_threads}):
-            torch.set_num_threads(threads)
-            times.append(timer.median(call))
-        torch.set_num_threads(default_threads)
-        return min(times)
-
     for shape in SMALL_SHAPES[1:]:
         x = torch.from_numpy(logits_of(shape))
-        table.add(
-            f"`gumbel_softmax.torch.gumbel_softmax` `{shape_text(shape)}` forward",
-            best(forward(ours, x)), "`F.gumbel_softmax`", best(forward(F.gumbel_softmax, x)),
-        )
         leaf = x.clone().requires_grad_(True)
         upstream = torch.from_numpy(logits_of(shape)[::-1].copy())
-        table.add(
-            f"same, forward + `backward()` `{shape_text(shape)}`",
-            best(forward_backward(ours, leaf, upstream)),
-            "`F.gumbel_softmax`", best(forward_backward(F.gumbel_softmax, leaf, upstream)),
-        )
+        calls = {}
+        for name, function in (("ours", ours), ("own", F.gumbel_softmax)):
+            calls["forward", name] = lambda function=function: function(x, tau=TEMPERATURE)
+            calls["backward", name] = lambda function=function: forward_backward(function, leaf, upstream)
+        # Ours and F's blocks interleaved; each the better of one torch thread and torch's default
+        # (its thread pool spins at barriers, and on a busy machine one thread can be much faster).
+        best = {}
+        for threads in sorted({1, default_threads}):
+            torch.set_num_threads(threads)
+            for key, seconds in timer.interleaved(calls).items():
+                best[key] = min(seconds, best.get(key, seconds))
+        torch.set_num_threads(default_threads)
+        table.add(f"`gumbel_softmax.torch.gumbel_softmax` `{shape_text(shape)}` forward",
+                  best["forward", "ours"], "`F.gumbel_softmax`", best["forward", "own"])
+        table.add(f"same, forward + `backward()` `{shape_text(shape)}`",
+                  best["backward", "ours"], "`F.gumbel_softmax`", best["backward", "own"])
+
+
+def forward_backward(function, leaf, upstream) -> None:
+    function(leaf, tau=TEMPERATURE).backward(upstream)
+    leaf.grad = None
+
+
+def torch_breakdown(timer: Timer) -> str:
+    """Where the adapter's forward + backward on ``[32, 10]`` spends its time, beside the autograd
+    machinery that any custom operator pays (and ``F.gumbel_softmax`` too): every part timed in
+    the same interleaved run, one torch thread."""
+    import torch
+    import torch.nn.functional as F
+
+    import gumbel_softmax.torch as gst
+
+    class NoOp(torch.autograd.Function):
+        """The cheapest custom autograd node: a new tensor forward, the upstream gradient backward."""
+
+        @staticmethod
+        def forward(ctx, logits):
+            return torch.empty_like(logits)
+
+        @staticmethod
+        def backward(ctx, upstream):
+            return upstream
+
+    torch.set_num_threads(1)
+    shape = SMALL_SHAPES[1]
+    x = torch.from_numpy(logits_of(shape))
+    leaf = x.clone().requires_grad_(True)
+    upstream = torch.from_numpy(logits_of(shape)[::-1].copy())
+    out = torch.empty_like(x)
+    count, columns = x.numel(), shape[-1]
+    library = gumbel_softmax._library.load()
+    engine = torch.autograd.Variable._execution_engine
+
+    def engine_only():
+        engine.run_backward((NoOp.apply(leaf),), (upstream,), False, False, (), True, True)
+        leaf.grad = None
+
+    calls = {
+        "F.gumbel_softmax forward + backward": lambda: forward_backward(F.gumbel_softmax, leaf, upstream),
+        "ours forward + backward": lambda: forward_backward(gst.gumbel_softmax, leaf, upstream),
+        "ours forward (input requires grad)": lambda: gst.gumbel_softmax(leaf, TEMPERATURE),
+        "no-op autograd.Function forward + y.backward(g)": lambda: forward_backward(
+            lambda logits, tau: NoOp.apply(logits), leaf, upstream),
+        "no-op autograd.Function forward + engine.run_backward": engine_only,
+        "no-op autograd.Function forward": lambda: NoOp.apply(leaf),
+        "seed draw (random_ into a reused tensor, .item())": lambda: gst._draw_seed(None),
+        "gs_sample through ctypes": lambda: library.gs_sample(
+            x.data_ptr(), count, count // columns, columns, TEMPERATURE, 0, 1, 0, 0, 0, out.data_ptr(), count),
+        "gs_gradient through ctypes": lambda: library.gs_gradient(
+            x.data_ptr(), count, upstream.data_ptr(), count, count // columns, columns, TEMPERATURE, 0, 0,
+            out.data_ptr(), count, None, 0),
+        "torch.empty_like": lambda: torch.empty_like(x),
+        "ctypes call of gs_cpu_supported (no arguments)": library.gs_cpu_supported,
+    }
+    medians = timer.interleaved(calls)
+    lines = [f"| part, `{shape_text(shape)}`, one torch thread | µs |", "|---|---|"]
+    lines += [f"| {name} | {seconds * 1e6:.2f} |" for name, seconds in medians.items()]
+    return "\n".join(lines)
 
 
 def jax_rows(table: Table, timer: Timer, numpy_per_element: float | None) -> None:
@@ -216,6 +282,8 @@ def main(argv=None) -> int:
     parser.add_argument("--inner", type=int, default=20, help="calls per timed block (default 20)")
     parser.add_argument("--warmup", type=int, default=200, help="untimed calls before each row (default 200)")
     parser.add_argument("--only", nargs="+", choices=FRAMEWORKS, default=list(FRAMEWORKS))
+    parser.add_argument("--torch-breakdown", action="store_true",
+                        help="also print where the torch adapter's [32, 10] forward + backward spends its time")
     arguments = parser.parse_args(argv)
     timer = Timer(arguments.samples, arguments.inner, arguments.warmup)
     table = Table()
@@ -237,6 +305,9 @@ def main(argv=None) -> int:
         else:
             rows(table, timer)
     print(table.markdown())
+    if arguments.torch_breakdown:
+        print()
+        print(torch_breakdown(timer))
     return 0
 
 

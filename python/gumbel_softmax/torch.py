@@ -27,17 +27,25 @@ How it is built (docs/pytorch.md says what each choice gives the user):
   be differentiated again: those of ``softmax((x + g) / tau)`` with the sample's own noise ``g``.
   With ``hard=True`` the one-hot gets the soft sample's derivatives (straight-through), as
   ``F.gumbel_softmax``'s ``y_hard - y_soft.detach() + y_soft``.
+- The common case (issue 26): a plain eager call on a C-contiguous float32 or float64 tensor,
+  categories last, a number for ``tau`` and integer words skips the operator and the seed
+  tensor (:func:`_constant_sample`); with autograd on, its node is :class:`_LibrarySoftSample`,
+  whose first-order backward is the library's VJP (one C call) and whose backward under
+  ``create_graph=True`` is the same torch-op formula. The same values and the same draw from
+  torch's generator as the general path.
 """
 
 from __future__ import annotations
 
 import operator
+import threading
 import warnings
 
 import numpy as np
 import torch
 
-from . import _fast
+from . import _fast, _library
+from ._errors import check
 from . import sample as _sample
 
 __all__ = ["gumbel_softmax"]
@@ -97,7 +105,7 @@ def _sample_rows(
     compute dtype. ``seed`` is an int64 tensor of the leading "member" axes (0-d outside
     ``vmap``): member ``m`` is sampled from position ``position`` of the stream ``(seed[m],
     stream)``, as if alone. ``tau`` (when given) broadcasts to ``logits``, else ``tau_value``."""
-    x = logits.to(_compute_dtype(logits.dtype)).contiguous()
+    x = logits.to(_compute_dtype(logits.dtype)).contiguous().resolve_neg()  # memory holding the values
     result = torch.empty_like(x)
     if x.numel() == 0:
         return result
@@ -209,13 +217,19 @@ def _sample_values(logits, seed, tau, tau_value, dim, output, stream, position) 
 # is z up to a per-row constant, against which dL/dz sums to zero). Three autograd.Functions share
 # them: setup-context style for torch.func (whose per-call binding of the arguments costs tens of
 # microseconds, so plain eager calls use the classic style), and torch.compile's variant without
-# the jvp that it cannot trace.
+# the jvp that it cannot trace. The common case's _LibrarySoftSample uses dL/dz for a backward
+# under create_graph=True, and the library's VJP of the same formula otherwise.
+
+
+def _logits_gradient(y: torch.Tensor, upstream: torch.Tensor, dim: int) -> torch.Tensor:
+    """dL/dz of the soft sample ``y`` (categories along ``dim``) for ``upstream`` = dL/dy."""
+    return y * (upstream - (y * upstream).sum(dim, keepdim=True))
 
 
 def _soft_backward(ctx, upstream):
     y, tau = ctx.saved_tensors
     temperature = ctx.temperature if tau is None else tau
-    dz = y * (upstream - (y * upstream).sum(ctx.dim, keepdim=True))
+    dz = _logits_gradient(y, upstream, ctx.dim)
     grad_logits = dz / temperature if ctx.needs_input_grad[0] else None
     grad_tau = None
     if ctx.needs_input_grad[1]:
@@ -285,15 +299,111 @@ def _log_or_zero(y: torch.Tensor) -> torch.Tensor:
     return torch.where(kept, torch.log(torch.where(kept, y, 1.0)), 0.0)
 
 
+# The common case (issue 26): a plain eager call on a C-contiguous float32 or float64 CPU tensor,
+# categories last, a number for tau and integer words goes straight to the library, without the
+# operator, the seed tensor or the general argument handling; with autograd on, through
+# _LibrarySoftSample, whose first-order backward is the library's VJP.
+
+_seed_buffers = threading.local()
+_library_functions: dict = {}
+
+
+def _functions(dtype: torch.dtype):
+    """The library's (sample, gradient) functions for tensors of ``dtype`` (float32 or float64)."""
+    try:
+        return _library_functions[dtype]
+    except KeyError:
+        library = _library.load()
+        _library_functions[torch.float32] = (library.gs_sample, library.gs_gradient)
+        _library_functions[torch.float64] = (library.gs_sample_f64, library.gs_gradient_f64)
+        return _library_functions[dtype]
+
+
+def _draw_seed(generator: torch.Generator | None) -> int:
+    """The general path's seed, ``torch.randint(0, _SEED_LIMIT, (), dtype=torch.int64,
+    generator=generator)``, as an int: ``randint`` is ``random_`` on a new tensor, so ``random_``
+    on this thread's reused one gives the same value and leaves the generator in the same state."""
+    try:
+        buffer = _seed_buffers.tensor
+    except AttributeError:
+        with torch.inference_mode(False):  # a normal tensor, usable in and out of inference mode
+            buffer = _seed_buffers.tensor = torch.empty((), dtype=torch.int64)
+    return buffer.random_(0, _SEED_LIMIT, generator=generator).item()
+
+
+def _library_sample(logits: torch.Tensor, temperature: float, code: int, words: int, stream: int,
+                    position: int) -> torch.Tensor:
+    """The library's sample of C-contiguous ``logits`` (categories last) in a new tensor."""
+    result = torch.empty_like(logits)
+    count = logits.numel()
+    columns = logits.shape[-1]
+    status = _functions(logits.dtype)[0](logits.data_ptr(), count, count // columns, columns, temperature, code,
+                                         words, stream, position, 0, result.data_ptr(), count)
+    if status:
+        check(status)
+    return result
+
+
+class _LibrarySoftSample(torch.autograd.Function):
+    """The common case's soft sample with its derivatives (classic style, for plain eager calls
+    only: the general path takes every call that ``torch.func``, tracing or forward-mode AD sees).
+    A first-order backward is the library's VJP (``gs_gradient``) into a new tensor; a backward
+    that is itself differentiated (``create_graph=True``: grad mode is on inside it), or whose
+    upstream gradient is not a plain strided tensor of the sample's dtype (``vmap`` of the backward
+    in ``torch.autograd.grad(..., is_grads_batched=True)``, a subclass), is the torch-op formula
+    (:func:`_logits_gradient`), which autograd can differentiate and ``vmap`` can batch. The
+    sample is saved with ``save_for_backward``, so an in-place change of it is detected. The
+    library calls are written out here rather than through :func:`_library_sample`: a Python call
+    less each way is a few percent of ``F.gumbel_softmax``'s forward + backward on [32, 10]."""
+
+    @staticmethod
+    def forward(ctx, logits, temperature, words, stream, position):
+        result = torch.empty_like(logits)
+        count = logits.numel()
+        columns = logits.shape[-1]
+        status = _functions(logits.dtype)[0](logits.data_ptr(), count, count // columns, columns, temperature,
+                                             _SOFT, words, stream, position, 0, result.data_ptr(), count)
+        if status:
+            check(status)
+        ctx.save_for_backward(result)
+        ctx.temperature = temperature
+        return result
+
+    @staticmethod
+    def backward(ctx, upstream):
+        (y,) = ctx.saved_tensors
+        if (
+            torch.is_grad_enabled()
+            or type(upstream) is not torch.Tensor
+            or upstream.dtype is not y.dtype
+            or upstream.layout is not torch.strided
+            or not torch._C._has_storage(upstream)  # vmap of the backward (is_grads_batched=True), wrappers
+            or upstream.is_neg()  # a negative view: its memory holds the values' negation
+            or not y.is_contiguous()  # a saved_tensors_hooks unpack may return another layout
+        ):
+            return _logits_gradient(y, upstream, -1) / ctx.temperature, None, None, None, None
+        upstream = upstream.contiguous()
+        result = torch.empty_like(y)
+        count = y.numel()
+        columns = y.shape[-1]
+        status = _functions(y.dtype)[1](y.data_ptr(), count, upstream.data_ptr(), count, count // columns, columns,
+                                        ctx.temperature, _SOFT, 0, result.data_ptr(), count, None, 0)
+        if status:
+            check(status)
+        return result, None, None, None, None
+
+
 def _constant_sample(logits, tau, hard, eps, dim, seed, stream, position, generator) -> torch.Tensor | None:
-    """The common case without the operator: a plain eager call (see :func:`_plain`) on a
-    C-contiguous float32 CPU tensor, categories last, that nothing differentiates, with a number
-    for ``tau`` and integer words (issue 26). The library samples straight into the result, with
-    the seed drawn as the general path draws it, so the values and the generator's state are the
-    same. Returns None for any other call, which takes the general path (and its refusals)."""
+    """The common case without the operator: a plain eager call (see :func:`_plain`; no forward-mode
+    AD either) on a C-contiguous float32 or float64 CPU tensor, categories last, with a number for
+    ``tau`` and integer words (issue 26). The library samples straight into the result, with the
+    seed drawn as the general path draws it, so the values and the generator's state are the same;
+    with autograd on, through :class:`_LibrarySoftSample`. Returns None for any other call, which
+    takes the general path (and its refusals)."""
     if (
-        type(logits) is not torch.Tensor
-        or logits.dtype is not torch.float32
+        torch.compiler.is_compiling()  # first: Dynamo cannot trace some of the checks below (is_neg)
+        or (type(logits) is not torch.Tensor and type(logits) is not torch.nn.Parameter)  # no __torch_function__
+        or (logits.dtype is not torch.float32 and logits.dtype is not torch.float64)
         or not logits.is_cpu
         or eps != 1e-10
         or type(tau) not in (float, int)
@@ -301,21 +411,29 @@ def _constant_sample(logits, tau, hard, eps, dim, seed, stream, position, genera
         or logits.dim() == 0
         or (dim != -1 and dim != logits.dim() - 1)
         or not logits.is_contiguous()
+        or logits.is_neg()
         or logits.numel() == 0
-        or _tracks_derivatives(logits, None)
-        or not _plain(logits, None)
+        # _plain and _forward_ad, inline: this is the per-call cost the common case exists to cut.
+        or torch.autograd.forward_ad._current_level >= 0
+        or torch._C._is_tracing()
+        or torch._C._len_torch_dispatch_stack() != 0
+        or torch._C._functorch.is_functorch_wrapped_tensor(logits)
     ):
         return None
+    differentiated = logits.requires_grad and torch.is_grad_enabled()
     temperature = float(tau)
     words = 0 if seed is None else seed
     if not _fast.words_fit(temperature, words, stream, position):
         return None
     if seed is None:
-        words = int(torch.randint(0, _SEED_LIMIT, (), dtype=torch.int64, generator=generator))
-    result = torch.empty_like(logits)
-    _fast.call(logits.data_ptr(), logits.numel(), logits.shape[-1], temperature, _HARD if hard else _SOFT, words,
-               stream, position, 0, result.data_ptr())
-    return result
+        words = _draw_seed(generator)
+    if not differentiated:
+        return _library_sample(logits, temperature, _HARD if hard else _SOFT, words, stream, position)
+    soft = _LibrarySoftSample.apply(logits, temperature, words, stream, position)
+    if not hard:
+        return soft
+    one_hot = _library_sample(logits.detach(), temperature, _HARD, words, stream, position)
+    return one_hot + (soft - soft.detach())  # straight-through, as the general path
 
 
 def gumbel_softmax(

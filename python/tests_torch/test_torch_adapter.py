@@ -40,8 +40,10 @@ def test_per_row_temperatures_forward():
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-def test_float32_and_float64_are_not_copied(monkeypatch, dtype):
-    """float64 needs the numpy API's float64 (contract 2.1): until it lands this fails for float64."""
+@pytest.mark.parametrize("common", [True, False])
+def test_float32_and_float64_are_not_copied(monkeypatch, library_calls, dtype, common):
+    """The library reads the tensor's own memory and writes the returned tensor, in the common case
+    (straight to gs_sample) and on the general path (the numpy API, or its float32 shortcut)."""
     seen = []
     library_sample = gst._sample
 
@@ -52,16 +54,21 @@ def test_float32_and_float64_are_not_copied(monkeypatch, dtype):
 
     library_call = gst._fast.call
 
-    def recording_call(source, count, columns, *arguments):  # the float32 fast path (issue 26)
+    def recording_call(source, count, columns, *arguments):  # the general path's float32 shortcut
         seen.append((source, arguments[-1]))
         return library_call(source, count, columns, *arguments)
 
     monkeypatch.setattr(gst, "_sample", recording)
     monkeypatch.setattr(gst._fast, "call", recording_call)
+    if not common:
+        monkeypatch.setattr(gst, "_constant_sample", lambda *given: None)
     logits = logits_of((8, 16), dtype=dtype)
     y = gumbel_softmax(logits, 0.5, **KEYS)
+    seen += [(arguments[0], arguments[10]) for _, arguments in library_calls]
+    assert len(seen) == 1
     assert seen[0][0] == logits.data_ptr()  # the library read the tensor's own memory
     assert seen[0][1] == y.data_ptr()  # and wrote the returned tensor directly
+    assert bool(library_calls) == common
 
 
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
@@ -195,7 +202,7 @@ def test_bad_input():
         gumbel_softmax(logits, dim=2, seed=0)
 
 
-def test_hard_without_gradients_draws_once(monkeypatch):
+def test_hard_without_gradients_draws_once(monkeypatch, library_calls):
     outputs = []
     library_sample = gst._sample
 
@@ -213,8 +220,11 @@ def test_hard_without_gradients_draws_once(monkeypatch):
     monkeypatch.setattr(gst._fast, "call", recording_call)
     logits = logits_of((6, 5))
     y = gumbel_softmax(logits, 0.5, hard=True, **KEYS)
+    outputs.extend({0: "soft", 2: "hard"}[arguments[5]] for _, arguments in library_calls)  # the common case
     assert outputs == ["hard"]
     outputs.clear()
+    library_calls.clear()
     y_grad = gumbel_softmax(logits.clone().requires_grad_(), 0.5, hard=True, **KEYS)
+    outputs.extend({0: "soft", 2: "hard"}[arguments[5]] for _, arguments in library_calls)
     assert sorted(outputs) == ["hard", "soft"]  # the soft sample gives the straight-through derivatives
     assert torch.equal(y, y_grad.detach())
