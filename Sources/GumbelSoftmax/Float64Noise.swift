@@ -27,11 +27,7 @@ extension GumbelNoise {
     public static func fill<G: CounterBasedRandomGenerator>(
         _ buffer: UnsafeMutableBufferPointer<Double>, using generator: inout G, threads: Int? = nil
     ) throws(GumbelSoftmaxError) {
-        try Validate.threads(threads)
-        guard let base = buffer.baseAddress, buffer.count > 0 else { return }
-        let start = generator.position
-        Float64NoiseFill(source: generator, start: start, output: base, count: buffer.count).run(threads: threads)
-        generator.position = start &+ UInt64(buffer.count)
+        try fillNoise(buffer, using: &generator, threads: threads)
     }
 
     /// Returns `count` float64 noise values from the generator's position on, and advances it by
@@ -41,12 +37,7 @@ extension GumbelNoise {
     public static func sample<G: CounterBasedRandomGenerator>(
         count: Int, as: Double.Type, using generator: inout G, threads: Int? = nil
     ) throws(GumbelSoftmaxError) -> [Double] {
-        guard count >= 0 else { throw .invalidShape(rows: 1, columns: count) }
-        var result = [Double](repeating: 0, count: count)
-        try result.withUnsafeMutableBufferPointer { (buffer) throws(GumbelSoftmaxError) in
-            try fill(buffer, using: &generator, threads: threads)
-        }
-        return result
+        try noise(count: count, using: &generator, threads: threads)
     }
 
     /// Returns `count` float64 noise values of the Philox stream `(seed, stream)` from `position` on.

@@ -466,43 +466,21 @@ enum DoubleRows {
     }
 }
 
-/// The float64 noise of consecutive positions of one generator, written to a buffer tiled as one
-/// row (the float64 `NoiseFill`); each element depends only on its position.
-struct Float64NoiseFill<G: CounterBasedRandomGenerator>: @unchecked Sendable {
-    let source: G
-    /// The position of `output[0]`.
-    let start: UInt64
-    let output: UnsafeMutablePointer<Double>
-    let count: Int
-
-    func run(threads: Int?) {
-        let tiling = Tiling(rows: 1, columns: count)
-        Scheduler.run(
-            tiling, threads: threads, parallelMinimum: KernelConfiguration().parallelMinimum,
-            scratch: { KernelBuffer<UInt32>(capacity: Tiling.tile) },
-            body: { range, words in
-                for unit in range {
-                    for (offset, n) in Tiling.tiles(of: tiling.groupsRows ? 0..<count : tiling.columns(ofSegment: unit))
-                    {
-                        let first = start &+ UInt64(offset)
-                        let g = output + offset
-                        if source.fillFloat64Uniforms(
-                            startingAt: first, into: UnsafeMutableBufferPointer(start: g, count: n))
-                        {
-                            DoubleNoise.mapUniforms(g, count: n) { u, _, _ in DoubleNoise.gumbel(uniforms: u) }
-                            continue
-                        }
-                        source.fillWords(
-                            startingAt: first, into: UnsafeMutableBufferPointer(start: words.base, count: n))
-                        if !DoubleNoise.perturb(nil, words: words.base, into: g, count: n, mapping: G.uniformMapping) {
-                            DoubleNoise.fixBands(
-                                words.base, count: n, tailWord: { source.tailWord(at: first &+ UInt64($0)) }
-                            ) {
-                                g[$0] = $1
-                            }
-                        }
-                    }
-                }
-            })
+extension Double {
+    /// The float64 noise of `n <= tile` positions of `source` from `first` on (`NoiseFill`).
+    @inline(__always)
+    static func noiseTile<G: CounterBasedRandomGenerator>(
+        of source: G, from first: UInt64, into g: UnsafeMutablePointer<Double>, count n: Int,
+        words: UnsafeMutablePointer<UInt32>
+    ) {
+        if source.fillFloat64Uniforms(startingAt: first, into: UnsafeMutableBufferPointer(start: g, count: n)) {
+            DoubleNoise.mapUniforms(g, count: n) { u, _, _ in DoubleNoise.gumbel(uniforms: u) }
+            return
+        }
+        source.fillWords(startingAt: first, into: UnsafeMutableBufferPointer(start: words, count: n))
+        if !DoubleNoise.perturb(nil, words: words, into: g, count: n, mapping: G.uniformMapping) {
+            let tailWord = { (i: Int) in source.tailWord(at: first &+ UInt64(i)) }
+            DoubleNoise.fixBands(words, count: n, tailWord: tailWord) { g[$0] = $1 }
+        }
     }
 }
