@@ -1,8 +1,10 @@
 // Float64 sampling, categorical and top-k (SPEC section 5, contract 2.1): the Double forms of the
-// Float API, with the same shapes. The words and uniforms are those of the Float path; the noise,
-// the scaling, the softmax and the argmax are computed in Double (Kernel/Float64Kernel.swift).
-// Every input, the logits' values included, is validated before anything is written: on a throw
-// the caller's output buffer is left as it was and the generator is not advanced.
+// Float API, with the same shapes, each calling the generics the float32 API calls
+// (GumbelSoftmax.swift, RowStreams.swift, TopK.swift). The words and uniforms are those of the
+// Float path; the noise, the scaling, the softmax and the argmax are computed in Double
+// (Kernel/Float64Kernel.swift). Every input, the logits' values included, is validated before
+// anything is written: on a throw the caller's output buffer is left as it was and the generator
+// is not advanced.
 
 extension GumbelSoftmax {
     // MARK: Soft, log-space and hard samples in float64

@@ -1,5 +1,5 @@
 // Float64 vector-Jacobian products (SPEC section 5): the Double forms of Gradients.swift, with the
-// same formulas and shapes. The kernel is Kernel/Float64Backward.swift.
+// same formulas and shapes, calling its generics. The vector loops are Kernel/Float64Backward.swift.
 
 extension GumbelSoftmax {
     /// The gradient of a loss with respect to the inputs of a float64 Gumbel-Softmax sample, with

@@ -1,6 +1,7 @@
 // Gumbel noise in float64 (SPEC section 5): the same words and uniforms as the Float noise, with
 // `g = -ln(-ln U)` in Double, within 1e-12 * max(1, |g|) of the exact value for every word and
-// tail word. The kernel is Noise/DoubleNoise.swift.
+// tail word. The fill is GumbelNoise.swift's, the tile noise `Double.noiseTile` (Float64Kernel.swift)
+// over Noise/DoubleNoise.swift.
 
 extension GumbelNoise {
     /// The float64 Gumbel noise that a word maps to, for generators of `mapping`.
