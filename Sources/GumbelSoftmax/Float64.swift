@@ -59,9 +59,11 @@ extension GumbelSoftmax {
         logits: [Double], rows: Int, columns: Int, temperature: Double, output: Output = .soft,
         using generator: inout G, threads: Int? = nil
     ) throws(GumbelSoftmaxError) -> [Double] {
-        try sampleArray(
-            logits, rows: rows, columns: columns, temperatures: .scalar(temperature), output: output,
-            using: &generator, threads: threads)
+        try generator.advancing(rows: rows, columns: columns) { (words) throws(GumbelSoftmaxError) in
+            try sampleArray(
+                logits, rows: rows, columns: columns, temperatures: .scalar(temperature), output: output,
+                words: words, threads: threads)
+        }
     }
 
     /// Samples a row-major `[rows, columns]` float64 batch from the Philox stream `(seed, stream)`.
@@ -88,9 +90,11 @@ extension GumbelSoftmax {
         logits: UnsafeBufferPointer<Double>, rows: Int, columns: Int, temperature: Double, output: Output = .soft,
         into result: UnsafeMutableBufferPointer<Double>, using generator: inout G, threads: Int? = nil
     ) throws(GumbelSoftmaxError) {
-        try run(
-            logits: logits, rows: rows, columns: columns, temperatures: .scalar(temperature), kind: output.kind,
-            output: result, indices: nil, using: &generator, threads: threads)
+        try generator.advancing(rows: rows, columns: columns) { (words) throws(GumbelSoftmaxError) in
+            try run(
+                logits: logits, rows: rows, columns: columns, temperatures: .scalar(temperature), kind: output.kind,
+                output: result, indices: nil, words: words, threads: threads)
+        }
     }
 
     /// `sample(logits:rows:columns:temperature:output:into:using:threads:)` in float64 with the
@@ -101,9 +105,11 @@ extension GumbelSoftmax {
         into result: UnsafeMutableBufferPointer<Double>, using generator: inout G, threads: Int? = nil,
         configuration: KernelConfiguration
     ) throws(GumbelSoftmaxError) {
-        try run(
-            logits: logits, rows: rows, columns: columns, temperatures: .scalar(temperature), kind: output.kind,
-            output: result, indices: nil, using: &generator, threads: threads, configuration: configuration)
+        try generator.advancing(rows: rows, columns: columns) { (words) throws(GumbelSoftmaxError) in
+            try run(
+                logits: logits, rows: rows, columns: columns, temperatures: .scalar(temperature), kind: output.kind,
+                output: result, indices: nil, words: words, threads: threads, configuration: configuration)
+        }
     }
 
     // MARK: Per-row temperatures
@@ -125,9 +131,11 @@ extension GumbelSoftmax {
         logits: [Double], rows: Int, columns: Int, temperatures: [Double], output: Output = .soft,
         using generator: inout G, threads: Int? = nil
     ) throws(GumbelSoftmaxError) -> [Double] {
-        try sampleArray(
-            logits, rows: rows, columns: columns, temperatures: temperatures, output: output, using: &generator,
-            threads: threads)
+        try generator.advancing(rows: rows, columns: columns) { (words) throws(GumbelSoftmaxError) in
+            try sampleArray(
+                logits, rows: rows, columns: columns, temperatures: temperatures, output: output, words: words,
+                threads: threads)
+        }
     }
 
     /// Samples a `[rows, columns]` float64 batch with one temperature per row, from the Philox
@@ -153,9 +161,11 @@ extension GumbelSoftmax {
         output: Output = .soft, into result: UnsafeMutableBufferPointer<Double>, using generator: inout G,
         threads: Int? = nil
     ) throws(GumbelSoftmaxError) {
-        try run(
-            logits: logits, rows: rows, columns: columns, temperatures: .perRow(temperatures), kind: output.kind,
-            output: result, indices: nil, using: &generator, threads: threads)
+        try generator.advancing(rows: rows, columns: columns) { (words) throws(GumbelSoftmaxError) in
+            try run(
+                logits: logits, rows: rows, columns: columns, temperatures: .perRow(temperatures), kind: output.kind,
+                output: result, indices: nil, words: words, threads: threads)
+        }
     }
 
     // MARK: Gumbel-max categorical sampling in float64
@@ -175,7 +185,9 @@ extension GumbelSoftmax {
     public static func categorical<G: CounterBasedRandomGenerator>(
         logits: [Double], rows: Int, columns: Int, using generator: inout G, threads: Int? = nil
     ) throws(GumbelSoftmaxError) -> [Int] {
-        try categoricalArray(logits, rows: rows, columns: columns, using: &generator, threads: threads)
+        try generator.advancing(rows: rows, columns: columns) { (words) throws(GumbelSoftmaxError) in
+            try categoricalArray(logits, rows: rows, columns: columns, words: words, threads: threads)
+        }
     }
 
     /// Gumbel-max categorical indices of float64 logits from the Philox stream `(seed, stream)`.
@@ -207,9 +219,11 @@ extension GumbelSoftmax {
         logits: UnsafeBufferPointer<Double>, rows: Int, columns: Int, into result: UnsafeMutableBufferPointer<Int>,
         using generator: inout G, threads: Int? = nil
     ) throws(GumbelSoftmaxError) {
-        try run(
-            logits: logits, rows: rows, columns: columns, temperatures: .scalar(1), kind: .categorical, output: nil,
-            indices: result, using: &generator, threads: threads)
+        try generator.advancing(rows: rows, columns: columns) { (words) throws(GumbelSoftmaxError) in
+            try run(
+                logits: logits, rows: rows, columns: columns, temperatures: .scalar(1), kind: .categorical, output: nil,
+                indices: result, words: words, threads: threads)
+        }
     }
 
     // MARK: Gumbel-top-k in float64
@@ -226,8 +240,10 @@ extension GumbelSoftmax {
         logits: [Double], rows: Int, columns: Int, k: Int, using generator: inout G, threads: Int? = nil
     ) throws(GumbelSoftmaxError) -> [Int] {
         try topKArray(logits, rows: rows, columns: columns, k: k) { (buffer, out) throws(GumbelSoftmaxError) in
-            try runTopK(
-                logits: buffer, rows: rows, columns: columns, k: k, into: out, using: &generator, threads: threads)
+            try generator.advancing(rows: rows, columns: columns) { (words) throws(GumbelSoftmaxError) in
+                try runTopK(
+                    logits: buffer, rows: rows, columns: columns, k: k, into: out, words: words, threads: threads)
+            }
         }
     }
 
@@ -251,8 +267,10 @@ extension GumbelSoftmax {
         logits: UnsafeBufferPointer<Double>, rows: Int, columns: Int, k: Int,
         into result: UnsafeMutableBufferPointer<Int>, using generator: inout G, threads: Int? = nil
     ) throws(GumbelSoftmaxError) {
-        try runTopK(
-            logits: logits, rows: rows, columns: columns, k: k, into: result, using: &generator, threads: threads)
+        try generator.advancing(rows: rows, columns: columns) { (words) throws(GumbelSoftmaxError) in
+            try runTopK(
+                logits: logits, rows: rows, columns: columns, k: k, into: result, words: words, threads: threads)
+        }
     }
 
     // MARK: Per-row streams in float64

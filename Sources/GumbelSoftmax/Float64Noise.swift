@@ -28,7 +28,9 @@ extension GumbelNoise {
     public static func fill<G: CounterBasedRandomGenerator>(
         _ buffer: UnsafeMutableBufferPointer<Double>, using generator: inout G, threads: Int? = nil
     ) throws(GumbelSoftmaxError) {
-        try fillNoise(buffer, using: &generator, threads: threads)
+        try generator.advancing(rows: 1, columns: buffer.count) { (words) throws(GumbelSoftmaxError) in
+            try fillNoise(buffer, words: words, threads: threads)
+        }
     }
 
     /// Returns `count` float64 noise values from the generator's position on, and advances it by
@@ -38,7 +40,9 @@ extension GumbelNoise {
     public static func sample<G: CounterBasedRandomGenerator>(
         count: Int, as: Double.Type, using generator: inout G, threads: Int? = nil
     ) throws(GumbelSoftmaxError) -> [Double] {
-        try noise(count: count, using: &generator, threads: threads)
+        try generator.advancing(rows: 1, columns: count) { (words) throws(GumbelSoftmaxError) in
+            try noise(count: count, words: words, threads: threads)
+        }
     }
 
     /// Returns `count` float64 noise values of the Philox stream `(seed, stream)` from `position` on.

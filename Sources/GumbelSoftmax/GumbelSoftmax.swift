@@ -84,9 +84,11 @@ public enum GumbelSoftmax {
         logits: [Float], rows: Int, columns: Int, temperature: Float, output: Output = .soft,
         using generator: inout G, threads: Int? = nil
     ) throws(GumbelSoftmaxError) -> [Float] {
-        try sampleArray(
-            logits, rows: rows, columns: columns, temperatures: .scalar(temperature), output: output,
-            using: &generator, threads: threads)
+        try generator.advancing(rows: rows, columns: columns) { (words) throws(GumbelSoftmaxError) in
+            try sampleArray(
+                logits, rows: rows, columns: columns, temperatures: .scalar(temperature), output: output,
+                words: words, threads: threads)
+        }
     }
 
     /// Samples a row-major `[rows, columns]` batch from the Philox stream `(seed, stream)`.
@@ -124,9 +126,11 @@ public enum GumbelSoftmax {
         logits: UnsafeBufferPointer<Float>, rows: Int, columns: Int, temperature: Float, output: Output = .soft,
         into result: UnsafeMutableBufferPointer<Float>, using generator: inout G, threads: Int? = nil
     ) throws(GumbelSoftmaxError) {
-        try run(
-            logits: logits, rows: rows, columns: columns, temperatures: .scalar(temperature), kind: output.kind,
-            output: result, indices: nil, using: &generator, threads: threads)
+        try generator.advancing(rows: rows, columns: columns) { (words) throws(GumbelSoftmaxError) in
+            try run(
+                logits: logits, rows: rows, columns: columns, temperatures: .scalar(temperature), kind: output.kind,
+                output: result, indices: nil, words: words, threads: threads)
+        }
     }
 
     /// `sample(logits:rows:columns:temperature:output:into:using:threads:)` with the kernel's knobs
@@ -137,9 +141,11 @@ public enum GumbelSoftmax {
         into result: UnsafeMutableBufferPointer<Float>, using generator: inout G, threads: Int? = nil,
         configuration: KernelConfiguration
     ) throws(GumbelSoftmaxError) {
-        try run(
-            logits: logits, rows: rows, columns: columns, temperatures: .scalar(temperature), kind: output.kind,
-            output: result, indices: nil, using: &generator, threads: threads, configuration: configuration)
+        try generator.advancing(rows: rows, columns: columns) { (words) throws(GumbelSoftmaxError) in
+            try run(
+                logits: logits, rows: rows, columns: columns, temperatures: .scalar(temperature), kind: output.kind,
+                output: result, indices: nil, words: words, threads: threads, configuration: configuration)
+        }
     }
 
     // MARK: Per-row temperatures
@@ -160,9 +166,11 @@ public enum GumbelSoftmax {
         logits: [Float], rows: Int, columns: Int, temperatures: [Float], output: Output = .soft,
         using generator: inout G, threads: Int? = nil
     ) throws(GumbelSoftmaxError) -> [Float] {
-        try sampleArray(
-            logits, rows: rows, columns: columns, temperatures: temperatures, output: output, using: &generator,
-            threads: threads)
+        try generator.advancing(rows: rows, columns: columns) { (words) throws(GumbelSoftmaxError) in
+            try sampleArray(
+                logits, rows: rows, columns: columns, temperatures: temperatures, output: output, words: words,
+                threads: threads)
+        }
     }
 
     /// Samples a `[rows, columns]` batch with one temperature per row, from the Philox stream
@@ -183,9 +191,11 @@ public enum GumbelSoftmax {
         output: Output = .soft, into result: UnsafeMutableBufferPointer<Float>, using generator: inout G,
         threads: Int? = nil
     ) throws(GumbelSoftmaxError) {
-        try run(
-            logits: logits, rows: rows, columns: columns, temperatures: .perRow(temperatures), kind: output.kind,
-            output: result, indices: nil, using: &generator, threads: threads)
+        try generator.advancing(rows: rows, columns: columns) { (words) throws(GumbelSoftmaxError) in
+            try run(
+                logits: logits, rows: rows, columns: columns, temperatures: .perRow(temperatures), kind: output.kind,
+                output: result, indices: nil, words: words, threads: threads)
+        }
     }
 
     // MARK: Gumbel-max categorical sampling
@@ -205,7 +215,9 @@ public enum GumbelSoftmax {
     public static func categorical<G: CounterBasedRandomGenerator>(
         logits: [Float], rows: Int, columns: Int, using generator: inout G, threads: Int? = nil
     ) throws(GumbelSoftmaxError) -> [Int] {
-        try categoricalArray(logits, rows: rows, columns: columns, using: &generator, threads: threads)
+        try generator.advancing(rows: rows, columns: columns) { (words) throws(GumbelSoftmaxError) in
+            try categoricalArray(logits, rows: rows, columns: columns, words: words, threads: threads)
+        }
     }
 
     /// Gumbel-max categorical indices from the Philox stream `(seed, stream)`.
@@ -229,9 +241,11 @@ public enum GumbelSoftmax {
         logits: UnsafeBufferPointer<Float>, rows: Int, columns: Int, into result: UnsafeMutableBufferPointer<Int>,
         using generator: inout G, threads: Int? = nil
     ) throws(GumbelSoftmaxError) {
-        try run(
-            logits: logits, rows: rows, columns: columns, temperatures: .scalar(1), kind: .categorical,
-            output: nil, indices: result, using: &generator, threads: threads)
+        try generator.advancing(rows: rows, columns: columns) { (words) throws(GumbelSoftmaxError) in
+            try run(
+                logits: logits, rows: rows, columns: columns, temperatures: .scalar(1), kind: .categorical,
+                output: nil, indices: result, words: words, threads: threads)
+        }
     }
 
     // MARK: The one entry into the kernel, for Float and Double
@@ -254,35 +268,35 @@ public enum GumbelSoftmax {
         return result
     }
 
-    /// A sample of `logits` (soft, log or hard) as a new array.
-    static func sampleArray<Scalar: GumbelScalar, G: CounterBasedRandomGenerator>(
+    /// A sample of `logits` (soft, log or hard) over `words`, as a new array.
+    static func sampleArray<Scalar: GumbelScalar>(
         _ logits: [Scalar], rows: Int, columns: Int, temperatures: Temperatures<Scalar>, output: Output,
-        using generator: inout G, threads: Int?
+        words: BatchWords, threads: Int?
     ) throws(GumbelSoftmaxError) -> [Scalar] {
         try logits.withUnsafeBufferPointer { (buffer) throws(GumbelSoftmaxError) in
             try allocating(count: buffer.count) { (out) throws(GumbelSoftmaxError) in
                 try run(
                     logits: buffer, rows: rows, columns: columns, temperatures: temperatures, kind: output.kind,
-                    output: out, indices: nil, using: &generator, threads: threads)
+                    output: out, indices: nil, words: words, threads: threads)
             }
         }
     }
 
     /// `sampleArray` with one temperature per row.
-    static func sampleArray<Scalar: GumbelScalar, G: CounterBasedRandomGenerator>(
-        _ logits: [Scalar], rows: Int, columns: Int, temperatures: [Scalar], output: Output,
-        using generator: inout G, threads: Int?
+    static func sampleArray<Scalar: GumbelScalar>(
+        _ logits: [Scalar], rows: Int, columns: Int, temperatures: [Scalar], output: Output, words: BatchWords,
+        threads: Int?
     ) throws(GumbelSoftmaxError) -> [Scalar] {
         try temperatures.withUnsafeBufferPointer { (temps) throws(GumbelSoftmaxError) in
             try sampleArray(
-                logits, rows: rows, columns: columns, temperatures: .perRow(temps), output: output, using: &generator,
+                logits, rows: rows, columns: columns, temperatures: .perRow(temps), output: output, words: words,
                 threads: threads)
         }
     }
 
-    /// The Gumbel-max categories of `logits` as a new array of `rows` indices.
-    static func categoricalArray<Scalar: GumbelScalar, G: CounterBasedRandomGenerator>(
-        _ logits: [Scalar], rows: Int, columns: Int, using generator: inout G, threads: Int?
+    /// The Gumbel-max categories of `logits` over `words`, as a new array of `rows` indices.
+    static func categoricalArray<Scalar: GumbelScalar>(
+        _ logits: [Scalar], rows: Int, columns: Int, words: BatchWords, threads: Int?
     ) throws(GumbelSoftmaxError) -> [Int] {
         // The shape first: the result is sized from `rows`, which a hostile file can make huge.
         _ = try Validate.shape(rows: rows, columns: columns, count: logits.count)
@@ -291,22 +305,10 @@ public enum GumbelSoftmax {
             try result.withUnsafeMutableBufferPointer { (out) throws(GumbelSoftmaxError) in
                 try run(
                     logits: buffer, rows: rows, columns: columns, temperatures: .scalar(1), kind: .categorical,
-                    output: nil, indices: out, using: &generator, threads: threads)
+                    output: nil, indices: out, words: words, threads: threads)
             }
         }
         return result
-    }
-
-    static func run<Scalar: GumbelScalar, G: CounterBasedRandomGenerator>(
-        logits: UnsafeBufferPointer<Scalar>, rows: Int, columns: Int, temperatures: Temperatures<Scalar>,
-        kind: SampleKind, output: UnsafeMutableBufferPointer<Scalar>?, indices: UnsafeMutableBufferPointer<Int>?,
-        using generator: inout G, threads: Int?, configuration: KernelConfiguration = KernelConfiguration()
-    ) throws(GumbelSoftmaxError) {
-        let source = generator
-        try run(
-            logits: logits, rows: rows, columns: columns, temperatures: temperatures, kind: kind, output: output,
-            indices: indices, words: BatchWords(source), threads: threads, configuration: configuration)
-        generator.position = source.position &+ UInt64(rows * columns)
     }
 
     /// Validates, then runs the kernel over `words`. A refused argument throws before any output

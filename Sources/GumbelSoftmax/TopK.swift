@@ -30,8 +30,10 @@ extension GumbelSoftmax {
         logits: [Float], rows: Int, columns: Int, k: Int, using generator: inout G, threads: Int? = nil
     ) throws(GumbelSoftmaxError) -> [Int] {
         try topKArray(logits, rows: rows, columns: columns, k: k) { (buffer, out) throws(GumbelSoftmaxError) in
-            try runTopK(
-                logits: buffer, rows: rows, columns: columns, k: k, into: out, using: &generator, threads: threads)
+            try generator.advancing(rows: rows, columns: columns) { (words) throws(GumbelSoftmaxError) in
+                try runTopK(
+                    logits: buffer, rows: rows, columns: columns, k: k, into: out, words: words, threads: threads)
+            }
         }
     }
 
@@ -60,8 +62,10 @@ extension GumbelSoftmax {
         logits: UnsafeBufferPointer<Float>, rows: Int, columns: Int, k: Int,
         into result: UnsafeMutableBufferPointer<Int>, using generator: inout G, threads: Int? = nil
     ) throws(GumbelSoftmaxError) {
-        try runTopK(
-            logits: logits, rows: rows, columns: columns, k: k, into: result, using: &generator, threads: threads)
+        try generator.advancing(rows: rows, columns: columns) { (words) throws(GumbelSoftmaxError) in
+            try runTopK(
+                logits: logits, rows: rows, columns: columns, k: k, into: result, words: words, threads: threads)
+        }
     }
 
     // MARK: Implementation, for Float and Double
@@ -79,17 +83,6 @@ extension GumbelSoftmax {
             try result.withUnsafeMutableBufferPointer { (out) throws(GumbelSoftmaxError) in try body(buffer, out) }
         }
         return result
-    }
-
-    static func runTopK<Scalar: GumbelScalar, G: CounterBasedRandomGenerator>(
-        logits: UnsafeBufferPointer<Scalar>, rows: Int, columns: Int, k: Int,
-        into result: UnsafeMutableBufferPointer<Int>, using generator: inout G, threads: Int?
-    ) throws(GumbelSoftmaxError) {
-        let source = generator
-        try runTopK(
-            logits: logits, rows: rows, columns: columns, k: k, into: result, words: BatchWords(source),
-            threads: threads)
-        generator.position = source.position &+ UInt64(rows * columns)
     }
 
     /// Validates, then runs the selection over `words`. A refused argument throws before `result`

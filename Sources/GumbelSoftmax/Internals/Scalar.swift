@@ -29,11 +29,11 @@ protocol GumbelScalar: BinaryFloatingPoint, BitwiseCopyable, Sendable {
     /// kernel refused, or nil.
     static func sample(_ job: Job, threads: Int?) -> Int?
 
-    /// Writes the noise of `count <= Tiling.tile` consecutive positions of `source` from `first`
-    /// on, with `words` as scratch (`NoiseFill`).
-    static func noiseTile<G: CounterBasedRandomGenerator>(
-        of source: G, from first: UInt64, into output: UnsafeMutablePointer<Self>, count: Int,
-        words: UnsafeMutablePointer<UInt32>)
+    /// Writes the noise of elements `first ..< first + count` of `words` (`count <= Tiling.tile`),
+    /// with `scratch` for their words (`NoiseFill`).
+    static func noiseTile(
+        of words: BatchWords, from first: Int, into output: UnsafeMutablePointer<Self>, count: Int,
+        scratch: UnsafeMutablePointer<UInt32>)
 
     // The backward pass's vector loops (`BackwardJob`).
 
@@ -54,10 +54,26 @@ protocol GumbelScalar: BinaryFloatingPoint, BitwiseCopyable, Sendable {
     static func weightedLog(_ g: UnsafePointer<Self>, _ y: UnsafePointer<Self>, count: Int) -> Double
 }
 
+/// A job with one temperature for the batch or one per row: the sampling jobs and `BackwardJob`.
+protocol RowTemperatures {
+    associatedtype Scalar: GumbelScalar
+
+    /// `min(1 / temperature, .greatestFiniteMagnitude)`, used when `rowInverseTemperatures` is nil.
+    var inverseTemperature: Scalar { get }
+    var rowInverseTemperatures: UnsafePointer<Scalar>? { get }
+}
+
+extension RowTemperatures {
+    /// Row `row`'s `1 / temperature`.
+    @inline(__always)
+    func inverseTemperature(row: Int) -> Scalar {
+        rowInverseTemperatures?[row] ?? inverseTemperature
+    }
+}
+
 /// A sampling job that top-k selection can run: it perturbs runs of elements into per-worker
 /// scratch. `SamplingJob` (Float) and `Float64Job` (Double) conform.
-protocol PerturbingJob: Sendable {
-    associatedtype Scalar: GumbelScalar
+protocol PerturbingJob: RowTemperatures, Sendable {
 
     init(
         logits: UnsafePointer<Scalar>, rows: Int, columns: Int, inverseTemperature: Scalar,

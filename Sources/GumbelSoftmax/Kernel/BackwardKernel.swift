@@ -9,7 +9,7 @@
 /// One backward pass over validated buffers, for Float or Double; `row(_:)` touches only its row.
 /// Workers share it through the scheduler (the pointer idiom of Scheduler.swift). The vector loops
 /// are each type's own (below for Float, Float64Backward.swift for Double).
-struct BackwardJob<Scalar: GumbelScalar>: @unchecked Sendable {
+struct BackwardJob<Scalar: GumbelScalar>: RowTemperatures, @unchecked Sendable {
     var output: UnsafePointer<Scalar>
     var upstream: UnsafePointer<Scalar>
     var columns: Int
@@ -25,7 +25,7 @@ struct BackwardJob<Scalar: GumbelScalar>: @unchecked Sendable {
         let y = output + row * k
         let v = upstream + row * k
         let g = logitsGradient + row * k
-        let invT = rowInverseTemperatures?[row] ?? inverseTemperature
+        let invT = inverseTemperature(row: row)
         // g = dL/dz, then `sum_k g_k * log y_k` for the temperature, then g /= temperature.
         var weightedLog = 0.0
         if logSpace {

@@ -38,11 +38,6 @@ struct Float64Job: @unchecked Sendable {
     var indices: UnsafeMutablePointer<Int>?
     var configuration = KernelConfiguration()
 
-    @inline(__always)
-    func inverseTemperature(row: Int) -> Double {
-        rowInverseTemperatures?[row] ?? inverseTemperature
-    }
-
     /// The power form's exponent `n = 1 / T` of row `row` (1 or 2), or nil for the general form.
     @inline(__always)
     func powerExponent(row: Int) -> Int? {
@@ -467,20 +462,20 @@ enum DoubleRows {
 }
 
 extension Double {
-    /// The float64 noise of `n <= tile` positions of `source` from `first` on (`NoiseFill`).
+    /// The float64 noise of elements `first ..< first + n` of `words`, `n <= tile` (`NoiseFill`).
     @inline(__always)
-    static func noiseTile<G: CounterBasedRandomGenerator>(
-        of source: G, from first: UInt64, into g: UnsafeMutablePointer<Double>, count n: Int,
-        words: UnsafeMutablePointer<UInt32>
+    static func noiseTile(
+        of words: BatchWords, from first: Int, into g: UnsafeMutablePointer<Double>, count n: Int,
+        scratch: UnsafeMutablePointer<UInt32>
     ) {
-        if source.fillFloat64Uniforms(startingAt: first, into: UnsafeMutableBufferPointer(start: g, count: n)) {
+        if words.fillFloat64Uniforms(first, UnsafeMutableBufferPointer(start: g, count: n)) {
             DoubleNoise.mapUniforms(g, count: n) { u, _, _ in DoubleNoise.gumbel(uniforms: u) }
             return
         }
-        source.fillWords(startingAt: first, into: UnsafeMutableBufferPointer(start: words, count: n))
-        if !DoubleNoise.perturb(nil, words: words, into: g, count: n, mapping: G.uniformMapping) {
-            let tailWord = { (i: Int) in source.tailWord(at: first &+ UInt64(i)) }
-            DoubleNoise.fixBands(words, count: n, tailWord: tailWord) { g[$0] = $1 }
+        words.fill(first, UnsafeMutableBufferPointer(start: scratch, count: n))
+        if !DoubleNoise.perturb(nil, words: scratch, into: g, count: n, mapping: words.mapping) {
+            let tailWord = { (i: Int) in words.tailWord(first + i) }
+            DoubleNoise.fixBands(scratch, count: n, tailWord: tailWord) { g[$0] = $1 }
         }
     }
 }

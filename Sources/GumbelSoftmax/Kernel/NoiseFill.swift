@@ -4,11 +4,10 @@
 // only on its position, so the tiling never changes a bit. A tile's noise is each type's own
 // (`noiseTile`: Float's below, Double's in Float64Kernel.swift).
 
-/// One noise fill over a caller's buffer; workers write disjoint tiles.
-struct NoiseFill<Scalar: GumbelScalar, G: CounterBasedRandomGenerator>: @unchecked Sendable {
-    let source: G
-    /// The position of `output[0]`.
-    let start: UInt64
+/// One noise fill over a caller's buffer; workers write disjoint tiles. Element `i` is the noise
+/// of the words' element `i`.
+struct NoiseFill<Scalar: GumbelScalar>: @unchecked Sendable {
+    let words: BatchWords
     let output: UnsafeMutablePointer<Scalar>
     let count: Int
 
@@ -17,13 +16,12 @@ struct NoiseFill<Scalar: GumbelScalar, G: CounterBasedRandomGenerator>: @uncheck
         Scheduler.run(
             tiling, threads: threads, parallelMinimum: configuration.parallelMinimum,
             scratch: { KernelBuffer<UInt32>(capacity: Tiling.tile) },
-            body: { range, words in
+            body: { range, scratch in
                 for unit in range {
                     let columns = tiling.groupsRows ? 0..<count : tiling.columns(ofSegment: unit)
                     for (offset, n) in Tiling.tiles(of: columns) {
                         Scalar.noiseTile(
-                            of: source, from: start &+ UInt64(offset), into: output + offset, count: n,
-                            words: words.base)
+                            of: words, from: offset, into: output + offset, count: n, scratch: scratch.base)
                     }
                 }
             })
@@ -31,22 +29,22 @@ struct NoiseFill<Scalar: GumbelScalar, G: CounterBasedRandomGenerator>: @uncheck
 }
 
 extension Float {
-    /// The noise of `n <= tile` positions of `source` from `first` on.
+    /// The noise of elements `first ..< first + n` of `words`, `n <= tile`.
     @inline(__always)
-    static func noiseTile<G: CounterBasedRandomGenerator>(
-        of source: G, from first: UInt64, into output: UnsafeMutablePointer<Float>, count n: Int,
-        words: UnsafeMutablePointer<UInt32>
+    static func noiseTile(
+        of words: BatchWords, from first: Int, into output: UnsafeMutablePointer<Float>, count n: Int,
+        scratch: UnsafeMutablePointer<UInt32>
     ) {
-        source.fillWords(startingAt: first, into: UnsafeMutableBufferPointer(start: words, count: n))
+        words.fill(first, UnsafeMutableBufferPointer(start: scratch, count: n))
         // One specialisation per mapping (see `NoiseMath.perturb`).
         let banded: Bool
-        switch G.uniformMapping {
-        case .centered: banded = NoiseMath.noise(words, into: output, count: n, mapping: .centered)
-        case .jaxTiny: banded = NoiseMath.noise(words, into: output, count: n, mapping: .jaxTiny)
+        switch words.mapping {
+        case .centered: banded = NoiseMath.noise(scratch, into: output, count: n, mapping: .centered)
+        case .jaxTiny: banded = NoiseMath.noise(scratch, into: output, count: n, mapping: .jaxTiny)
         }
         if banded {
-            let tailWord = { (i: Int) in source.tailWord(at: first &+ UInt64(i)) }
-            NoiseMath.fixBands(words, count: n, tailWord: tailWord) {
+            let tailWord = { (i: Int) in words.tailWord(first + i) }
+            NoiseMath.fixBands(scratch, count: n, tailWord: tailWord) {
                 output[$0] = $1
             }
         }
