@@ -19,6 +19,10 @@ protocol GumbelScalar: BinaryFloatingPoint, BitwiseCopyable, Sendable {
     /// The sampling job of this type: views of the caller's buffers, the words, what to produce.
     associatedtype Job: PerturbingJob where Job.Scalar == Self
 
+    /// Whether the kernels find refused logits during their own pass (float32), or run on logits
+    /// `checkLogits` has checked (float64), so that top-k's pass need not check them again.
+    static var checksLogitsInPass: Bool { get }
+
     /// Checks the logits' values before the kernel runs, when the kernel does not check them
     /// itself: no NaN, no `+inf`, at least `unmasked` logits other than `-inf` per row.
     static func checkLogits(
@@ -96,6 +100,8 @@ protocol PerturbingJob: RowTemperatures, Sendable {
 extension Float: GumbelScalar {
     typealias Job = SamplingJob
 
+    @inline(__always) static var checksLogitsInPass: Bool { true }
+
     /// The float32 kernel checks the logits during its own pass.
     static func checkLogits(
         _ logits: UnsafePointer<Float>, rows: Int, columns: Int, unmasked: Int, threads: Int?
@@ -137,6 +143,8 @@ extension SamplingJob: PerturbingJob {
 
 extension Double: GumbelScalar {
     typealias Job = Float64Job
+
+    @inline(__always) static var checksLogitsInPass: Bool { false }
 
     /// The float64 kernel runs on checked logits (`Validate.logits`), so it never refuses a row.
     static func checkLogits(

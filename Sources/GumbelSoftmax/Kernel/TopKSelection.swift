@@ -166,18 +166,25 @@ struct TopKPass<Job: PerturbingJob>: @unchecked Sendable {
     }
 
     /// Offers `count` perturbed logits (column `firstIndex` on) to the heap. Returns how many are
-    /// finite, or nil at a NaN or `+inf`.
+    /// finite, or nil at a NaN or `+inf`; for a job whose logits were checked before the pass
+    /// (`checksLogitsInPass` false: float64) it checks and counts nothing and returns `count`.
     @inline(__always)
     func scan(
         _ d: UnsafePointer<Job.Scalar>, count: Int, firstIndex: Int, into heap: inout TopKHeap<Job.Scalar>
     ) -> Int? {
+        // Columns arrive in increasing order, so an equal value never beats the root.
+        guard Job.Scalar.checksLogitsInPass else {
+            for j in 0..<count where d[j] != -.infinity {
+                if heap.count < k || d[j] > heap.values[0] { heap.offer(d[j], firstIndex + j) }
+            }
+            return count
+        }
         var finite = 0
         for j in 0..<count {
             let x = d[j]
             if x.isNaN || x == .infinity { return nil }
             if x == -.infinity { continue }
             finite += 1
-            // Columns arrive in increasing order, so an equal value never beats the root.
             if heap.count < k || x > heap.values[0] { heap.offer(x, firstIndex + j) }
         }
         return finite
