@@ -41,13 +41,10 @@ protocol GumbelScalar: BinaryFloatingPoint, BitwiseCopyable, Sendable {
 
     // The backward pass's vector loops (`BackwardJob`).
 
-    /// `<x, y>` over `count` elements through `BLAS.blockedDot`.
-    static func dot(_ x: UnsafePointer<Self>, _ y: UnsafePointer<Self>, count: Int) -> Double
     /// `x *= alpha` over `count` elements through `BLAS.scale`.
     static func scale(_ alpha: Self, _ x: UnsafeMutablePointer<Self>, count: Int)
-    /// `g = y * (v - dot)` over `count` elements.
-    static func softVJP(
-        y: UnsafePointer<Self>, v: UnsafePointer<Self>, dot: Self, into g: UnsafeMutablePointer<Self>, count: Int)
+    /// `g = y * (v - <v, y>)` over `count` elements, `<v, y>` through `BLAS.blockedDot`.
+    static func softVJP(y: UnsafePointer<Self>, v: UnsafePointer<Self>, into g: UnsafeMutablePointer<Self>, count: Int)
     /// `g = v - exp(logY) * sum`, 0 where `logY` is `-inf`; returns `sum_i g_i * logY_i` over the
     /// unmasked entries.
     static func logSpaceVJP(

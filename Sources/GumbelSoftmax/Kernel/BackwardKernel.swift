@@ -33,7 +33,7 @@ struct BackwardJob<Scalar: GumbelScalar>: RowTemperatures, @unchecked Sendable {
             for i in 0..<k where y[i] != -.infinity { sum += Double(v[i]) }
             weightedLog = Scalar.logSpaceVJP(logY: y, v: v, sum: Scalar(sum), into: g, count: k)
         } else {
-            Scalar.softVJP(y: y, v: v, dot: Scalar(Scalar.dot(v, y, count: k)), into: g, count: k)
+            Scalar.softVJP(y: y, v: v, into: g, count: k)
             if temperatureGradient != nil { weightedLog = Scalar.weightedLog(g, y, count: k) }
         }
         Scalar.scale(invT, g, count: k)
@@ -42,11 +42,6 @@ struct BackwardJob<Scalar: GumbelScalar>: RowTemperatures, @unchecked Sendable {
 }
 
 extension Float {
-    @inline(__always)
-    static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Double {
-        BLAS.blockedDot(x, y, count: count)
-    }
-
     @inline(__always)
     static func scale(_ alpha: Float, _ x: UnsafeMutablePointer<Float>, count: Int) {
         BLAS.scale(alpha, x, count: count)
@@ -114,11 +109,12 @@ extension Float {
         return total
     }
 
-    /// `g = y * (v - dot)` over `count` floats, eight at a time.
+    /// `g = y * (v - dot)` over `count` floats with `dot = <v, y>`, eight at a time.
     @inline(__always)
     static func softVJP(
-        y: UnsafePointer<Float>, v: UnsafePointer<Float>, dot: Float, into g: UnsafeMutablePointer<Float>, count: Int
+        y: UnsafePointer<Float>, v: UnsafePointer<Float>, into g: UnsafeMutablePointer<Float>, count: Int
     ) {
+        let dot = Float(BLAS.blockedDot(v, y, count: count))
         let s = SIMD8<Float>(repeating: dot)
         var i = 0
         while i + 8 <= count {

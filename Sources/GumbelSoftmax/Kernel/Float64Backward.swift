@@ -9,22 +9,16 @@
 
 extension Double {
     @inline(__always)
-    static func dot(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, count: Int) -> Double {
-        BLAS.blockedDot(x, y, count: count)
-    }
-
-    @inline(__always)
     static func scale(_ alpha: Double, _ x: UnsafeMutablePointer<Double>, count: Int) {
         BLAS.scale(alpha, x, count: count)
     }
 
-    /// `g = y * (v - dot)` over `count` doubles.
+    /// `g = y * (v - <v, y>)` over `count` doubles.
     @inline(__always)
     static func softVJP(
-        y: UnsafePointer<Double>, v: UnsafePointer<Double>, dot: Double, into g: UnsafeMutablePointer<Double>,
-        count: Int
+        y: UnsafePointer<Double>, v: UnsafePointer<Double>, into g: UnsafeMutablePointer<Double>, count: Int
     ) {
-        let s = DoubleLanes(repeating: dot)
+        let s = DoubleLanes(repeating: BLAS.blockedDot(v, y, count: count))
         var i = 0
         while i < count {
             let n = Swift.min(DoubleLanes.count, count - i)
