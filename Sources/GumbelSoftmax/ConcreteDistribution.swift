@@ -142,10 +142,7 @@ public struct ConcreteDistribution: Sendable, Hashable {
         try Validate.threads(threads)
         try Validate.output(name: "point", expected: rows * columns, actual: point.count)
         try Validate.output(name: "log-density output", expected: rows, actual: result.count)
-        for (index, x) in point.enumerated() {
-            let invalid = space == .simplex ? (x.isNaN || x < 0 || x == .infinity) : (x.isNaN || x == .infinity)
-            if invalid { throw .invalidPoint(row: index / columns, column: index % columns, value: x) }
-        }
+        try Validate.point(point, columns: columns, space: space)
         if rows == 0 { return }
         logits.withUnsafeBufferPointer { l in
             temperatures.withUnsafeBufferPointer { t in

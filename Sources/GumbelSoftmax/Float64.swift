@@ -1,8 +1,10 @@
 // Float64 sampling, categorical and top-k (SPEC section 5, contract 2.1): the Double forms of the
-// Float API, with the same shapes. The words and uniforms are those of the Float path; the noise,
-// the scaling, the softmax and the argmax are computed in Double (Kernel/Float64Kernel.swift).
-// Every input, the logits' values included, is validated before anything is written: on a throw
-// the caller's output buffer is left as it was and the generator is not advanced.
+// Float API, with the same shapes, each calling the generics the float32 API calls
+// (GumbelSoftmax.swift, RowStreams.swift, TopK.swift). The words and uniforms are those of the
+// Float path; the noise, the scaling, the softmax and the argmax are computed in Double
+// (Kernel/Float64Kernel.swift). Every input, the logits' values included, is validated before
+// anything is written: on a throw the caller's output buffer is left as it was and the generator
+// is not advanced.
 
 extension GumbelSoftmax {
     // MARK: Soft, log-space and hard samples in float64
@@ -57,12 +59,10 @@ extension GumbelSoftmax {
         logits: [Double], rows: Int, columns: Int, temperature: Double, output: Output = .soft,
         using generator: inout G, threads: Int? = nil
     ) throws(GumbelSoftmaxError) -> [Double] {
-        try logits.withUnsafeBufferPointer { (buffer) throws(GumbelSoftmaxError) in
-            try allocatingFloat64(count: buffer.count) { (out) throws(GumbelSoftmaxError) in
-                try sample(
-                    logits: buffer, rows: rows, columns: columns, temperature: temperature, output: output, into: out,
-                    using: &generator, threads: threads)
-            }
+        try generator.advancing(rows: rows, columns: columns) { (words) throws(GumbelSoftmaxError) in
+            try sampleArray(
+                logits, rows: rows, columns: columns, temperatures: .scalar(temperature), output: output,
+                words: words, threads: threads)
         }
     }
 
@@ -90,9 +90,11 @@ extension GumbelSoftmax {
         logits: UnsafeBufferPointer<Double>, rows: Int, columns: Int, temperature: Double, output: Output = .soft,
         into result: UnsafeMutableBufferPointer<Double>, using generator: inout G, threads: Int? = nil
     ) throws(GumbelSoftmaxError) {
-        try runFloat64(
-            logits: logits, rows: rows, columns: columns, temperatures: .scalar(temperature), kind: output.kind,
-            output: result, indices: nil, using: &generator, threads: threads)
+        try generator.advancing(rows: rows, columns: columns) { (words) throws(GumbelSoftmaxError) in
+            try run(
+                logits: logits, rows: rows, columns: columns, temperatures: .scalar(temperature), kind: output.kind,
+                output: result, indices: nil, words: words, threads: threads)
+        }
     }
 
     /// `sample(logits:rows:columns:temperature:output:into:using:threads:)` in float64 with the
@@ -103,9 +105,11 @@ extension GumbelSoftmax {
         into result: UnsafeMutableBufferPointer<Double>, using generator: inout G, threads: Int? = nil,
         configuration: KernelConfiguration
     ) throws(GumbelSoftmaxError) {
-        try runFloat64(
-            logits: logits, rows: rows, columns: columns, temperatures: .scalar(temperature), kind: output.kind,
-            output: result, indices: nil, using: &generator, threads: threads, configuration: configuration)
+        try generator.advancing(rows: rows, columns: columns) { (words) throws(GumbelSoftmaxError) in
+            try run(
+                logits: logits, rows: rows, columns: columns, temperatures: .scalar(temperature), kind: output.kind,
+                output: result, indices: nil, words: words, threads: threads, configuration: configuration)
+        }
     }
 
     // MARK: Per-row temperatures
@@ -127,14 +131,10 @@ extension GumbelSoftmax {
         logits: [Double], rows: Int, columns: Int, temperatures: [Double], output: Output = .soft,
         using generator: inout G, threads: Int? = nil
     ) throws(GumbelSoftmaxError) -> [Double] {
-        try logits.withUnsafeBufferPointer { (buffer) throws(GumbelSoftmaxError) in
-            try temperatures.withUnsafeBufferPointer { (temps) throws(GumbelSoftmaxError) in
-                try allocatingFloat64(count: buffer.count) { (out) throws(GumbelSoftmaxError) in
-                    try sample(
-                        logits: buffer, rows: rows, columns: columns, temperatures: temps, output: output, into: out,
-                        using: &generator, threads: threads)
-                }
-            }
+        try generator.advancing(rows: rows, columns: columns) { (words) throws(GumbelSoftmaxError) in
+            try sampleArray(
+                logits, rows: rows, columns: columns, temperatures: temperatures, output: output, words: words,
+                threads: threads)
         }
     }
 
@@ -161,9 +161,11 @@ extension GumbelSoftmax {
         output: Output = .soft, into result: UnsafeMutableBufferPointer<Double>, using generator: inout G,
         threads: Int? = nil
     ) throws(GumbelSoftmaxError) {
-        try runFloat64(
-            logits: logits, rows: rows, columns: columns, temperatures: .perRow(temperatures), kind: output.kind,
-            output: result, indices: nil, using: &generator, threads: threads)
+        try generator.advancing(rows: rows, columns: columns) { (words) throws(GumbelSoftmaxError) in
+            try run(
+                logits: logits, rows: rows, columns: columns, temperatures: .perRow(temperatures), kind: output.kind,
+                output: result, indices: nil, words: words, threads: threads)
+        }
     }
 
     // MARK: Gumbel-max categorical sampling in float64
@@ -183,15 +185,9 @@ extension GumbelSoftmax {
     public static func categorical<G: CounterBasedRandomGenerator>(
         logits: [Double], rows: Int, columns: Int, using generator: inout G, threads: Int? = nil
     ) throws(GumbelSoftmaxError) -> [Int] {
-        _ = try Validate.shape(rows: rows, columns: columns, count: logits.count)
-        var result = [Int](repeating: 0, count: rows)
-        try logits.withUnsafeBufferPointer { (buffer) throws(GumbelSoftmaxError) in
-            try result.withUnsafeMutableBufferPointer { (out) throws(GumbelSoftmaxError) in
-                try categorical(
-                    logits: buffer, rows: rows, columns: columns, into: out, using: &generator, threads: threads)
-            }
+        try generator.advancing(rows: rows, columns: columns) { (words) throws(GumbelSoftmaxError) in
+            try categoricalArray(logits, rows: rows, columns: columns, words: words, threads: threads)
         }
-        return result
     }
 
     /// Gumbel-max categorical indices of float64 logits from the Philox stream `(seed, stream)`.
@@ -223,9 +219,11 @@ extension GumbelSoftmax {
         logits: UnsafeBufferPointer<Double>, rows: Int, columns: Int, into result: UnsafeMutableBufferPointer<Int>,
         using generator: inout G, threads: Int? = nil
     ) throws(GumbelSoftmaxError) {
-        try runFloat64(
-            logits: logits, rows: rows, columns: columns, temperatures: .scalar(1), kind: .categorical, output: nil,
-            indices: result, using: &generator, threads: threads)
+        try generator.advancing(rows: rows, columns: columns) { (words) throws(GumbelSoftmaxError) in
+            try run(
+                logits: logits, rows: rows, columns: columns, temperatures: .scalar(1), kind: .categorical, output: nil,
+                indices: result, words: words, threads: threads)
+        }
     }
 
     // MARK: Gumbel-top-k in float64
@@ -241,16 +239,12 @@ extension GumbelSoftmax {
     public static func topK<G: CounterBasedRandomGenerator>(
         logits: [Double], rows: Int, columns: Int, k: Int, using generator: inout G, threads: Int? = nil
     ) throws(GumbelSoftmaxError) -> [Int] {
-        let (product, overflow) = rows.multipliedReportingOverflow(by: k)
-        let count = rows >= 0 && k >= 1 && k <= columns && !overflow ? product : 0
-        var result = [Int](repeating: 0, count: count)
-        try logits.withUnsafeBufferPointer { (buffer) throws(GumbelSoftmaxError) in
-            try result.withUnsafeMutableBufferPointer { (out) throws(GumbelSoftmaxError) in
-                try topK(
-                    logits: buffer, rows: rows, columns: columns, k: k, into: out, using: &generator, threads: threads)
+        try topKArray(logits, rows: rows, columns: columns, k: k) { (buffer, out) throws(GumbelSoftmaxError) in
+            try generator.advancing(rows: rows, columns: columns) { (words) throws(GumbelSoftmaxError) in
+                try runTopK(
+                    logits: buffer, rows: rows, columns: columns, k: k, into: out, words: words, threads: threads)
             }
         }
-        return result
     }
 
     /// Float64 Gumbel-top-k indices from the Philox stream `(seed, stream)` at `position`.
@@ -273,11 +267,10 @@ extension GumbelSoftmax {
         logits: UnsafeBufferPointer<Double>, rows: Int, columns: Int, k: Int,
         into result: UnsafeMutableBufferPointer<Int>, using generator: inout G, threads: Int? = nil
     ) throws(GumbelSoftmaxError) {
-        let source = generator
-        try runTopKFloat64(
-            logits: logits, rows: rows, columns: columns, k: k, into: result, words: BatchWords(source),
-            threads: threads)
-        generator.position = source.position &+ UInt64(rows * columns)
+        try generator.advancing(rows: rows, columns: columns) { (words) throws(GumbelSoftmaxError) in
+            try runTopK(
+                logits: logits, rows: rows, columns: columns, k: k, into: result, words: words, threads: threads)
+        }
     }
 
     // MARK: Per-row streams in float64
@@ -291,7 +284,7 @@ extension GumbelSoftmax {
         logits: [Double], rows: Int, columns: Int, temperature: Double, output: Output = .soft, streams: [RowStream],
         threads: Int? = nil
     ) throws(GumbelSoftmaxError) -> [Double] {
-        try sampleRowsFloat64(
+        try sampleRows(
             logits: logits, rows: rows, columns: columns, temperatures: .scalar(temperature), output: output,
             streams: streams, threads: threads)
     }
@@ -304,11 +297,9 @@ extension GumbelSoftmax {
         logits: [Double], rows: Int, columns: Int, temperatures: [Double], output: Output = .soft,
         streams: [RowStream], threads: Int? = nil
     ) throws(GumbelSoftmaxError) -> [Double] {
-        try temperatures.withUnsafeBufferPointer { (temps) throws(GumbelSoftmaxError) in
-            try sampleRowsFloat64(
-                logits: logits, rows: rows, columns: columns, temperatures: .perRow(temps), output: output,
-                streams: streams, threads: threads)
-        }
+        try sampleRows(
+            logits: logits, rows: rows, columns: columns, temperatures: temperatures, output: output, streams: streams,
+            threads: threads)
     }
 
     /// Samples a float64 batch with one Philox stream per row into a caller's buffer. On a throw
@@ -319,7 +310,7 @@ extension GumbelSoftmax {
         logits: UnsafeBufferPointer<Double>, rows: Int, columns: Int, temperature: Double, output: Output = .soft,
         streams: UnsafeBufferPointer<RowStream>, into result: UnsafeMutableBufferPointer<Double>, threads: Int? = nil
     ) throws(GumbelSoftmaxError) {
-        try runFloat64(
+        try run(
             logits: logits, rows: rows, columns: columns, temperatures: .scalar(temperature), kind: output.kind,
             output: result, indices: nil, words: try rowWords(streams, rows: rows, columns: columns), threads: threads)
     }
@@ -333,7 +324,7 @@ extension GumbelSoftmax {
         output: Output = .soft, streams: UnsafeBufferPointer<RowStream>,
         into result: UnsafeMutableBufferPointer<Double>, threads: Int? = nil
     ) throws(GumbelSoftmaxError) {
-        try runFloat64(
+        try run(
             logits: logits, rows: rows, columns: columns, temperatures: .perRow(temperatures), kind: output.kind,
             output: result, indices: nil, words: try rowWords(streams, rows: rows, columns: columns), threads: threads)
     }
@@ -345,18 +336,7 @@ extension GumbelSoftmax {
     public static func categorical(
         logits: [Double], rows: Int, columns: Int, streams: [RowStream], threads: Int? = nil
     ) throws(GumbelSoftmaxError) -> [Int] {
-        guard rows >= 0 else { throw .invalidShape(rows: rows, columns: columns) }
-        var result = [Int](repeating: 0, count: rows)
-        try logits.withUnsafeBufferPointer { (buffer) throws(GumbelSoftmaxError) in
-            try streams.withUnsafeBufferPointer { (streamBuffer) throws(GumbelSoftmaxError) in
-                try result.withUnsafeMutableBufferPointer { (out) throws(GumbelSoftmaxError) in
-                    try categorical(
-                        logits: buffer, rows: rows, columns: columns, streams: streamBuffer, into: out,
-                        threads: threads)
-                }
-            }
-        }
-        return result
+        try categoricalRows(logits: logits, rows: rows, columns: columns, streams: streams, threads: threads)
     }
 
     /// Gumbel-max categorical indices of float64 logits, one Philox stream per row, into a
@@ -367,7 +347,7 @@ extension GumbelSoftmax {
         logits: UnsafeBufferPointer<Double>, rows: Int, columns: Int, streams: UnsafeBufferPointer<RowStream>,
         into result: UnsafeMutableBufferPointer<Int>, threads: Int? = nil
     ) throws(GumbelSoftmaxError) {
-        try runFloat64(
+        try run(
             logits: logits, rows: rows, columns: columns, temperatures: .scalar(1), kind: .categorical, output: nil,
             indices: result, words: try rowWords(streams, rows: rows, columns: columns), threads: threads)
     }
@@ -379,19 +359,7 @@ extension GumbelSoftmax {
     public static func topK(
         logits: [Double], rows: Int, columns: Int, k: Int, streams: [RowStream], threads: Int? = nil
     ) throws(GumbelSoftmaxError) -> [Int] {
-        let (product, overflow) = rows.multipliedReportingOverflow(by: k)
-        let count = rows >= 0 && k >= 1 && k <= columns && !overflow ? product : 0
-        var result = [Int](repeating: 0, count: count)
-        try logits.withUnsafeBufferPointer { (buffer) throws(GumbelSoftmaxError) in
-            try streams.withUnsafeBufferPointer { (streamBuffer) throws(GumbelSoftmaxError) in
-                try result.withUnsafeMutableBufferPointer { (out) throws(GumbelSoftmaxError) in
-                    try topK(
-                        logits: buffer, rows: rows, columns: columns, k: k, streams: streamBuffer, into: out,
-                        threads: threads)
-                }
-            }
-        }
-        return result
+        try topKRows(logits: logits, rows: rows, columns: columns, k: k, streams: streams, threads: threads)
     }
 
     /// Float64 Gumbel-top-k indices, one Philox stream per row, into a caller's buffer.
@@ -401,92 +369,8 @@ extension GumbelSoftmax {
         logits: UnsafeBufferPointer<Double>, rows: Int, columns: Int, k: Int, streams: UnsafeBufferPointer<RowStream>,
         into result: UnsafeMutableBufferPointer<Int>, threads: Int? = nil
     ) throws(GumbelSoftmaxError) {
-        try runTopKFloat64(
+        try runTopK(
             logits: logits, rows: rows, columns: columns, k: k, into: result,
             words: try rowWords(streams, rows: rows, columns: columns), threads: threads)
-    }
-
-    // MARK: Implementation
-
-    /// A `[Double]` of `count` elements filled by `body`; nothing is returned on a throw.
-    static func allocatingFloat64(
-        count: Int, _ body: (UnsafeMutableBufferPointer<Double>) throws(GumbelSoftmaxError) -> Void
-    ) throws(GumbelSoftmaxError) -> [Double] {
-        var result = [Double](repeating: 0, count: count)
-        try result.withUnsafeMutableBufferPointer { (buffer) throws(GumbelSoftmaxError) in try body(buffer) }
-        return result
-    }
-
-    static func sampleRowsFloat64(
-        logits: [Double], rows: Int, columns: Int, temperatures: Float64Temperatures, output: Output,
-        streams: [RowStream], threads: Int?
-    ) throws(GumbelSoftmaxError) -> [Double] {
-        try logits.withUnsafeBufferPointer { (buffer) throws(GumbelSoftmaxError) in
-            try streams.withUnsafeBufferPointer { (streamBuffer) throws(GumbelSoftmaxError) in
-                try allocatingFloat64(count: buffer.count) { (out) throws(GumbelSoftmaxError) in
-                    try runFloat64(
-                        logits: buffer, rows: rows, columns: columns, temperatures: temperatures, kind: output.kind,
-                        output: out, indices: nil, words: try rowWords(streamBuffer, rows: rows, columns: columns),
-                        threads: threads)
-                }
-            }
-        }
-    }
-
-    static func runFloat64<G: CounterBasedRandomGenerator>(
-        logits: UnsafeBufferPointer<Double>, rows: Int, columns: Int, temperatures: Float64Temperatures,
-        kind: SampleKind, output: UnsafeMutableBufferPointer<Double>?, indices: UnsafeMutableBufferPointer<Int>?,
-        using generator: inout G, threads: Int?, configuration: KernelConfiguration = KernelConfiguration()
-    ) throws(GumbelSoftmaxError) {
-        let source = generator
-        try runFloat64(
-            logits: logits, rows: rows, columns: columns, temperatures: temperatures, kind: kind, output: output,
-            indices: indices, words: BatchWords(source), threads: threads, configuration: configuration)
-        generator.position = source.position &+ UInt64(rows * columns)
-    }
-
-    /// Validates everything (the logits' values included), then runs the float64 kernel over
-    /// `words`. Nothing is written on a throw.
-    static func runFloat64(
-        logits: UnsafeBufferPointer<Double>, rows: Int, columns: Int, temperatures: Float64Temperatures,
-        kind: SampleKind, output: UnsafeMutableBufferPointer<Double>?, indices: UnsafeMutableBufferPointer<Int>?,
-        words: @autoclosure () throws(GumbelSoftmaxError) -> BatchWords, threads: Int?,
-        configuration: KernelConfiguration = KernelConfiguration()
-    ) throws(GumbelSoftmaxError) {
-        try Validate.threads(threads)
-        let count = try Validate.shape(rows: rows, columns: columns, count: logits.count)
-        if let output { try Validate.output(name: "output", expected: count, actual: output.count) }
-        if let indices { try Validate.output(name: "index output", expected: rows, actual: indices.count) }
-        let (scalarInverse, inverses) = try Validate.inverseTemperatures(temperatures, rows: rows)
-        let words = try words()
-        if rows == 0 { return }
-        try Validate.logits(logits.baseAddress!, rows: rows, columns: columns, unmasked: 1, threads: threads)
-        inverses.withUnsafeBufferPointer { inverseBuffer in
-            let job = Float64Job(
-                logits: logits.baseAddress!, rows: rows, columns: columns, inverseTemperature: scalarInverse,
-                rowInverseTemperatures: inverseBuffer.isEmpty ? nil : inverseBuffer.baseAddress, words: words,
-                kind: kind, output: output?.baseAddress, indices: indices?.baseAddress, configuration: configuration)
-            Float64Kernel.run(job, threads: threads)
-        }
-    }
-
-    /// Validates everything, then runs the float64 top-k selection over `words`. Nothing is
-    /// written on a throw.
-    static func runTopKFloat64(
-        logits: UnsafeBufferPointer<Double>, rows: Int, columns: Int, k: Int,
-        into result: UnsafeMutableBufferPointer<Int>,
-        words: @autoclosure () throws(GumbelSoftmaxError) -> BatchWords, threads: Int?
-    ) throws(GumbelSoftmaxError) {
-        try Validate.threads(threads)
-        _ = try Validate.shape(rows: rows, columns: columns, count: logits.count)
-        guard k >= 1, k <= columns else { throw .invalidTopK(k: k, categories: columns) }
-        try Validate.output(name: "index output", expected: rows * k, actual: result.count)
-        let words = try words()
-        if rows == 0 { return }
-        try Validate.logits(logits.baseAddress!, rows: rows, columns: columns, unmasked: k, threads: threads)
-        let job = Float64Job(
-            logits: logits.baseAddress!, rows: rows, columns: columns, inverseTemperature: 1,
-            rowInverseTemperatures: nil, words: words, kind: .categorical, output: nil, indices: nil)
-        Float64TopK(job: job, k: k, result: result.baseAddress!).run(threads: threads)
     }
 }

@@ -33,11 +33,8 @@ extension ConcreteDistribution {
         try Validate.output(name: "point", expected: count, actual: point.count)
         try Validate.output(name: "log-density output", expected: rows, actual: result.count)
         if rows == 0 { return }
-        try Validate.logits(logits.baseAddress!, rows: rows, columns: columns, unmasked: 1, threads: threads)
-        for (index, x) in point.enumerated() {
-            let invalid = space == .simplex ? (x.isNaN || x < 0 || x == .infinity) : (x.isNaN || x == .infinity)
-            if invalid { throw .invalidPoint(row: index / columns, column: index % columns, value: Float(x)) }
-        }
+        try Double.checkLogits(logits.baseAddress!, rows: rows, columns: columns, unmasked: 1, threads: threads)
+        try Validate.point(point, columns: columns, space: space)
         DensityJob(
             logits: logits.baseAddress!, temperatures: temperatures.baseAddress!, point: point.baseAddress!,
             result: result.baseAddress!, columns: columns, space: space

@@ -1,5 +1,5 @@
 // Float64 vector-Jacobian products (SPEC section 5): the Double forms of Gradients.swift, with the
-// same formulas and shapes. The kernel is Kernel/Float64Backward.swift.
+// same formulas and shapes, calling its generics. The vector loops are Kernel/Float64Backward.swift.
 
 extension GumbelSoftmax {
     /// The gradient of a loss with respect to the inputs of a float64 Gumbel-Softmax sample, with
@@ -44,7 +44,7 @@ extension GumbelSoftmax {
         temperature: Double, kind: Output = .soft, logitsGradient: UnsafeMutableBufferPointer<Double>,
         temperatureGradient: UnsafeMutableBufferPointer<Double>?, threads: Int? = nil
     ) throws(GumbelSoftmaxError) {
-        try runBackwardFloat64(
+        try runBackward(
             output: output, upstream: upstream, rows: rows, columns: columns, temperatures: .scalar(temperature),
             kind: kind, logitsGradient: logitsGradient, temperatureGradient: temperatureGradient, threads: threads)
     }
@@ -58,7 +58,7 @@ extension GumbelSoftmax {
         logitsGradient: UnsafeMutableBufferPointer<Double>, temperatureGradient: UnsafeMutableBufferPointer<Double>?,
         threads: Int? = nil
     ) throws(GumbelSoftmaxError) {
-        try runBackwardFloat64(
+        try runBackward(
             output: output, upstream: upstream, rows: rows, columns: columns, temperatures: .perRow(temperatures),
             kind: kind, logitsGradient: logitsGradient, temperatureGradient: temperatureGradient, threads: threads)
     }
@@ -71,12 +71,10 @@ extension GumbelSoftmax {
         output: [Double], upstream: [Double], rows: Int, columns: Int, temperature: Double, kind: Output = .soft,
         threads: Int? = nil
     ) throws(GumbelSoftmaxError) -> Float64Gradient {
-        try backwardArraysFloat64(output: output, upstream: upstream, rows: rows) {
-            (y, v, g, t) throws(GumbelSoftmaxError) in
-            try runBackwardFloat64(
-                output: y, upstream: v, rows: rows, columns: columns, temperatures: .scalar(temperature), kind: kind,
-                logitsGradient: g, temperatureGradient: t, threads: threads)
-        }
+        let (logits, temperature) = try backwardArrays(
+            output: output, upstream: upstream, rows: rows, columns: columns, temperatures: .scalar(temperature),
+            kind: kind, threads: threads)
+        return Float64Gradient(logits: logits, temperature: temperature)
     }
 
     /// Returns the gradient of a one-row float64 sample.
@@ -98,66 +96,9 @@ extension GumbelSoftmax {
         output: [Double], upstream: [Double], rows: Int, columns: Int, temperatures: [Double], kind: Output = .soft,
         threads: Int? = nil
     ) throws(GumbelSoftmaxError) -> Float64Gradient {
-        try temperatures.withUnsafeBufferPointer { (temps) throws(GumbelSoftmaxError) in
-            try backwardArraysFloat64(output: output, upstream: upstream, rows: rows) {
-                (y, v, g, t) throws(GumbelSoftmaxError) in
-                try runBackwardFloat64(
-                    output: y, upstream: v, rows: rows, columns: columns, temperatures: .perRow(temps), kind: kind,
-                    logitsGradient: g, temperatureGradient: t, threads: threads)
-            }
-        }
-    }
-
-    // MARK: Implementation
-
-    static func backwardArraysFloat64(
-        output: [Double], upstream: [Double], rows: Int,
-        _ body: (
-            UnsafeBufferPointer<Double>, UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>,
-            UnsafeMutableBufferPointer<Double>
-        ) throws(GumbelSoftmaxError) -> Void
-    ) throws(GumbelSoftmaxError) -> Float64Gradient {
-        guard rows >= 0 else { throw .invalidShape(rows: rows, columns: output.count) }
-        var temperatureGradient = [Double](repeating: 0, count: rows)
-        var logitsGradient = [Double](repeating: 0, count: output.count)
-        try output.withUnsafeBufferPointer { (y) throws(GumbelSoftmaxError) in
-            try upstream.withUnsafeBufferPointer { (v) throws(GumbelSoftmaxError) in
-                try temperatureGradient.withUnsafeMutableBufferPointer { (t) throws(GumbelSoftmaxError) in
-                    try logitsGradient.withUnsafeMutableBufferPointer { (g) throws(GumbelSoftmaxError) in
-                        try body(y, v, g, t)
-                    }
-                }
-            }
-        }
-        return Float64Gradient(logits: logitsGradient, temperature: temperatureGradient)
-    }
-
-    /// Validates, then runs the float64 backward kernel; nothing is written on a throw.
-    static func runBackwardFloat64(
-        output: UnsafeBufferPointer<Double>, upstream: UnsafeBufferPointer<Double>, rows: Int, columns: Int,
-        temperatures: Float64Temperatures, kind: Output, logitsGradient: UnsafeMutableBufferPointer<Double>,
-        temperatureGradient: UnsafeMutableBufferPointer<Double>?, threads: Int?
-    ) throws(GumbelSoftmaxError) {
-        try Validate.threads(threads)
-        let count = try Validate.elementCount(rows: rows, columns: columns)
-        try Validate.output(name: "output", expected: count, actual: output.count)
-        try Validate.output(name: "upstream gradient", expected: count, actual: upstream.count)
-        try Validate.output(name: "logits gradient", expected: count, actual: logitsGradient.count)
-        if let temperatureGradient {
-            try Validate.output(name: "temperature gradient", expected: rows, actual: temperatureGradient.count)
-        }
-        let (scalarInverse, inverses) = try Validate.inverseTemperatures(temperatures, rows: rows)
-        if rows == 0 { return }
-        inverses.withUnsafeBufferPointer { inverseBuffer in
-            let job = Float64BackwardJob(
-                output: output.baseAddress!, upstream: upstream.baseAddress!, columns: columns,
-                logitsGradient: logitsGradient.baseAddress!, temperatureGradient: temperatureGradient?.baseAddress,
-                logSpace: kind == .log, inverseTemperature: scalarInverse,
-                rowInverseTemperatures: inverseBuffer.isEmpty ? nil : inverseBuffer.baseAddress)
-            let workers = Scheduler.workerCount(requested: threads, elements: count, units: rows)
-            Scheduler.run(units: rows, workers: workers) { range in
-                for row in range { job.row(row) }
-            }
-        }
+        let (logits, temperature) = try backwardArrays(
+            output: output, upstream: upstream, rows: rows, columns: columns, temperatures: temperatures, kind: kind,
+            threads: threads)
+        return Float64Gradient(logits: logits, temperature: temperature)
     }
 }

@@ -1,6 +1,7 @@
 // Gumbel noise in float64 (SPEC section 5): the same words and uniforms as the Float noise, with
 // `g = -ln(-ln U)` in Double, within 1e-12 * max(1, |g|) of the exact value for every word and
-// tail word. The kernel is Noise/DoubleNoise.swift.
+// tail word. The fill is GumbelNoise.swift's, the tile noise `Double.noiseTile` (Float64Kernel.swift)
+// over Noise/DoubleNoise.swift.
 
 extension GumbelNoise {
     /// The float64 Gumbel noise that a word maps to, for generators of `mapping`.
@@ -27,11 +28,9 @@ extension GumbelNoise {
     public static func fill<G: CounterBasedRandomGenerator>(
         _ buffer: UnsafeMutableBufferPointer<Double>, using generator: inout G, threads: Int? = nil
     ) throws(GumbelSoftmaxError) {
-        try Validate.threads(threads)
-        guard let base = buffer.baseAddress, buffer.count > 0 else { return }
-        let start = generator.position
-        Float64NoiseFill(source: generator, start: start, output: base, count: buffer.count).run(threads: threads)
-        generator.position = start &+ UInt64(buffer.count)
+        try generator.advancing(rows: 1, columns: buffer.count) { (words) throws(GumbelSoftmaxError) in
+            try fillNoise(buffer, words: words, threads: threads)
+        }
     }
 
     /// Returns `count` float64 noise values from the generator's position on, and advances it by
@@ -41,12 +40,9 @@ extension GumbelNoise {
     public static func sample<G: CounterBasedRandomGenerator>(
         count: Int, as: Double.Type, using generator: inout G, threads: Int? = nil
     ) throws(GumbelSoftmaxError) -> [Double] {
-        guard count >= 0 else { throw .invalidShape(rows: 1, columns: count) }
-        var result = [Double](repeating: 0, count: count)
-        try result.withUnsafeMutableBufferPointer { (buffer) throws(GumbelSoftmaxError) in
-            try fill(buffer, using: &generator, threads: threads)
+        try generator.advancing(rows: 1, columns: count) { (words) throws(GumbelSoftmaxError) in
+            try noise(count: count, words: words, threads: threads)
         }
-        return result
     }
 
     /// Returns `count` float64 noise values of the Philox stream `(seed, stream)` from `position` on.

@@ -118,13 +118,10 @@ extension GumbelSoftmax {
         output: [Float], upstream: [Float], rows: Int, columns: Int, temperature: Float, kind: Output = .soft,
         threads: Int? = nil
     ) throws(GumbelSoftmaxError) -> Gradient {
-        try backwardArrays(
-            output: output, upstream: upstream, rows: rows, columns: columns, kind: kind, threads: threads
-        ) { (y, v, g, t) throws(GumbelSoftmaxError) in
-            try runBackward(
-                output: y, upstream: v, rows: rows, columns: columns, temperatures: .scalar(temperature), kind: kind,
-                logitsGradient: g, temperatureGradient: t, threads: threads)
-        }
+        let (logits, temperature) = try backwardArrays(
+            output: output, upstream: upstream, rows: rows, columns: columns, temperatures: .scalar(temperature),
+            kind: kind, threads: threads)
+        return Gradient(logits: logits, temperature: temperature)
     }
 
     /// Returns the gradient of a one-row sample: `K` logit gradients and one temperature gradient.
@@ -146,44 +143,53 @@ extension GumbelSoftmax {
         output: [Float], upstream: [Float], rows: Int, columns: Int, temperatures: [Float], kind: Output = .soft,
         threads: Int? = nil
     ) throws(GumbelSoftmaxError) -> Gradient {
-        try temperatures.withUnsafeBufferPointer { (temps) throws(GumbelSoftmaxError) in
-            try backwardArrays(
-                output: output, upstream: upstream, rows: rows, columns: columns, kind: kind, threads: threads
-            ) { (y, v, g, t) throws(GumbelSoftmaxError) in
-                try runBackward(
-                    output: y, upstream: v, rows: rows, columns: columns, temperatures: .perRow(temps), kind: kind,
-                    logitsGradient: g, temperatureGradient: t, threads: threads)
-            }
-        }
+        let (logits, temperature) = try backwardArrays(
+            output: output, upstream: upstream, rows: rows, columns: columns, temperatures: temperatures, kind: kind,
+            threads: threads)
+        return Gradient(logits: logits, temperature: temperature)
     }
 
-    // MARK: Implementation
+    // MARK: Implementation, for Float and Double
 
-    static func backwardArrays(
-        output: [Float], upstream: [Float], rows: Int, columns: Int, kind: Output, threads: Int?,
-        _ body: (
-            UnsafeBufferPointer<Float>, UnsafeBufferPointer<Float>, UnsafeMutableBufferPointer<Float>,
-            UnsafeMutableBufferPointer<Float>
-        ) throws(GumbelSoftmaxError) -> Void
-    ) throws(GumbelSoftmaxError) -> Gradient {
+    /// The gradients of a sample as new arrays: `dL/dlogits` and each row's `dL/dtemperature`.
+    static func backwardArrays<Scalar: GumbelScalar>(
+        output: [Scalar], upstream: [Scalar], rows: Int, columns: Int, temperatures: Temperatures<Scalar>,
+        kind: Output, threads: Int?
+    ) throws(GumbelSoftmaxError) -> (logits: [Scalar], temperature: [Scalar]) {
         guard rows >= 0 else { throw .invalidShape(rows: rows, columns: columns) }
-        var temperatureGradient = [Float](repeating: 0, count: rows)
+        var temperatureGradient = [Scalar](repeating: 0, count: rows)
         let logitsGradient = try output.withUnsafeBufferPointer { (y) throws(GumbelSoftmaxError) in
             try upstream.withUnsafeBufferPointer { (v) throws(GumbelSoftmaxError) in
                 try temperatureGradient.withUnsafeMutableBufferPointer { (t) throws(GumbelSoftmaxError) in
                     try allocating(count: output.count) { (g) throws(GumbelSoftmaxError) in
-                        try body(y, v, g, t)
+                        try runBackward(
+                            output: y, upstream: v, rows: rows, columns: columns, temperatures: temperatures,
+                            kind: kind, logitsGradient: g, temperatureGradient: t, threads: threads)
                     }
                 }
             }
         }
-        return Gradient(logits: logitsGradient, temperature: temperatureGradient)
+        return (logitsGradient, temperatureGradient)
     }
 
-    static func runBackward(
-        output: UnsafeBufferPointer<Float>, upstream: UnsafeBufferPointer<Float>, rows: Int, columns: Int,
-        temperatures: Temperatures, kind: Output, logitsGradient: UnsafeMutableBufferPointer<Float>,
-        temperatureGradient: UnsafeMutableBufferPointer<Float>?, threads: Int?
+    /// `backwardArrays` with one temperature per row.
+    static func backwardArrays<Scalar: GumbelScalar>(
+        output: [Scalar], upstream: [Scalar], rows: Int, columns: Int, temperatures: [Scalar], kind: Output,
+        threads: Int?
+    ) throws(GumbelSoftmaxError) -> (logits: [Scalar], temperature: [Scalar]) {
+        try temperatures.withUnsafeBufferPointer { (temps) throws(GumbelSoftmaxError) in
+            try backwardArrays(
+                output: output, upstream: upstream, rows: rows, columns: columns, temperatures: .perRow(temps),
+                kind: kind, threads: threads)
+        }
+    }
+
+    /// Validates shapes, sizes and temperatures, then runs the backward kernel; every refusal
+    /// comes before any work, so nothing is written on a throw.
+    static func runBackward<Scalar: GumbelScalar>(
+        output: UnsafeBufferPointer<Scalar>, upstream: UnsafeBufferPointer<Scalar>, rows: Int, columns: Int,
+        temperatures: Temperatures<Scalar>, kind: Output, logitsGradient: UnsafeMutableBufferPointer<Scalar>,
+        temperatureGradient: UnsafeMutableBufferPointer<Scalar>?, threads: Int?
     ) throws(GumbelSoftmaxError) {
         try Validate.threads(threads)
         let count = try Validate.elementCount(rows: rows, columns: columns)
@@ -203,7 +209,7 @@ extension GumbelSoftmax {
                 rowInverseTemperatures: inverseBuffer.isEmpty ? nil : inverseBuffer.baseAddress)
             let workers = Scheduler.workerCount(requested: threads, elements: count, units: rows)
             Scheduler.run(units: rows, workers: workers) { range in
-                for row in range { job.row(row, inverseTemperature: job.inverseTemperature(row: row)) }
+                for row in range { job.row(row) }
             }
         }
     }

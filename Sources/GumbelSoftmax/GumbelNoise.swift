@@ -72,12 +72,9 @@ public enum GumbelNoise {
         _ buffer: UnsafeMutableBufferPointer<Float>, using generator: inout G, threads: Int? = nil,
         configuration: KernelConfiguration
     ) throws(GumbelSoftmaxError) {
-        try Validate.threads(threads)
-        guard let base = buffer.baseAddress, buffer.count > 0 else { return }
-        let start = generator.position
-        NoiseFill(source: generator, start: start, output: base, count: buffer.count)
-            .run(threads: threads, configuration: configuration)
-        generator.position = start &+ UInt64(buffer.count)
+        try generator.advancing(rows: 1, columns: buffer.count) { (words) throws(GumbelSoftmaxError) in
+            try fillNoise(buffer, words: words, threads: threads, configuration: configuration)
+        }
     }
 
     /// Returns `count` noise values from the generator's position on, and advances it by `count`.
@@ -86,12 +83,9 @@ public enum GumbelNoise {
     public static func sample<G: CounterBasedRandomGenerator>(
         count: Int, using generator: inout G, threads: Int? = nil
     ) throws(GumbelSoftmaxError) -> [Float] {
-        guard count >= 0 else { throw .invalidShape(rows: 1, columns: count) }
-        var result = [Float](repeating: 0, count: count)
-        try result.withUnsafeMutableBufferPointer { (buffer) throws(GumbelSoftmaxError) in
-            try fill(buffer, using: &generator, threads: threads)
+        try generator.advancing(rows: 1, columns: count) { (words) throws(GumbelSoftmaxError) in
+            try noise(count: count, words: words, threads: threads)
         }
-        return result
     }
 
     /// Returns `count` noise values of the Philox stream `(seed, stream)` from `position` on.
@@ -100,5 +94,29 @@ public enum GumbelNoise {
     ) throws(GumbelSoftmaxError) -> [Float] {
         var generator = PhiloxGenerator(seed: seed, stream: stream, position: position)
         return try sample(count: count, using: &generator, threads: threads)
+    }
+
+    // MARK: Implementation, for Float and Double
+
+    /// Fills `buffer` with the noise of `words` from element 0 on.
+    static func fillNoise<Scalar: GumbelScalar>(
+        _ buffer: UnsafeMutableBufferPointer<Scalar>, words: BatchWords, threads: Int?,
+        configuration: KernelConfiguration = KernelConfiguration()
+    ) throws(GumbelSoftmaxError) {
+        try Validate.threads(threads)
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return }
+        NoiseFill(words: words, output: base, count: buffer.count).run(threads: threads, configuration: configuration)
+    }
+
+    /// `count` noise values of `words` from element 0 on, as a new array.
+    static func noise<Scalar: GumbelScalar>(
+        count: Int, words: BatchWords, threads: Int?
+    ) throws(GumbelSoftmaxError) -> [Scalar] {
+        guard count >= 0 else { throw .invalidShape(rows: 1, columns: count) }
+        var result = [Scalar](repeating: 0, count: count)
+        try result.withUnsafeMutableBufferPointer { (buffer) throws(GumbelSoftmaxError) in
+            try fillNoise(buffer, words: words, threads: threads)
+        }
+        return result
     }
 }

@@ -30,9 +30,9 @@ public enum GumbelSoftmax {
     }
 
     /// The temperature of a batch: one scalar, or one per row.
-    enum Temperatures {
-        case scalar(Float)
-        case perRow(UnsafeBufferPointer<Float>)
+    enum Temperatures<Scalar: GumbelScalar> {
+        case scalar(Scalar)
+        case perRow(UnsafeBufferPointer<Scalar>)
     }
 
     // MARK: Soft, log-space and hard samples
@@ -84,12 +84,10 @@ public enum GumbelSoftmax {
         logits: [Float], rows: Int, columns: Int, temperature: Float, output: Output = .soft,
         using generator: inout G, threads: Int? = nil
     ) throws(GumbelSoftmaxError) -> [Float] {
-        try logits.withUnsafeBufferPointer { (buffer) throws(GumbelSoftmaxError) in
-            try allocating(count: buffer.count) { (out) throws(GumbelSoftmaxError) in
-                try run(
-                    logits: buffer, rows: rows, columns: columns, temperatures: .scalar(temperature),
-                    kind: output.kind, output: out, indices: nil, using: &generator, threads: threads)
-            }
+        try generator.advancing(rows: rows, columns: columns) { (words) throws(GumbelSoftmaxError) in
+            try sampleArray(
+                logits, rows: rows, columns: columns, temperatures: .scalar(temperature), output: output,
+                words: words, threads: threads)
         }
     }
 
@@ -128,9 +126,11 @@ public enum GumbelSoftmax {
         logits: UnsafeBufferPointer<Float>, rows: Int, columns: Int, temperature: Float, output: Output = .soft,
         into result: UnsafeMutableBufferPointer<Float>, using generator: inout G, threads: Int? = nil
     ) throws(GumbelSoftmaxError) {
-        try run(
-            logits: logits, rows: rows, columns: columns, temperatures: .scalar(temperature), kind: output.kind,
-            output: result, indices: nil, using: &generator, threads: threads)
+        try generator.advancing(rows: rows, columns: columns) { (words) throws(GumbelSoftmaxError) in
+            try run(
+                logits: logits, rows: rows, columns: columns, temperatures: .scalar(temperature), kind: output.kind,
+                output: result, indices: nil, words: words, threads: threads)
+        }
     }
 
     /// `sample(logits:rows:columns:temperature:output:into:using:threads:)` with the kernel's knobs
@@ -141,9 +141,11 @@ public enum GumbelSoftmax {
         into result: UnsafeMutableBufferPointer<Float>, using generator: inout G, threads: Int? = nil,
         configuration: KernelConfiguration
     ) throws(GumbelSoftmaxError) {
-        try run(
-            logits: logits, rows: rows, columns: columns, temperatures: .scalar(temperature), kind: output.kind,
-            output: result, indices: nil, using: &generator, threads: threads, configuration: configuration)
+        try generator.advancing(rows: rows, columns: columns) { (words) throws(GumbelSoftmaxError) in
+            try run(
+                logits: logits, rows: rows, columns: columns, temperatures: .scalar(temperature), kind: output.kind,
+                output: result, indices: nil, words: words, threads: threads, configuration: configuration)
+        }
     }
 
     // MARK: Per-row temperatures
@@ -164,14 +166,10 @@ public enum GumbelSoftmax {
         logits: [Float], rows: Int, columns: Int, temperatures: [Float], output: Output = .soft,
         using generator: inout G, threads: Int? = nil
     ) throws(GumbelSoftmaxError) -> [Float] {
-        try logits.withUnsafeBufferPointer { (buffer) throws(GumbelSoftmaxError) in
-            try temperatures.withUnsafeBufferPointer { (temps) throws(GumbelSoftmaxError) in
-                try allocating(count: buffer.count) { (out) throws(GumbelSoftmaxError) in
-                    try run(
-                        logits: buffer, rows: rows, columns: columns, temperatures: .perRow(temps),
-                        kind: output.kind, output: out, indices: nil, using: &generator, threads: threads)
-                }
-            }
+        try generator.advancing(rows: rows, columns: columns) { (words) throws(GumbelSoftmaxError) in
+            try sampleArray(
+                logits, rows: rows, columns: columns, temperatures: temperatures, output: output, words: words,
+                threads: threads)
         }
     }
 
@@ -193,9 +191,11 @@ public enum GumbelSoftmax {
         output: Output = .soft, into result: UnsafeMutableBufferPointer<Float>, using generator: inout G,
         threads: Int? = nil
     ) throws(GumbelSoftmaxError) {
-        try run(
-            logits: logits, rows: rows, columns: columns, temperatures: .perRow(temperatures), kind: output.kind,
-            output: result, indices: nil, using: &generator, threads: threads)
+        try generator.advancing(rows: rows, columns: columns) { (words) throws(GumbelSoftmaxError) in
+            try run(
+                logits: logits, rows: rows, columns: columns, temperatures: .perRow(temperatures), kind: output.kind,
+                output: result, indices: nil, words: words, threads: threads)
+        }
     }
 
     // MARK: Gumbel-max categorical sampling
@@ -215,16 +215,9 @@ public enum GumbelSoftmax {
     public static func categorical<G: CounterBasedRandomGenerator>(
         logits: [Float], rows: Int, columns: Int, using generator: inout G, threads: Int? = nil
     ) throws(GumbelSoftmaxError) -> [Int] {
-        // The shape first: the result is sized from `rows`, which a hostile file can make huge.
-        _ = try Validate.shape(rows: rows, columns: columns, count: logits.count)
-        var result = [Int](repeating: 0, count: rows)
-        try logits.withUnsafeBufferPointer { (buffer) throws(GumbelSoftmaxError) in
-            try result.withUnsafeMutableBufferPointer { (out) throws(GumbelSoftmaxError) in
-                try categorical(
-                    logits: buffer, rows: rows, columns: columns, into: out, using: &generator, threads: threads)
-            }
+        try generator.advancing(rows: rows, columns: columns) { (words) throws(GumbelSoftmaxError) in
+            try categoricalArray(logits, rows: rows, columns: columns, words: words, threads: threads)
         }
-        return result
     }
 
     /// Gumbel-max categorical indices from the Philox stream `(seed, stream)`.
@@ -248,18 +241,21 @@ public enum GumbelSoftmax {
         logits: UnsafeBufferPointer<Float>, rows: Int, columns: Int, into result: UnsafeMutableBufferPointer<Int>,
         using generator: inout G, threads: Int? = nil
     ) throws(GumbelSoftmaxError) {
-        try run(
-            logits: logits, rows: rows, columns: columns, temperatures: .scalar(1), kind: .categorical,
-            output: nil, indices: result, using: &generator, threads: threads)
+        try generator.advancing(rows: rows, columns: columns) { (words) throws(GumbelSoftmaxError) in
+            try run(
+                logits: logits, rows: rows, columns: columns, temperatures: .scalar(1), kind: .categorical,
+                output: nil, indices: result, words: words, threads: threads)
+        }
     }
 
-    // MARK: The one entry into the kernel
+    // MARK: The one entry into the kernel, for Float and Double
 
-    static func allocating(
-        count: Int, _ body: (UnsafeMutableBufferPointer<Float>) throws(GumbelSoftmaxError) -> Void
-    ) throws(GumbelSoftmaxError) -> [Float] {
+    /// An array of `count` elements filled by `body`; nothing is returned on a throw.
+    static func allocating<Scalar: GumbelScalar>(
+        count: Int, _ body: (UnsafeMutableBufferPointer<Scalar>) throws(GumbelSoftmaxError) -> Void
+    ) throws(GumbelSoftmaxError) -> [Scalar] {
         var failure: GumbelSoftmaxError?
-        let result = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+        let result = [Scalar](unsafeUninitializedCapacity: count) { buffer, initialized in
             do throws(GumbelSoftmaxError) {
                 try body(buffer)
             } catch {
@@ -272,24 +268,57 @@ public enum GumbelSoftmax {
         return result
     }
 
-    static func run<G: CounterBasedRandomGenerator>(
-        logits: UnsafeBufferPointer<Float>, rows: Int, columns: Int, temperatures: Temperatures, kind: SampleKind,
-        output: UnsafeMutableBufferPointer<Float>?, indices: UnsafeMutableBufferPointer<Int>?,
-        using generator: inout G, threads: Int?, configuration: KernelConfiguration = KernelConfiguration()
-    ) throws(GumbelSoftmaxError) {
-        let source = generator
-        try run(
-            logits: logits, rows: rows, columns: columns, temperatures: temperatures, kind: kind, output: output,
-            indices: indices, words: BatchWords(source), threads: threads, configuration: configuration)
-        generator.position = source.position &+ UInt64(rows * columns)
+    /// A sample of `logits` (soft, log or hard) over `words`, as a new array.
+    static func sampleArray<Scalar: GumbelScalar>(
+        _ logits: [Scalar], rows: Int, columns: Int, temperatures: Temperatures<Scalar>, output: Output,
+        words: BatchWords, threads: Int?
+    ) throws(GumbelSoftmaxError) -> [Scalar] {
+        try logits.withUnsafeBufferPointer { (buffer) throws(GumbelSoftmaxError) in
+            try allocating(count: buffer.count) { (out) throws(GumbelSoftmaxError) in
+                try run(
+                    logits: buffer, rows: rows, columns: columns, temperatures: temperatures, kind: output.kind,
+                    output: out, indices: nil, words: words, threads: threads)
+            }
+        }
+    }
+
+    /// `sampleArray` with one temperature per row.
+    static func sampleArray<Scalar: GumbelScalar>(
+        _ logits: [Scalar], rows: Int, columns: Int, temperatures: [Scalar], output: Output, words: BatchWords,
+        threads: Int?
+    ) throws(GumbelSoftmaxError) -> [Scalar] {
+        try temperatures.withUnsafeBufferPointer { (temps) throws(GumbelSoftmaxError) in
+            try sampleArray(
+                logits, rows: rows, columns: columns, temperatures: .perRow(temps), output: output, words: words,
+                threads: threads)
+        }
+    }
+
+    /// The Gumbel-max categories of `logits` over `words`, as a new array of `rows` indices.
+    static func categoricalArray<Scalar: GumbelScalar>(
+        _ logits: [Scalar], rows: Int, columns: Int, words: BatchWords, threads: Int?
+    ) throws(GumbelSoftmaxError) -> [Int] {
+        // The shape first: the result is sized from `rows`, which a hostile file can make huge.
+        _ = try Validate.shape(rows: rows, columns: columns, count: logits.count)
+        var result = [Int](repeating: 0, count: rows)
+        try logits.withUnsafeBufferPointer { (buffer) throws(GumbelSoftmaxError) in
+            try result.withUnsafeMutableBufferPointer { (out) throws(GumbelSoftmaxError) in
+                try run(
+                    logits: buffer, rows: rows, columns: columns, temperatures: .scalar(1), kind: .categorical,
+                    output: nil, indices: out, words: words, threads: threads)
+            }
+        }
+        return result
     }
 
     /// Validates, then runs the kernel over `words`. A refused argument throws before any output
-    /// is written; a refused logit, which the kernel finds during its pass, sets every element of
-    /// `output` and `indices` to 0 (they were checked to hold exactly the batch's results).
-    static func run(
-        logits: UnsafeBufferPointer<Float>, rows: Int, columns: Int, temperatures: Temperatures, kind: SampleKind,
-        output: UnsafeMutableBufferPointer<Float>?, indices: UnsafeMutableBufferPointer<Int>?,
+    /// is written. A refused logit is found before the kernel runs in float64
+    /// (`Double.checkLogits`), leaving the outputs untouched, and during the kernel's pass in
+    /// float32, which then sets every element of `output` and `indices` to 0 (they were checked
+    /// to hold exactly the batch's results).
+    static func run<Scalar: GumbelScalar>(
+        logits: UnsafeBufferPointer<Scalar>, rows: Int, columns: Int, temperatures: Temperatures<Scalar>,
+        kind: SampleKind, output: UnsafeMutableBufferPointer<Scalar>?, indices: UnsafeMutableBufferPointer<Int>?,
         words: @autoclosure () throws(GumbelSoftmaxError) -> BatchWords, threads: Int?,
         configuration: KernelConfiguration = KernelConfiguration()
     ) throws(GumbelSoftmaxError) {
@@ -300,13 +329,13 @@ public enum GumbelSoftmax {
         let (scalarInverse, inverses) = try Validate.inverseTemperatures(temperatures, rows: rows)
         let words = try words()
         if rows == 0 { return }
+        try Scalar.checkLogits(logits.baseAddress!, rows: rows, columns: columns, unmasked: 1, threads: threads)
         try inverses.withUnsafeBufferPointer { (inverseBuffer) throws(GumbelSoftmaxError) in
-            let job = SamplingJob(
+            let job = Scalar.Job(
                 logits: logits.baseAddress!, rows: rows, columns: columns, inverseTemperature: scalarInverse,
-                rowInverseTemperatures: inverseBuffer.isEmpty ? nil : inverseBuffer.baseAddress,
-                words: words.fill, tailWord: words.tailWord, mapping: words.mapping, kind: kind,
-                output: output?.baseAddress, indices: indices?.baseAddress, configuration: configuration)
-            if let bad = SamplingKernel.run(job, threads: threads) {
+                rowInverseTemperatures: inverseBuffer.isEmpty ? nil : inverseBuffer.baseAddress, words: words,
+                kind: kind, output: output?.baseAddress, indices: indices?.baseAddress, configuration: configuration)
+            if let bad = Scalar.sample(job, threads: threads) {
                 output?.update(repeating: 0)
                 indices?.update(repeating: 0)
                 throw Validate.diagnose(row: bad, logits: logits.baseAddress!, columns: columns)

@@ -79,11 +79,9 @@ extension GumbelSoftmax {
         logits: [Float], rows: Int, columns: Int, temperatures: [Float], output: Output = .soft,
         streams: [RowStream], threads: Int? = nil
     ) throws(GumbelSoftmaxError) -> [Float] {
-        try temperatures.withUnsafeBufferPointer { (temps) throws(GumbelSoftmaxError) in
-            try sampleRows(
-                logits: logits, rows: rows, columns: columns, temperatures: .perRow(temps), output: output,
-                streams: streams, threads: threads)
-        }
+        try sampleRows(
+            logits: logits, rows: rows, columns: columns, temperatures: temperatures, output: output, streams: streams,
+            threads: threads)
     }
 
     /// Samples a `[rows, columns]` batch with one Philox stream per row into a caller's buffer,
@@ -145,18 +143,7 @@ extension GumbelSoftmax {
     public static func categorical(
         logits: [Float], rows: Int, columns: Int, streams: [RowStream], threads: Int? = nil
     ) throws(GumbelSoftmaxError) -> [Int] {
-        guard rows >= 0 else { throw .invalidShape(rows: rows, columns: columns) }
-        var result = [Int](repeating: 0, count: rows)
-        try logits.withUnsafeBufferPointer { (buffer) throws(GumbelSoftmaxError) in
-            try streams.withUnsafeBufferPointer { (streamBuffer) throws(GumbelSoftmaxError) in
-                try result.withUnsafeMutableBufferPointer { (out) throws(GumbelSoftmaxError) in
-                    try categorical(
-                        logits: buffer, rows: rows, columns: columns, streams: streamBuffer, into: out,
-                        threads: threads)
-                }
-            }
-        }
-        return result
+        try categoricalRows(logits: logits, rows: rows, columns: columns, streams: streams, threads: threads)
     }
 
     /// Gumbel-max categorical indices with one Philox stream per row, into a caller's buffer of
@@ -190,19 +177,7 @@ extension GumbelSoftmax {
     public static func topK(
         logits: [Float], rows: Int, columns: Int, k: Int, streams: [RowStream], threads: Int? = nil
     ) throws(GumbelSoftmaxError) -> [Int] {
-        let (product, overflow) = rows.multipliedReportingOverflow(by: k)
-        let count = rows >= 0 && k >= 1 && k <= columns && !overflow ? product : 0
-        var result = [Int](repeating: 0, count: count)
-        try logits.withUnsafeBufferPointer { (buffer) throws(GumbelSoftmaxError) in
-            try streams.withUnsafeBufferPointer { (streamBuffer) throws(GumbelSoftmaxError) in
-                try result.withUnsafeMutableBufferPointer { (out) throws(GumbelSoftmaxError) in
-                    try topK(
-                        logits: buffer, rows: rows, columns: columns, k: k, streams: streamBuffer, into: out,
-                        threads: threads)
-                }
-            }
-        }
-        return result
+        try topKRows(logits: logits, rows: rows, columns: columns, k: k, streams: streams, threads: threads)
     }
 
     /// Gumbel-top-k indices with one Philox stream per row, into a caller's buffer of `rows * k`
@@ -218,12 +193,12 @@ extension GumbelSoftmax {
             words: try rowWords(streams, rows: rows, columns: columns), threads: threads)
     }
 
-    // MARK: Implementation
+    // MARK: Implementation, for Float and Double
 
-    static func sampleRows(
-        logits: [Float], rows: Int, columns: Int, temperatures: Temperatures, output: Output, streams: [RowStream],
-        threads: Int?
-    ) throws(GumbelSoftmaxError) -> [Float] {
+    static func sampleRows<Scalar: GumbelScalar>(
+        logits: [Scalar], rows: Int, columns: Int, temperatures: Temperatures<Scalar>, output: Output,
+        streams: [RowStream], threads: Int?
+    ) throws(GumbelSoftmaxError) -> [Scalar] {
         try logits.withUnsafeBufferPointer { (buffer) throws(GumbelSoftmaxError) in
             try streams.withUnsafeBufferPointer { (streamBuffer) throws(GumbelSoftmaxError) in
                 try allocating(count: buffer.count) { (out) throws(GumbelSoftmaxError) in
@@ -232,6 +207,48 @@ extension GumbelSoftmax {
                         output: out, indices: nil, words: try rowWords(streamBuffer, rows: rows, columns: columns),
                         threads: threads)
                 }
+            }
+        }
+    }
+
+    /// `sampleRows` with one temperature per row.
+    static func sampleRows<Scalar: GumbelScalar>(
+        logits: [Scalar], rows: Int, columns: Int, temperatures: [Scalar], output: Output, streams: [RowStream],
+        threads: Int?
+    ) throws(GumbelSoftmaxError) -> [Scalar] {
+        try temperatures.withUnsafeBufferPointer { (temps) throws(GumbelSoftmaxError) in
+            try sampleRows(
+                logits: logits, rows: rows, columns: columns, temperatures: .perRow(temps), output: output,
+                streams: streams, threads: threads)
+        }
+    }
+
+    static func categoricalRows<Scalar: GumbelScalar>(
+        logits: [Scalar], rows: Int, columns: Int, streams: [RowStream], threads: Int?
+    ) throws(GumbelSoftmaxError) -> [Int] {
+        guard rows >= 0 else { throw .invalidShape(rows: rows, columns: columns) }
+        var result = [Int](repeating: 0, count: rows)
+        try logits.withUnsafeBufferPointer { (buffer) throws(GumbelSoftmaxError) in
+            try streams.withUnsafeBufferPointer { (streamBuffer) throws(GumbelSoftmaxError) in
+                try result.withUnsafeMutableBufferPointer { (out) throws(GumbelSoftmaxError) in
+                    try run(
+                        logits: buffer, rows: rows, columns: columns, temperatures: .scalar(1), kind: .categorical,
+                        output: nil, indices: out, words: try rowWords(streamBuffer, rows: rows, columns: columns),
+                        threads: threads)
+                }
+            }
+        }
+        return result
+    }
+
+    static func topKRows<Scalar: GumbelScalar>(
+        logits: [Scalar], rows: Int, columns: Int, k: Int, streams: [RowStream], threads: Int?
+    ) throws(GumbelSoftmaxError) -> [Int] {
+        try streams.withUnsafeBufferPointer { (streamBuffer) throws(GumbelSoftmaxError) in
+            try topKArray(logits, rows: rows, columns: columns, k: k) { (buffer, out) throws(GumbelSoftmaxError) in
+                try runTopK(
+                    logits: buffer, rows: rows, columns: columns, k: k, into: out,
+                    words: try rowWords(streamBuffer, rows: rows, columns: columns), threads: threads)
             }
         }
     }

@@ -29,18 +29,12 @@ extension GumbelSoftmax {
     public static func topK<G: CounterBasedRandomGenerator>(
         logits: [Float], rows: Int, columns: Int, k: Int, using generator: inout G, threads: Int? = nil
     ) throws(GumbelSoftmaxError) -> [Int] {
-        // The buffer form validates; a size it would refuse gets an empty buffer here.
-        let (product, overflow) = rows.multipliedReportingOverflow(by: k)
-        let count = rows >= 0 && k >= 1 && k <= columns && !overflow ? product : 0
-        var result = [Int](repeating: 0, count: count)
-        try logits.withUnsafeBufferPointer { (buffer) throws(GumbelSoftmaxError) in
-            try result.withUnsafeMutableBufferPointer { (out) throws(GumbelSoftmaxError) in
-                try topK(
-                    logits: buffer, rows: rows, columns: columns, k: k, into: out, using: &generator,
-                    threads: threads)
+        try topKArray(logits, rows: rows, columns: columns, k: k) { (buffer, out) throws(GumbelSoftmaxError) in
+            try generator.advancing(rows: rows, columns: columns) { (words) throws(GumbelSoftmaxError) in
+                try runTopK(
+                    logits: buffer, rows: rows, columns: columns, k: k, into: out, words: words, threads: threads)
             }
         }
-        return result
     }
 
     /// Gumbel-top-k indices from the Philox stream `(seed, stream)` at `position`; see
@@ -68,17 +62,34 @@ extension GumbelSoftmax {
         logits: UnsafeBufferPointer<Float>, rows: Int, columns: Int, k: Int,
         into result: UnsafeMutableBufferPointer<Int>, using generator: inout G, threads: Int? = nil
     ) throws(GumbelSoftmaxError) {
-        let source = generator
-        try runTopK(
-            logits: logits, rows: rows, columns: columns, k: k, into: result, words: BatchWords(source),
-            threads: threads)
-        generator.position = source.position &+ UInt64(rows * columns)
+        try generator.advancing(rows: rows, columns: columns) { (words) throws(GumbelSoftmaxError) in
+            try runTopK(
+                logits: logits, rows: rows, columns: columns, k: k, into: result, words: words, threads: threads)
+        }
+    }
+
+    // MARK: Implementation, for Float and Double
+
+    /// A new array of `rows * k` indices that `body` fills from the logits' buffer. A size the
+    /// buffer form would refuse gets an empty array here, which `body` then refuses.
+    static func topKArray<Scalar: GumbelScalar>(
+        _ logits: [Scalar], rows: Int, columns: Int, k: Int,
+        _ body: (UnsafeBufferPointer<Scalar>, UnsafeMutableBufferPointer<Int>) throws(GumbelSoftmaxError) -> Void
+    ) throws(GumbelSoftmaxError) -> [Int] {
+        let (product, overflow) = rows.multipliedReportingOverflow(by: k)
+        let count = rows >= 0 && k >= 1 && k <= columns && !overflow ? product : 0
+        var result = [Int](repeating: 0, count: count)
+        try logits.withUnsafeBufferPointer { (buffer) throws(GumbelSoftmaxError) in
+            try result.withUnsafeMutableBufferPointer { (out) throws(GumbelSoftmaxError) in try body(buffer, out) }
+        }
+        return result
     }
 
     /// Validates, then runs the selection over `words`. A refused argument throws before `result`
-    /// is written; a refused row, found during the pass, sets every element of `result` to 0.
-    static func runTopK(
-        logits: UnsafeBufferPointer<Float>, rows: Int, columns: Int, k: Int,
+    /// is written; a refused row sets every element of `result` to 0 when the float32 pass finds
+    /// it, and leaves `result` untouched when float64's check before the pass does.
+    static func runTopK<Scalar: GumbelScalar>(
+        logits: UnsafeBufferPointer<Scalar>, rows: Int, columns: Int, k: Int,
         into result: UnsafeMutableBufferPointer<Int>,
         words: @autoclosure () throws(GumbelSoftmaxError) -> BatchWords, threads: Int?
     ) throws(GumbelSoftmaxError) {
@@ -88,12 +99,12 @@ extension GumbelSoftmax {
         try Validate.output(name: "index output", expected: rows * k, actual: result.count)
         let words = try words()
         if rows == 0 { return }
-        let job = SamplingJob(
+        try Scalar.checkLogits(logits.baseAddress!, rows: rows, columns: columns, unmasked: k, threads: threads)
+        let job = Scalar.Job(
             logits: logits.baseAddress!, rows: rows, columns: columns, inverseTemperature: 1,
-            rowInverseTemperatures: nil, words: words.fill, tailWord: words.tailWord, mapping: words.mapping,
-            kind: .categorical, output: nil, indices: nil)
-        let selection = TopKSelection(job: job, k: k, result: result.baseAddress!)
-        if let bad = selection.run(threads: threads) {
+            rowInverseTemperatures: nil, words: words, kind: .categorical, output: nil, indices: nil,
+            configuration: KernelConfiguration())
+        if let bad = TopKPass(job: job, k: k, result: result.baseAddress!).run(threads: threads) {
             result.update(repeating: 0)
             throw TopKSelection.diagnose(row: bad, logits: logits.baseAddress!, columns: columns, k: k)
         }

@@ -1,39 +1,8 @@
-// Validation of float64 input at the public boundary (SPEC sections 4 and 5). Everything,
-// including the logits' values, is checked before any output is written: a refused input leaves
-// the caller's buffers untouched.
-
-/// The temperature of a float64 batch: one scalar, or one per row.
-enum Float64Temperatures {
-    case scalar(Double)
-    case perRow(UnsafeBufferPointer<Double>)
-}
+// The float64 check of the logits' values (SPEC sections 4 and 5), run before the float64 kernel
+// (`Double.checkLogits`): a refused logit leaves the caller's buffers untouched. The other checks
+// are Validation.swift's, shared with float32.
 
 extension Validate {
-    /// Checks a float64 temperature and returns its inverse, capped at the largest finite Double.
-    /// The error carries the value rounded to Float (NaN, infinities, zero and signs survive it).
-    static func inverseTemperature(_ temperature: Double) throws(GumbelSoftmaxError) -> Double {
-        guard temperature.isFinite, temperature > 0 else { throw .invalidTemperature(Float(temperature)) }
-        return Swift.min(1 / temperature, .greatestFiniteMagnitude)
-    }
-
-    /// Checks a scalar or per-row float64 temperature and returns the inverse(s): the scalar's,
-    /// and the rows' (empty for a scalar).
-    static func inverseTemperatures(
-        _ temperatures: Float64Temperatures, rows: Int
-    ) throws(GumbelSoftmaxError) -> (scalar: Double, perRow: [Double]) {
-        switch temperatures {
-        case .scalar(let t): return (try inverseTemperature(t), [])
-        case .perRow(let ts):
-            guard ts.count == rows else { throw .temperatureCountMismatch(expected: rows, actual: ts.count) }
-            var inverses = [Double](repeating: 0, count: rows)
-            for (row, t) in ts.enumerated() {
-                guard t.isFinite, t > 0 else { throw .invalidRowTemperature(row: row, value: Float(t)) }
-                inverses[row] = Swift.min(1 / t, .greatestFiniteMagnitude)
-            }
-            return (1, inverses)
-        }
-    }
-
     /// Checks the values of `rows * columns` float64 logits: no NaN, no `+inf`, and at least
     /// `unmasked` logits other than `-inf` in every row (1 for sampling, `k` for top-k). Scans on
     /// the scheduler's work units; throws for the lowest refused row.

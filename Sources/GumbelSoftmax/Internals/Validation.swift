@@ -19,11 +19,9 @@ enum Validate {
 
     /// Checks a scalar or per-row temperature and returns the inverse(s): the scalar's, and the
     /// rows' (empty for a scalar).
-    static func inverseTemperatures(
-        _ temperatures: GumbelSoftmax.Temperatures, rows: Int
-    )
-        throws(GumbelSoftmaxError) -> (scalar: Float, perRow: [Float])
-    {
+    static func inverseTemperatures<Scalar: GumbelScalar>(
+        _ temperatures: GumbelSoftmax.Temperatures<Scalar>, rows: Int
+    ) throws(GumbelSoftmaxError) -> (scalar: Scalar, perRow: [Scalar]) {
         switch temperatures {
         case .scalar(let t): return (try inverseTemperature(t), [])
         case .perRow(let ts): return (1, try inverseTemperatures(ts, rows: rows))
@@ -34,29 +32,29 @@ enum Validate {
         guard expected == actual else { throw .bufferSizeMismatch(name: name, expected: expected, actual: actual) }
     }
 
-    /// Checks a temperature and returns its inverse, capped at the largest finite Float so that a
-    /// subnormal temperature cannot make `0 * inf`.
-    static func inverseTemperature(_ temperature: Float) throws(GumbelSoftmaxError) -> Float {
-        guard temperature.isFinite, temperature > 0 else { throw .invalidTemperature(temperature) }
+    /// Checks a temperature and returns its inverse, capped at the largest finite value so that a
+    /// subnormal temperature cannot make `0 * inf`. The error carries the value rounded to Float
+    /// (NaN, infinities, zero and signs survive it).
+    static func inverseTemperature<Scalar: GumbelScalar>(_ temperature: Scalar) throws(GumbelSoftmaxError) -> Scalar {
+        guard temperature.isFinite, temperature > 0 else { throw .invalidTemperature(Float(temperature)) }
         return inverse(temperature)
     }
 
-    static func inverse(_ temperature: Float) -> Float {
+    @inline(__always)
+    static func inverse<Scalar: GumbelScalar>(_ temperature: Scalar) -> Scalar {
         Swift.min(1 / temperature, .greatestFiniteMagnitude)
     }
 
     /// Checks per-row temperatures and returns their inverses.
-    static func inverseTemperatures(
-        _ temperatures: UnsafeBufferPointer<Float>, rows: Int
-    )
-        throws(GumbelSoftmaxError) -> [Float]
-    {
+    static func inverseTemperatures<Scalar: GumbelScalar>(
+        _ temperatures: UnsafeBufferPointer<Scalar>, rows: Int
+    ) throws(GumbelSoftmaxError) -> [Scalar] {
         guard temperatures.count == rows else {
             throw .temperatureCountMismatch(expected: rows, actual: temperatures.count)
         }
-        var inverses = [Float](repeating: 0, count: rows)
+        var inverses = [Scalar](repeating: 0, count: rows)
         for (row, t) in temperatures.enumerated() {
-            guard t.isFinite, t > 0 else { throw .invalidRowTemperature(row: row, value: t) }
+            guard t.isFinite, t > 0 else { throw .invalidRowTemperature(row: row, value: Float(t)) }
             inverses[row] = inverse(t)
         }
         return inverses
@@ -67,13 +65,20 @@ enum Validate {
     }
 
     /// The precise error for a row the kernel refused: the first NaN or `+inf`, else all masked.
-    static func diagnose(row: Int, logits: UnsafePointer<Float>, columns: Int) -> GumbelSoftmaxError {
-        let start = logits + row * columns
-        for column in 0..<columns {
-            let x = start[column]
-            if x.isNaN { return .nanLogit(row: row, column: column) }
-            if x == .infinity { return .infiniteLogit(row: row, column: column) }
+    static func diagnose<Scalar: GumbelScalar>(
+        row: Int, logits: UnsafePointer<Scalar>, columns: Int
+    ) -> GumbelSoftmaxError {
+        TopKSelection.diagnose(row: row, logits: logits, columns: columns, k: 1)
+    }
+
+    /// Checks the coordinates of a Concrete point: no NaN or `+inf`, and none negative on the
+    /// simplex.
+    static func point<Scalar: GumbelScalar>(
+        _ point: UnsafeBufferPointer<Scalar>, columns: Int, space: ConcreteDistribution.Space
+    ) throws(GumbelSoftmaxError) {
+        for (index, x) in point.enumerated() {
+            let invalid = space == .simplex ? (x.isNaN || x < 0 || x == .infinity) : (x.isNaN || x == .infinity)
+            if invalid { throw .invalidPoint(row: index / columns, column: index % columns, value: Float(x)) }
         }
-        return .allMaskedRow(row: row)
     }
 }

@@ -3,44 +3,48 @@
 #endif
 
 // The backward kernel: vector-Jacobian products of one row of a Gumbel-Softmax sample with the
-// noise held fixed. The public API is Gradients.swift.
+// noise held fixed: the row's loop for both types, and Float's vector loops. The public API is
+// Gradients.swift.
 
-/// One backward pass over validated buffers; `row(_:inverseTemperature:)` touches only its row.
-/// Workers share it through the scheduler (the pointer idiom of Scheduler.swift).
-struct BackwardJob: @unchecked Sendable {
-    var output: UnsafePointer<Float>
-    var upstream: UnsafePointer<Float>
+/// One backward pass over validated buffers, for Float or Double; `row(_:)` touches only its row.
+/// Workers share it through the scheduler (the pointer idiom of Scheduler.swift). The vector loops
+/// are each type's own (below for Float, Float64Backward.swift for Double).
+struct BackwardJob<Scalar: GumbelScalar>: RowTemperatures, @unchecked Sendable {
+    var output: UnsafePointer<Scalar>
+    var upstream: UnsafePointer<Scalar>
     var columns: Int
-    var logitsGradient: UnsafeMutablePointer<Float>
-    var temperatureGradient: UnsafeMutablePointer<Float>?
+    var logitsGradient: UnsafeMutablePointer<Scalar>
+    var temperatureGradient: UnsafeMutablePointer<Scalar>?
     var logSpace: Bool
     /// `1 / temperature`, used when `rowInverseTemperatures` is nil.
-    var inverseTemperature: Float
-    var rowInverseTemperatures: UnsafePointer<Float>?
+    var inverseTemperature: Scalar
+    var rowInverseTemperatures: UnsafePointer<Scalar>?
 
-    @inline(__always)
-    func inverseTemperature(row: Int) -> Float {
-        rowInverseTemperatures?[row] ?? inverseTemperature
-    }
-
-    func row(_ row: Int, inverseTemperature invT: Float) {
+    func row(_ row: Int) {
         let k = columns
         let y = output + row * k
         let v = upstream + row * k
         let g = logitsGradient + row * k
+        let invT = inverseTemperature(row: row)
         // g = dL/dz, then `sum_k g_k * log y_k` for the temperature, then g /= temperature.
         var weightedLog = 0.0
         if logSpace {
             var sum = 0.0
             for i in 0..<k where y[i] != -.infinity { sum += Double(v[i]) }
-            weightedLog = Self.logSpaceVJP(logY: y, v: v, sum: Float(sum), into: g, count: k)
+            weightedLog = Scalar.logSpaceVJP(logY: y, v: v, sum: Scalar(sum), into: g, count: k)
         } else {
-            let dot = Float(BLAS.blockedDot(v, y, count: k))
-            Self.softVJP(y: y, v: v, dot: dot, into: g, count: k)
-            if temperatureGradient != nil { weightedLog = Self.weightedLog(g, y, count: k) }
+            Scalar.softVJP(y: y, v: v, into: g, count: k)
+            if temperatureGradient != nil { weightedLog = Scalar.weightedLog(g, y, count: k) }
         }
-        BLAS.scale(invT, g, count: k)
-        temperatureGradient?[row] = Float(-weightedLog * Double(invT))
+        Scalar.scale(invT, g, count: k)
+        temperatureGradient?[row] = Scalar(-weightedLog * Double(invT))
+    }
+}
+
+extension Float {
+    @inline(__always)
+    static func scale(_ alpha: Float, _ x: UnsafeMutablePointer<Float>, count: Int) {
+        BLAS.scale(alpha, x, count: count)
     }
 
     /// `sum_i g_i * log(y_i)` over `count` floats with `y_i >= 0`, eight at a time with the kernel's
@@ -105,11 +109,12 @@ struct BackwardJob: @unchecked Sendable {
         return total
     }
 
-    /// `g = y * (v - dot)` over `count` floats, eight at a time.
+    /// `g = y * (v - dot)` over `count` floats with `dot = <v, y>`, eight at a time.
     @inline(__always)
     static func softVJP(
-        y: UnsafePointer<Float>, v: UnsafePointer<Float>, dot: Float, into g: UnsafeMutablePointer<Float>, count: Int
+        y: UnsafePointer<Float>, v: UnsafePointer<Float>, into g: UnsafeMutablePointer<Float>, count: Int
     ) {
+        let dot = Float(BLAS.blockedDot(v, y, count: count))
         let s = SIMD8<Float>(repeating: dot)
         var i = 0
         while i + 8 <= count {

@@ -2,47 +2,31 @@
     import Glibc
 #endif
 
-// The float64 backward kernel: vector-Jacobian products of one row of a float64 Gumbel-Softmax
-// sample with the noise held fixed (the formulas of Gradients.swift, in Double). `<v, y>` goes
-// through `BLAS.blockedDot` (`cblas_ddot`) and the scaling by `1 / T` through `BLAS.scale`
-// (`cblas_dscal`); the other loops run on Double lanes with `DoubleMath`'s log and exp.
+// The float64 backward pass's vector loops (the row's loop is `BackwardJob`, shared with Float):
+// `<v, y>` goes through `BLAS.blockedDot` (`cblas_ddot`) and the scaling by `1 / T` through
+// `BLAS.scale` (`cblas_dscal`); the other loops run on Double lanes with `DoubleMath`'s log and
+// exp, where Float's sum blocks of eight Float lanes in Double.
 
-/// One float64 backward pass over validated buffers; `row(_:)` touches only its row.
-struct Float64BackwardJob: @unchecked Sendable {
-    var output: UnsafePointer<Double>
-    var upstream: UnsafePointer<Double>
-    var columns: Int
-    var logitsGradient: UnsafeMutablePointer<Double>
-    var temperatureGradient: UnsafeMutablePointer<Double>?
-    var logSpace: Bool
-    var inverseTemperature: Double
-    var rowInverseTemperatures: UnsafePointer<Double>?
+extension Double {
+    @inline(__always)
+    static func scale(_ alpha: Double, _ x: UnsafeMutablePointer<Double>, count: Int) {
+        BLAS.scale(alpha, x, count: count)
+    }
 
-    func row(_ row: Int) {
-        let k = columns
-        let y = output + row * k
-        let v = upstream + row * k
-        let g = logitsGradient + row * k
-        let invT = rowInverseTemperatures?[row] ?? inverseTemperature
-        let weightedLog: Double
-        if logSpace {
-            var sum = 0.0
-            for i in 0..<k where y[i] != -.infinity { sum += v[i] }
-            weightedLog = Self.logSpaceVJP(logY: y, v: v, sum: sum, into: g, count: k)
-        } else {
-            let dot = DoubleLanes(repeating: BLAS.blockedDot(v, y, count: k))
-            var i = 0
-            while i < k {
-                let n = Swift.min(DoubleLanes.count, k - i)
-                let yl = DoubleLanes.load(y + i, count: n, padding: 0)
-                let vl = DoubleLanes.load(v + i, count: n, padding: 0)
-                (yl * (vl - dot)).store(to: g + i, count: n)
-                i += n
-            }
-            weightedLog = temperatureGradient == nil ? 0 : Self.weightedLog(g, y, count: k)
+    /// `g = y * (v - <v, y>)` over `count` doubles.
+    @inline(__always)
+    static func softVJP(
+        y: UnsafePointer<Double>, v: UnsafePointer<Double>, into g: UnsafeMutablePointer<Double>, count: Int
+    ) {
+        let s = DoubleLanes(repeating: BLAS.blockedDot(v, y, count: count))
+        var i = 0
+        while i < count {
+            let n = Swift.min(DoubleLanes.count, count - i)
+            let yl = DoubleLanes.load(y + i, count: n, padding: 0)
+            let vl = DoubleLanes.load(v + i, count: n, padding: 0)
+            (yl * (vl - s)).store(to: g + i, count: n)
+            i += n
         }
-        BLAS.scale(invT, g, count: k)
-        temperatureGradient?[row] = -weightedLog * invT
     }
 
     /// `sum_i g_i * log(y_i)` over `count` doubles with `y_i >= 0`; `y_i = 0` contributes 0, and so

@@ -38,11 +38,6 @@ struct Float64Job: @unchecked Sendable {
     var indices: UnsafeMutablePointer<Int>?
     var configuration = KernelConfiguration()
 
-    @inline(__always)
-    func inverseTemperature(row: Int) -> Double {
-        rowInverseTemperatures?[row] ?? inverseTemperature
-    }
-
     /// The power form's exponent `n = 1 / T` of row `row` (1 or 2), or nil for the general form.
     @inline(__always)
     func powerExponent(row: Int) -> Int? {
@@ -466,43 +461,21 @@ enum DoubleRows {
     }
 }
 
-/// The float64 noise of consecutive positions of one generator, written to a buffer tiled as one
-/// row (the float64 `NoiseFill`); each element depends only on its position.
-struct Float64NoiseFill<G: CounterBasedRandomGenerator>: @unchecked Sendable {
-    let source: G
-    /// The position of `output[0]`.
-    let start: UInt64
-    let output: UnsafeMutablePointer<Double>
-    let count: Int
-
-    func run(threads: Int?) {
-        let tiling = Tiling(rows: 1, columns: count)
-        Scheduler.run(
-            tiling, threads: threads, parallelMinimum: KernelConfiguration().parallelMinimum,
-            scratch: { KernelBuffer<UInt32>(capacity: Tiling.tile) },
-            body: { range, words in
-                for unit in range {
-                    for (offset, n) in Tiling.tiles(of: tiling.groupsRows ? 0..<count : tiling.columns(ofSegment: unit))
-                    {
-                        let first = start &+ UInt64(offset)
-                        let g = output + offset
-                        if source.fillFloat64Uniforms(
-                            startingAt: first, into: UnsafeMutableBufferPointer(start: g, count: n))
-                        {
-                            DoubleNoise.mapUniforms(g, count: n) { u, _, _ in DoubleNoise.gumbel(uniforms: u) }
-                            continue
-                        }
-                        source.fillWords(
-                            startingAt: first, into: UnsafeMutableBufferPointer(start: words.base, count: n))
-                        if !DoubleNoise.perturb(nil, words: words.base, into: g, count: n, mapping: G.uniformMapping) {
-                            DoubleNoise.fixBands(
-                                words.base, count: n, tailWord: { source.tailWord(at: first &+ UInt64($0)) }
-                            ) {
-                                g[$0] = $1
-                            }
-                        }
-                    }
-                }
-            })
+extension Double {
+    /// The float64 noise of elements `first ..< first + n` of `words`, `n <= tile` (`NoiseFill`).
+    @inline(__always)
+    static func noiseTile(
+        of words: BatchWords, from first: Int, into g: UnsafeMutablePointer<Double>, count n: Int,
+        scratch: UnsafeMutablePointer<UInt32>
+    ) {
+        if words.fillFloat64Uniforms(first, UnsafeMutableBufferPointer(start: g, count: n)) {
+            DoubleNoise.mapUniforms(g, count: n) { u, _, _ in DoubleNoise.gumbel(uniforms: u) }
+            return
+        }
+        words.fill(first, UnsafeMutableBufferPointer(start: scratch, count: n))
+        if !DoubleNoise.perturb(nil, words: scratch, into: g, count: n, mapping: words.mapping) {
+            let tailWord = { (i: Int) in words.tailWord(first + i) }
+            DoubleNoise.fixBands(scratch, count: n, tailWord: tailWord) { g[$0] = $1 }
+        }
     }
 }

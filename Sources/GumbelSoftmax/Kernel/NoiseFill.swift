@@ -1,14 +1,14 @@
 // The noise kernel behind `GumbelNoise.fill`: Gumbel noise of consecutive positions of one
-// generator, written to a buffer. The buffer is tiled as one row of `count` columns (the
-// scheduler's `Tiling`), a unit walked tile by tile; each element's noise depends only on its
-// position, so the tiling never changes a bit.
+// generator, written to a buffer, in float32 or float64. The buffer is tiled as one row of `count`
+// columns (the scheduler's `Tiling`), a unit walked tile by tile; each element's noise depends
+// only on its position, so the tiling never changes a bit. A tile's noise is each type's own
+// (`noiseTile`: Float's below, Double's in Float64Kernel.swift).
 
-/// One noise fill over a caller's buffer; workers write disjoint tiles.
-struct NoiseFill<G: CounterBasedRandomGenerator>: @unchecked Sendable {
-    let source: G
-    /// The position of `output[0]`.
-    let start: UInt64
-    let output: UnsafeMutablePointer<Float>
+/// One noise fill over a caller's buffer; workers write disjoint tiles. Element `i` is the noise
+/// of the words' element `i`.
+struct NoiseFill<Scalar: GumbelScalar>: @unchecked Sendable {
+    let words: BatchWords
+    let output: UnsafeMutablePointer<Scalar>
     let count: Int
 
     func run(threads: Int?, configuration: KernelConfiguration) {
@@ -16,31 +16,36 @@ struct NoiseFill<G: CounterBasedRandomGenerator>: @unchecked Sendable {
         Scheduler.run(
             tiling, threads: threads, parallelMinimum: configuration.parallelMinimum,
             scratch: { KernelBuffer<UInt32>(capacity: Tiling.tile) },
-            body: { range, words in
+            body: { range, scratch in
                 for unit in range {
                     let columns = tiling.groupsRows ? 0..<count : tiling.columns(ofSegment: unit)
                     for (offset, n) in Tiling.tiles(of: columns) {
-                        fillTile(offset: offset, count: n, words: words.base)
+                        Scalar.noiseTile(
+                            of: words, from: offset, into: output + offset, count: n, scratch: scratch.base)
                     }
                 }
             })
     }
+}
 
-    /// The noise of elements `offset ..< offset + n`, `n <= tile`.
+extension Float {
+    /// The noise of elements `first ..< first + n` of `words`, `n <= tile`.
     @inline(__always)
-    func fillTile(offset: Int, count n: Int, words: UnsafeMutablePointer<UInt32>) {
-        let first = start &+ UInt64(offset)
-        source.fillWords(startingAt: first, into: UnsafeMutableBufferPointer(start: words, count: n))
+    static func noiseTile(
+        of words: BatchWords, from first: Int, into output: UnsafeMutablePointer<Float>, count n: Int,
+        scratch: UnsafeMutablePointer<UInt32>
+    ) {
+        words.fill(first, UnsafeMutableBufferPointer(start: scratch, count: n))
         // One specialisation per mapping (see `NoiseMath.perturb`).
         let banded: Bool
-        switch G.uniformMapping {
-        case .centered: banded = NoiseMath.noise(words, into: output + offset, count: n, mapping: .centered)
-        case .jaxTiny: banded = NoiseMath.noise(words, into: output + offset, count: n, mapping: .jaxTiny)
+        switch words.mapping {
+        case .centered: banded = NoiseMath.noise(scratch, into: output, count: n, mapping: .centered)
+        case .jaxTiny: banded = NoiseMath.noise(scratch, into: output, count: n, mapping: .jaxTiny)
         }
         if banded {
-            let tailWord = { (i: Int) in source.tailWord(at: first &+ UInt64(i)) }
-            NoiseMath.fixBands(words, count: n, tailWord: tailWord) {
-                output[offset + $0] = $1
+            let tailWord = { (i: Int) in words.tailWord(first + i) }
+            NoiseMath.fixBands(scratch, count: n, tailWord: tailWord) {
+                output[$0] = $1
             }
         }
     }

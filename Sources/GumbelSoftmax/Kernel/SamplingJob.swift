@@ -46,11 +46,6 @@ struct SamplingJob: @unchecked Sendable {
     /// The kernel's knobs for this call.
     var configuration = KernelConfiguration()
 
-    @inline(__always)
-    func inverseTemperature(row: Int) -> Float {
-        rowInverseTemperatures?[row] ?? inverseTemperature
-    }
-
     /// The power form of row `row`, or nil when the row takes the general form.
     @inline(__always)
     func powerForm(row: Int) -> PowerForm? {

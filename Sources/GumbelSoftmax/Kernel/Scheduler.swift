@@ -15,7 +15,7 @@ import Synchronization
 //
 // Handing pointers to worker threads, the one idiom: a worker closure is `@Sendable`, and every
 // raw pointer it reads or writes travels inside an `@unchecked Sendable` struct: either a job that
-// views the caller's buffers (`SamplingJob`, `TopKSelection`, `BackwardJob`, `NoiseFill`,
+// views the caller's buffers (`SamplingJob`, `Float64Job`, `TopKPass`, `BackwardJob`, `NoiseFill`,
 // `DensityJob`, and `RowStreamTable` for per-row streams) or a `~Copyable` owner of the call's
 // shared memory (`KernelBuffer`), captured by borrow. The caller keeps the memory alive for the
 // call, and workers write disjoint elements only. There are no `nonisolated(unsafe)` locals.

@@ -1,5 +1,6 @@
 // Gumbel-top-k selection (Kool et al. 2019): the k largest perturbed logits `d = logits + g` of each
-// row, from the same words and the same noise as sampling (`SamplingKernel.perturbRange`), over the
+// row, from the same words and the same noise as sampling (the job's `forEachUnit`: float32's
+// `SamplingKernel.perturbRange`, float64's `Float64Job.perturb`), over the
 // same work units (the scheduler's `Tiling`). Each row keeps a size-k heap; rows up to a tile long
 // are perturbed a group at a time, longer rows in segments whose candidates are merged in order, so
 // the result is independent of the thread count.
@@ -82,14 +83,11 @@ struct TopKHeap<Value: Comparable & BitwiseCopyable>: ~Copyable {
     }
 }
 
-/// One Gumbel-top-k pass over validated input.
+/// What top-k's callers ask before and after a pass: its scratch memory and the error for a
+/// refused row.
 ///
 /// `scratchBytes` is read by the C ABI's memory probe (`@_spi(Kernel)`). Not API.
-@_spi(Kernel) public struct TopKSelection: @unchecked Sendable {
-    let job: SamplingJob
-    let k: Int
-    let result: UnsafeMutablePointer<Int>
-
+@_spi(Kernel) public enum TopKSelection {
     /// The bytes of scratch memory a selection of `k` from a valid `[rows, columns]` batch
     /// allocates (nil: more than an `Int` holds), so that a caller can check for them first: a
     /// heap of `k` candidates (a `Float` and an `Int` each) and, for rows longer than a tile
@@ -114,6 +112,31 @@ struct TopKHeap<Value: Comparable & BitwiseCopyable>: ~Copyable {
         }
     }
 
+    /// The error for a refused row: its first NaN or `+inf` logit, else too few unmasked ones.
+    static func diagnose<Scalar: BinaryFloatingPoint>(
+        row: Int, logits: UnsafePointer<Scalar>, columns: Int, k: Int
+    ) -> GumbelSoftmaxError {
+        let start = logits + row * columns
+        var available = 0
+        for column in 0..<columns {
+            let x = start[column]
+            if x.isNaN { return .nanLogit(row: row, column: column) }
+            if x == .infinity { return .infiniteLogit(row: row, column: column) }
+            if x != -.infinity { available += 1 }
+        }
+        if available == 0 { return .allMaskedRow(row: row) }
+        return .insufficientCategories(row: row, available: available, k: k)
+    }
+}
+
+/// One Gumbel-top-k pass over a job whose arguments are validated. The pass checks the values:
+/// a NaN or `+inf` perturbed logit (from such a logit) or a row short of `k` unmasked ones is
+/// refused. A float64 job's logits are checked before it runs, so its pass finds none.
+struct TopKPass<Job: PerturbingJob>: @unchecked Sendable {
+    let job: Job
+    let k: Int
+    let result: UnsafeMutablePointer<Int>
+
     /// Runs the selection; returns the lowest refused row (NaN or `+inf` logit, or fewer than
     /// `k` unmasked logits), or nil.
     func run(threads: Int?) -> Int? {
@@ -122,41 +145,46 @@ struct TopKHeap<Value: Comparable & BitwiseCopyable>: ~Copyable {
         let firstBad = FirstBadRow()
         if !tiling.groupsRows { return longRows(tiling: tiling, threads: threads, firstBad: firstBad) }
         let k = self.k
-        Scheduler.run(
-            tiling, threads: threads, parallelMinimum: job.configuration.parallelMinimum,
-            scratch: { SamplingKernel.Scratch() },
-            body: { range, scratch in
-                // The heap is a local of the worker (not part of its scratch) so that it stays in registers.
-                var heap = TopKHeap<Float>(capacity: k)
-                for unit in range {
-                    let group = tiling.rows(ofGroup: unit)
-                    SamplingKernel.perturbRange(
-                        job, element: group.lowerBound * columns, count: group.count * columns, scratch: scratch)
-                    for row in group {
-                        let d = UnsafePointer(scratch.perturbed + (row - group.lowerBound) * columns)
-                        guard let finite = scan(d, count: columns, firstIndex: 0, into: &heap), finite >= k
-                        else {
-                            firstBad.record(row)
-                            return
-                        }
-                        heap.drain(values: nil, indices: result + row * k)
+        job.forEachUnit(tiling, threads: threads) { range, perturb in
+            // The heap is a local of the worker (not part of its scratch) so that it stays in registers.
+            var heap = TopKHeap<Job.Scalar>(capacity: k)
+            for unit in range {
+                let group = tiling.rows(ofGroup: unit)
+                let perturbed = perturb(group.lowerBound * columns, group.count * columns)
+                for row in group {
+                    let d = perturbed + (row - group.lowerBound) * columns
+                    guard let finite = scan(d, count: columns, firstIndex: 0, into: &heap), finite >= k
+                    else {
+                        firstBad.record(row)
+                        return
                     }
+                    heap.drain(values: nil, indices: result + row * k)
                 }
-            })
+            }
+        }
         return firstBad.value
     }
 
     /// Offers `count` perturbed logits (column `firstIndex` on) to the heap. Returns how many are
-    /// finite, or nil at a NaN or `+inf`.
+    /// finite, or nil at a NaN or `+inf`; for a job whose logits were checked before the pass
+    /// (`checksLogitsInPass` false: float64) it checks and counts nothing and returns `count`.
     @inline(__always)
-    func scan(_ d: UnsafePointer<Float>, count: Int, firstIndex: Int, into heap: inout TopKHeap<Float>) -> Int? {
+    func scan(
+        _ d: UnsafePointer<Job.Scalar>, count: Int, firstIndex: Int, into heap: inout TopKHeap<Job.Scalar>
+    ) -> Int? {
+        // Columns arrive in increasing order, so an equal value never beats the root.
+        guard Job.Scalar.checksLogitsInPass else {
+            for j in 0..<count where d[j] != -.infinity {
+                if heap.count < k || d[j] > heap.values[0] { heap.offer(d[j], firstIndex + j) }
+            }
+            return count
+        }
         var finite = 0
         for j in 0..<count {
             let x = d[j]
             if x.isNaN || x == .infinity { return nil }
             if x == -.infinity { continue }
             finite += 1
-            // Columns arrive in increasing order, so an equal value never beats the root.
             if heap.count < k || x > heap.values[0] { heap.offer(x, firstIndex + j) }
         }
         return finite
@@ -170,38 +198,34 @@ struct TopKHeap<Value: Comparable & BitwiseCopyable>: ~Copyable {
         let parallelMinimum = job.configuration.parallelMinimum
         // Each segment's candidates (best first), how many it kept, and its count of finite values.
         let perUnit = Swift.min(k, Tiling.segment)
-        let values = KernelBuffer<Float>(capacity: units * perUnit)
+        let values = KernelBuffer<Job.Scalar>(capacity: units * perUnit)
         let indices = KernelBuffer<Int>(capacity: units * perUnit)
         let counts = KernelBuffer<Int>(capacity: units)
         let finiteCounts = KernelBuffer<Int>(capacity: units)
-        Scheduler.run(
-            tiling, threads: threads, parallelMinimum: parallelMinimum, scratch: { SamplingKernel.Scratch() },
-            body: { range, scratch in
-                var heap = TopKHeap<Float>(capacity: perUnit)
-                for unit in range {
-                    let (row, index) = tiling.segment(ofUnit: unit)
-                    var finite = 0
-                    for (column, n) in Tiling.tiles(of: tiling.columns(ofSegment: index)) {
-                        SamplingKernel.perturbRange(
-                            job, element: row * columns + column, count: n, scratch: scratch)
-                        let d = UnsafePointer(scratch.perturbed)
-                        guard let f = scan(d, count: n, firstIndex: column, into: &heap) else {
-                            firstBad.record(row)
-                            return
-                        }
-                        finite += f
+        job.forEachUnit(tiling, threads: threads) { range, perturb in
+            var heap = TopKHeap<Job.Scalar>(capacity: perUnit)
+            for unit in range {
+                let (row, index) = tiling.segment(ofUnit: unit)
+                var finite = 0
+                for (column, n) in Tiling.tiles(of: tiling.columns(ofSegment: index)) {
+                    let d = perturb(row * columns + column, n)
+                    guard let f = scan(d, count: n, firstIndex: column, into: &heap) else {
+                        firstBad.record(row)
+                        return
                     }
-                    counts.base[unit] = heap.count
-                    finiteCounts.base[unit] = finite
-                    heap.drain(values: values.base + unit * perUnit, indices: indices.base + unit * perUnit)
+                    finite += f
                 }
-            })
+                counts.base[unit] = heap.count
+                finiteCounts.base[unit] = finite
+                heap.drain(values: values.base + unit * perUnit, indices: indices.base + unit * perUnit)
+            }
+        }
         if let bad = firstBad.value { return bad }
         let k = self.k
         let rowWorkers = Scheduler.workerCount(
             requested: threads, elements: rows * columns, units: rows, parallelMinimum: parallelMinimum)
         Scheduler.run(
-            units: rows, workers: rowWorkers, scratch: { TopKHeap<Float>(capacity: k) },
+            units: rows, workers: rowWorkers, scratch: { TopKHeap<Job.Scalar>(capacity: k) },
             body: { range, heap in
                 for row in range {
                     var finite = 0
@@ -219,21 +243,5 @@ struct TopKHeap<Value: Comparable & BitwiseCopyable>: ~Copyable {
                 }
             })
         return firstBad.value
-    }
-
-    /// The error for a refused row: its first NaN or `+inf` logit, else too few unmasked ones.
-    static func diagnose<Scalar: BinaryFloatingPoint>(
-        row: Int, logits: UnsafePointer<Scalar>, columns: Int, k: Int
-    ) -> GumbelSoftmaxError {
-        let start = logits + row * columns
-        var available = 0
-        for column in 0..<columns {
-            let x = start[column]
-            if x.isNaN { return .nanLogit(row: row, column: column) }
-            if x == .infinity { return .infiniteLogit(row: row, column: column) }
-            if x != -.infinity { available += 1 }
-        }
-        if available == 0 { return .allMaskedRow(row: row) }
-        return .insufficientCategories(row: row, available: available, k: k)
     }
 }

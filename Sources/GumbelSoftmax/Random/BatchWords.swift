@@ -57,3 +57,21 @@ private struct RowStreamTable: @unchecked Sendable {
         return Philox.tailWord(seed: s.seed, stream: s.stream, position: s.position &+ UInt64(column))
     }
 }
+
+extension CounterBasedRandomGenerator {
+    /// Calls `body` with this generator's words from its position, then advances it by
+    /// `rows * columns` words (a shape `body` has checked); a throw leaves it as it was.
+    ///
+    /// The public functions that take a generator leave its type open, and a generic the
+    /// optimiser cannot resolve runs unspecialised; generic over the generator alone, this lets
+    /// `body` call the library's generics over the scalar type with a concrete `Float` or
+    /// `Double`, which the module specialises.
+    mutating func advancing<Result>(
+        rows: Int, columns: Int, _ body: (BatchWords) throws(GumbelSoftmaxError) -> Result
+    ) throws(GumbelSoftmaxError) -> Result {
+        let source = self
+        let result = try body(BatchWords(source))
+        position = source.position &+ UInt64(rows * columns)
+        return result
+    }
+}
