@@ -21,6 +21,8 @@ enum SamplingKernel {
         let sums: UnsafeMutablePointer<Double>
         /// Per row of a group: whether its words include a tail-band word (power form).
         let banded: UnsafeMutablePointer<Bool>
+        /// The power form's terms of a group of rows shorter than one bulk vector.
+        let terms: UnsafeMutablePointer<Float>
 
         init() {
             words = .allocate(capacity: Tiling.tile + 64)
@@ -28,6 +30,7 @@ enum SamplingKernel {
             maxima = .allocate(capacity: Tiling.tile)
             sums = .allocate(capacity: Tiling.tile)
             banded = .allocate(capacity: Tiling.tile)
+            terms = .allocate(capacity: Tiling.tile + 16)
         }
 
         deinit {
@@ -36,6 +39,7 @@ enum SamplingKernel {
             maxima.deallocate()
             sums.deallocate()
             banded.deallocate()
+            terms.deallocate()
         }
     }
 
