@@ -165,19 +165,19 @@ extension SamplingKernel {
         let logits = job.logits + first
         let y = job.output! + first
         let maxima = scratch.maxima
+        maxima.update(repeating: -.infinity, count: count)
+        let banded = reciprocals(job, rows: rows, words: scratch.words, into: r, raising: maxima)
         for i in 0..<count {
-            let (m, invalid, banded) = reciprocals(
-                job, element: first + i * k, count: k, words: scratch.words + i * k, into: r + i * k,
-                form: job.powerForm(row: rows.lowerBound + i)!)
-            if invalid || m == -.infinity { return rows.lowerBound + i }
-            maxima[i] = m
-            scratch.banded[i] = banded
+            let (m, invalid) = RowReduce.max(logits + i * k, count: k)
+            let reference = Swift.max(m, maxima[i])
+            if invalid || reference == -.infinity { return rows.lowerBound + i }
+            maxima[i] = reference
         }
         for i in 0..<count {
             let form = job.powerForm(row: rows.lowerBound + i)!
             scratch.sums[i] = form.storeTerms(
                 logits: logits + i * k, reciprocals: r + i * k, count: k, reference: maxima[i], into: y + i * k)
-            if scratch.banded[i] {
+            if banded {
                 scratch.sums[i] += exactBandTerms(
                     words: scratch.words + i * k, logits: logits + i * k, reciprocals: r + i * k, terms: y + i * k,
                     count: k, reference: maxima[i], form: form)
