@@ -100,12 +100,12 @@ extension SamplingKernel {
     }
 
     // The row passes of rows shorter than one bulk vector read and write each row's last partial
-    // vector as a whole vector (`loadOver`, `store8`) where the floats past the row belong to
-    // this group: always in the scratch, which has room past the tile; in the caller's buffers
-    // for every row but the group's last. A pass writes rows in order to a buffer it does not
-    // read, so the next row's stores replace what spills past a row (and no load waits on an
-    // overlapping store). The lanes inside the row get the arithmetic of `loadLanes` and
-    // `storeLanes`, so the bits are theirs.
+    // vector as a whole vector (`loadOver`, `store8`) where the eight floats lie in this group:
+    // always in the scratch, which has room past the tile; in the caller's buffers wherever they
+    // end before the group's last element (rows shorter than four spill past the next row). A
+    // pass writes rows in order to a buffer it does not read, so the next rows' stores replace
+    // what spills past a row (and no load waits on an overlapping store). The lanes inside the
+    // row get the arithmetic of `loadLanes` and `storeLanes`, so the bits are theirs.
 
     /// `z = (d - max) * t` for `count` rows of `columns` floats `d` in the scratch, into `z` (the
     /// scratch's terms), with `t` each row's inverse temperature. Returns the index of the first
@@ -131,8 +131,8 @@ extension SamplingKernel {
     }
 
     /// `y = x / sum(x)` row by row for `count` rows of `columns` terms `x` in the scratch, `y` the
-    /// group's output (each row's last vector written whole but the last row's: the next row's
-    /// stores replace what spills into it).
+    /// group's output (each row's last vector written whole where it ends inside the group: the
+    /// next rows' stores replace what spills into them).
     @inline(never)
     private static func normalizeRows(
         _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, columns k: Int, count: Int
@@ -147,7 +147,11 @@ extension SamplingKernel {
             }
             if j < k {
                 let v = loadOver(source + j, count: k - j, padding: 0) * f
-                if r < count - 1 { store8(v, target + j) } else { storePartial(v, target + j, count: k - j) }
+                if (r * k + j) + 8 <= count * k {
+                    store8(v, target + j)
+                } else {
+                    storePartial(v, target + j, count: k - j)
+                }
             }
         }
     }
@@ -243,7 +247,8 @@ extension SamplingKernel {
         let count = rows.count
         for i in 0..<count {
             let l = job.logits + (rows.lowerBound + i) * k
-            let inside = i < count - 1
+            // Whether the floats after the row's last full vector reach past the group's end.
+            let inside = i * k + (k & ~7) + 8 <= count * k
             let (m, invalid) = RowReduce.maxLanes(l, count: k, overRead: inside)
             if invalid || m[0] == -.infinity { return rows.lowerBound + i }
             references[i] = Swift.max(m[0], references[i])
