@@ -19,9 +19,7 @@ enum SamplingKernel {
         /// Per-row maxima and exponential sums of a group of short rows.
         let maxima: UnsafeMutablePointer<Float>
         let sums: UnsafeMutablePointer<Double>
-        /// Per row of a group: whether its words include a tail-band word (power form).
-        let banded: UnsafeMutablePointer<Bool>
-        /// The power form's terms of a group of rows shorter than one bulk vector.
+        /// The exponential arguments and terms of a group of rows shorter than one bulk vector.
         let terms: UnsafeMutablePointer<Float>
 
         init() {
@@ -29,7 +27,6 @@ enum SamplingKernel {
             perturbed = .allocate(capacity: Tiling.tile + 16)
             maxima = .allocate(capacity: Tiling.tile)
             sums = .allocate(capacity: Tiling.tile)
-            banded = .allocate(capacity: Tiling.tile)
             terms = .allocate(capacity: Tiling.tile + 16)
         }
 
@@ -38,7 +35,6 @@ enum SamplingKernel {
             perturbed.deallocate()
             maxima.deallocate()
             sums.deallocate()
-            banded.deallocate()
             terms.deallocate()
         }
     }
