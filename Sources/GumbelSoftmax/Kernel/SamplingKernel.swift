@@ -100,14 +100,22 @@ enum SamplingKernel {
         }
     }
 
-    /// Scales `count` floats by `factor`, with `cblas_sscal` for long runs.
+    /// Scales `count` floats by `factor`, with `cblas_sscal` for long runs, else in the bulk width
+    /// then eight lanes at a time.
     @inline(__always)
     static func scale(_ x: UnsafeMutablePointer<Float>, count: Int, by factor: Float, blasMinimum: Int) {
         if count >= blasMinimum {
             BLAS.scale(factor, x, count: count)
         } else {
+            let blocks = Blocks(count: count)
+            let wide = WideFloatLanes(repeating: factor)
+            for i in blocks.wide {
+                (WideFloatLanes.load(x + i) * wide).store(to: x + i)
+            }
             let f = FloatLanes(repeating: factor)
-            mapLanes(x, x, count: count) { $0 * f }
+            for (i, n) in blocks.narrow {
+                storeLanes(loadLanes(x + i, count: n, padding: 0) * f, x + i, count: n)
+            }
         }
     }
 
