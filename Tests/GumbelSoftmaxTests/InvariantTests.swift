@@ -97,6 +97,30 @@ struct InvariantTests {
     }
 
     /// The CBLAS add-noise path (saxpy) and the fused loop give identical bits.
+    /// Rows shorter than one bulk vector read and write a row's last partial vector whole only
+    /// inside their group: nothing past the caller's output changes, for any K, form and threads.
+    @Test(arguments: [1, 2, 3, 5, 7, 10, 13, 31], [1, 2])
+    func shortRowsWriteNothingPastTheOutput(columns: Int, threads: Int) throws {
+        let rows = 4099
+        let count = rows * columns
+        let logits = testLogits(count: count, seed: 21)
+        for temperature: Float in [0.5, 0.7, 1] {
+            var buffer = [Float](repeating: .nan, count: count + 16)
+            var generator = PhiloxGenerator(seed: 5)
+            try logits.withUnsafeBufferPointer { l in
+                try buffer.withUnsafeMutableBufferPointer { b in
+                    try GumbelSoftmax.sample(
+                        logits: l, rows: rows, columns: columns, temperature: temperature,
+                        into: UnsafeMutableBufferPointer(rebasing: b[0..<count]), using: &generator, threads: threads)
+                }
+            }
+            let untouched = buffer[count...].allSatisfy { $0.isNaN }
+            let written = buffer[..<count].allSatisfy { $0.isFinite }
+            #expect(untouched)
+            #expect(written)
+        }
+    }
+
     @Test func blasAndFusedPathsAgree() throws {
         let logits = testLogits(count: 4 * 9000, seed: 8)
         let fused = try GumbelSoftmax.sample(logits: logits, rows: 4, columns: 9000, temperature: 0.5, seed: 1)

@@ -72,31 +72,88 @@ extension SamplingKernel {
     }
 
     /// Soft or log output of rows shorter than one bulk vector, already perturbed: each row's
-    /// maximum and `z = (d - max) / T` in place; then `exp` over the whole group at once (no
-    /// per-row chains); then each row's sum and its scaling.
+    /// maximum and `z = (d - max) / T` into the scratch's terms; then `exp` over the whole group
+    /// at once (no per-row chains); then each row's sum and its scaling (soft output:
+    /// `normalizeRows`).
     @inline(__always)
     private static func rowsBelowBulkWidth(_ job: SamplingJob, rows: Range<Int>, scratch: borrowing Scratch) -> Int? {
         let k = job.columns
         let count = rows.count
-        let z = scratch.perturbed
-        for r in 0..<count {
-            let (m, invalid) = RowReduce.maxLanes(z + r * k, count: k)
-            if invalid || m[0] == -.infinity { return rows.lowerBound + r }
-            let t = FloatLanes(repeating: job.inverseTemperature(row: rows.lowerBound + r))
-            mapLanes(z + r * k, z + r * k, count: k) { ($0 - m) * t }
+        let z = scratch.terms
+        if let bad = shiftRows(
+            scratch.perturbed, into: z, columns: k, count: count, job: job, firstRow: rows.lowerBound)
+        {
+            return rows.lowerBound + bad
         }
         let y = job.output! + rows.lowerBound * k
+        if job.kind == .soft {
+            storeExponentials(of: UnsafePointer(z), into: z, count: count * k)
+            normalizeRows(z, into: y, columns: k, count: count)
+            return nil
+        }
         storeExponentials(of: UnsafePointer(z), into: y, count: count * k)
         for r in 0..<count {
-            let sum = RowReduce.sum(y + r * k, count: k)
-            if job.kind == .soft {
-                scale(y + r * k, count: k, by: Float(1 / sum), blasMinimum: job.configuration.blasScaleMinimum)
-            } else {
-                let logSum = FloatLanes(repeating: logOf(sum))
-                mapLanes(z + r * k, y + r * k, count: k) { $0 - logSum }
-            }
+            let logSum = FloatLanes(repeating: logOf(RowReduce.sum(y + r * k, count: k)))
+            mapLanes(z + r * k, y + r * k, count: k) { $0 - logSum }
         }
         return nil
+    }
+
+    // The row passes of rows shorter than one bulk vector read and write each row's last partial
+    // vector as a whole vector (`loadOver`, `store8`) where the eight floats lie in this group:
+    // always in the scratch, which has room past the tile; in the caller's buffers wherever they
+    // end before the group's last element (rows shorter than four spill past the next row). A
+    // pass writes rows in order to a buffer it does not read, so the next rows' stores replace
+    // what spills past a row (and no load waits on an overlapping store). The lanes inside the
+    // row get the arithmetic of `loadLanes` and `storeLanes`, so the bits are theirs.
+
+    /// `z = (d - max) * t` for `count` rows of `columns` floats `d` in the scratch, into `z` (the
+    /// scratch's terms), with `t` each row's inverse temperature. Returns the index of the first
+    /// row holding a NaN or `+inf` or only `-inf`, or nil.
+    @inline(never)
+    private static func shiftRows(
+        _ d: UnsafePointer<Float>, into z: UnsafeMutablePointer<Float>, columns k: Int, count: Int, job: SamplingJob,
+        firstRow: Int
+    ) -> Int? {
+        for r in 0..<count {
+            let (source, target) = (d + r * k, z + r * k)
+            let (m, invalid) = RowReduce.maxLanes(source, count: k, overRead: true)
+            if invalid || m[0] == -.infinity { return r }
+            let t = FloatLanes(repeating: job.inverseTemperature(row: firstRow + r))
+            var j = 0
+            while j + 8 <= k {
+                store8((load8(source + j) - m) * t, target + j)
+                j += 8
+            }
+            if j < k { store8((loadOver(source + j, count: k - j, padding: 0) - m) * t, target + j) }
+        }
+        return nil
+    }
+
+    /// `y = x / sum(x)` row by row for `count` rows of `columns` terms `x` in the scratch, `y` the
+    /// group's output (each row's last vector written whole where it ends inside the group: the
+    /// next rows' stores replace what spills into them).
+    @inline(never)
+    private static func normalizeRows(
+        _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, columns k: Int, count: Int
+    ) {
+        for r in 0..<count {
+            let (source, target) = (x + r * k, y + r * k)
+            let f = FloatLanes(repeating: Float(1 / RowReduce.sum(source, count: k, overRead: true)))
+            var j = 0
+            while j + 8 <= k {
+                store8(load8(source + j) * f, target + j)
+                j += 8
+            }
+            if j < k {
+                let v = loadOver(source + j, count: k - j, padding: 0) * f
+                if (r * k + j) + 8 <= count * k {
+                    store8(v, target + j)
+                } else {
+                    storePartial(v, target + j, count: k - j)
+                }
+            }
+        }
     }
 
     /// `groupedRows` for rows that all take the power form: `1 / E` for the group, then each
@@ -112,19 +169,19 @@ extension SamplingKernel {
         let logits = job.logits + first
         let y = job.output! + first
         let maxima = scratch.maxima
+        maxima.update(repeating: -.infinity, count: count)
+        let banded = reciprocals(job, rows: rows, words: scratch.words, into: r, raising: maxima)
         for i in 0..<count {
-            let (m, invalid, banded) = reciprocals(
-                job, element: first + i * k, count: k, words: scratch.words + i * k, into: r + i * k,
-                form: job.powerForm(row: rows.lowerBound + i)!)
-            if invalid || m == -.infinity { return rows.lowerBound + i }
-            maxima[i] = m
-            scratch.banded[i] = banded
+            let (m, invalid) = RowReduce.max(logits + i * k, count: k)
+            let reference = Swift.max(m, maxima[i])
+            if invalid || reference == -.infinity { return rows.lowerBound + i }
+            maxima[i] = reference
         }
         for i in 0..<count {
             let form = job.powerForm(row: rows.lowerBound + i)!
             scratch.sums[i] = form.storeTerms(
                 logits: logits + i * k, reciprocals: r + i * k, count: k, reference: maxima[i], into: y + i * k)
-            if scratch.banded[i] {
+            if banded {
                 scratch.sums[i] += exactBandTerms(
                     words: scratch.words + i * k, logits: logits + i * k, reciprocals: r + i * k, terms: y + i * k,
                     count: k, reference: maxima[i], form: form)
@@ -138,9 +195,11 @@ extension SamplingKernel {
     }
 
     /// The power form of rows shorter than one bulk vector, given their words: each row's
-    /// `(l - L) n` into the output and `(c / E)^n` in place, then `exp` times the factor over the
-    /// whole group at once. Rows of both exponents may share the group (per-row temperatures): the
-    /// reciprocals do not depend on the form, and the raised references take each row's own.
+    /// `(l - L) n` into the scratch's terms, then `exp` times the factor `(c / E)^n` over the whole
+    /// group at once, then each row's sum and scaling (`normalizeRows`). Rows of both exponents
+    /// may share the group (per-row temperatures): the reciprocals do not depend on the form, and
+    /// the raised references take each row's own; with one temperature for the group, the factor
+    /// is taken in the group's exponential loop rather than in a pass per row.
     private static func powerRowsBelowBulkWidth(
         _ job: SamplingJob, rows: Range<Int>, scratch: borrowing Scratch
     ) -> Int? {
@@ -148,32 +207,80 @@ extension SamplingKernel {
         let count = rows.count
         let first = rows.lowerBound * k
         let r = scratch.perturbed
+        let w = scratch.terms
         let logits = job.logits + first
-        let y = job.output! + first
         let maxima = scratch.maxima
         maxima.update(repeating: -.infinity, count: count)
         let banded = reciprocals(job, rows: rows, words: scratch.words, into: r, raising: maxima)
-        for i in 0..<count {
-            let (m, invalid) = RowReduce.maxLanes(logits + i * k, count: k)
-            if invalid || m[0] == -.infinity { return rows.lowerBound + i }
-            maxima[i] = Swift.max(m[0], maxima[i])
-            let reference = FloatLanes(repeating: maxima[i])
-            let form = job.powerForm(row: rows.lowerBound + i)!
-            let n = FloatLanes(repeating: Float(form.exponent))
-            mapLanes(logits + i * k, y + i * k, count: k) { ($0 - reference) * n }
-            mapLanes(r + i * k, r + i * k, count: k) { form.factor($0) }
+        let shared = job.rowInverseTemperatures == nil ? job.powerForm(row: rows.lowerBound) : nil
+        if let bad = powerArguments(job, rows: rows, into: w, references: maxima, factorsInto: shared == nil ? r : nil)
+        {
+            return bad
         }
-        exponentiate(y, times: r, count: count * k)
-        for i in 0..<count {
-            if banded {
+        if let shared {
+            exponentiate(w, timesFactorsOf: r, count: count * k, form: shared)
+            // The band fix-up reads the factors: those of the band words, in Float as above.
+            if banded { factorsOfBandWords(r, words: scratch.words, count: count * k, form: shared) }
+        } else {
+            exponentiate(w, times: r, count: count * k)
+        }
+        if banded {
+            for i in 0..<count {
                 _ = exactBandTerms(
-                    words: scratch.words + i * k, logits: logits + i * k, factors: r + i * k, terms: y + i * k,
+                    words: scratch.words + i * k, logits: logits + i * k, factors: r + i * k, terms: w + i * k,
                     count: k, reference: maxima[i], form: job.powerForm(row: rows.lowerBound + i)!)
             }
-            let sum = RowReduce.sum(y + i * k, count: k)
-            scale(y + i * k, count: k, by: Float(1 / sum), blasMinimum: job.configuration.blasScaleMinimum)
+        }
+        normalizeRows(w, into: job.output! + first, columns: k, count: count)
+        return nil
+    }
+
+    /// Each row's reference `L` (its largest logit, or the raised reference already in
+    /// `references`) into `references` and `(l - L) n` into `w`; with `factors`, also each row's
+    /// `(c r)^n` in place there. Returns the first row holding a NaN or `+inf` or only `-inf`.
+    @inline(never)
+    private static func powerArguments(
+        _ job: SamplingJob, rows: Range<Int>, into w: UnsafeMutablePointer<Float>,
+        references: UnsafeMutablePointer<Float>, factorsInto factors: UnsafeMutablePointer<Float>?
+    ) -> Int? {
+        let k = job.columns
+        let count = rows.count
+        for i in 0..<count {
+            let l = job.logits + (rows.lowerBound + i) * k
+            // Whether the floats after the row's last full vector reach past the group's end.
+            let inside = i * k + (k & ~7) + 8 <= count * k
+            let (m, invalid) = RowReduce.maxLanes(l, count: k, overRead: inside)
+            if invalid || m[0] == -.infinity { return rows.lowerBound + i }
+            references[i] = Swift.max(m[0], references[i])
+            let reference = FloatLanes(repeating: references[i])
+            let form = job.powerForm(row: rows.lowerBound + i)!
+            let n = FloatLanes(repeating: Float(form.exponent))
+            let x = w + i * k
+            var j = 0
+            while j + 8 <= k {
+                store8((load8(l + j) - reference) * n, x + j)
+                j += 8
+            }
+            if j < k {
+                let tail =
+                    inside ? loadOver(l + j, count: k - j, padding: 0) : loadPartial(l + j, count: k - j, padding: 0)
+                store8((tail - reference) * n, x + j)
+            }
+            if let factors {
+                mapLanes(factors + i * k, factors + i * k, count: k) { form.factor($0) }
+            }
         }
         return nil
+    }
+
+    /// Replaces the reciprocal `r[i]` of each band word among `count` by its factor `(c r)^n`,
+    /// the Float lane arithmetic of `PowerForm.factor`.
+    private static func factorsOfBandWords(
+        _ r: UnsafeMutablePointer<Float>, words: UnsafePointer<UInt32>, count: Int, form: PowerForm
+    ) {
+        for i in 0..<count where NoiseMath.isInBand(words[i]) {
+            r[i] = form.factor(FloatLanes(repeating: r[i]))[0]
+        }
     }
 
     /// `y[i] = exp(z[i])` for `z[i] <= 0`.
@@ -195,14 +302,36 @@ extension SamplingKernel {
     @inline(never)
     private static func exponentiate(_ y: UnsafeMutablePointer<Float>, times factors: UnsafePointer<Float>, count: Int)
     {
+        exponentiate(
+            y, count: count, factor: { WideFloatLanes.load(factors + $0) },
+            narrowFactor: { loadPartial(factors + $0, count: $1, padding: 0) })
+    }
+
+    /// `y[i] = exp(y[i]) * (c r[i])^n` for `y[i] <= 0`, in the power form `form`.
+    @inline(never)
+    private static func exponentiate(
+        _ y: UnsafeMutablePointer<Float>, timesFactorsOf r: UnsafePointer<Float>, count: Int, form: PowerForm
+    ) {
+        exponentiate(
+            y, count: count, factor: { form.factor(WideFloatLanes.load(r + $0)) },
+            narrowFactor: { form.factor(loadPartial(r + $0, count: $1, padding: 0)) })
+    }
+
+    /// `y[i] = exp(y[i]) * f` for `y[i] <= 0`, `f` the factors of the wide block or of the narrow
+    /// block at an index.
+    @inline(__always)
+    private static func exponentiate(
+        _ y: UnsafeMutablePointer<Float>, count: Int, factor: (Int) -> WideFloatLanes,
+        narrowFactor: (_ start: Int, _ count: Int) -> FloatLanes
+    ) {
         let blocks = Blocks(count: count)
         for i in blocks.wide {
             let e = FastMath.expNonPositive(WideFloatLanes.load(y + i))
-            (e * WideFloatLanes.load(factors + i)).store(to: y + i)
+            (e * factor(i)).store(to: y + i)
         }
         for (i, n) in blocks.narrow {
             let e = FastMath.expNonPositive(loadPartial(y + i, count: n, padding: -.infinity))
-            storePartial(e * loadPartial(factors + i, count: n, padding: 0), y + i, count: n)
+            storePartial(e * narrowFactor(i, n), y + i, count: n)
         }
     }
 }

@@ -15,7 +15,8 @@ enum SampleKind: Sendable {
     /// `cblas_saxpy` instead of the fused loop. `Int.max` disables the BLAS path.
     public var blasAddNoiseMinimum = Int.max
     /// Runs of at least this many outputs sharing one normalising factor are scaled with
-    /// `cblas_sscal` instead of a Swift loop.
+    /// `cblas_sscal` instead of a Swift loop (rows shorter than the bulk width always take the
+    /// loop, fused with the copy out of the scratch).
     public var blasScaleMinimum = 4096
     /// Batches smaller than this many elements run on the calling thread.
     public var parallelMinimum = 1 << 15

@@ -19,15 +19,15 @@ enum SamplingKernel {
         /// Per-row maxima and exponential sums of a group of short rows.
         let maxima: UnsafeMutablePointer<Float>
         let sums: UnsafeMutablePointer<Double>
-        /// Per row of a group: whether its words include a tail-band word (power form).
-        let banded: UnsafeMutablePointer<Bool>
+        /// The exponential arguments and terms of a group of rows shorter than one bulk vector.
+        let terms: UnsafeMutablePointer<Float>
 
         init() {
             words = .allocate(capacity: Tiling.tile + 64)
             perturbed = .allocate(capacity: Tiling.tile + 16)
             maxima = .allocate(capacity: Tiling.tile)
             sums = .allocate(capacity: Tiling.tile)
-            banded = .allocate(capacity: Tiling.tile)
+            terms = .allocate(capacity: Tiling.tile + 16)
         }
 
         deinit {
@@ -35,7 +35,7 @@ enum SamplingKernel {
             perturbed.deallocate()
             maxima.deallocate()
             sums.deallocate()
-            banded.deallocate()
+            terms.deallocate()
         }
     }
 
@@ -100,14 +100,22 @@ enum SamplingKernel {
         }
     }
 
-    /// Scales `count` floats by `factor`, with `cblas_sscal` for long runs.
+    /// Scales `count` floats by `factor`, with `cblas_sscal` for long runs, else in the bulk width
+    /// then eight lanes at a time.
     @inline(__always)
     static func scale(_ x: UnsafeMutablePointer<Float>, count: Int, by factor: Float, blasMinimum: Int) {
         if count >= blasMinimum {
             BLAS.scale(factor, x, count: count)
         } else {
+            let blocks = Blocks(count: count)
+            let wide = WideFloatLanes(repeating: factor)
+            for i in blocks.wide {
+                (WideFloatLanes.load(x + i) * wide).store(to: x + i)
+            }
             let f = FloatLanes(repeating: factor)
-            mapLanes(x, x, count: count) { $0 * f }
+            for (i, n) in blocks.narrow {
+                storeLanes(loadLanes(x + i, count: n, padding: 0) * f, x + i, count: n)
+            }
         }
     }
 

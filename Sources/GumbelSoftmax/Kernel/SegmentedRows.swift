@@ -13,73 +13,105 @@ extension SamplingKernel {
         var invalid = false
     }
 
+    /// The tiles of one segment.
+    static let tilesPerSegment = Tiling.segment / Tiling.tile
+
     /// Rows longer than a tile: segments in parallel, then the row's combination, then the finish.
     static func segmentedRows(_ job: SamplingJob, tiling: Tiling, threads: Int?) -> Int? {
-        let rows = job.rows
-        let segmentsPerRow = tiling.segmentsPerRow
-        let tilesPerSegment = Tiling.segment / Tiling.tile
         let units = tiling.units
-        let parallelMinimum = job.configuration.parallelMinimum
         let results = KernelBuffer<SegmentResult>(capacity: units)
         results.base.initialize(repeating: SegmentResult(), count: units)
         let references = KernelBuffer<Float>(capacity: units * tilesPerSegment)
         let firstBad = FirstBadRow()
-        let single = segmentsPerRow == 1
+        let single = tiling.segmentsPerRow == 1
+        firstPasses(
+            job, tiling: tiling, threads: threads, results: results, references: references, finishing: single,
+            firstBad: firstBad)
+        if single { return firstBad.value }
+        if let bad = firstBad.value {
+            return firstRefusedRow(before: bad, results: results.base, segmentsPerRow: tiling.segmentsPerRow)
+        }
+        let combined = KernelBuffer<SegmentResult>(capacity: job.rows)
+        if let bad = combineSegments(
+            job, segmentsPerRow: tiling.segmentsPerRow, results: results.base, into: combined.base)
+        {
+            return bad
+        }
+        finishSegments(job, tiling: tiling, threads: threads, combined: combined, references: references)
+        return nil
+    }
+
+    /// Every segment's first pass, in parallel, into `results` and `references`; with
+    /// `finishing` (rows of one segment), each row is finished at once by the thread that made it,
+    /// while it sits in cache. Records refused rows in `firstBad`.
+    private static func firstPasses(
+        _ job: SamplingJob, tiling: Tiling, threads: Int?, results: borrowing KernelBuffer<SegmentResult>,
+        references: borrowing KernelBuffer<Float>, finishing: Bool, firstBad: FirstBadRow
+    ) {
         Scheduler.run(
-            tiling, threads: threads, parallelMinimum: parallelMinimum, scratch: { Scratch() },
+            tiling, threads: threads, parallelMinimum: job.configuration.parallelMinimum, scratch: { Scratch() },
             body: { range, scratch in
                 for unit in range {
                     let (row, seg) = tiling.segment(ofUnit: unit)
-                    let result = firstPass(
-                        job, row: row, segment: seg, scratch: scratch,
-                        references: references.base + unit * tilesPerSegment)
+                    let tileReferences = references.base + unit * tilesPerSegment
+                    let result = firstPass(job, row: row, segment: seg, scratch: scratch, references: tileReferences)
                     results.base[unit] = result
-                    if result.invalid {
+                    if result.invalid || (finishing && result.maximum == -.infinity) {
                         firstBad.record(row)
                         return
                     }
-                    if single {
-                        if result.maximum == -.infinity {
-                            firstBad.record(row)
-                            return
-                        }
-                        finish(
-                            job, row: row, segment: seg, result: result,
-                            references: references.base + unit * tilesPerSegment)
+                    if finishing {
+                        finish(job, row: row, segment: seg, result: result, references: tileReferences)
                     }
                 }
             })
-        if single { return firstBad.value }
-        if let bad = firstBad.value {
-            // Every segment of the rows before `bad` ran: an all `-inf` row among them comes first.
-            for row in 0..<bad {
-                let segments = results.base + row * segmentsPerRow
-                if (0..<segmentsPerRow).allSatisfy({ segments[$0].maximum == -.infinity }) { return row }
-            }
-            return bad
+    }
+
+    /// The row to report once a first pass refused row `bad`: every segment of the rows before it
+    /// ran, and an all `-inf` row among them comes first.
+    private static func firstRefusedRow(
+        before bad: Int, results: UnsafePointer<SegmentResult>, segmentsPerRow: Int
+    ) -> Int {
+        for row in 0..<bad {
+            let segments = results + row * segmentsPerRow
+            if (0..<segmentsPerRow).allSatisfy({ segments[$0].maximum == -.infinity }) { return row }
         }
-        // Combine each row's segments in order: deterministic whatever thread ran which.
-        let combined = KernelBuffer<SegmentResult>(capacity: rows)
-        for row in 0..<rows {
+        return bad
+    }
+
+    /// Each row's segments combined in index order into `combined` (deterministic whatever thread
+    /// ran which): the largest maximum (the first segment's on ties) and its argmax, and the sums
+    /// rescaled to it. Returns the first all `-inf` row, or nil.
+    private static func combineSegments(
+        _ job: SamplingJob, segmentsPerRow: Int, results: UnsafePointer<SegmentResult>,
+        into combined: UnsafeMutablePointer<SegmentResult>
+    ) -> Int? {
+        for row in 0..<job.rows {
+            let segments = results + row * segmentsPerRow
             var total = SegmentResult()
-            for seg in 0..<segmentsPerRow {
-                let r = results.base[row * segmentsPerRow + seg]
-                if r.maximum > total.maximum {
-                    total.maximum = r.maximum
-                    total.argmax = r.argmax
-                }
+            for seg in 0..<segmentsPerRow where segments[seg].maximum > total.maximum {
+                total.maximum = segments[seg].maximum
+                total.argmax = segments[seg].argmax
             }
             if total.maximum == -.infinity { return row }
             let invT = job.inverseTemperature(row: row)
             for seg in 0..<segmentsPerRow {
-                let r = results.base[row * segmentsPerRow + seg]
-                total.sum += r.sum * Double(expScalar((r.maximum - total.maximum) * invT))
+                total.sum += segments[seg].sum * Double(expScalar((segments[seg].maximum - total.maximum) * invT))
             }
-            (combined.base + row).initialize(to: total)
+            (combined + row).initialize(to: total)
         }
+        return nil
+    }
+
+    /// Every segment's second pass, in parallel, once its row is combined.
+    private static func finishSegments(
+        _ job: SamplingJob, tiling: Tiling, threads: Int?, combined: borrowing KernelBuffer<SegmentResult>,
+        references: borrowing KernelBuffer<Float>
+    ) {
         let workers = Scheduler.workerCount(
-            requested: threads, elements: rows * job.columns, units: units, parallelMinimum: parallelMinimum)
-        Scheduler.run(units: units, workers: workers) { range in
+            requested: threads, elements: job.rows * job.columns, units: tiling.units,
+            parallelMinimum: job.configuration.parallelMinimum)
+        Scheduler.run(units: tiling.units, workers: workers) { range in
             for unit in range {
                 let (row, seg) = tiling.segment(ofUnit: unit)
                 finish(
@@ -87,91 +119,113 @@ extension SamplingKernel {
                     references: references.base + unit * tilesPerSegment)
             }
         }
-        return nil
     }
 
-    /// First pass over one segment of a long row: perturb tile by tile; for soft output store
-    /// `exp((d - m) * invT)` with `m` the running maximum (recorded per tile in `references`), or
-    /// in the power form the terms `exp((l - m) n) (c / E)^n` with `m` the running reference;
-    /// for log output store `d`; for hard output store zeros.
+    /// First pass over one segment of a long row, tile by tile: the tile's reference
+    /// (`tileReference`), the running maximum raised to it (`raise`), then the tile's output
+    /// (`storeTile`); the running maximum after each tile goes to `references`.
     static func firstPass(
         _ job: SamplingJob, row: Int, segment seg: Int, scratch: borrowing Scratch,
         references: UnsafeMutablePointer<Float>
     ) -> SegmentResult {
         let k = job.columns
-        let start = seg * Tiling.segment
-        let end = Swift.min(k, start + Tiling.segment)
-        let invT = job.inverseTemperature(row: row)
-        var result = SegmentResult()
-        var column = start
-        var tileIndex = 0
+        let end = Swift.min(k, (seg + 1) * Tiling.segment)
         let form = job.powerForm(row: row)
+        var result = SegmentResult()
+        var column = seg * Tiling.segment
+        var tileIndex = 0
         while column < end {
             let n = Swift.min(Tiling.tile, end - column)
             let element = row * k + column
-            // The tile's reference: the largest `d = l + g` (general form), or the largest logit,
-            // raised at some band words (power form: `reciprocals`).
-            let m: Float
-            var banded = false
-            if let form {
-                job.words(element, UnsafeMutableBufferPointer(start: scratch.words, count: n))
-                let tileResult = reciprocals(
-                    job, element: element, count: n, words: scratch.words, into: scratch.perturbed, form: form)
-                if tileResult.invalid {
-                    result.invalid = true
-                    return result
-                }
-                (m, banded) = (tileResult.reference, tileResult.banded)
-            } else {
-                perturbRange(job, element: element, count: n, scratch: scratch)
-                let (tileMaximum, invalid) = RowReduce.max(scratch.perturbed, count: n)
-                if invalid {
-                    result.invalid = true
-                    return result
-                }
-                m = tileMaximum
+            guard let (m, banded) = tileReference(job, element: element, count: n, form: form, scratch: scratch)
+            else {
+                result.invalid = true
+                return result
             }
-            let d = UnsafePointer(scratch.perturbed)
-            if m > result.maximum {
-                if job.kind == .soft || job.kind == .log {
-                    result.sum *= Double(expScalar((result.maximum - m) * invT))
-                }
-                result.maximum = m
-                if job.kind == .hard || job.kind == .categorical {
-                    result.argmax = column + RowReduce.argmax(d, count: n, max: m)
-                }
-            }
-            switch job.kind {
-            case .soft:
-                let y = job.output! + element
-                if result.maximum == -.infinity {
-                    y.update(repeating: 0, count: n)
-                } else if let form {
-                    result.sum += form.storeTerms(
-                        logits: job.logits + element, reciprocals: d, count: n, reference: result.maximum, into: y)
-                    if banded {
-                        result.sum += exactBandTerms(
-                            words: scratch.words, logits: job.logits + element, reciprocals: d, terms: y, count: n,
-                            reference: result.maximum, form: form)
-                    }
-                } else {
-                    result.sum += RowReduce.expSum(d, count: n, reference: result.maximum, scale: invT, storingTo: y)
-                }
-            case .log:
-                (job.output! + element).update(from: d, count: n)
-                if result.maximum != -.infinity {
-                    result.sum += RowReduce.expSum(d, count: n, reference: result.maximum, scale: invT, storingTo: nil)
-                }
-            case .hard:
-                (job.output! + element).update(repeating: 0, count: n)
-            case .categorical:
-                break
-            }
+            raise(&result, to: m, job, row: row, column: column, tile: scratch.perturbed, count: n)
+            storeTile(job, row: row, element: element, count: n, form: form, banded: banded, scratch: scratch, &result)
             references[tileIndex] = result.maximum
             tileIndex += 1
             column += n
         }
         return result
+    }
+
+    /// Fills the scratch for the `count` elements of one tile from flat index `element` and
+    /// returns the tile's reference: in the general form `d = l + g` and its largest value; in
+    /// the power form `1 / E` and the largest logit, raised at some band words (`reciprocals`),
+    /// with whether a band word is among the tile's. Nil when a logit is NaN or `+inf`.
+    @inline(__always)
+    private static func tileReference(
+        _ job: SamplingJob, element: Int, count n: Int, form: PowerForm?, scratch: borrowing Scratch
+    ) -> (reference: Float, banded: Bool)? {
+        if let form {
+            job.words(element, UnsafeMutableBufferPointer(start: scratch.words, count: n))
+            let tile = reciprocals(
+                job, element: element, count: n, words: scratch.words, into: scratch.perturbed, form: form)
+            return tile.invalid ? nil : (tile.reference, tile.banded)
+        }
+        perturbRange(job, element: element, count: n, scratch: scratch)
+        let (maximum, invalid) = RowReduce.max(scratch.perturbed, count: n)
+        return invalid ? nil : (maximum, false)
+    }
+
+    /// Raises the segment's running maximum to the tile's reference `m` when that is larger: the
+    /// sum so far is rescaled to it (soft and log output), or the argmax is the tile's (hard and
+    /// categorical output, from the tile's `d`).
+    @inline(__always)
+    private static func raise(
+        _ result: inout SegmentResult, to m: Float, _ job: SamplingJob, row: Int, column: Int,
+        tile d: UnsafePointer<Float>, count n: Int
+    ) {
+        guard m > result.maximum else { return }
+        if job.kind == .soft || job.kind == .log {
+            result.sum *= Double(expScalar((result.maximum - m) * job.inverseTemperature(row: row)))
+        }
+        result.maximum = m
+        if job.kind == .hard || job.kind == .categorical {
+            result.argmax = column + RowReduce.argmax(d, count: n, max: m)
+        }
+    }
+
+    /// The first pass's output of one tile, its terms added to the segment's sum: for soft output
+    /// `exp((d - m) * invT)` with `m` the running maximum, or in the power form the terms
+    /// `exp((l - m) n) (c / E)^n` with `m` the running reference; for log output `d`; for hard
+    /// output zeros.
+    @inline(__always)
+    private static func storeTile(
+        _ job: SamplingJob, row: Int, element: Int, count n: Int, form: PowerForm?, banded: Bool,
+        scratch: borrowing Scratch, _ result: inout SegmentResult
+    ) {
+        let d = UnsafePointer(scratch.perturbed)
+        let invT = job.inverseTemperature(row: row)
+        switch job.kind {
+        case .soft:
+            let y = job.output! + element
+            if result.maximum == -.infinity {
+                y.update(repeating: 0, count: n)
+            } else if let form {
+                let logits = job.logits + element
+                result.sum += form.storeTerms(
+                    logits: logits, reciprocals: d, count: n, reference: result.maximum, into: y)
+                if banded {
+                    result.sum += exactBandTerms(
+                        words: scratch.words, logits: logits, reciprocals: d, terms: y, count: n,
+                        reference: result.maximum, form: form)
+                }
+            } else {
+                result.sum += RowReduce.expSum(d, count: n, reference: result.maximum, scale: invT, storingTo: y)
+            }
+        case .log:
+            (job.output! + element).update(from: d, count: n)
+            if result.maximum != -.infinity {
+                result.sum += RowReduce.expSum(d, count: n, reference: result.maximum, scale: invT, storingTo: nil)
+            }
+        case .hard:
+            (job.output! + element).update(repeating: 0, count: n)
+        case .categorical:
+            break
+        }
     }
 
     /// Second pass over one segment once the row's maximum, sum and argmax are known.

@@ -77,6 +77,19 @@ func storeLanes(_ value: FloatLanes, _ pointer: UnsafeMutablePointer<Float>, cou
     if count == 8 { store8(value, pointer) } else { storePartial(value, pointer, count: count) }
 }
 
+/// `loadLanes` as one 8-lane load, the lanes from `count` on replaced by `padding`: all eight
+/// floats at `pointer` must be readable. The same lanes as `loadLanes`, without a load per lane.
+@inline(__always)
+func loadOver(_ pointer: UnsafePointer<Float>, count: Int, padding: Float) -> FloatLanes {
+    load8(pointer).replacing(with: FloatLanes(repeating: padding), where: lanes(from: count))
+}
+
+/// The mask of lanes `count ..< 8`.
+@_transparent
+func lanes(from count: Int) -> SIMDMask<IntLanes> {
+    IntLanes(0, 1, 2, 3, 4, 5, 6, 7) .>= IntLanes(repeating: Int32(truncatingIfNeeded: count))
+}
+
 /// Applies `transform` to `count` floats at `source`, eight at a time, writing to `target`
 /// (which may equal `source`).
 @inline(__always)
@@ -103,9 +116,12 @@ enum RowReduce {
         return (lanes[0], invalid)
     }
 
-    /// The largest of `count` floats in every lane, and whether any is NaN or `+inf`.
+    /// The largest of `count` floats in every lane, and whether any is NaN or `+inf`. With
+    /// `overRead`, the last partial vector is read whole (`loadOver`).
     @_transparent
-    static func maxLanes(_ x: UnsafePointer<Float>, count: Int) -> (max: FloatLanes, invalid: Bool) {
+    static func maxLanes(
+        _ x: UnsafePointer<Float>, count: Int, overRead: Bool = false
+    ) -> (max: FloatLanes, invalid: Bool) {
         let negInf = FloatLanes(repeating: -.infinity)
         let inf = FloatLanes(repeating: .infinity)
         var m0 = negInf
@@ -124,7 +140,9 @@ enum RowReduce {
         }
         while i < count {
             let n = Swift.min(8, count - i)
-            let a = loadLanes(x + i, count: n, padding: -.infinity)
+            let a =
+                overRead
+                ? loadOver(x + i, count: n, padding: -.infinity) : loadLanes(x + i, count: n, padding: -.infinity)
             valid0 .&= a .< inf
             m0 = FloatLanes.maximum(m0, a)
             i += n
@@ -144,9 +162,10 @@ enum RowReduce {
         return 0
     }
 
-    /// The sum of `count` floats in Double: two eight-lane accumulators, then a fixed tree.
+    /// The sum of `count` floats in Double: two eight-lane accumulators, then a fixed tree. With
+    /// `overRead`, the last partial vector is read whole (`loadOver`).
     @inline(__always)
-    static func sum(_ x: UnsafePointer<Float>, count: Int) -> Double {
+    static func sum(_ x: UnsafePointer<Float>, count: Int, overRead: Bool = false) -> Double {
         var sum0 = FloatLanes()
         var sum1 = FloatLanes()
         var i = 0
@@ -159,7 +178,11 @@ enum RowReduce {
             sum0 += load8(x + i)
             i += 8
         }
-        if i < count { sum1 += loadPartial(x + i, count: count - i, padding: 0) }
+        if i < count && overRead {
+            sum1 += loadOver(x + i, count: count - i, padding: 0)
+        } else if i < count {
+            sum1 += loadPartial(x + i, count: count - i, padding: 0)
+        }
         return (sum0 + sum1).sumInDouble()
     }
 
