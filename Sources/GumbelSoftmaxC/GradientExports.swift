@@ -1,6 +1,6 @@
 // swift-format-ignore-file: AlwaysUseLowerCamelCase
 import CGumbelSoftmaxABI
-import GumbelSoftmax
+@_spi(Exports) import GumbelSoftmax
 
 // The gradient functions of include/gumbel_softmax.h: the vector-Jacobian product of a sample with
 // the noise held fixed, for one temperature or one per row, in float32 and float64 (one generic
@@ -44,24 +44,22 @@ private func gradient<Scalar: ExportScalar>(
         let (rows, columns) = try Arguments.shape(rows: rows, columns: columns)
         let y = try Arguments.input(output, count: outputCount, name: "output")
         let v = try Arguments.input(upstream, count: upstreamCount, name: "upstream")
-        var scalar: Scalar = 0
+        var temperatures = GumbelSoftmax.Temperatures<Scalar>.scalar(0)
         var temps: UnsafeBufferPointer<Scalar>?
         switch temperature {
-        case .scalar(let value): scalar = value
-        case .perRow(let pointer, let count): temps = try Arguments.input(pointer, count: count, name: "temperatures")
+        case .scalar(let value): temperatures = .scalar(value)
+        case .perRow(let pointer, let count):
+            let buffer = try Arguments.input(pointer, count: count, name: "temperatures")
+            temperatures = .perRow(buffer)
+            temps = buffer
         }
         let g = try Arguments.output(logitsGradient, count: logitsGradientCount, name: "logits_gradient")
         let t = try optionalTemperatureGradient(temperatureGradient, count: temperatureGradientCount)
         try checkGradientBuffers(y, v, g, t, temps)
-        let buffers = GradientBuffers(
-            output: y, upstream: v, rows: rows, columns: columns, kind: kind, logitsGradient: g, temperatureGradient: t,
-            threads: threads)
         try callLibrary(output: "output") { () throws(GumbelSoftmaxError) in
-            if let temps {
-                try Scalar.backward(buffers, temperatures: temps)
-            } else {
-                try Scalar.backward(buffers, temperature: scalar)
-            }
+            try GumbelSoftmax.backward(
+                output: y, upstream: v, rows: rows, columns: columns, temperatures: temperatures, kind: kind,
+                logitsGradient: g, temperatureGradient: t, threads: threads)
         }
     }
 }
