@@ -44,22 +44,25 @@ private func gradient<Scalar: ExportScalar>(
         let (rows, columns) = try Arguments.shape(rows: rows, columns: columns)
         let y = try Arguments.input(output, count: outputCount, name: "output")
         let v = try Arguments.input(upstream, count: upstreamCount, name: "upstream")
-        var temperatures = GumbelSoftmax.Temperatures<Scalar>.scalar(0)
+        var scalar: Scalar = 0
         var temps: UnsafeBufferPointer<Scalar>?
         switch temperature {
-        case .scalar(let value): temperatures = .scalar(value)
-        case .perRow(let pointer, let count):
-            let buffer = try Arguments.input(pointer, count: count, name: "temperatures")
-            temperatures = .perRow(buffer)
-            temps = buffer
+        case .scalar(let value): scalar = value
+        case .perRow(let pointer, let count): temps = try Arguments.input(pointer, count: count, name: "temperatures")
         }
         let g = try Arguments.output(logitsGradient, count: logitsGradientCount, name: "logits_gradient")
         let t = try optionalTemperatureGradient(temperatureGradient, count: temperatureGradientCount)
         try checkGradientBuffers(y, v, g, t, temps)
         try callLibrary(output: "output") { () throws(GumbelSoftmaxError) in
-            try GumbelSoftmax.backward(
-                output: y, upstream: v, rows: rows, columns: columns, temperatures: temperatures, kind: kind,
-                logitsGradient: g, temperatureGradient: t, threads: threads)
+            if let temps {
+                try GumbelSoftmax.backward(
+                    output: y, upstream: v, rows: rows, columns: columns, temperatures: temps, kind: kind,
+                    logitsGradient: g, temperatureGradient: t, threads: threads)
+            } else {
+                try GumbelSoftmax.backward(
+                    output: y, upstream: v, rows: rows, columns: columns, temperature: scalar, kind: kind,
+                    logitsGradient: g, temperatureGradient: t, threads: threads)
+            }
         }
     }
 }

@@ -37,10 +37,15 @@ private func sampleRows<Scalar: ExportScalar>(
         let rowStreams = try rowStreams(seeds, streams, positions, count: streamsCount, of: batch)
         try rowStreams.withUnsafeBufferPointer { (streamBuffer) throws(CallError) in
             try callLibrary { () throws(GumbelSoftmaxError) in
-                try GumbelSoftmax.sample(
-                    logits: batch.logits, rows: batch.rows, columns: batch.columns,
-                    temperatures: temps.count == 1 && batch.rows != 1 ? .scalar(temps[0]) : .perRow(temps),
-                    output: output, streams: streamBuffer, into: batch.result, threads: batch.threads)
+                if temps.count == 1 && batch.rows != 1 {
+                    try GumbelSoftmax.sample(
+                        logits: batch.logits, rows: batch.rows, columns: batch.columns, temperature: temps[0],
+                        output: output, streams: streamBuffer, into: batch.result, threads: batch.threads)
+                } else {
+                    try GumbelSoftmax.sample(
+                        logits: batch.logits, rows: batch.rows, columns: batch.columns, temperatures: temps,
+                        output: output, streams: streamBuffer, into: batch.result, threads: batch.threads)
+                }
             }
         }
     }

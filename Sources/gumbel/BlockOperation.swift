@@ -70,7 +70,7 @@ struct SampleOperation<Scalar: LogitScalar>: BlockOperation {
             },
             withStreams: { (logits, rows, columns, streams, result, threads) throws(GumbelSoftmaxError) in
                 try GumbelSoftmax.sample(
-                    logits: logits, rows: rows, columns: columns, temperatures: .scalar(temperature), output: output,
+                    logits: logits, rows: rows, columns: columns, temperature: temperature, output: output,
                     streams: streams, into: result, threads: threads)
             })
     }

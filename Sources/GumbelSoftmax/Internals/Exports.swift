@@ -28,16 +28,28 @@ extension GumbelSoftmax {
         }
     }
 
-    /// `sample(logits:rows:columns:temperature:output:streams:into:threads:)` and its per-row form.
+    /// `sample(logits:rows:columns:temperature:output:streams:into:threads:)`.
     @_specialize(exported:true,where Scalar == Float)
     @_specialize(exported:true,where Scalar == Double)
     public static func sample<Scalar: GumbelScalar>(
-        logits: UnsafeBufferPointer<Scalar>, rows: Int, columns: Int, temperatures: Temperatures<Scalar>,
+        logits: UnsafeBufferPointer<Scalar>, rows: Int, columns: Int, temperature: Scalar, output: Output,
+        streams: UnsafeBufferPointer<RowStream>, into result: UnsafeMutableBufferPointer<Scalar>, threads: Int?
+    ) throws(GumbelSoftmaxError) {
+        try run(
+            logits: logits, rows: rows, columns: columns, temperatures: .scalar(temperature), kind: output.kind,
+            output: result, indices: nil, words: try rowWords(streams, rows: rows, columns: columns), threads: threads)
+    }
+
+    /// `sample(logits:rows:columns:temperatures:output:streams:into:threads:)`.
+    @_specialize(exported:true,where Scalar == Float)
+    @_specialize(exported:true,where Scalar == Double)
+    public static func sample<Scalar: GumbelScalar>(
+        logits: UnsafeBufferPointer<Scalar>, rows: Int, columns: Int, temperatures: UnsafeBufferPointer<Scalar>,
         output: Output, streams: UnsafeBufferPointer<RowStream>, into result: UnsafeMutableBufferPointer<Scalar>,
         threads: Int?
     ) throws(GumbelSoftmaxError) {
         try run(
-            logits: logits, rows: rows, columns: columns, temperatures: temperatures, kind: output.kind,
+            logits: logits, rows: rows, columns: columns, temperatures: .perRow(temperatures), kind: output.kind,
             output: result, indices: nil, words: try rowWords(streams, rows: rows, columns: columns), threads: threads)
     }
 
@@ -96,18 +108,30 @@ extension GumbelSoftmax {
             words: try rowWords(streams, rows: rows, columns: columns), threads: threads)
     }
 
-    /// `backward(output:upstream:rows:columns:temperature:kind:logitsGradient:temperatureGradient:threads:)`
-    /// and its per-row form.
+    /// `backward(output:upstream:rows:columns:temperature:kind:logitsGradient:temperatureGradient:threads:)`.
     @_specialize(exported:true,where Scalar == Float)
     @_specialize(exported:true,where Scalar == Double)
     public static func backward<Scalar: GumbelScalar>(
         output: UnsafeBufferPointer<Scalar>, upstream: UnsafeBufferPointer<Scalar>, rows: Int, columns: Int,
-        temperatures: Temperatures<Scalar>, kind: Output, logitsGradient: UnsafeMutableBufferPointer<Scalar>,
+        temperature: Scalar, kind: Output, logitsGradient: UnsafeMutableBufferPointer<Scalar>,
         temperatureGradient: UnsafeMutableBufferPointer<Scalar>?, threads: Int?
     ) throws(GumbelSoftmaxError) {
         try runBackward(
-            output: output, upstream: upstream, rows: rows, columns: columns, temperatures: temperatures, kind: kind,
-            logitsGradient: logitsGradient, temperatureGradient: temperatureGradient, threads: threads)
+            output: output, upstream: upstream, rows: rows, columns: columns, temperatures: .scalar(temperature),
+            kind: kind, logitsGradient: logitsGradient, temperatureGradient: temperatureGradient, threads: threads)
+    }
+
+    /// `backward(output:upstream:rows:columns:temperatures:kind:logitsGradient:temperatureGradient:threads:)`.
+    @_specialize(exported:true,where Scalar == Float)
+    @_specialize(exported:true,where Scalar == Double)
+    public static func backward<Scalar: GumbelScalar>(
+        output: UnsafeBufferPointer<Scalar>, upstream: UnsafeBufferPointer<Scalar>, rows: Int, columns: Int,
+        temperatures: UnsafeBufferPointer<Scalar>, kind: Output, logitsGradient: UnsafeMutableBufferPointer<Scalar>,
+        temperatureGradient: UnsafeMutableBufferPointer<Scalar>?, threads: Int?
+    ) throws(GumbelSoftmaxError) {
+        try runBackward(
+            output: output, upstream: upstream, rows: rows, columns: columns, temperatures: .perRow(temperatures),
+            kind: kind, logitsGradient: logitsGradient, temperatureGradient: temperatureGradient, threads: threads)
     }
 }
 
