@@ -30,7 +30,8 @@ public enum GumbelSoftmax {
     }
 
     /// The temperature of a batch: one scalar, or one per row.
-    enum Temperatures<Scalar: GumbelScalar> {
+    @_spi(Exports)
+    public enum Temperatures<Scalar: GumbelScalar> {
         case scalar(Scalar)
         case perRow(UnsafeBufferPointer<Scalar>)
     }
@@ -331,11 +332,14 @@ public enum GumbelSoftmax {
         if rows == 0 { return }
         try Scalar.checkLogits(logits.baseAddress!, rows: rows, columns: columns, unmasked: 1, threads: threads)
         try inverses.withUnsafeBufferPointer { (inverseBuffer) throws(GumbelSoftmaxError) in
-            let job = Scalar.Job(
-                logits: logits.baseAddress!, rows: rows, columns: columns, inverseTemperature: scalarInverse,
-                rowInverseTemperatures: inverseBuffer.isEmpty ? nil : inverseBuffer.baseAddress, words: words,
-                kind: kind, output: output?.baseAddress, indices: indices?.baseAddress, configuration: configuration)
-            if let bad = Scalar.sample(job, threads: threads) {
+            let bad = Scalar.sample(
+                JobArguments(
+                    logits: logits.baseAddress!, rows: rows, columns: columns, inverseTemperature: scalarInverse,
+                    rowInverseTemperatures: inverseBuffer.isEmpty ? nil : inverseBuffer.baseAddress, words: words,
+                    kind: kind, output: output?.baseAddress, indices: indices?.baseAddress,
+                    configuration: configuration),
+                threads: threads)
+            if let bad {
                 output?.update(repeating: 0)
                 indices?.update(repeating: 0)
                 throw Validate.diagnose(row: bad, logits: logits.baseAddress!, columns: columns)

@@ -100,11 +100,13 @@ extension GumbelSoftmax {
         let words = try words()
         if rows == 0 { return }
         try Scalar.checkLogits(logits.baseAddress!, rows: rows, columns: columns, unmasked: k, threads: threads)
-        let job = Scalar.Job(
-            logits: logits.baseAddress!, rows: rows, columns: columns, inverseTemperature: 1,
-            rowInverseTemperatures: nil, words: words, kind: .categorical, output: nil, indices: nil,
-            configuration: KernelConfiguration())
-        if let bad = TopKPass(job: job, k: k, result: result.baseAddress!).run(threads: threads) {
+        let bad = Scalar.topK(
+            JobArguments(
+                logits: logits.baseAddress!, rows: rows, columns: columns, inverseTemperature: 1,
+                rowInverseTemperatures: nil, words: words, kind: .categorical, output: nil, indices: nil,
+                configuration: KernelConfiguration()),
+            k: k, into: result.baseAddress!, threads: threads)
+        if let bad {
             result.update(repeating: 0)
             throw TopKSelection.diagnose(row: bad, logits: logits.baseAddress!, columns: columns, k: k)
         }

@@ -1,6 +1,6 @@
 // swift-format-ignore-file: AlwaysUseLowerCamelCase
 import CGumbelSoftmaxABI
-import GumbelSoftmax
+@_spi(Exports) import GumbelSoftmax
 
 // The gradient functions of include/gumbel_softmax.h: the vector-Jacobian product of a sample with
 // the noise held fixed, for one temperature or one per row, in float32 and float64 (one generic
@@ -53,14 +53,15 @@ private func gradient<Scalar: ExportScalar>(
         let g = try Arguments.output(logitsGradient, count: logitsGradientCount, name: "logits_gradient")
         let t = try optionalTemperatureGradient(temperatureGradient, count: temperatureGradientCount)
         try checkGradientBuffers(y, v, g, t, temps)
-        let buffers = GradientBuffers(
-            output: y, upstream: v, rows: rows, columns: columns, kind: kind, logitsGradient: g, temperatureGradient: t,
-            threads: threads)
         try callLibrary(output: "output") { () throws(GumbelSoftmaxError) in
             if let temps {
-                try Scalar.backward(buffers, temperatures: temps)
+                try GumbelSoftmax.backward(
+                    output: y, upstream: v, rows: rows, columns: columns, temperatures: temps, kind: kind,
+                    logitsGradient: g, temperatureGradient: t, threads: threads)
             } else {
-                try Scalar.backward(buffers, temperature: scalar)
+                try GumbelSoftmax.backward(
+                    output: y, upstream: v, rows: rows, columns: columns, temperature: scalar, kind: kind,
+                    logitsGradient: g, temperatureGradient: t, threads: threads)
             }
         }
     }

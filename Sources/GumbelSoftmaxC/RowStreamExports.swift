@@ -1,6 +1,6 @@
 // swift-format-ignore-file: AlwaysUseLowerCamelCase
 import CGumbelSoftmaxABI
-import GumbelSoftmax
+@_spi(Exports) import GumbelSoftmax
 
 // The per-row-stream functions of include/gumbel_softmax.h (contract 2, SPEC section 3): each row
 // b has its own Philox stream (seeds[b], streams[b], positions[b]), and element (b, k) uses word
@@ -38,9 +38,13 @@ private func sampleRows<Scalar: ExportScalar>(
         try rowStreams.withUnsafeBufferPointer { (streamBuffer) throws(CallError) in
             try callLibrary { () throws(GumbelSoftmaxError) in
                 if temps.count == 1 && batch.rows != 1 {
-                    try Scalar.sample(batch, temperature: temps[0], output: output, streams: streamBuffer)
+                    try GumbelSoftmax.sample(
+                        logits: batch.logits, rows: batch.rows, columns: batch.columns, temperature: temps[0],
+                        output: output, streams: streamBuffer, into: batch.result, threads: batch.threads)
                 } else {
-                    try Scalar.sample(batch, temperatures: temps, output: output, streams: streamBuffer)
+                    try GumbelSoftmax.sample(
+                        logits: batch.logits, rows: batch.rows, columns: batch.columns, temperatures: temps,
+                        output: output, streams: streamBuffer, into: batch.result, threads: batch.threads)
                 }
             }
         }
@@ -65,9 +69,15 @@ private func indicesRows<Scalar: ExportScalar>(
             try batch.result.withMemoryRebound(to: Int.self) { (ints) throws(CallError) in
                 try callLibrary { () throws(GumbelSoftmaxError) in
                     if let k {
-                        try Scalar.topK(batch, k: k, streams: streamBuffer, into: ints)
+                        try GumbelSoftmax.topK(
+                            logits: batch.logits, rows: batch.rows, columns: batch.columns, k: k, streams: streamBuffer,
+                            into: ints,
+                            threads: batch.threads)
                     } else {
-                        try Scalar.categorical(batch, streams: streamBuffer, into: ints)
+                        try GumbelSoftmax.categorical(
+                            logits: batch.logits, rows: batch.rows, columns: batch.columns, streams: streamBuffer,
+                            into: ints,
+                            threads: batch.threads)
                     }
                 }
             }

@@ -1,13 +1,13 @@
 // swift-format-ignore-file: AlwaysUseLowerCamelCase
 import CGumbelSoftmaxABI
-import GumbelSoftmax
+@_spi(Exports) import GumbelSoftmax
 
 // The sampling functions of include/gumbel_softmax.h: sample, sample per row, categorical, top-k
 // and noise, in float32 (`gs_X`) and float64 (`gs_X_f64`), on Philox's stream (here) or JAX's
 // (JAXExports.swift). Each is a thin wrapper over one generic body, generic over the element type
 // (`ExportScalar`) and the generator, that checks the raw arguments (the preamble shared by the
-// batch functions is `Batch`, in Arguments.swift), calls the library's buffer-based API and returns
-// a `gs_status`; nothing is thrown or trapped across the boundary. `@c @implementation` holds each
+// batch functions is `Batch`, in Arguments.swift), calls the library's buffer-based API (its
+// generic layer, `@_spi(Exports)`) and returns a `gs_status`; nothing is thrown or trapped across the boundary. `@c @implementation` holds each
 // function to the type CGumbelSoftmaxABI.h declares for it, the type of the header's `gs_X`: a
 // mismatch fails to compile.
 
@@ -23,17 +23,19 @@ func sample<Scalar: ExportScalar, G: CounterBasedRandomGenerator>(
         let batch = try Batch(
             logits: logits, logitsCount: logitsCount, rows: rows, columns: columns, threads: threads,
             result: result, resultCount: resultCount, resultName: "result")
-        var generator = generator
+        let temperatures: GumbelSoftmax.Temperatures<Scalar>
         switch temperature {
         case .scalar(let temperature):
-            try callLibrary { () throws(GumbelSoftmaxError) in
-                try Scalar.sample(batch, temperature: temperature, output: output, using: &generator)
-            }
-        case .perRow(let temperatures, let count):
-            let temps = try batch.input(temperatures, count: count, name: "temperatures")
-            try callLibrary { () throws(GumbelSoftmaxError) in
-                try Scalar.sample(batch, temperatures: temps, output: output, using: &generator)
-            }
+            temperatures = .scalar(temperature)
+        case .perRow(let pointer, let count):
+            temperatures = .perRow(try batch.input(pointer, count: count, name: "temperatures"))
+        }
+        var generator = generator
+        try callLibrary { () throws(GumbelSoftmaxError) in
+            try GumbelSoftmax.sample(
+                logits: batch.logits, rows: batch.rows, columns: batch.columns, temperatures: temperatures,
+                output: output,
+                into: batch.result, using: &generator, threads: batch.threads)
         }
     }
 }
@@ -49,7 +51,9 @@ func categorical<Scalar: ExportScalar, G: CounterBasedRandomGenerator>(
         var generator = generator
         try batch.result.withMemoryRebound(to: Int.self) { (ints) throws(CallError) in
             try callLibrary { () throws(GumbelSoftmaxError) in
-                try Scalar.categorical(batch, into: ints, using: &generator)
+                try GumbelSoftmax.categorical(
+                    logits: batch.logits, rows: batch.rows, columns: batch.columns, into: ints, using: &generator,
+                    threads: batch.threads)
             }
         }
     }
@@ -68,7 +72,9 @@ func topK<Scalar: ExportScalar, G: CounterBasedRandomGenerator>(
         var generator = generator
         try batch.result.withMemoryRebound(to: Int.self) { (ints) throws(CallError) in
             try callLibrary { () throws(GumbelSoftmaxError) in
-                try Scalar.topK(batch, k: k, into: ints, using: &generator)
+                try GumbelSoftmax.topK(
+                    logits: batch.logits, rows: batch.rows, columns: batch.columns, k: k, into: ints, using: &generator,
+                    threads: batch.threads)
             }
         }
     }
@@ -82,7 +88,7 @@ func gumbelNoise<Scalar: ExportScalar, G: CounterBasedRandomGenerator>(
         let out = try Arguments.output(result, count: resultCount, name: "result")
         var generator = generator
         try callLibrary { () throws(GumbelSoftmaxError) in
-            try Scalar.gumbelNoise(out, using: &generator, threads: threads)
+            try GumbelNoise.fill(out, using: &generator, threads: threads)
         }
     }
 }

@@ -1,4 +1,4 @@
-import GumbelSoftmax
+@_spi(Exports) import GumbelSoftmax
 import NumpyFormat
 
 /// What `gumbel sample`, `categorical` and `topk` compute from a block of rows of logits.
@@ -29,7 +29,8 @@ protocol BlockOperation {
 
 /// An operation's two library calls on a block of `rows` rows of `columns` logits, with what the
 /// operation adds (the form and temperature, `k`) bound; their arguments are the library's, in its
-/// order.
+/// order. The calls go to the library's generic layer (`@_spi(Exports)`), written once over the
+/// element type.
 struct BlockCalls<Scalar, Result, G: CounterBasedRandomGenerator> {
     typealias Logits = UnsafeBufferPointer<Scalar>
     typealias Streams = UnsafeBufferPointer<RowStream>
@@ -61,13 +62,16 @@ struct SampleOperation<Scalar: LogitScalar>: BlockOperation {
     func resultShape(batch: [Int], columns: Int) -> [Int] { batch + [columns] }
 
     func calls<G: CounterBasedRandomGenerator>(using _: G.Type) -> BlockCalls<Scalar, Scalar, G> {
-        let library = Scalar.library(using: G.self)
-        return BlockCalls(
+        BlockCalls(
             withGenerator: { (logits, rows, columns, result, generator, threads) throws(GumbelSoftmaxError) in
-                try library.sample(logits, rows, columns, temperature, output, result, &generator, threads)
+                try GumbelSoftmax.sample(
+                    logits: logits, rows: rows, columns: columns, temperatures: .scalar(temperature), output: output,
+                    into: result, using: &generator, threads: threads)
             },
             withStreams: { (logits, rows, columns, streams, result, threads) throws(GumbelSoftmaxError) in
-                try library.sampleRows(logits, rows, columns, temperature, output, streams, result, threads)
+                try GumbelSoftmax.sample(
+                    logits: logits, rows: rows, columns: columns, temperature: temperature, output: output,
+                    streams: streams, into: result, threads: threads)
             })
     }
 }
@@ -80,8 +84,7 @@ struct CategoricalOperation<Scalar: LogitScalar>: BlockOperation {
     func resultShape(batch: [Int], columns: Int) -> [Int] { batch }
 
     func calls<G: CounterBasedRandomGenerator>(using _: G.Type) -> BlockCalls<Scalar, Int, G> {
-        let library = Scalar.library(using: G.self)
-        return BlockCalls(withGenerator: library.categorical, withStreams: library.categoricalRows)
+        BlockCalls(withGenerator: GumbelSoftmax.categorical, withStreams: GumbelSoftmax.categorical)
     }
 }
 
@@ -101,13 +104,16 @@ struct TopKOperation<Scalar: LogitScalar>: BlockOperation {
     }
 
     func calls<G: CounterBasedRandomGenerator>(using _: G.Type) -> BlockCalls<Scalar, Int, G> {
-        let library = Scalar.library(using: G.self)
-        return BlockCalls(
+        BlockCalls(
             withGenerator: { (logits, rows, columns, result, generator, threads) throws(GumbelSoftmaxError) in
-                try library.topK(logits, rows, columns, k, result, &generator, threads)
+                try GumbelSoftmax.topK(
+                    logits: logits, rows: rows, columns: columns, k: k, into: result, using: &generator,
+                    threads: threads)
             },
             withStreams: { (logits, rows, columns, streams, result, threads) throws(GumbelSoftmaxError) in
-                try library.topKRows(logits, rows, columns, k, streams, result, threads)
+                try GumbelSoftmax.topK(
+                    logits: logits, rows: rows, columns: columns, k: k, streams: streams, into: result,
+                    threads: threads)
             })
     }
 }

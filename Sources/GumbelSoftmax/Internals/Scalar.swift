@@ -10,15 +10,16 @@
 // Those numeric kernels stay two because their SIMD code differs (Float lanes with FastMath and
 // Double tail terms, against Double lanes with DoubleMath).
 //
-// Every generic over `GumbelScalar` is internal and is called from this module's thin per-type
-// public functions with a concrete type, so the optimiser specialises it: no generic dispatch
-// at run time, and the public functions stay non-generic over the scalar.
+// The generics over `GumbelScalar` are called from this module's thin per-type public functions
+// with a concrete type, so the optimiser specialises them: no generic dispatch at run time, and
+// the public functions stay non-generic over the scalar. The C exports and the `gumbel` tool call
+// the same layer through the entry points of Exports.swift (`@_spi(Exports)`, prespecialised for
+// Float and Double); for them `GumbelScalar`, its requirements and the two conformances are SPI,
+// outside the documented API.
 
 /// `Float` or `Double`: the type of a call's logits, temperatures and outputs.
-protocol GumbelScalar: BinaryFloatingPoint, BitwiseCopyable, Sendable {
-    /// The sampling job of this type: views of the caller's buffers, the words, what to produce.
-    associatedtype Job: PerturbingJob where Job.Scalar == Self
-
+@_spi(Exports)
+public protocol GumbelScalar: BinaryFloatingPoint, BitwiseCopyable, Sendable {
     /// Whether the kernels find refused logits during their own pass (float32), or run on logits
     /// `checkLogits` has checked (float64), so that top-k's pass need not check them again.
     static var checksLogitsInPass: Bool { get }
@@ -29,9 +30,15 @@ protocol GumbelScalar: BinaryFloatingPoint, BitwiseCopyable, Sendable {
         _ logits: UnsafePointer<Self>, rows: Int, columns: Int, unmasked: Int, threads: Int?
     ) throws(GumbelSoftmaxError)
 
-    /// Runs a sampling job over validated arguments; returns the lowest row whose logits the
-    /// kernel refused, or nil.
-    static func sample(_ job: Job, threads: Int?) -> Int?
+    /// Runs this type's sampling job (`SamplingJob`, `Float64Job`) over validated arguments;
+    /// returns the lowest row whose logits the kernel refused, or nil.
+    static func sample(_ job: consuming JobArguments<Self>, threads: Int?) -> Int?
+
+    /// Runs top-k selection (`TopKPass`) over this type's sampling job into `result`, `k` indices
+    /// per row; returns the lowest row it refused, or nil.
+    static func topK(
+        _ job: consuming JobArguments<Self>, k: Int, into result: UnsafeMutablePointer<Int>, threads: Int?
+    ) -> Int?
 
     /// Writes the noise of elements `first ..< first + count` of `words` (`count <= Tiling.tile`),
     /// with `scratch` for their words (`NoiseFill`).
@@ -53,6 +60,22 @@ protocol GumbelScalar: BinaryFloatingPoint, BitwiseCopyable, Sendable {
     ) -> Double
     /// `sum_i g_i * log(y_i)` over `y_i >= 0`, with 0 for a zero or subnormal `y_i`.
     static func weightedLog(_ g: UnsafePointer<Self>, _ y: UnsafePointer<Self>, count: Int) -> Double
+}
+
+/// The arguments of a sampling job, validated: views of the caller's buffers, the words, what
+/// to produce. Each type's job (`SamplingJob`, `Float64Job`) is built from them.
+@_spi(Exports)
+public struct JobArguments<Scalar: GumbelScalar> {
+    let logits: UnsafePointer<Scalar>
+    let rows: Int
+    let columns: Int
+    let inverseTemperature: Scalar
+    let rowInverseTemperatures: UnsafePointer<Scalar>?
+    let words: BatchWords
+    let kind: SampleKind
+    let output: UnsafeMutablePointer<Scalar>?
+    let indices: UnsafeMutablePointer<Int>?
+    let configuration: KernelConfiguration
 }
 
 /// A job with one temperature for the batch or one per row: the sampling jobs and `BackwardJob`.
@@ -94,18 +117,37 @@ protocol PerturbingJob: RowTemperatures, Sendable {
         _ body: @Sendable (Range<Int>, _ perturb: (_ element: Int, _ count: Int) -> UnsafePointer<Scalar>) -> Void)
 }
 
-extension Float: GumbelScalar {
-    typealias Job = SamplingJob
+extension PerturbingJob {
+    /// The job of `arguments`.
+    @inline(__always)
+    init(_ arguments: consuming JobArguments<Scalar>) {
+        self.init(
+            logits: arguments.logits, rows: arguments.rows, columns: arguments.columns,
+            inverseTemperature: arguments.inverseTemperature, rowInverseTemperatures: arguments.rowInverseTemperatures,
+            words: arguments.words, kind: arguments.kind, output: arguments.output, indices: arguments.indices,
+            configuration: arguments.configuration)
+    }
+}
 
-    @inline(__always) static var checksLogitsInPass: Bool { true }
+@_spi(Exports)
+extension Float: GumbelScalar {
+    @inline(__always) public static var checksLogitsInPass: Bool { true }
 
     /// The float32 kernel checks the logits during its own pass.
-    static func checkLogits(
+    public static func checkLogits(
         _ logits: UnsafePointer<Float>, rows: Int, columns: Int, unmasked: Int, threads: Int?
     ) throws(GumbelSoftmaxError) {}
 
-    static func sample(_ job: SamplingJob, threads: Int?) -> Int? {
-        SamplingKernel.run(job, threads: threads)
+    @inline(__always)
+    public static func sample(_ job: consuming JobArguments<Float>, threads: Int?) -> Int? {
+        SamplingKernel.run(SamplingJob(job), threads: threads)
+    }
+
+    @inline(__always)
+    public static func topK(
+        _ job: consuming JobArguments<Float>, k: Int, into result: UnsafeMutablePointer<Int>, threads: Int?
+    ) -> Int? {
+        TopKPass(job: SamplingJob(job), k: k, result: result).run(threads: threads)
     }
 }
 
@@ -138,21 +180,28 @@ extension SamplingJob: PerturbingJob {
     }
 }
 
+@_spi(Exports)
 extension Double: GumbelScalar {
-    typealias Job = Float64Job
-
-    @inline(__always) static var checksLogitsInPass: Bool { false }
+    @inline(__always) public static var checksLogitsInPass: Bool { false }
 
     /// The float64 kernel runs on checked logits (`Validate.logits`), so it never refuses a row.
-    static func checkLogits(
+    public static func checkLogits(
         _ logits: UnsafePointer<Double>, rows: Int, columns: Int, unmasked: Int, threads: Int?
     ) throws(GumbelSoftmaxError) {
         try Validate.logits(logits, rows: rows, columns: columns, unmasked: unmasked, threads: threads)
     }
 
-    static func sample(_ job: Float64Job, threads: Int?) -> Int? {
-        Float64Kernel.run(job, threads: threads)
+    @inline(__always)
+    public static func sample(_ job: consuming JobArguments<Double>, threads: Int?) -> Int? {
+        Float64Kernel.run(Float64Job(job), threads: threads)
         return nil
+    }
+
+    @inline(__always)
+    public static func topK(
+        _ job: consuming JobArguments<Double>, k: Int, into result: UnsafeMutablePointer<Int>, threads: Int?
+    ) -> Int? {
+        TopKPass(job: Float64Job(job), k: k, result: result).run(threads: threads)
     }
 }
 

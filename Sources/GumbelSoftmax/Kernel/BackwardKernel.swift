@@ -43,14 +43,16 @@ struct BackwardJob<Scalar: GumbelScalar>: RowTemperatures, @unchecked Sendable {
 
 extension Float {
     @inline(__always)
-    static func scale(_ alpha: Float, _ x: UnsafeMutablePointer<Float>, count: Int) {
+    @_spi(Exports) public static func scale(_ alpha: Float, _ x: UnsafeMutablePointer<Float>, count: Int) {
         BLAS.scale(alpha, x, count: count)
     }
 
     /// `sum_i g_i * log(y_i)` over `count` floats with `y_i >= 0`, eight at a time with the kernel's
     /// vector log; `y_i = 0` contributes 0, and so does a subnormal `y_i` (its term is below 1e-36).
     /// Blocks of 256 are summed in Float lanes, the blocks in order in Double.
-    static func weightedLog(_ g: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Double {
+    @_spi(Exports) public static func weightedLog(
+        _ g: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int
+    ) -> Double {
         var total = 0.0
         var i = 0
         while i + 8 <= count {
@@ -75,7 +77,7 @@ extension Float {
     /// `g = v - exp(logY) * sum` over `count` floats, 0 where `logY` is `-inf` (masked), eight at a
     /// time with the kernel's vector exp. Returns `sum_i g_i * logY_i` over the unmasked entries
     /// (blocks of 256 in Float lanes, the blocks in order in Double).
-    static func logSpaceVJP(
+    @_spi(Exports) public static func logSpaceVJP(
         logY y: UnsafePointer<Float>, v: UnsafePointer<Float>, sum: Float, into g: UnsafeMutablePointer<Float>,
         count: Int
     ) -> Double {
@@ -111,7 +113,7 @@ extension Float {
 
     /// `g = y * (v - dot)` over `count` floats with `dot = <v, y>`, eight at a time.
     @inline(__always)
-    static func softVJP(
+    @_spi(Exports) public static func softVJP(
         y: UnsafePointer<Float>, v: UnsafePointer<Float>, into g: UnsafeMutablePointer<Float>, count: Int
     ) {
         let dot = Float(BLAS.blockedDot(v, y, count: count))

@@ -9,13 +9,13 @@
 
 extension Double {
     @inline(__always)
-    static func scale(_ alpha: Double, _ x: UnsafeMutablePointer<Double>, count: Int) {
+    @_spi(Exports) public static func scale(_ alpha: Double, _ x: UnsafeMutablePointer<Double>, count: Int) {
         BLAS.scale(alpha, x, count: count)
     }
 
     /// `g = y * (v - <v, y>)` over `count` doubles.
     @inline(__always)
-    static func softVJP(
+    @_spi(Exports) public static func softVJP(
         y: UnsafePointer<Double>, v: UnsafePointer<Double>, into g: UnsafeMutablePointer<Double>, count: Int
     ) {
         let s = DoubleLanes(repeating: BLAS.blockedDot(v, y, count: count))
@@ -31,7 +31,9 @@ extension Double {
 
     /// `sum_i g_i * log(y_i)` over `count` doubles with `y_i >= 0`; `y_i = 0` contributes 0, and so
     /// does a subnormal one (its term is below 1e-305). Lane-wise, then the lanes in a fixed tree.
-    static func weightedLog(_ g: UnsafePointer<Double>, _ y: UnsafePointer<Double>, count: Int) -> Double {
+    @_spi(Exports) public static func weightedLog(
+        _ g: UnsafePointer<Double>, _ y: UnsafePointer<Double>, count: Int
+    ) -> Double {
         let tiny = DoubleLanes(repeating: .leastNormalMagnitude)
         let one = DoubleLanes(repeating: 1)
         var total = DoubleLanes(repeating: 0)
@@ -48,7 +50,7 @@ extension Double {
 
     /// `g = v - exp(logY) * sum` over `count` doubles, 0 where `logY` is `-inf` (masked). Returns
     /// `sum_i g_i * logY_i` over the unmasked entries.
-    static func logSpaceVJP(
+    @_spi(Exports) public static func logSpaceVJP(
         logY y: UnsafePointer<Double>, v: UnsafePointer<Double>, sum: Double, into g: UnsafeMutablePointer<Double>,
         count: Int
     ) -> Double {

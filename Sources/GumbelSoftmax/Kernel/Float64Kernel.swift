@@ -464,7 +464,7 @@ enum DoubleRows {
 extension Double {
     /// The float64 noise of elements `first ..< first + n` of `words`, `n <= tile` (`NoiseFill`).
     @inline(__always)
-    static func noiseTile(
+    @_spi(Exports) public static func noiseTile(
         of words: BatchWords, from first: Int, into g: UnsafeMutablePointer<Double>, count n: Int,
         scratch: UnsafeMutablePointer<UInt32>
     ) {

@@ -31,7 +31,7 @@ struct NoiseFill<Scalar: GumbelScalar>: @unchecked Sendable {
 extension Float {
     /// The noise of elements `first ..< first + n` of `words`, `n <= tile`.
     @inline(__always)
-    static func noiseTile(
+    @_spi(Exports) public static func noiseTile(
         of words: BatchWords, from first: Int, into output: UnsafeMutablePointer<Float>, count n: Int,
         scratch: UnsafeMutablePointer<UInt32>
     ) {

@@ -3,7 +3,7 @@
 // own `(seed_b, stream_b)`. The kernels ask for the words of a flat element range, which may span
 // rows, and for single tail words.
 
-struct BatchWords: Sendable {
+@_spi(Exports) public struct BatchWords: Sendable {
     /// Writes the words of flat elements `element ..< element + buffer.count`.
     let fill: @Sendable (_ element: Int, _ buffer: UnsafeMutableBufferPointer<UInt32>) -> Void
     /// The tail word of flat element `element`.
