@@ -34,11 +34,11 @@ enum MemoryProbe {
     }
 
     /// Top-k's scratch (`TopKSelection.scratchBytes`, which sizes it next to its allocations).
-    static func topK(rows: Int, columns: Int, k: Int) throws(CallError) {
+    static func topK<Scalar>(of scalar: Scalar.Type, rows: Int, columns: Int, k: Int) throws(CallError) {
         // Shapes and k the library refuses are left to its own messages.
         guard rows > 0, columns > 0, k >= 1, k <= columns else { return }
         try reserve(
-            TopKSelection.scratchBytes(rows: rows, columns: columns, k: k),
+            TopKSelection.scratchBytes(of: scalar, rows: rows, columns: columns, k: k),
             for: "top-k of [\(rows), \(columns)] with k = \(k)")
     }
 

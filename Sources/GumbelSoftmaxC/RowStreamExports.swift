@@ -64,7 +64,7 @@ private func indicesRows<Scalar: ExportScalar>(
             result: indices, resultCount: indicesCount, resultName: "indices")
         let k = try k.map { (k) throws(CallError) in try Arguments.k(k, columns: batch.columns) }
         let rowStreams = try rowStreams(seeds, streams, positions, count: streamsCount, of: batch)
-        if let k { try MemoryProbe.topK(rows: batch.rows, columns: batch.columns, k: k) }
+        if let k { try MemoryProbe.topK(of: Scalar.self, rows: batch.rows, columns: batch.columns, k: k) }
         try rowStreams.withUnsafeBufferPointer { (streamBuffer) throws(CallError) in
             try batch.result.withMemoryRebound(to: Int.self) { (ints) throws(CallError) in
                 try callLibrary { () throws(GumbelSoftmaxError) in

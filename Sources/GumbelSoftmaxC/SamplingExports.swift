@@ -68,7 +68,7 @@ func topK<Scalar: ExportScalar, G: CounterBasedRandomGenerator>(
             logits: logits, logitsCount: logitsCount, rows: rows, columns: columns, threads: threads,
             result: indices, resultCount: indicesCount, resultName: "indices")
         let k = try Arguments.k(k, columns: batch.columns)
-        try MemoryProbe.topK(rows: batch.rows, columns: batch.columns, k: k)
+        try MemoryProbe.topK(of: Scalar.self, rows: batch.rows, columns: batch.columns, k: k)
         var generator = generator
         try batch.result.withMemoryRebound(to: Int.self) { (ints) throws(CallError) in
             try callLibrary { () throws(GumbelSoftmaxError) in

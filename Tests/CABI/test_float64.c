@@ -5,16 +5,66 @@
  * that stream), the JAX-stream categorical and top-k against the JAX-stream noise, thread counts
  * giving the same bytes, refusals that leave the output as it was,
  * the float64 gradient against central differences, the float64 noise against the float32 noise
- * and the float64 log-density against the float32 one on float-valued inputs.
+ * and the float64 log-density against the float32 one on float-valued inputs, and top-k's scratch
+ * probe sized for double candidates.
  */
+#define _DEFAULT_SOURCE /* MAP_NORESERVE, MAP_ANONYMOUS */
 #include <gumbel_softmax.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "check.h"
 
 #define K 37
 #define B 3
+
+/* The bytes an out-of-memory message says a call needs ("... needs N bytes of scratch"), or -1. */
+static long long needed_bytes(void) {
+    const char *needs = strstr(gs_last_error_message(), "needs ");
+    return needs ? strtoll(needs + 6, NULL, 10) : -1;
+}
+
+/* Top-k's memory probe counts the candidates' values at their own size: for [1, 2^30] with
+   k = 2^30, the float64 call needs more scratch than the float32 one (an undercount would let the
+   allocation itself fail, which traps). In a child whose address space is capped just above what
+   it holds, so both calls are refused; the logits and indices are address space that is never
+   touched (PROT_NONE: reading them would end the child with a signal, a failure). */
+static void test_top_k_scratch_is_sized_for_doubles(void) {
+    fflush(stdout);
+    fflush(stderr);
+    pid_t child = fork();
+    if (child == 0) {
+        const int64_t n = (int64_t)1 << 30;
+        void *logits = mmap(NULL, (size_t)n * 8, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        void *indices = mmap(NULL, (size_t)n * 8, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (logits == MAP_FAILED || indices == MAP_FAILED) _exit(3);
+        long pages = 0;
+        FILE *statm = fopen("/proc/self/statm", "r");
+        if (!statm || fscanf(statm, "%ld", &pages) != 1) _exit(4);
+        fclose(statm);
+        struct rlimit limit;
+        getrlimit(RLIMIT_AS, &limit);
+        struct rlimit capped = {(rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + (48u << 20), limit.rlim_max};
+        if (setrlimit(RLIMIT_AS, &capped) != 0) _exit(5);
+        gs_status s32 = gs_top_k(logits, n, 1, n, n, 1, 0, 0, 1, indices, n);
+        long long b32 = needed_bytes();
+        gs_status s64 = gs_top_k_f64(logits, n, 1, n, n, 1, 0, 0, 1, indices, n);
+        long long b64 = needed_bytes();
+        int ok = s32 == GS_OUT_OF_MEMORY && s64 == GS_OUT_OF_MEMORY && b32 > 0 && b64 > b32;
+        if (!ok) fprintf(stderr, "float32: %s (%lld bytes); float64: %s (%lld bytes)\n", gs_status_name(s32), b32,
+                         gs_status_name(s64), b64);
+        _exit(ok ? 0 : 1);
+    }
+    int wstatus = 0;
+    waitpid(child, &wstatus, 0);
+    CHECK(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0, "top-k scratch child: %s %d",
+          WIFEXITED(wstatus) ? "exit" : "signal", WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : WTERMSIG(wstatus));
+}
 
 int main(void) {
     /* Golden: seed 3, logits [0, -200], T = 1: y[1] = 1.305462555443787e-88 (SPEC section 5). */
@@ -186,5 +236,7 @@ int main(void) {
     CHECK(d32 == d64, "density %.17g vs %.17g", d32, d64);
     pd[1] = -0.5;
     CHECK(gs_log_density_f64(ld, 4, 1, 4, &td, 1, pd, 4, GS_OUTPUT_SOFT, 0, &d64, 1) == GS_INVALID_POINT, "point");
+
+    test_top_k_scratch_is_sized_for_doubles();
     return check_report();
 }

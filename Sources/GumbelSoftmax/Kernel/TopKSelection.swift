@@ -88,18 +88,21 @@ struct TopKHeap<Value: Comparable & BitwiseCopyable>: ~Copyable {
 ///
 /// `scratchBytes` is read by the C ABI's memory probe (`@_spi(Kernel)`). Not API.
 @_spi(Kernel) public enum TopKSelection {
-    /// The bytes of scratch memory a selection of `k` from a valid `[rows, columns]` batch
-    /// allocates (nil: more than an `Int` holds), so that a caller can check for them first: a
-    /// heap of `k` candidates (a `Float` and an `Int` each) and, for rows longer than a tile
-    /// (`longRows`), each segment's kept candidates (up to `min(k, segment)`) and two counts.
-    @_spi(Kernel) public static func scratchBytes(rows: Int, columns: Int, k: Int) -> Int? {
+    /// The bytes of scratch memory a selection of `k` from a valid `[rows, columns]` batch of
+    /// `Scalar` logits allocates (nil: more than an `Int` holds), so that a caller can check for
+    /// them first: a heap of `k` candidates (a `Scalar` and an `Int` each) and, for rows longer
+    /// than a tile (`longRows`), each segment's kept candidates (up to `min(k, segment)`) and two
+    /// counts.
+    @_spi(Kernel) public static func scratchBytes<Scalar>(
+        of _: Scalar.Type, rows: Int, columns: Int, k: Int
+    ) -> Int? {
         // `a * b + c`, or nil on overflow.
         func bytes(_ a: Int, times b: Int, plus c: Int = 0) -> Int? {
             let (product, o1) = a.multipliedReportingOverflow(by: b)
             let (sum, o2) = product.addingReportingOverflow(c)
             return o1 || o2 ? nil : sum
         }
-        let candidate = MemoryLayout<Float>.stride + MemoryLayout<Int>.stride
+        let candidate = MemoryLayout<Scalar>.stride + MemoryLayout<Int>.stride
         guard let heap = bytes(k, times: candidate) else { return nil }
         if columns <= Tiling.tile { return heap }
         let segments = columns / Tiling.segment + (columns % Tiling.segment == 0 ? 0 : 1)
