@@ -9,6 +9,8 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 static int passed = 0;
 static int failed = 0;
@@ -37,6 +39,20 @@ static inline uint64_t check_xorshift(uint64_t *state) {
     *state ^= *state << 25;
     *state ^= *state >> 27;
     return *state * 0x2545F4914F6CDD1Dull;
+}
+
+/* Caps this process's address space at what it holds now plus `headroom` bytes (for a child
+   process that checks GS_OUT_OF_MEMORY); returns 0 when it cannot. */
+static inline int check_cap_address_space(unsigned long headroom) {
+    long pages = 0;
+    FILE *statm = fopen("/proc/self/statm", "r");
+    if (!statm) return 0;
+    int read = fscanf(statm, "%ld", &pages);
+    fclose(statm);
+    struct rlimit limit;
+    if (read != 1 || getrlimit(RLIMIT_AS, &limit) != 0) return 0;
+    struct rlimit capped = {(rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + headroom, limit.rlim_max};
+    return setrlimit(RLIMIT_AS, &capped) == 0;
 }
 
 #endif

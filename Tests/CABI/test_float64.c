@@ -43,14 +43,7 @@ static void test_top_k_scratch_is_sized_for_doubles(void) {
         void *logits = mmap(NULL, (size_t)n * 8, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
         void *indices = mmap(NULL, (size_t)n * 8, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
         if (logits == MAP_FAILED || indices == MAP_FAILED) _exit(3);
-        long pages = 0;
-        FILE *statm = fopen("/proc/self/statm", "r");
-        if (!statm || fscanf(statm, "%ld", &pages) != 1) _exit(4);
-        fclose(statm);
-        struct rlimit limit;
-        getrlimit(RLIMIT_AS, &limit);
-        struct rlimit capped = {(rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + (48u << 20), limit.rlim_max};
-        if (setrlimit(RLIMIT_AS, &capped) != 0) _exit(5);
+        if (!check_cap_address_space(48u << 20)) _exit(4);
         gs_status s32 = gs_top_k(logits, n, 1, n, n, 1, 0, 0, 1, indices, n);
         long long b32 = needed_bytes();
         gs_status s64 = gs_top_k_f64(logits, n, 1, n, n, 1, 0, 0, 1, indices, n);

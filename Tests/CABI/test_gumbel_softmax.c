@@ -495,14 +495,7 @@ static void test_out_of_memory(void) {
         double density = 0;
         for (int64_t i = 0; i < k; i++) x[i] = (float)(i % 1000);
         memset(idx, 0, (size_t)k * sizeof(int64_t));
-        long pages = 0;
-        FILE *statm = fopen("/proc/self/statm", "r");
-        if (!statm || fscanf(statm, "%ld", &pages) != 1) _exit(4);
-        fclose(statm);
-        struct rlimit limit;
-        getrlimit(RLIMIT_AS, &limit);
-        struct rlimit capped = {(rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + (48u << 20), limit.rlim_max};
-        if (setrlimit(RLIMIT_AS, &capped) != 0) _exit(5);
+        if (!check_cap_address_space(48u << 20)) _exit(4);
         gs_status status = gs_top_k(x, k, 1, k, k, 1, 0, 0, 1, idx, k);
         int ok = status == GS_OUT_OF_MEMORY && strstr(gs_last_error_message(), "out of memory") != NULL &&
                  strcmp(gs_status_name(status), "GS_OUT_OF_MEMORY") == 0;
