@@ -7,9 +7,9 @@ import CGumbelSoftmaxABI
 // (JAXExports.swift). Each is a thin wrapper over one generic body, generic over the element type
 // (`ExportScalar`) and the generator, that checks the raw arguments (the preamble shared by the
 // batch functions is `Batch`, in Arguments.swift), calls the library's buffer-based API (its
-// generic layer, `@_spi(Exports)`) and returns a `gs_status`; nothing is thrown or trapped across the boundary. `@c @implementation` holds each
-// function to the type CGumbelSoftmaxABI.h declares for it, the type of the header's `gs_X`: a
-// mismatch fails to compile.
+// generic layer, `@_spi(Exports)`) and returns a `gs_status`; nothing is thrown or trapped across
+// the boundary. `@c @implementation` holds each function to the type CGumbelSoftmaxABI.h declares
+// for it, the type of the header's `gs_X`: a mismatch fails to compile.
 
 // MARK: One generic body per function
 

@@ -47,10 +47,10 @@ static inline int check_cap_address_space(unsigned long headroom) {
     long pages = 0;
     FILE *statm = fopen("/proc/self/statm", "r");
     if (!statm) return 0;
-    int read = fscanf(statm, "%ld", &pages);
+    int scanned = fscanf(statm, "%ld", &pages);
     fclose(statm);
     struct rlimit limit;
-    if (read != 1 || getrlimit(RLIMIT_AS, &limit) != 0) return 0;
+    if (scanned != 1 || getrlimit(RLIMIT_AS, &limit) != 0) return 0;
     struct rlimit capped = {(rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + headroom, limit.rlim_max};
     return setrlimit(RLIMIT_AS, &capped) == 0;
 }

@@ -34,6 +34,10 @@ SCALARS = {
     "size_t": ctypes.c_size_t,
 }
 
+# C's keywords of a type: never a parameter's name.
+_TYPE_WORDS = frozenset(
+    "void char short int long float double signed unsigned _Bool bool const volatile restrict struct union enum".split()
+)
 _COMMENTS = re.compile(r"/\*.*?\*/|//[^\n]*", re.DOTALL)
 _PREPROCESSOR = re.compile(r"^[ \t]*#(?:[^\n]*\\\n)*[^\n]*", re.MULTILINE)
 _ENUM = re.compile(r"typedef\s+enum\s+(\w+)\s*\{[^{}]*\}\s*(\w+)\s*;")
@@ -108,6 +112,9 @@ def _ctype(declaration: str, enums: set[str], statement: str, result: bool = Fal
         return None
     if not result and not match.group("name"):
         raise HeaderError(f"{HEADER_NAME}: a parameter without a name, {declaration.strip()!r}, in {statement!r}")
+    if match.group("name") in _TYPE_WORDS or match.group("name") in SCALARS or match.group("name") in enums:
+        # `int long`, `int unsigned`, `double long`: a type of two words, not a type and a name.
+        raise HeaderError(f"{HEADER_NAME}: cannot map {declaration.strip()!r} in {statement!r}")
     if match.group("pointer") or match.group("array"):
         if match.group("pointer") and match.group("array"):
             raise HeaderError(f"{HEADER_NAME}: cannot map {declaration.strip()!r} in {statement!r}")

@@ -56,9 +56,10 @@ def load() -> ctypes.CDLL:
     that loads and whose tier this CPU runs. Whether it does is asked of each library's
     ``gs_cpu_supported``, C code compiled for the baseline x86-64 (as every exported function
     is), so no code of a tier runs before the CPU is known to have it. A library that lacks one of
-    the functions the header declares (:func:`_header.prototypes`) is passed over. When libraries load but none runs here,
-    raises ImportError with the message of the first (``gs_check_cpu``); when none that loads has
-    every function, ImportError naming each library and the first symbol it lacks."""
+    the functions the header declares (:func:`_header.prototypes`) is passed over. When libraries
+    load but none runs here, raises ImportError with the message of the first (``gs_check_cpu``);
+    when none that loads has every function, ImportError naming each library and the first symbol
+    it lacks."""
     global _library
     if _library is not None:
         return _library

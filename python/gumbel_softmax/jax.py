@@ -304,7 +304,7 @@ def _indices_on_host(words, x, k: int):
     under vmap, one outside), x [M..., R..., K]; member m from position 0 of its own key. A member
     the library refuses (NaN or +inf logits, a row with fewer than ``k`` unmasked categories) gets
     JAX's expression with the library's noise: NumPy's argmax (NaN first, as ``jnp.argmax``) or
-    a stable descending sort."""
+    ``lax.top_k``'s order (NaN first, then descending, ties by index)."""
     words, x = np.asarray(words), np.asarray(x)
     columns = x.shape[-1]
     result = np.empty(x.shape[:-1] + ((k,) if k else ()), np.int64)
@@ -320,8 +320,14 @@ def _indices_on_host(words, x, k: int):
                 _categorical_words(flat_x[m], key=member_words, out=flat_out[m, :, 0])
         except GumbelSoftmaxError:
             z = flat_x[m] + _noise_words(flat_x[m].shape, key=member_words, dtype=flat_x.dtype)
-            flat_out[m] = np.argsort(-z, axis=-1, kind="stable")[:, :k] if k else np.argmax(z, axis=-1)[:, None]
+            flat_out[m] = _descending(z)[:, :k] if k else np.argmax(z, axis=-1)[:, None]
     return result
+
+
+def _descending(z):
+    """Each row's indices in ``lax.top_k``'s order: NaN first, then the largest, ties by index."""
+    nan = np.isnan(z)
+    return np.lexsort((np.where(nan, 0, -z), ~nan), axis=-1)
 
 
 def _indices(key, logits, axis: int, k: int):

@@ -321,13 +321,14 @@ def _functions(dtype: torch.dtype):
 
 def _draw_seed(generator: torch.Generator | None) -> int:
     """The general path's seed, ``torch.randint(0, _SEED_LIMIT, (), dtype=torch.int64,
-    generator=generator)``, as an int: ``randint`` is ``random_`` on a new tensor, so ``random_``
-    on this thread's reused one gives the same value and leaves the generator in the same state."""
+    generator=generator, device="cpu")``, as an int (both drawn on the CPU whatever the default
+    device): ``randint`` is ``random_`` on a new tensor, so ``random_`` on this thread's reused one
+    gives the same value and leaves the generator in the same state."""
     try:
         buffer = _seed_buffers.tensor
     except AttributeError:
         with torch.inference_mode(False):  # a normal tensor, usable in and out of inference mode
-            buffer = _seed_buffers.tensor = torch.empty((), dtype=torch.int64)
+            buffer = _seed_buffers.tensor = torch.empty((), dtype=torch.int64, device="cpu")
     return buffer.random_(0, _SEED_LIMIT, generator=generator).item()
 
 
@@ -515,7 +516,7 @@ def gumbel_softmax(
             raise IndexError(f"max(): Expected reduction dim {dim % ndim} to have non-zero size.")
         return torch.softmax(logits.to(dtype), dim)  # no categories: the empty result, as F.gumbel_softmax
     if seed is None:
-        seed_tensor = torch.randint(0, _SEED_LIMIT, (), dtype=torch.int64, generator=generator)
+        seed_tensor = torch.randint(0, _SEED_LIMIT, (), dtype=torch.int64, generator=generator, device="cpu")
     else:
         seed_tensor = torch.tensor(_int64(seed, "seed"), dtype=torch.int64)
     stream, position = _int64(stream, "stream"), _int64(position, "position")

@@ -96,6 +96,10 @@ def test_the_library_exports_exactly_the_declared_functions():
         "int gs_count;",
         "typedef struct gs_thing gs_thing;",
         "const float gs_x(void);",
+        "gs_status gs_x(int long);",
+        "gs_status gs_x(int unsigned);",
+        "gs_status gs_x(double long);",
+        "gs_status gs_x(float int64_t);",
     ],
 )
 def test_the_reader_refuses_what_it_cannot_map(declaration):

@@ -695,6 +695,10 @@ def test_categorical_of_refused_rows_is_the_argmax_not_an_error():
     got = jax.jit(gsj.categorical)(key, logits)
     assert int(got[0]) == 1  # jnp.argmax picks the NaN
     assert int(got[1]) == int(jnp.argmax(logits[1] + noise[1]))
+    with_nan = jnp.array([[1.0, jnp.nan, 3.0, -jnp.inf, jnp.inf, 0.5]])
+    for k in (1, 3, 6):
+        expected = jax.lax.top_k(with_nan + jax.random.gumbel(key, with_nan.shape), k)[1]
+        assert gsj.top_k(key, with_nan, k).tolist() == expected.tolist(), k
     masked = jnp.array([[0.0, -jnp.inf, -jnp.inf, 2.0]])
     assert gsj.top_k(key, masked, 3).tolist() == [list(np.argsort(-(masked + jax.random.gumbel(key, masked.shape))[0],
                                                                   kind="stable")[:3])]

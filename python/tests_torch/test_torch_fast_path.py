@@ -3,6 +3,8 @@ tensor goes straight to the library (with autograd on, its first-order backward 
 VJP), with the same values, the same draw from torch's generator and the same refusals as the
 general path (the custom operator's implementation)."""
 
+import threading
+
 import numpy as np
 import pytest
 import torch
@@ -157,9 +159,11 @@ def test_library_refusals_are_the_general_paths(row, column, value, dtype, gener
     assert ours[0] == "error" and same(ours, outcome(lambda: general(logits, 0.5, seed=1))), ours
 
 
-def test_fast_path_takes_parameters_and_seeds_alike_in_and_out_of_inference_mode(library_calls):
+def test_fast_path_takes_parameters_and_seeds_alike_in_and_out_of_inference_mode(library_calls, monkeypatch):
     """A Parameter (a plain tensor to torch's functions) takes the common case; the reused seed
-    tensor works whether the first call is made in inference mode or not."""
+    tensor works whether the first call is made in inference mode or not (a fresh thread-local
+    store, so the seed tensor is created inside inference mode here whatever ran before)."""
+    monkeypatch.setattr(gst, "_seed_buffers", threading.local())
     with torch.inference_mode():
         torch.manual_seed(1)
         first = gumbel_softmax(LOGITS, 0.5)
@@ -240,3 +244,19 @@ def test_fast_path_backward_reads_a_sample_unpacked_in_another_layout(library_ca
         y.backward(upstream)
         gradients.append(leaf.grad)
     torch.testing.assert_close(gradients[0], gradients[1], rtol=1e-5, atol=1e-6)
+
+
+def test_the_seed_is_drawn_on_the_cpu_whatever_the_default_device(monkeypatch):
+    """Both paths draw the seed from the CPU generator, as the docs say, also when the default
+    device is another one (here "meta", which has no generator of values): the common case's
+    reused seed tensor is created on the CPU, and the general path's draw names the CPU."""
+    monkeypatch.setattr(gst, "_seed_buffers", threading.local())
+    torch.manual_seed(3)
+    expected = gumbel_softmax(LOGITS, 0.5)
+    with torch.device("meta"):
+        torch.manual_seed(3)
+        common = gumbel_softmax(LOGITS, 0.5)
+        torch.manual_seed(3)
+        general = gumbel_softmax(LOGITS.t().contiguous().t(), 0.5)  # not C-contiguous: the general path
+    assert common.device.type == "cpu" and torch.equal(common, expected)
+    assert torch.equal(general, expected)
