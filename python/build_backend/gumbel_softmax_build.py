@@ -318,7 +318,7 @@ def build_sdist(sdist_directory, config_settings=None):
     filename = f"{base}.tar.gz"
     with tarfile.open(Path(sdist_directory) / filename, "w:gz", format=tarfile.PAX_FORMAT) as archive:
         for path, name in files:
-            info = archive.gettarinfo(str(path), name)
+            info = archive.gettarinfo(str(path.resolve()), name)  # a link's file, not the link
             info.uid = info.gid = 0
             info.uname = info.gname = ""
             info.mtime = 1577836800  # 2020-01-01, reproducible

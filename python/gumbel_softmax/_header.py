@@ -7,9 +7,11 @@ statement outside comments and preprocessor lines must be an enum typedef or a f
 declaration whose types it can map, else :class:`HeaderError` names the statement (a wrong
 ctypes type is silent memory corruption, so nothing is guessed and nothing is skipped).
 
-Where the header is: a wheel holds it as ``gumbel_softmax/include/gumbel_softmax.h`` (the build
-backend copies it there); in a checkout (an editable install, or ``PYTHONPATH=python`` with
-``GUMBEL_SOFTMAX_LIB``) it is the repository's ``include/gumbel_softmax.h``.
+Where the header is: ``gumbel_softmax/include/gumbel_softmax.h``, inside the package, so that a
+copy of the package directory carries it (Ray's ``py_modules``, Dask's uploaded zip): a wheel holds
+the file (the build backend copies it there), a checkout a symbolic link to the repository's
+``include/gumbel_softmax.h`` (an editable install, or ``PYTHONPATH=python`` with
+``GUMBEL_SOFTMAX_LIB``); the repository's own header is the fallback.
 """
 
 from __future__ import annotations
@@ -52,7 +54,8 @@ class HeaderError(ImportError):
 
 
 def header_path() -> Path:
-    """The first of :data:`LOCATIONS` that exists: the wheel's copy, else the checkout's."""
+    """The first of :data:`LOCATIONS` that exists: the package's (a file in a wheel, a link in a
+    checkout), else the repository's."""
     for path in LOCATIONS:
         if path.is_file():
             return path

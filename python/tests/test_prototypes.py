@@ -5,7 +5,10 @@ prototypes written out here, and by what the library exports."""
 
 import ctypes
 import re
+import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from conftest import REPOSITORY
@@ -131,3 +134,18 @@ def test_status_names_are_the_librarys():
     for status in gs.Status:
         assert library.gs_status_name(status.value).decode() == f"GS_{status.name}"
     assert library.gs_status_name(len(gs.Status)).decode() == "GS_UNKNOWN_STATUS", "a status Python lacks"
+
+
+def test_a_copy_of_the_package_directory_carries_its_header(tmp_path):
+    """Ray's ``py_modules`` and Dask's uploaded zip copy the package directory alone: the copy
+    still reads the header (the checkout's link is copied as the file it points to)."""
+    package = Path(_header.__file__).resolve().parent
+    shutil.copytree(package, tmp_path / "gumbel_softmax", ignore=shutil.ignore_patterns("__pycache__"))
+    script = (
+        "import sys; sys.path.insert(0, sys.argv[1]); from gumbel_softmax import _header; "
+        "print(_header.header_path()); print(len(_header.prototypes()))"
+    )
+    result = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, check=True)
+    path, count = result.stdout.split()
+    assert Path(path) == tmp_path / "gumbel_softmax" / "include" / _header.HEADER_NAME
+    assert int(count) == len(_header.prototypes())

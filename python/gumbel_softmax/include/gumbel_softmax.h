@@ -1,0 +1,1 @@
+../../../include/gumbel_softmax.h
