@@ -96,7 +96,6 @@ struct InvariantTests {
         #expect(all.allSatisfy { $0.map(\.bitPattern) == reference.map(\.bitPattern) })
     }
 
-    /// The CBLAS add-noise path (saxpy) and the fused loop give identical bits.
     /// Rows shorter than one bulk vector read and write a row's last partial vector whole only
     /// inside their group: nothing past the caller's output changes, for any K, form and threads.
     @Test(arguments: [1, 2, 3, 5, 7, 10, 13, 31], [1, 2])
@@ -119,8 +118,30 @@ struct InvariantTests {
             #expect(untouched)
             #expect(written)
         }
+        // Per-row temperatures that mix the power form (0.5, 1) and the general form (0.7, 2) in
+        // one group, in every output form.
+        let temperatures = (0..<rows).map { [Float(0.5), 0.7, 1, 2][$0 % 4] }
+        for output: GumbelSoftmax.Output in [.soft, .log, .hard] {
+            var buffer = [Float](repeating: .nan, count: count + 16)
+            var generator = PhiloxGenerator(seed: 6)
+            try logits.withUnsafeBufferPointer { l in
+                try temperatures.withUnsafeBufferPointer { t in
+                    try buffer.withUnsafeMutableBufferPointer { b in
+                        try GumbelSoftmax.sample(
+                            logits: l, rows: rows, columns: columns, temperatures: t, output: output,
+                            into: UnsafeMutableBufferPointer(rebasing: b[0..<count]), using: &generator,
+                            threads: threads)
+                    }
+                }
+            }
+            let untouched = buffer[count...].allSatisfy { $0.isNaN }
+            let written = buffer[..<count].allSatisfy { !$0.isNaN }
+            #expect(untouched, "\(output)")
+            #expect(written, "\(output)")
+        }
     }
 
+    /// The CBLAS add-noise path (saxpy) and the fused loop give identical bits.
     @Test func blasAndFusedPathsAgree() throws {
         let logits = testLogits(count: 4 * 9000, seed: 8)
         let fused = try GumbelSoftmax.sample(logits: logits, rows: 4, columns: 9000, temperature: 0.5, seed: 1)
