@@ -38,17 +38,18 @@ How it is built (docs/pytorch.md says what each choice gives the user):
 from __future__ import annotations
 
 import operator
+import sys
 import threading
 import warnings
 
 import numpy as np
 import torch
 
-from . import _fast, _library
-from ._errors import check
+from . import _fast, _library, _torch_native
+from ._errors import GumbelSoftmaxError, check
 from . import sample as _sample
 
-__all__ = ["gumbel_softmax"]
+__all__ = ["gumbel_softmax", "build_native"]
 
 _SEED_LIMIT = 2**63 - 1
 _U64 = 2**64
@@ -335,6 +336,12 @@ def _draw_seed(generator: torch.Generator | None) -> int:
 def _library_sample(logits: torch.Tensor, temperature: float, code: int, words: int, stream: int,
                     position: int) -> torch.Tensor:
     """The library's sample of C-contiguous ``logits`` (categories last) in a new tensor."""
+    native = _native_node()
+    if native is not None:
+        try:
+            return native.sample(logits, temperature, code, words, stream, position)
+        except ValueError as error:
+            raise _native_error(error) from None
     result = torch.empty_like(logits)
     count = logits.numel()
     columns = logits.shape[-1]
@@ -394,6 +401,52 @@ class _LibrarySoftSample(torch.autograd.Function):
         return result, None, None, None, None
 
 
+# The compiled node (python/gumbel_softmax/ffi/torch_native.cpp, built by build_native): the same
+# forward, backward and refusals as _LibrarySoftSample and _library_sample, found in the cache at
+# the first common-case call; None when not built or turned off (GUMBEL_SOFTMAX_TORCH_NATIVE=0).
+_UNRESOLVED = object()
+_native = _UNRESOLVED
+_native_lock = threading.Lock()
+_NATIVE_STATUS = "gumbel_softmax status "
+
+
+def _native_node():
+    """The compiled node's module, or None (looked for once)."""
+    global _native
+    native = _native
+    if native is _UNRESOLVED:
+        with _native_lock:
+            if _native is _UNRESOLVED:
+                _native = _torch_native.load()
+            native = _native
+    return native
+
+
+def _native_error(error: ValueError) -> Exception:
+    """The compiled node's refusal (``gumbel_softmax status <n>: <message>``) as the
+    GumbelSoftmaxError the Python node raises; any other error as it is."""
+    text = str(error)
+    if not text.startswith(_NATIVE_STATUS):
+        return error
+    status, _, message = text[len(_NATIVE_STATUS):].partition(": ")
+    return GumbelSoftmaxError(int(status), message)
+
+
+def build_native(verbose: bool = False) -> str:
+    """Compiles the common case's node (``ffi/torch_native.cpp``) with the system C++ compiler
+    against this torch's headers into the per-user cache (``$XDG_CACHE_HOME`` or ``~/.cache``,
+    ``gumbel_softmax/torch-native/<key>/``) and returns its directory; the next process (and this
+    one, from its next call) uses it for the common case. Raises
+    ``gumbel_softmax._torch_native.NativeBuildError`` when no compiler or header is found or the
+    compile fails. Needs a C++20 compiler and Python's headers (``python3-dev``)."""
+    global _native
+    directory = _torch_native.build(verbose=verbose)
+    with _native_lock:
+        if _native is None or _native is _UNRESOLVED:
+            _native = _UNRESOLVED  # looked for again at the next call
+    return str(directory)
+
+
 def _constant_sample(logits, tau, hard, eps, dim, seed, stream, position, generator) -> torch.Tensor | None:
     """The common case without the operator: a plain eager call (see :func:`_plain`; no forward-mode
     AD either) on a C-contiguous float32 or float64 CPU tensor, categories last, with a number for
@@ -430,7 +483,14 @@ def _constant_sample(logits, tau, hard, eps, dim, seed, stream, position, genera
         words = _draw_seed(generator)
     if not differentiated:
         return _library_sample(logits, temperature, _HARD if hard else _SOFT, words, stream, position)
-    soft = _LibrarySoftSample.apply(logits, temperature, words, stream, position)
+    native = _native_node()
+    if native is None:
+        soft = _LibrarySoftSample.apply(logits, temperature, words, stream, position)
+    else:
+        try:
+            soft = native.soft(logits, temperature, words, stream, position)
+        except ValueError as error:
+            raise _native_error(error) from None
     if not hard:
         return soft
     one_hot = _library_sample(logits.detach(), temperature, _HARD, words, stream, position)
@@ -547,3 +607,29 @@ def gumbel_softmax(
         one_hot = _sample_values(x.detach(), seed_tensor, tau_argument, tau_value, dim, _HARD, stream, position)
         soft = one_hot + (soft - soft.detach())
     return soft.to(dtype)
+
+
+def _main(argv=None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m gumbel_softmax.torch",
+                                     description="gumbel_softmax's PyTorch adapter")
+    commands = parser.add_subparsers(dest="command", required=True)
+    build = commands.add_parser("build-native", help="compile the common case's node into the per-user cache")
+    build.add_argument("--verbose", action="store_true", help="print the compiler's command")
+    commands.add_parser("native-status", help="where the compiled node is looked for and whether it is used")
+    arguments = parser.parse_args(argv)
+    if arguments.command == "build-native":
+        try:
+            print(build_native(verbose=arguments.verbose))
+        except _torch_native.NativeBuildError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        return 0
+    used = _native_node() is not None
+    print(f"{_torch_native.entry_directory()}: {'used' if used else 'not used'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main())

@@ -1,0 +1,171 @@
+// The compiled autograd node of gumbel_softmax.torch's common case (issue 26): the soft sample of a
+// C-contiguous float32 or float64 CPU tensor, categories last, one temperature, as a
+// torch::autograd::Function whose forward is the library's gs_sample and whose first-order
+// backward is its VJP, gs_gradient: what the Python node _LibrarySoftSample computes, without the
+// Python node's backward (PyNode, the GIL, a Python call) and without ctypes.
+//
+// Built by `python -m gumbel_softmax.torch build-native` (gumbel_softmax/_torch_native.py) with the
+// system C++ compiler against torch's headers, into a per-user cache; never at import. The module
+// does not link to libgumbelsoftmax.so: gumbel_softmax.torch hands over the addresses of the
+// functions of the library it has loaded (set_functions), so the node calls the same library as
+// the rest of the package. The header gives their types.
+//
+// Python calls it through a pybind11 function (`soft`), which costs less per call than the
+// dispatcher's torch.ops route (docs/pytorch.md, Cost per call). A refusal of the library raises
+// ValueError("gumbel_softmax status <n>: <the library's message>"), which gumbel_softmax.torch
+// turns into the GumbelSoftmaxError the Python node raises.
+
+#include <torch/extension.h>
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "gumbel_softmax.h"
+
+namespace {
+
+struct Functions {
+    decltype(&gs_sample) sample = nullptr;
+    decltype(&gs_sample_f64) sample_f64 = nullptr;
+    decltype(&gs_gradient) gradient = nullptr;
+    decltype(&gs_gradient_f64) gradient_f64 = nullptr;
+    decltype(&gs_last_error_message) last_error_message = nullptr;
+};
+
+// Set once by set_functions before the first call; read-only afterwards.
+Functions library;
+std::atomic<bool> ready{false};
+
+[[noreturn]] void refuse(gs_status status) {
+    const char *message = library.last_error_message();
+    throw pybind11::value_error("gumbel_softmax status " + std::to_string(static_cast<int>(status)) + ": " +
+                                (message ? message : ""));
+}
+
+void check(gs_status status) {
+    if (status != GS_OK) {
+        refuse(status);
+    }
+}
+
+// The library's sample of `logits` (C-contiguous, categories last) in the output `code` (a
+// gs_output) into a new tensor.
+at::Tensor sample(const at::Tensor &logits, double temperature, int code, uint64_t seed, uint64_t stream,
+                  uint64_t position) {
+    at::Tensor result = at::empty_like(logits, at::MemoryFormat::Contiguous);
+    const int64_t count = logits.numel();
+    const int64_t columns = logits.size(-1);
+    const auto output = static_cast<gs_output>(code);
+    gs_status status;
+    if (logits.scalar_type() == at::kFloat) {
+        status = library.sample(logits.const_data_ptr<float>(), count, count / columns, columns,
+                                static_cast<float>(temperature), output, seed, stream, position, 0,
+                                result.mutable_data_ptr<float>(), count);
+    } else {
+        status = library.sample_f64(logits.const_data_ptr<double>(), count, count / columns, columns, temperature,
+                                    output, seed, stream, position, 0, result.mutable_data_ptr<double>(), count);
+    }
+    check(status);
+    return result;
+}
+
+// Whether the library's VJP can take `upstream` for the sample `y`: a plain strided CPU tensor of
+// y's dtype whose memory holds its values (not a vmap of the backward, a wrapper, a negative or
+// conjugate view), with y contiguous (a saved_tensors_hooks unpack may return another layout). The
+// conditions of _LibrarySoftSample.backward.
+bool plain(const at::Tensor &upstream, const at::Tensor &y) {
+    return upstream.scalar_type() == y.scalar_type() && upstream.layout() == at::kStrided &&
+           upstream.device().is_cpu() && upstream.has_storage() &&
+           !upstream.key_set().has(c10::DispatchKey::Python) && !upstream.is_neg() && !upstream.is_conj() &&
+           y.is_contiguous();
+}
+
+struct SoftSample : public torch::autograd::Function<SoftSample> {
+    static at::Tensor forward(torch::autograd::AutogradContext *context, const at::Tensor &logits,
+                              double temperature, int64_t seed, int64_t stream, int64_t position) {
+        at::Tensor result = sample(logits, temperature, GS_OUTPUT_SOFT, static_cast<uint64_t>(seed),
+                                   static_cast<uint64_t>(stream), static_cast<uint64_t>(position));
+        context->save_for_backward({result});
+        context->saved_data["temperature"] = temperature;
+        return result;
+    }
+
+    static torch::autograd::variable_list backward(torch::autograd::AutogradContext *context,
+                                                   torch::autograd::variable_list upstreams) {
+        const at::Tensor y = context->get_saved_variables()[0];
+        const double temperature = context->saved_data["temperature"].toDouble();
+        const at::Tensor &upstream = upstreams[0];
+        at::Tensor gradient;
+        if (at::GradMode::is_enabled() || !plain(upstream, y)) {
+            // Differentiable again (create_graph=True), and batched by vmap: the torch-op formula.
+            gradient = y * (upstream - (y * upstream).sum(-1, true)) / temperature;
+        } else {
+            const at::Tensor g = upstream.contiguous();
+            gradient = at::empty_like(y, at::MemoryFormat::Contiguous);
+            const int64_t count = y.numel();
+            const int64_t columns = y.size(-1);
+            gs_status status;
+            if (y.scalar_type() == at::kFloat) {
+                status = library.gradient(y.const_data_ptr<float>(), count, g.const_data_ptr<float>(), count,
+                                          count / columns, columns, static_cast<float>(temperature), GS_OUTPUT_SOFT,
+                                          0, gradient.mutable_data_ptr<float>(), count, nullptr, 0);
+            } else {
+                status = library.gradient_f64(y.const_data_ptr<double>(), count, g.const_data_ptr<double>(), count,
+                                              count / columns, columns, temperature, GS_OUTPUT_SOFT, 0,
+                                              gradient.mutable_data_ptr<double>(), count, nullptr, 0);
+            }
+            check(status);
+        }
+        return {gradient, at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
+    }
+};
+
+void require_functions() {
+    if (!ready.load(std::memory_order_acquire)) {
+        throw pybind11::value_error("gumbel_softmax native node: set_functions was not called");
+    }
+}
+
+// The soft sample with its derivatives. The caller (gumbel_softmax.torch._constant_sample) has
+// checked the tensor: C-contiguous, float32 or float64, on the CPU, at least one element,
+// categories last; and the words (0...2**64 - 1, stored as the int64 of the same bits).
+at::Tensor soft(const at::Tensor &logits, double temperature, uint64_t seed, uint64_t stream, uint64_t position) {
+    require_functions();
+    return SoftSample::apply(logits, temperature, static_cast<int64_t>(seed), static_cast<int64_t>(stream),
+                             static_cast<int64_t>(position));
+}
+
+// The sample without derivatives (autograd off, or the one-hot of hard=True), for the same tensors.
+at::Tensor plain_sample(const at::Tensor &logits, double temperature, int code, uint64_t seed, uint64_t stream,
+                        uint64_t position) {
+    require_functions();
+    if (code != GS_OUTPUT_SOFT && code != GS_OUTPUT_HARD) {
+        throw pybind11::value_error("gumbel_softmax native node: output must be soft (0) or hard (2)");
+    }
+    return sample(logits, temperature, code, seed, stream, position);
+}
+
+void set_functions(uintptr_t sample_address, uintptr_t sample_f64_address, uintptr_t gradient_address,
+                   uintptr_t gradient_f64_address, uintptr_t message_address) {
+    if (!sample_address || !sample_f64_address || !gradient_address || !gradient_f64_address || !message_address) {
+        throw pybind11::value_error("gumbel_softmax native node: a function address is NULL");
+    }
+    library.sample = reinterpret_cast<decltype(&gs_sample)>(sample_address);
+    library.sample_f64 = reinterpret_cast<decltype(&gs_sample_f64)>(sample_f64_address);
+    library.gradient = reinterpret_cast<decltype(&gs_gradient)>(gradient_address);
+    library.gradient_f64 = reinterpret_cast<decltype(&gs_gradient_f64)>(gradient_f64_address);
+    library.last_error_message = reinterpret_cast<decltype(&gs_last_error_message)>(message_address);
+    ready.store(true, std::memory_order_release);
+}
+
+}  // namespace
+
+PYBIND11_MODULE(TORCH_EXTENSION_NAME, module) {
+    module.doc() = "gumbel_softmax.torch's compiled common-case node (python -m gumbel_softmax.torch build-native)";
+    module.def("soft", &soft, "the soft sample with its derivatives");
+    module.def("sample", &plain_sample, "the soft (0) or hard (2) sample without derivatives");
+    module.def("set_functions", &set_functions, "the library's gs_sample, gs_sample_f64, gs_gradient, "
+               "gs_gradient_f64 and gs_last_error_message addresses");
+    module.attr("ABI") = 1;
+}
