@@ -476,14 +476,25 @@ def _constant_sample(logits, tau, hard, eps, dim, seed, stream, position, genera
         return None
     differentiated = logits.requires_grad and torch.is_grad_enabled()
     temperature = float(tau)
-    words = 0 if seed is None else seed
-    if not _fast.words_fit(temperature, words, stream, position):
+    if not _fast.words_fit(temperature, 0 if seed is None else seed, stream, position):
         return None
-    if seed is None:
-        words = _draw_seed(generator)
+    if seed is None and generator is not None:
+        seed = _draw_seed(generator)
+    native = _native
+    if native is _UNRESOLVED:
+        native = _native_node()
+    if native is not None and not (hard and differentiated):
+        # One call: the seed's draw from torch's default generator (seed None), the sample and,
+        # with autograd on, its node.
+        try:
+            if differentiated:
+                return native.soft(logits, temperature, seed, stream, position)
+            return native.sample(logits, temperature, _HARD if hard else _SOFT, seed, stream, position)
+        except ValueError as error:
+            raise _native_error(error) from None
+    words = _draw_seed(None) if seed is None else seed
     if not differentiated:
         return _library_sample(logits, temperature, _HARD if hard else _SOFT, words, stream, position)
-    native = _native_node()
     if native is None:
         soft = _LibrarySoftSample.apply(logits, temperature, words, stream, position)
     else:

@@ -76,8 +76,8 @@ def test_the_compiled_node_is_used_for_the_common_case(nodes):
 @pytest.mark.parametrize("temperature", [0.3, 0.5, 1.0, 2.7])
 @pytest.mark.parametrize("hard", [False, True])
 def test_values_gradients_and_draws_are_the_python_nodes(nodes, dtype, shape, temperature, hard):
-    """The same sample, the same first-order gradient (both the library's VJP) and the same draw
-    from torch's generator, with autograd on and off."""
+    """The same sample, the same first-order gradient (both the library's VJP) and the same draws
+    from torch's default generator and a given one, with autograd on, off and in inference mode."""
     logits = torch.from_numpy(np.random.default_rng(sum(shape)).standard_normal(shape)).to(dtype)
     upstream = torch.randn(shape, dtype=dtype)
     results = {}
@@ -88,7 +88,12 @@ def test_values_gradients_and_draws_are_the_python_nodes(nodes, dtype, shape, te
         y.backward(upstream)
         plain = nodes(name, lambda: gumbel_softmax(logits, temperature, hard, seed=2**64 - 1, stream=5,
                                                    position=2**63))
-        results[name] = (y.detach(), leaf.grad, plain, torch.randint(0, 2**62, ()))
+        generator = torch.Generator().manual_seed(5)
+        drawn = nodes(name, lambda: gumbel_softmax(logits, temperature, hard, generator=generator))
+        with torch.inference_mode():
+            inferred = nodes(name, lambda: gumbel_softmax(leaf, temperature, hard))
+        results[name] = (y.detach(), leaf.grad, plain, drawn, inferred, torch.randint(0, 2**62, ()),
+                         torch.randint(0, 2**62, (), generator=generator))
     for native, python in zip(results["native"], results["python"]):
         assert native.dtype == python.dtype and torch.equal(native, python)
 
@@ -257,3 +262,27 @@ def test_the_command_line_reports_the_entry(cache, monkeypatch, capsys):
     monkeypatch.setattr(gst, "_native", gst._UNRESOLVED)
     assert gst._main(["native-status"]) == 0
     assert capsys.readouterr().out.strip() == f"{native_build.entry_directory()}: used"
+
+
+def test_the_seed_draw_works_in_a_new_thread_in_and_out_of_inference_mode(nodes):
+    """The compiled node's reused seed tensor is per thread and made outside inference mode: a
+    thread whose first draw is in inference mode draws the Python node's seeds in and out of it."""
+    leaf = LOGITS.clone().requires_grad_()
+
+    def draws(name):
+        found = []
+
+        def run():
+            with torch.inference_mode():
+                torch.manual_seed(4)
+                found.append(nodes(name, lambda: gumbel_softmax(LOGITS, 0.5)))
+            found.append(nodes(name, lambda: gumbel_softmax(leaf, 0.5)).detach())
+            found.append(nodes(name, lambda: gumbel_softmax(LOGITS, 0.5, True)))
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        thread.join()
+        return found
+
+    native, python = draws("native"), draws("python")
+    assert len(native) == 3 and all(torch.equal(a, b) for a, b in zip(native, python))

@@ -19,6 +19,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "gumbel_softmax.h"
@@ -127,23 +128,40 @@ void require_functions() {
     }
 }
 
+// gumbel_softmax.torch's seed when none is given: what its _draw_seed(None) draws (random_ of an
+// int64 CPU tensor in 0...2**63 - 2 from torch's default CPU generator), into this thread's reused
+// tensor, made outside inference mode so that it works in and out of it.
+uint64_t draw_seed() {
+    thread_local at::Tensor buffer;
+    if (!buffer.defined()) {
+        c10::InferenceMode outside(false);
+        buffer = at::empty({}, at::TensorOptions().dtype(at::kLong).device(at::kCPU));
+    }
+    buffer.random_(0, INT64_MAX, std::nullopt);
+    return static_cast<uint64_t>(buffer.item<int64_t>());
+}
+
 // The soft sample with its derivatives. The caller (gumbel_softmax.torch._constant_sample) has
 // checked the tensor: C-contiguous, float32 or float64, on the CPU, at least one element,
 // categories last; and the words (0...2**64 - 1, stored as the int64 of the same bits).
-at::Tensor soft(const at::Tensor &logits, double temperature, uint64_t seed, uint64_t stream, uint64_t position) {
+// With seed None, the seed is drawn from torch's default CPU generator (draw_seed).
+at::Tensor soft(const at::Tensor &logits, double temperature, std::optional<uint64_t> seed, uint64_t stream,
+                uint64_t position) {
     require_functions();
-    return SoftSample::apply(logits, temperature, static_cast<int64_t>(seed), static_cast<int64_t>(stream),
+    const uint64_t words = seed ? *seed : draw_seed();
+    return SoftSample::apply(logits, temperature, static_cast<int64_t>(words), static_cast<int64_t>(stream),
                              static_cast<int64_t>(position));
 }
 
 // The sample without derivatives (autograd off, or the one-hot of hard=True), for the same tensors.
-at::Tensor plain_sample(const at::Tensor &logits, double temperature, int code, uint64_t seed, uint64_t stream,
-                        uint64_t position) {
+at::Tensor plain_sample(const at::Tensor &logits, double temperature, int code, std::optional<uint64_t> seed,
+                        uint64_t stream, uint64_t position) {
     require_functions();
     if (code != GS_OUTPUT_SOFT && code != GS_OUTPUT_HARD) {
         throw pybind11::value_error("gumbel_softmax native node: output must be soft (0) or hard (2)");
     }
-    return sample(logits, temperature, code, seed, stream, position);
+    const uint64_t words = seed ? *seed : draw_seed();
+    return sample(logits, temperature, code, words, stream, position);
 }
 
 void set_functions(uintptr_t sample_address, uintptr_t sample_f64_address, uintptr_t gradient_address,
@@ -163,9 +181,10 @@ void set_functions(uintptr_t sample_address, uintptr_t sample_f64_address, uintp
 
 PYBIND11_MODULE(TORCH_EXTENSION_NAME, module) {
     module.doc() = "gumbel_softmax.torch's compiled common-case node (python -m gumbel_softmax.torch build-native)";
-    module.def("soft", &soft, "the soft sample with its derivatives");
-    module.def("sample", &plain_sample, "the soft (0) or hard (2) sample without derivatives");
+    module.def("soft", &soft, "the soft sample with its derivatives (seed None: drawn as draw_seed draws it)");
+    module.def("sample", &plain_sample, "the soft (0) or hard (2) sample without derivatives (seed None: drawn)");
+    module.def("draw_seed", &draw_seed, "gumbel_softmax.torch's seed draw from torch's default CPU generator");
     module.def("set_functions", &set_functions, "the library's gs_sample, gs_sample_f64, gs_gradient, "
                "gs_gradient_f64 and gs_last_error_message addresses");
-    module.attr("ABI") = 1;
+    module.attr("ABI") = 2;
 }
