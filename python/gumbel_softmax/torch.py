@@ -40,6 +40,7 @@ from __future__ import annotations
 import operator
 import sys
 import threading
+import time
 import warnings
 
 import numpy as np
@@ -628,11 +629,17 @@ def _main(argv=None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     build = commands.add_parser("build-native", help="compile the common case's node into the per-user cache")
     build.add_argument("--verbose", action="store_true", help="print the compiler's command")
+    build.add_argument("--if-missing", action="store_true", help="only when no usable entry exists")
     commands.add_parser("native-status", help="where the compiled node is looked for and whether it is used")
     arguments = parser.parse_args(argv)
     if arguments.command == "build-native":
+        if arguments.if_missing and _native_node() is not None:
+            print(f"{_torch_native.entry_directory()}: built")
+            return 0
+        start = time.perf_counter()
         try:
-            print(build_native(verbose=arguments.verbose))
+            directory = build_native(verbose=arguments.verbose)
+            print(f"{directory}: built in {time.perf_counter() - start:.1f} s")
         except _torch_native.NativeBuildError as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
