@@ -255,9 +255,10 @@ def torch_breakdown(timer: Timer) -> str:
         setups[f"ours forward + backward ({node})"] = setups[f"ours forward, input requires grad ({node})"] = setup
     if NODES[1] in node_setups:
         native = gst._native_node()
-        calls["compiled node's soft + y.backward(g) (no argument checks, no seed draw)"] = lambda: forward_backward(
-            lambda logits, tau: native.soft(logits, tau, 1, 0, 0), leaf, upstream)
-        calls["compiled node's soft alone"] = lambda: native.soft(leaf, TEMPERATURE, 1, 0, 0)
+        calls["compiled node's call alone + y.backward(g) (no Python checks, seed given)"] = lambda: forward_backward(
+            lambda logits, tau: native.common(logits, tau, -1, False, 1, 0, 0, None), leaf, upstream)
+        calls["compiled node's call alone (no Python checks, seed given)"] = lambda: native.common(
+            leaf, TEMPERATURE, -1, False, 1, 0, 0, None)
     calls |= {
         "no-op autograd.Function forward + y.backward(g)": lambda: forward_backward(
             lambda logits, tau: NoOp.apply(logits), leaf, upstream),

@@ -35,7 +35,7 @@ ENVIRONMENT_VARIABLE = "GUMBEL_SOFTMAX_TORCH_NATIVE"
 MODULE_NAME = "_gs_torch_native"
 MODULE_FILE = MODULE_NAME + ".so"
 MANIFEST = "manifest.json"
-ABI = 2  # the module's ABI attribute: the set_functions, soft, sample and draw_seed signatures it has
+ABI = 3  # the module's ABI attribute: the set_functions, common and draw_seed signatures it has
 _PACKAGE = Path(__file__).resolve().parent
 SOURCE = _PACKAGE / "ffi" / "torch_native.cpp"
 HEADER = _PACKAGE / "include" / "gumbel_softmax.h"
@@ -199,7 +199,7 @@ def load():
         if getattr(module, "ABI", None) != ABI:
             raise ValueError(f"the module's ABI is {getattr(module, 'ABI', None)}, not {ABI}")
         module.set_functions(*_addresses())
-    except (OSError, ImportError, ValueError, TypeError, RuntimeError) as error:
+    except (OSError, ImportError, ValueError, TypeError, AttributeError, RuntimeError) as error:
         warnings.warn(
             f"gumbel_softmax.torch: the compiled node in {directory} is not used ({error}); the Python node is. "
             "Rebuild it with `python -m gumbel_softmax.torch build-native`",

@@ -53,6 +53,7 @@ from . import sample as _sample
 __all__ = ["gumbel_softmax", "build_native"]
 
 _SEED_LIMIT = 2**63 - 1
+_INT64_MAX = 2**63 - 1
 _U64 = 2**64
 _OUTPUTS = ("soft", "log", "hard")  # gs_output codes 0, 1, 2
 _SOFT, _HARD = 0, 2
@@ -337,12 +338,6 @@ def _draw_seed(generator: torch.Generator | None) -> int:
 def _library_sample(logits: torch.Tensor, temperature: float, code: int, words: int, stream: int,
                     position: int) -> torch.Tensor:
     """The library's sample of C-contiguous ``logits`` (categories last) in a new tensor."""
-    native = _native_node()
-    if native is not None:
-        try:
-            return native.sample(logits, temperature, code, words, stream, position)
-        except ValueError as error:
-            raise _native_error(error) from None
     result = torch.empty_like(logits)
     count = logits.numel()
     columns = logits.shape[-1]
@@ -458,16 +453,9 @@ def _constant_sample(logits, tau, hard, eps, dim, seed, stream, position, genera
     if (
         torch.compiler.is_compiling()  # first: Dynamo cannot trace some of the checks below (is_neg)
         or (type(logits) is not torch.Tensor and type(logits) is not torch.nn.Parameter)  # no __torch_function__
-        or (logits.dtype is not torch.float32 and logits.dtype is not torch.float64)
-        or not logits.is_cpu
         or eps != 1e-10
         or type(tau) not in (float, int)
         or type(dim) is not int
-        or logits.dim() == 0
-        or (dim != -1 and dim != logits.dim() - 1)
-        or not logits.is_contiguous()
-        or logits.is_neg()
-        or logits.numel() == 0
         # _plain and _forward_ad, inline: this is the per-call cost the common case exists to cut.
         or torch.autograd.forward_ad._current_level >= 0
         or torch._C._is_tracing()
@@ -475,34 +463,38 @@ def _constant_sample(logits, tau, hard, eps, dim, seed, stream, position, genera
         or torch._C._functorch.is_functorch_wrapped_tensor(logits)
     ):
         return None
-    differentiated = logits.requires_grad and torch.is_grad_enabled()
     temperature = float(tau)
     if not _fast.words_fit(temperature, 0 if seed is None else seed, stream, position):
         return None
-    if seed is None and generator is not None:
-        seed = _draw_seed(generator)
     native = _native
     if native is _UNRESOLVED:
         native = _native_node()
-    if native is not None and not (hard and differentiated):
-        # One call: the seed's draw from torch's default generator (seed None), the sample and,
-        # with autograd on, its node.
+    if (
+        native is not None
+        and -1 <= dim <= _INT64_MAX
+        and (generator is None or (type(generator) is torch.Generator and generator.device.type == "cpu"))
+    ):
+        # One C++ call: the tensor's checks (None: the general path), the seed's draw, the sample
+        # and its node.
         try:
-            if differentiated:
-                return native.soft(logits, temperature, seed, stream, position)
-            return native.sample(logits, temperature, _HARD if hard else _SOFT, seed, stream, position)
+            return native.common(logits, temperature, dim, True if hard else False, seed, stream, position, generator)
         except ValueError as error:
             raise _native_error(error) from None
-    words = _draw_seed(None) if seed is None else seed
+    if (
+        (logits.dtype is not torch.float32 and logits.dtype is not torch.float64)
+        or not logits.is_cpu
+        or logits.dim() == 0
+        or (dim != -1 and dim != logits.dim() - 1)
+        or not logits.is_contiguous()
+        or logits.is_neg()
+        or logits.numel() == 0
+    ):
+        return None
+    differentiated = logits.requires_grad and torch.is_grad_enabled()
+    words = _draw_seed(generator) if seed is None else seed
     if not differentiated:
         return _library_sample(logits, temperature, _HARD if hard else _SOFT, words, stream, position)
-    if native is None:
-        soft = _LibrarySoftSample.apply(logits, temperature, words, stream, position)
-    else:
-        try:
-            soft = native.soft(logits, temperature, words, stream, position)
-        except ValueError as error:
-            raise _native_error(error) from None
+    soft = _LibrarySoftSample.apply(logits, temperature, words, stream, position)
     if not hard:
         return soft
     one_hot = _library_sample(logits.detach(), temperature, _HARD, words, stream, position)

@@ -286,3 +286,46 @@ def test_the_seed_draw_works_in_a_new_thread_in_and_out_of_inference_mode(nodes)
 
     native, python = draws("native"), draws("python")
     assert len(native) == 3 and all(torch.equal(a, b) for a, b in zip(native, python))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: LOGITS.t(),  # not C-contiguous
+        lambda: LOGITS.half(),
+        lambda: LOGITS.bfloat16(),
+        lambda: LOGITS[0, 0],  # 0-d
+        lambda: LOGITS[:0],  # no rows
+        lambda: torch._neg_view(-LOGITS),
+        lambda: LOGITS.to_sparse(),
+        lambda: LOGITS.to(torch.complex64),
+    ],
+)
+@pytest.mark.parametrize("dim", [-1, 0, 1, -2])
+@pytest.mark.parametrize("requires_grad", [False, True])
+def test_other_tensors_take_the_python_nodes_path(nodes, make, dim, requires_grad):
+    """The compiled node's tensor checks decline what the Python node's do, before anything is
+    drawn: the same outcome (value or refusal) and the same generator state afterwards."""
+    results = {}
+    for name in ("native", "python"):
+        logits = make().detach()
+        if requires_grad and logits.is_floating_point():
+            logits.requires_grad_()
+        torch.manual_seed(6)
+        value = outcome(lambda: nodes(name, lambda: gumbel_softmax(logits, 0.5, dim=dim)))
+        if value[0] == "value":
+            value = ("value", value[1].detach().to_dense() if value[1].is_sparse else value[1].detach())
+        results[name] = (value, torch.randint(0, 2**62, ()))
+    native, python = results["native"], results["python"]
+    assert same(native[0], python[0]) and torch.equal(native[1], python[1]), (native, python)
+
+
+def test_the_seed_draw_is_the_python_nodes(module):
+    for generator in (None, torch.Generator().manual_seed(9)):
+        torch.manual_seed(2)
+        state = None if generator is None else generator.get_state()
+        first = module.draw_seed(generator)
+        torch.manual_seed(2)
+        if generator is not None:
+            generator.set_state(state)
+        assert first == gst._draw_seed(generator)

@@ -10,7 +10,7 @@
 // functions of the library it has loaded (set_functions), so the node calls the same library as
 // the rest of the package. The header gives their types.
 //
-// Python calls it through a pybind11 function (`soft`), which costs less per call than the
+// Python calls it through a pybind11 function (`common`), which costs less per call than the
 // dispatcher's torch.ops route (docs/pytorch.md, Cost per call). A refusal of the library raises
 // ValueError("gumbel_softmax status <n>: <the library's message>"), which gumbel_softmax.torch
 // turns into the GumbelSoftmaxError the Python node raises.
@@ -128,40 +128,48 @@ void require_functions() {
     }
 }
 
-// gumbel_softmax.torch's seed when none is given: what its _draw_seed(None) draws (random_ of an
-// int64 CPU tensor in 0...2**63 - 2 from torch's default CPU generator), into this thread's reused
-// tensor, made outside inference mode so that it works in and out of it.
-uint64_t draw_seed() {
+// gumbel_softmax.torch's seed when none is given: what its _draw_seed draws (random_ of an int64
+// CPU tensor in 0...2**63 - 2 from `generator`, torch's default CPU generator when none), into this
+// thread's reused tensor, made outside inference mode so that it works in and out of it.
+uint64_t draw_seed(const std::optional<at::Generator> &generator) {
     thread_local at::Tensor buffer;
     if (!buffer.defined()) {
         c10::InferenceMode outside(false);
         buffer = at::empty({}, at::TensorOptions().dtype(at::kLong).device(at::kCPU));
     }
-    buffer.random_(0, INT64_MAX, std::nullopt);
+    buffer.random_(0, INT64_MAX, generator);
     return static_cast<uint64_t>(buffer.item<int64_t>());
 }
 
-// The soft sample with its derivatives. The caller (gumbel_softmax.torch._constant_sample) has
-// checked the tensor: C-contiguous, float32 or float64, on the CPU, at least one element,
-// categories last; and the words (0...2**64 - 1, stored as the int64 of the same bits).
-// With seed None, the seed is drawn from torch's default CPU generator (draw_seed).
-at::Tensor soft(const at::Tensor &logits, double temperature, std::optional<uint64_t> seed, uint64_t stream,
-                uint64_t position) {
+// The common case of gumbel_softmax.torch.gumbel_softmax, whose caller (_constant_sample) has
+// checked everything but the tensor: a plain eager call, a float temperature in the float32
+// range and words in 0...2**64 - 1. None when the tensor is not the common case's (C-contiguous
+// float32 or float64 on the CPU, strided, not a negative view, at least one element, categories
+// (`dim`) last), before anything is drawn: the call then takes the general path. Otherwise the
+// seed (when none is given) is drawn from `generator`, and the result is the Python node's:
+// without autograd the library's soft or hard sample; with it the soft sample's SoftSample node,
+// and for hard=True the one-hot plus the soft sample's straight-through derivatives.
+std::optional<at::Tensor> common(const at::Tensor &logits, double temperature, int64_t dim, bool hard,
+                                 std::optional<uint64_t> seed, uint64_t stream, uint64_t position,
+                                 const std::optional<at::Generator> &generator) {
     require_functions();
-    const uint64_t words = seed ? *seed : draw_seed();
-    return SoftSample::apply(logits, temperature, static_cast<int64_t>(words), static_cast<int64_t>(stream),
-                             static_cast<int64_t>(position));
-}
-
-// The sample without derivatives (autograd off, or the one-hot of hard=True), for the same tensors.
-at::Tensor plain_sample(const at::Tensor &logits, double temperature, int code, std::optional<uint64_t> seed,
-                        uint64_t stream, uint64_t position) {
-    require_functions();
-    if (code != GS_OUTPUT_SOFT && code != GS_OUTPUT_HARD) {
-        throw pybind11::value_error("gumbel_softmax native node: output must be soft (0) or hard (2)");
+    const auto type = logits.scalar_type();
+    if ((type != at::kFloat && type != at::kDouble) || logits.layout() != at::kStrided || !logits.device().is_cpu() ||
+        logits.dim() == 0 || (dim != -1 && dim != logits.dim() - 1) || !logits.is_contiguous() ||
+        logits.is_neg() || logits.numel() == 0) {
+        return std::nullopt;
     }
-    const uint64_t words = seed ? *seed : draw_seed();
-    return sample(logits, temperature, code, words, stream, position);
+    const uint64_t words = seed ? *seed : draw_seed(generator);
+    if (!logits.requires_grad() || !at::GradMode::is_enabled()) {
+        return sample(logits, temperature, hard ? GS_OUTPUT_HARD : GS_OUTPUT_SOFT, words, stream, position);
+    }
+    at::Tensor soft = SoftSample::apply(logits, temperature, static_cast<int64_t>(words),
+                                        static_cast<int64_t>(stream), static_cast<int64_t>(position));
+    if (!hard) {
+        return soft;
+    }
+    at::Tensor one_hot = sample(logits.detach(), temperature, GS_OUTPUT_HARD, words, stream, position);
+    return one_hot + (soft - soft.detach());  // straight-through, as the Python node's composition
 }
 
 void set_functions(uintptr_t sample_address, uintptr_t sample_f64_address, uintptr_t gradient_address,
@@ -181,10 +189,9 @@ void set_functions(uintptr_t sample_address, uintptr_t sample_f64_address, uintp
 
 PYBIND11_MODULE(TORCH_EXTENSION_NAME, module) {
     module.doc() = "gumbel_softmax.torch's compiled common-case node (python -m gumbel_softmax.torch build-native)";
-    module.def("soft", &soft, "the soft sample with its derivatives (seed None: drawn as draw_seed draws it)");
-    module.def("sample", &plain_sample, "the soft (0) or hard (2) sample without derivatives (seed None: drawn)");
-    module.def("draw_seed", &draw_seed, "gumbel_softmax.torch's seed draw from torch's default CPU generator");
+    module.def("common", &common, "gumbel_softmax.torch's common case, or None for the general path");
+    module.def("draw_seed", &draw_seed, "gumbel_softmax.torch's seed draw");
     module.def("set_functions", &set_functions, "the library's gs_sample, gs_sample_f64, gs_gradient, "
                "gs_gradient_f64 and gs_last_error_message addresses");
-    module.attr("ABI") = 2;
+    module.attr("ABI") = 3;
 }
