@@ -33,6 +33,10 @@ How it is built (docs/pytorch.md says what each choice gives the user):
   whose first-order backward is the library's VJP (one C call) and whose backward under
   ``create_graph=True`` is the same torch-op formula. The same values and the same draw from
   torch's generator as the general path.
+- The compiled node (``ffi/torch_native.cpp``, built on request by ``python -m gumbel_softmax.torch
+  build-native`` into a per-user cache: ``_torch_native``): when built, the common case is one C++
+  call (tensor checks, seed draw, sample, and a ``torch::autograd::Function`` whose backward calls
+  the library's VJP), with the Python node's values, draws, gradients and refusals bit for bit.
 """
 
 from __future__ import annotations
