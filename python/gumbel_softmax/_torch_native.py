@@ -86,7 +86,8 @@ def _compiler() -> list[str]:
         found = shutil.which("c++") or shutil.which("g++") or shutil.which("clang++")
         command = [found] if found else None
     if not command or shutil.which(command[0]) is None:
-        named = f"CXX={configured!r} is not an executable" if configured else "no C++ compiler (c++, g++, clang++) on PATH"
+        named = (f"CXX={configured!r} is not an executable" if configured
+                 else "no C++ compiler (c++, g++, clang++) on PATH")
         raise NativeBuildError(
             f"cannot build gumbel_softmax's compiled torch node: {named}; install one (Debian/Ubuntu: "
             "apt-get install g++) or set CXX"
