@@ -435,8 +435,8 @@ def _native_error(error: ValueError) -> Exception:
 def build_native(verbose: bool = False) -> str:
     """Compiles the common case's node (``ffi/torch_native.cpp``) with the system C++ compiler
     against this torch's headers into the per-user cache (``$XDG_CACHE_HOME`` or ``~/.cache``,
-    ``gumbel_softmax/torch-native/<key>/``) and returns its directory; the next process (and this
-    one, from its next call) uses it for the common case. Raises
+    ``gumbel_softmax/torch-native/<key>/``) and returns its directory; the next process uses it for
+    the common case, and so does this one from its next call unless it had loaded one already. Raises
     ``gumbel_softmax._torch_native.NativeBuildError`` when no compiler or header is found or the
     compile fails. Needs a C++20 compiler and Python's headers (``python3-dev``)."""
     global _native
