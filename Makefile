@@ -110,8 +110,8 @@ docs: deps ## the DocC archive, in .build-docs
 	$(call docc,)
 
 clean: ## remove every build folder and test venv
-	rm -rf .build .build-release-* .build-test .build-tier-* .build-wheel .build-docs .venv-test .venv-editable \
-		.venv-wheel-tools .bench Benchmarks/.build-*
+	rm -rf .build .build-release-* .build-test .build-tier-* .build-wheel .build-docs .build-torch-native .venv-test \
+		.venv-editable .venv-wheel-tools .bench Benchmarks/.build-*
 
 # ---------------------------------------------------------------------------------------------------
 # Tests
