@@ -452,8 +452,9 @@ def _constant_sample(logits, tau, hard, eps, dim, seed, stream, position, genera
     AD either) on a C-contiguous float32 or float64 CPU tensor, categories last, with a number for
     ``tau`` and integer words (issue 26). The library samples straight into the result, with the
     seed drawn as the general path draws it, so the values and the generator's state are the same;
-    with autograd on, through :class:`_LibrarySoftSample`. Returns None for any other call, which
-    takes the general path (and its refusals)."""
+    with autograd on, through :class:`_LibrarySoftSample`; when the compiled node is built, the
+    checks of the tensor and everything after them are its one call. Returns None for any other
+    call, which takes the general path (and its refusals)."""
     if (
         torch.compiler.is_compiling()  # first: Dynamo cannot trace some of the checks below (is_neg)
         or (type(logits) is not torch.Tensor and type(logits) is not torch.nn.Parameter)  # no __torch_function__
