@@ -110,8 +110,8 @@ docs: deps ## the DocC archive, in .build-docs
 	$(call docc,)
 
 clean: ## remove every build folder and test venv
-	rm -rf .build .build-release-* .build-test .build-tier-* .build-wheel .build-docs .venv-test .venv-editable \
-		.venv-wheel-tools .bench Benchmarks/.build-*
+	rm -rf .build .build-release-* .build-test .build-tier-* .build-wheel .build-docs .build-torch-native .venv-test \
+		.venv-editable .venv-wheel-tools .bench Benchmarks/.build-*
 
 # ---------------------------------------------------------------------------------------------------
 # Tests
@@ -207,7 +207,7 @@ fuzz: ## libFuzzer on the .npy parser and the tool's pipeline, FUZZ_SECONDS each
 # Python and the frameworks
 # ---------------------------------------------------------------------------------------------------
 
-.PHONY: test-python wheel test-wheel test-frameworks test-torch test-jax jax-ffi test-dask test-ray vae-plot
+.PHONY: test-python wheel test-wheel test-frameworks test-torch torch-native test-jax jax-ffi test-dask test-ray vae-plot
 
 TEST_VENV ?= .venv-test
 TORCH_VENV ?= .venv-torch
@@ -288,15 +288,41 @@ test-wheel: wheel ## the wheel in fresh venvs without Swift, its JAX FFI path, a
 # test-frameworks then runs the small-calls table's rows against PyTorch and JAX (a smoke test: no
 # timing is asserted).
 test-frameworks: test-torch test-jax test-dask test-ray ## the PyTorch, JAX, Dask and Ray tests
-	$(LIBRARY_ENV) $(TORCH_VENV)/bin/python -m pytest -p no:cacheprovider python/tests/test_small_batches.py -q \
-		-k torch
+	$(LIBRARY_ENV) XDG_CACHE_HOME=$(abspath $(TORCH_NATIVE_CACHE)) \
+		$(TORCH_VENV)/bin/python -m pytest -p no:cacheprovider python/tests/test_small_batches.py -q -k torch
 	$(LIBRARY_ENV) GUMBEL_SOFTMAX_JAX_FFI=$(abspath $(BIN))/libgumbelsoftmax_jax.so \
 		$(JAX_VENV)/bin/python -m pytest -p no:cacheprovider python/tests/test_small_batches.py -q -k jax
 
-test-torch: library ## gumbel_softmax.torch and the categorical VAE example
+test-torch: torch-native ## gumbel_softmax.torch (its Python and compiled nodes) and the categorical VAE example
 	$(call framework-venv,$(TORCH_VENV),import torch; import sklearn; import scipy; import pytest,\
 		torch scikit-learn scipy numpy pytest)
-	$(LIBRARY_ENV) $(TORCH_VENV)/bin/python -m pytest -p no:cacheprovider python/tests_torch -q
+	$(LIBRARY_ENV) GUMBEL_SOFTMAX_TEST_NATIVE_CACHE=$(abspath $(TORCH_NATIVE_CACHE)) \
+		$(TORCH_VENV)/bin/python -m pytest -p no:cacheprovider python/tests_torch -q
+
+# The compiled node of gumbel_softmax.torch's common case (python/gumbel_softmax/ffi/torch_native.cpp),
+# built as a user builds it (`python -m gumbel_softmax.torch build-native`, which prints the time it
+# took; about 25 s) against TORCH_VENV's torch, into TORCH_NATIVE_CACHE (an XDG_CACHE_HOME; kept
+# between runs, rebuilt when the source or torch changes). It needs a C++ compiler and Python's
+# headers: g++ and python3-dev are installed when missing (as root; otherwise the command is printed).
+TORCH_NATIVE_CACHE ?= .build-torch-native
+TORCH_NATIVE_APT := g++ python3-dev
+torch-native: library
+	$(call framework-venv,$(TORCH_VENV),import torch,torch numpy)
+	@if command -v "$${CXX:-c++}" >/dev/null && $(TORCH_VENV)/bin/python -c "import os, sys, sysconfig; \
+		sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()['include'], 'Python.h')))"; then \
+		true; \
+	elif [ "$$(id -u)" = "0" ]; then \
+		echo "torch-native: installing $(TORCH_NATIVE_APT)"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y --no-install-recommends $(TORCH_NATIVE_APT) || \
+		{ apt-get update && apt-get install -y --no-install-recommends $(TORCH_NATIVE_APT); }; \
+	else \
+		echo "torch-native: a C++ compiler or Python.h is missing. Run:"; \
+		echo "  sudo apt-get update && sudo apt-get install -y $(TORCH_NATIVE_APT)"; \
+		exit 1; \
+	fi
+	$(LIBRARY_ENV) XDG_CACHE_HOME=$(abspath $(TORCH_NATIVE_CACHE)) GUMBEL_SOFTMAX_TORCH_NATIVE=1 PYTHONPATH=python \
+		nice $(TORCH_VENV)/bin/python -m gumbel_softmax.torch build-native --if-missing
 
 # The XLA FFI handler of gumbel_softmax.jax (its forward pass: python/gumbel_softmax/ffi/jax_ffi.cc),
 # built beside libgumbelsoftmax.so against the XLA FFI headers that jaxlib ships.
@@ -361,7 +387,8 @@ bench: bench-venv bench-binaries ## ours against NumPy, JAX and PyTorch per temp
 # adapters (with the FFI handlers, found beside the library) beside each framework's own call.
 bench-small: bench-venv ## per-call cost on small batches beside F.gumbel_softmax and JAX's own; writes docs/benchmarks.md
 	@$(MAKE) --no-print-directory jax-ffi JAX_VENV=$(BENCH_VENV)
-	$(LIBRARY_ENV) $(PYTHON) Benchmarks/bench.py small --peer-python $(BENCH_VENV)/bin/python \
+	@$(MAKE) --no-print-directory torch-native TORCH_VENV=$(BENCH_VENV)
+	$(LIBRARY_ENV) XDG_CACHE_HOME=$(abspath $(TORCH_NATIVE_CACHE)) $(PYTHON) Benchmarks/bench.py small --peer-python $(BENCH_VENV)/bin/python \
 		--command "make bench-small" --write docs/benchmarks.md
 
 # The same run, printed only; BENCH_GUMBEL="LABEL=PATH ..." adds binaries (e.g. an older commit's).

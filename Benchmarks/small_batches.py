@@ -13,7 +13,9 @@ are not installed are left out. Rows:
 - ``gumbel_softmax.sample`` at T = 0.5 on the same shapes, and on ``[1024, 1024]`` in ns/element.
 - ``gumbel_softmax.torch.gumbel_softmax`` beside ``torch.nn.functional.gumbel_softmax`` on
   ``[32, 10]`` and ``[256, 10]``: the forward alone, and the forward plus ``backward()``, ours
-  and torch's blocks interleaved; each the better of one torch thread and torch's default.
+  and torch's blocks interleaved; each the better of one torch thread and torch's default. Ours
+  with the common case's Python node, and with its compiled node when built (``python -m
+  gumbel_softmax.torch build-native``; the rows marked "compiled node").
   ``--torch-breakdown`` also prints the parts of the adapter's ``[32, 10]`` forward + backward
   beside the autograd machinery any custom operator pays.
 - ``gumbel_softmax.jax.gumbel_softmax`` under ``jax.jit`` beside ``jax.jit`` of
@@ -67,16 +69,21 @@ class Timer:
             times.append((clock() - start) / inner)
         return statistics.median(times)
 
-    def interleaved(self, calls: dict) -> dict:
+    def interleaved(self, calls: dict, setups: dict | None = None) -> dict:
         """The median of each call's blocks, the calls' blocks taken in turn (A B C A B C ...), so
-        that a change in the machine's load reaches every call alike."""
-        for call in calls.values():
+        that a change in the machine's load reaches every call alike. ``setups[name]()``, when
+        given, runs (untimed) before each of that call's blocks."""
+        setups = setups or {}
+        nothing = lambda: None  # noqa: E731
+        for name, call in calls.items():
+            setups.get(name, nothing)()
             for _ in range(self.warmup):
                 call()
         clock = time.perf_counter
         times = {name: [] for name in calls}
         for _ in range(self.samples):
             for name, call in calls.items():
+                setups.get(name, nothing)()
                 start = clock()
                 for _ in range(self.inner):
                     call()
@@ -145,29 +152,59 @@ def torch_rows(table: Table, timer: Timer) -> None:
     import torch
     import torch.nn.functional as F
 
+    import gumbel_softmax.torch as gst
     from gumbel_softmax.torch import gumbel_softmax as ours
 
+    # The adapter's common case with its Python node, and with its compiled node when built
+    # (`python -m gumbel_softmax.torch build-native`): each block sets the node it times.
+    node_setups = node_choices(gst)
     default_threads = torch.get_num_threads()
     for shape in SMALL_SHAPES[1:]:
         x = torch.from_numpy(logits_of(shape))
         leaf = x.clone().requires_grad_(True)
         upstream = torch.from_numpy(logits_of(shape)[::-1].copy())
-        calls = {}
-        for name, function in (("ours", ours), ("own", F.gumbel_softmax)):
+        calls, setups = {}, {}
+        for name, function in [(node, ours) for node in node_setups] + [("own", F.gumbel_softmax)]:
             calls["forward", name] = lambda function=function: function(x, tau=TEMPERATURE)
             calls["backward", name] = lambda function=function: forward_backward(function, leaf, upstream)
+            if name in node_setups:
+                setups["forward", name] = setups["backward", name] = node_setups[name]
         # Ours and F's blocks interleaved; each the better of one torch thread and torch's default
         # (its thread pool spins at barriers, and on a busy machine one thread can be much faster).
         best = {}
         for threads in sorted({1, default_threads}):
             torch.set_num_threads(threads)
-            for key, seconds in timer.interleaved(calls).items():
+            for key, seconds in timer.interleaved(calls, setups).items():
                 best[key] = min(seconds, best.get(key, seconds))
         torch.set_num_threads(default_threads)
-        table.add(f"`gumbel_softmax.torch.gumbel_softmax` `{shape_text(shape)}` forward",
-                  best["forward", "ours"], "`F.gumbel_softmax`", best["forward", "own"])
-        table.add(f"same, forward + `backward()` `{shape_text(shape)}`",
-                  best["backward", "ours"], "`F.gumbel_softmax`", best["backward", "own"])
+        restore(node_setups)
+        for node in node_setups:
+            label = "" if node == NODES[0] else ", compiled node"
+            table.add(f"`gumbel_softmax.torch.gumbel_softmax` `{shape_text(shape)}` forward{label}",
+                      best["forward", node], "`F.gumbel_softmax`", best["forward", "own"])
+            table.add(f"same, forward + `backward()` `{shape_text(shape)}`{label}",
+                      best["backward", node], "`F.gumbel_softmax`", best["backward", "own"])
+
+
+NODES = ("python node", "compiled node")
+
+
+def node_choices(gst) -> dict:
+    """``{node: setup}``: the setup makes the adapter's common case use that node. The compiled node
+    is left out (with a note) when it is not built for this torch or is turned off."""
+    native = gst._native_node()
+    choices = {NODES[0]: lambda: setattr(gst, "_native", None)}
+    if native is None:
+        print("the compiled torch node is not built (python -m gumbel_softmax.torch build-native) or is "
+              "turned off: its rows are left out", file=sys.stderr)
+    else:
+        choices[NODES[1]] = lambda: setattr(gst, "_native", native)
+    return choices
+
+
+def restore(node_setups: dict) -> None:
+    """Leaves the adapter as it was: the compiled node when it is built and on."""
+    list(node_setups.values())[-1]()
 
 
 def forward_backward(function, leaf, upstream) -> None:
@@ -209,10 +246,20 @@ def torch_breakdown(timer: Timer) -> str:
         engine.run_backward((NoOp.apply(leaf),), (upstream,), False, False, (), True, True)
         leaf.grad = None
 
-    calls = {
-        "F.gumbel_softmax forward + backward": lambda: forward_backward(F.gumbel_softmax, leaf, upstream),
-        "ours forward + backward": lambda: forward_backward(gst.gumbel_softmax, leaf, upstream),
-        "ours forward (input requires grad)": lambda: gst.gumbel_softmax(leaf, TEMPERATURE),
+    node_setups = node_choices(gst)
+    calls = {"F.gumbel_softmax forward + backward": lambda: forward_backward(F.gumbel_softmax, leaf, upstream)}
+    setups = {}
+    for node, setup in node_setups.items():
+        calls[f"ours forward + backward ({node})"] = lambda: forward_backward(gst.gumbel_softmax, leaf, upstream)
+        calls[f"ours forward, input requires grad ({node})"] = lambda: gst.gumbel_softmax(leaf, TEMPERATURE)
+        setups[f"ours forward + backward ({node})"] = setups[f"ours forward, input requires grad ({node})"] = setup
+    if NODES[1] in node_setups:
+        native = gst._native_node()
+        calls["compiled node's call alone + y.backward(g) (no Python checks, seed given)"] = lambda: forward_backward(
+            lambda logits, tau: native.common(logits, tau, -1, False, 1, 0, 0, None), leaf, upstream)
+        calls["compiled node's call alone (no Python checks, seed given)"] = lambda: native.common(
+            leaf, TEMPERATURE, -1, False, 1, 0, 0, None)
+    calls |= {
         "no-op autograd.Function forward + y.backward(g)": lambda: forward_backward(
             lambda logits, tau: NoOp.apply(logits), leaf, upstream),
         "no-op autograd.Function forward + engine.run_backward": engine_only,
@@ -226,7 +273,8 @@ def torch_breakdown(timer: Timer) -> str:
         "torch.empty_like": lambda: torch.empty_like(x),
         "ctypes call of gs_cpu_supported (no arguments)": library.gs_cpu_supported,
     }
-    medians = timer.interleaved(calls)
+    medians = timer.interleaved(calls, setups)
+    restore(node_setups)
     lines = [f"| part, `{shape_text(shape)}`, one torch thread | µs |", "|---|---|"]
     lines += [f"| {name} | {seconds * 1e6:.2f} |" for name, seconds in medians.items()]
     return "\n".join(lines)

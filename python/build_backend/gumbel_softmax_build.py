@@ -284,6 +284,9 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
         wheel.add(f"gumbel_softmax/{source.name}", source.read_bytes())
     # The package reads its ctypes prototypes from the public header (gumbel_softmax/_header.py).
     wheel.add(f"gumbel_softmax/include/{HEADER}", (REPOSITORY / "include" / HEADER).read_bytes())
+    # The source of gumbel_softmax.torch's compiled node, which `python -m gumbel_softmax.torch
+    # build-native` compiles on the user's machine (gumbel_softmax/_torch_native.py).
+    wheel.add("gumbel_softmax/ffi/torch_native.cpp", (PACKAGE / "ffi" / "torch_native.cpp").read_bytes())
     for tier, directory in directories.items():
         for library in libraries:
             wheel.add(f"gumbel_softmax/_tiers/{tier}/{library}", (directory / library).read_bytes(), executable=True)

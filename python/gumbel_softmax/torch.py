@@ -33,24 +33,31 @@ How it is built (docs/pytorch.md says what each choice gives the user):
   whose first-order backward is the library's VJP (one C call) and whose backward under
   ``create_graph=True`` is the same torch-op formula. The same values and the same draw from
   torch's generator as the general path.
+- The compiled node (``ffi/torch_native.cpp``, built on request by ``python -m gumbel_softmax.torch
+  build-native`` into a per-user cache: ``_torch_native``): when built, the common case is one C++
+  call (tensor checks, seed draw, sample, and a ``torch::autograd::Function`` whose backward calls
+  the library's VJP), with the Python node's values, draws, gradients and refusals bit for bit.
 """
 
 from __future__ import annotations
 
 import operator
+import sys
 import threading
+import time
 import warnings
 
 import numpy as np
 import torch
 
-from . import _fast, _library
-from ._errors import check
+from . import _fast, _library, _torch_native
+from ._errors import GumbelSoftmaxError, check
 from . import sample as _sample
 
-__all__ = ["gumbel_softmax"]
+__all__ = ["gumbel_softmax", "build_native"]
 
 _SEED_LIMIT = 2**63 - 1
+_INT64_MAX = 2**63 - 1
 _U64 = 2**64
 _OUTPUTS = ("soft", "log", "hard")  # gs_output codes 0, 1, 2
 _SOFT, _HARD = 0, 2
@@ -394,26 +401,66 @@ class _LibrarySoftSample(torch.autograd.Function):
         return result, None, None, None, None
 
 
+# The compiled node (python/gumbel_softmax/ffi/torch_native.cpp, built by build_native): the same
+# forward, backward and refusals as _LibrarySoftSample and _library_sample, found in the cache at
+# the first common-case call; None when not built or turned off (GUMBEL_SOFTMAX_TORCH_NATIVE=0).
+_UNRESOLVED = object()
+_native = _UNRESOLVED
+_native_lock = threading.Lock()
+_NATIVE_STATUS = "gumbel_softmax status "
+
+
+def _native_node():
+    """The compiled node's module, or None (looked for once)."""
+    global _native
+    native = _native
+    if native is _UNRESOLVED:
+        with _native_lock:
+            if _native is _UNRESOLVED:
+                _native = _torch_native.load()
+            native = _native
+    return native
+
+
+def _native_error(error: ValueError) -> Exception:
+    """The compiled node's refusal (``gumbel_softmax status <n>: <message>``) as the
+    GumbelSoftmaxError the Python node raises; any other error as it is."""
+    text = str(error)
+    if not text.startswith(_NATIVE_STATUS):
+        return error
+    status, _, message = text[len(_NATIVE_STATUS):].partition(": ")
+    return GumbelSoftmaxError(int(status), message)
+
+
+def build_native(verbose: bool = False) -> str:
+    """Compiles the common case's node (``ffi/torch_native.cpp``) with the system C++ compiler
+    against this torch's headers into the per-user cache (``$XDG_CACHE_HOME`` or ``~/.cache``,
+    ``gumbel_softmax/torch-native/<key>/``) and returns its directory; the next process uses it for
+    the common case, and so does this one from its next call unless it had loaded one already. Raises
+    ``gumbel_softmax._torch_native.NativeBuildError`` when no compiler or header is found or the
+    compile fails. Needs a C++20 compiler and Python's headers (``python3-dev``)."""
+    global _native
+    directory = _torch_native.build(verbose=verbose)
+    with _native_lock:
+        if _native is None or _native is _UNRESOLVED:
+            _native = _UNRESOLVED  # looked for again at the next call
+    return str(directory)
+
+
 def _constant_sample(logits, tau, hard, eps, dim, seed, stream, position, generator) -> torch.Tensor | None:
     """The common case without the operator: a plain eager call (see :func:`_plain`; no forward-mode
     AD either) on a C-contiguous float32 or float64 CPU tensor, categories last, with a number for
     ``tau`` and integer words (issue 26). The library samples straight into the result, with the
     seed drawn as the general path draws it, so the values and the generator's state are the same;
-    with autograd on, through :class:`_LibrarySoftSample`. Returns None for any other call, which
-    takes the general path (and its refusals)."""
+    with autograd on, through :class:`_LibrarySoftSample`; when the compiled node is built, the
+    checks of the tensor and everything after them are its one call. Returns None for any other
+    call, which takes the general path (and its refusals)."""
     if (
         torch.compiler.is_compiling()  # first: Dynamo cannot trace some of the checks below (is_neg)
         or (type(logits) is not torch.Tensor and type(logits) is not torch.nn.Parameter)  # no __torch_function__
-        or (logits.dtype is not torch.float32 and logits.dtype is not torch.float64)
-        or not logits.is_cpu
         or eps != 1e-10
         or type(tau) not in (float, int)
         or type(dim) is not int
-        or logits.dim() == 0
-        or (dim != -1 and dim != logits.dim() - 1)
-        or not logits.is_contiguous()
-        or logits.is_neg()
-        or logits.numel() == 0
         # _plain and _forward_ad, inline: this is the per-call cost the common case exists to cut.
         or torch.autograd.forward_ad._current_level >= 0
         or torch._C._is_tracing()
@@ -421,13 +468,35 @@ def _constant_sample(logits, tau, hard, eps, dim, seed, stream, position, genera
         or torch._C._functorch.is_functorch_wrapped_tensor(logits)
     ):
         return None
-    differentiated = logits.requires_grad and torch.is_grad_enabled()
     temperature = float(tau)
-    words = 0 if seed is None else seed
-    if not _fast.words_fit(temperature, words, stream, position):
+    if not _fast.words_fit(temperature, 0 if seed is None else seed, stream, position):
         return None
-    if seed is None:
-        words = _draw_seed(generator)
+    native = _native
+    if native is _UNRESOLVED:
+        native = _native_node()
+    if (
+        native is not None
+        and -1 <= dim <= _INT64_MAX
+        and (generator is None or (type(generator) is torch.Generator and generator.device.type == "cpu"))
+    ):
+        # One C++ call: the tensor's checks (None: the general path), the seed's draw, the sample
+        # and its node.
+        try:
+            return native.common(logits, temperature, dim, True if hard else False, seed, stream, position, generator)
+        except ValueError as error:
+            raise _native_error(error) from None
+    if (
+        (logits.dtype is not torch.float32 and logits.dtype is not torch.float64)
+        or not logits.is_cpu
+        or logits.dim() == 0
+        or (dim != -1 and dim != logits.dim() - 1)
+        or not logits.is_contiguous()
+        or logits.is_neg()
+        or logits.numel() == 0
+    ):
+        return None
+    differentiated = logits.requires_grad and torch.is_grad_enabled()
+    words = _draw_seed(generator) if seed is None else seed
     if not differentiated:
         return _library_sample(logits, temperature, _HARD if hard else _SOFT, words, stream, position)
     soft = _LibrarySoftSample.apply(logits, temperature, words, stream, position)
@@ -547,3 +616,35 @@ def gumbel_softmax(
         one_hot = _sample_values(x.detach(), seed_tensor, tau_argument, tau_value, dim, _HARD, stream, position)
         soft = one_hot + (soft - soft.detach())
     return soft.to(dtype)
+
+
+def _main(argv=None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m gumbel_softmax.torch",
+                                     description="gumbel_softmax's PyTorch adapter")
+    commands = parser.add_subparsers(dest="command", required=True)
+    build = commands.add_parser("build-native", help="compile the common case's node into the per-user cache")
+    build.add_argument("--verbose", action="store_true", help="print the compiler's command")
+    build.add_argument("--if-missing", action="store_true", help="only when no usable entry exists")
+    commands.add_parser("native-status", help="where the compiled node is looked for and whether it is used")
+    arguments = parser.parse_args(argv)
+    if arguments.command == "build-native":
+        if arguments.if_missing and _native_node() is not None:
+            print(f"{_torch_native.entry_directory()}: built")
+            return 0
+        start = time.perf_counter()
+        try:
+            directory = build_native(verbose=arguments.verbose)
+            print(f"{directory}: built in {time.perf_counter() - start:.1f} s")
+        except _torch_native.NativeBuildError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        return 0
+    used = _native_node() is not None
+    print(f"{_torch_native.entry_directory()}: {'used' if used else 'not used'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main())

@@ -24,4 +24,9 @@ def test_every_row_runs(framework, rows):
     assert result.returncode == 0, result.stderr
     table = [line for line in result.stdout.splitlines() if line.startswith("| ")]
     assert table[0] == "| call | ours | the framework's own | ratio |"
-    assert len(table) == 1 + rows, result.stdout
+    # The torch adapter's compiled node adds its own rows when it is built (`make test-frameworks`
+    # builds it first) and says so on stderr when it is not.
+    compiled = [line for line in table if "compiled node" in line]
+    built = framework == "torch" and "compiled torch node is not built" not in result.stderr
+    assert len(compiled) == (rows if built else 0), result.stderr
+    assert len(table) - len(compiled) == 1 + rows, result.stdout

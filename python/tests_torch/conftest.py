@@ -34,3 +34,10 @@ def library_calls(monkeypatch):
 
     monkeypatch.setattr(gst, "_functions", recording)
     return calls
+
+
+# The adapter's compiled node (gumbel_softmax._torch_native) stays off in these tests, whatever a
+# user's cache holds, so that they test the Python node; test_torch_native.py turns it on.
+import os  # noqa: E402
+
+os.environ["GUMBEL_SOFTMAX_TORCH_NATIVE"] = "0"

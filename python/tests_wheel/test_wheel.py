@@ -36,6 +36,9 @@ def test_the_package_is_a_repaired_manylinux_wheel_with_every_tier():
         assert (PACKAGE / "_tiers" / tier / "libgumbelsoftmax_jax.so").is_file(), tier
     header = PACKAGE / "include" / "gumbel_softmax.h"
     assert header.read_text() == (REPOSITORY / "include" / "gumbel_softmax.h").read_text(), "the prototypes' source"
+    # The source that `python -m gumbel_softmax.torch build-native` compiles on the user's machine.
+    native = PACKAGE / "ffi" / "torch_native.cpp"
+    assert native.read_bytes() == (REPOSITORY / "python" / "gumbel_softmax" / "ffi" / "torch_native.cpp").read_bytes()
 
 
 def test_no_swift_toolchain_is_on_path_or_needed():
@@ -138,7 +141,8 @@ def test_the_sdist_holds_the_swift_package_and_says_in_one_line_what_to_install(
         archive.extractall(tmp_path / "unpacked")
     base = sdist.name.removesuffix(".tar.gz")
     for name in ("PKG-INFO", "pyproject.toml", "build_backend/gumbel_softmax_build.py", "gumbel_softmax/__init__.py",
-                 "gumbel_softmax/ffi/jax_ffi.cc", "swift/Package.swift", "swift/include/gumbel_softmax.h",
+                 "gumbel_softmax/ffi/jax_ffi.cc", "gumbel_softmax/ffi/torch_native.cpp",
+                 "swift/Package.swift", "swift/include/gumbel_softmax.h",
                  "swift/Sources/CGumbelSoftmaxABI/guards.c", "swift/Scripts/build/tier-flags"):
         assert f"{base}/{name}" in names, name
     assert not [name for name in names if "/.build" in name or "__pycache__" in name]
