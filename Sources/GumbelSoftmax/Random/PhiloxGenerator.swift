@@ -47,8 +47,8 @@ public struct PhiloxGenerator: CounterBasedRandomGenerator, Hashable {
 
     /// Writes words `position ..< position + buffer.count` into `buffer`.
     ///
-    /// - Complexity: O(`buffer.count`); four or sixteen blocks (by build tier) are computed at a
-    ///   time in SIMD lanes.
+    /// - Complexity: O(`buffer.count`); four, sixteen or thirty-two blocks (by build tier) are
+    ///   computed at a time in SIMD lanes.
     public func fillWords(startingAt position: UInt64, into buffer: UnsafeMutableBufferPointer<UInt32>) {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return }
         Philox.fill(seed: seed, stream: stream, position: position, count: buffer.count, into: base)
@@ -110,7 +110,9 @@ enum Philox {
     // instruction: with AVX2, eight blocks ran the noise 25% faster than four, and sixteen (four
     // registers per counter word, some of them spilled) a whole sample another 5 to 14% faster
     // than eight on most standard shapes (`make bench-compare`); with AVX-512 (32
-    // registers of 8 lanes) sixteen took 0.96 to 0.72 ns/word. SSE2's 16 registers of two lanes
+    // registers of 8 lanes) sixteen took 0.96 to 0.72 ns/word, and the bulk loop's two batches at
+    // a time (`LanePair`, 24 of the registers) a sample another 7 to 16% less on the in-cache
+    // shapes (docs/benchmarks.md, "Levers measured"). SSE2's 16 registers of two lanes
     // spill badly beyond four (eight: 40% slower), and Swift cannot ask which the build targets:
     // the tier flags (Scripts/build/tier-flags) define GUMBEL_SOFTMAX_WIDE_VECTORS or
     // GUMBEL_SOFTMAX_AVX512 together with `-target-cpu`.
