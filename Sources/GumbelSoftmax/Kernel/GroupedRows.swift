@@ -174,11 +174,15 @@ extension SamplingKernel {
         let y = job.output! + first
         let maxima = scratch.maxima
         // Rows a multiple of the bulk width long take their largest logits in the `1 / E` pass.
-        let fused = NoiseMath.takesRowMaxima && k % WideFloatLanes.count == 0
-        if !fused { maxima.update(repeating: -.infinity, count: count) }
-        let (banded, valid) = reciprocals(
-            job, rows: rows, words: scratch.words, into: r, raising: maxima, logitMaxima: fused)
-        if fused && valid {
+        let banded: Bool
+        var taken = false
+        if NoiseMath.takesRowMaxima && k % WideFloatLanes.count == 0 {
+            (banded, taken) = reciprocals(job, rows: rows, words: scratch.words, into: r, takingLogitMaximaInto: maxima)
+        } else {
+            maxima.update(repeating: -.infinity, count: count)
+            banded = reciprocals(job, rows: rows, words: scratch.words, into: r, raising: maxima)
+        }
+        if taken {
             for i in 0..<count where maxima[i] == -.infinity { return rows.lowerBound + i }
         } else {
             for i in 0..<count {
@@ -222,7 +226,7 @@ extension SamplingKernel {
         let logits = job.logits + first
         let maxima = scratch.maxima
         maxima.update(repeating: -.infinity, count: count)
-        let banded = reciprocals(job, rows: rows, words: scratch.words, into: r, raising: maxima).banded
+        let banded = reciprocals(job, rows: rows, words: scratch.words, into: r, raising: maxima)
         let shared = job.rowInverseTemperatures == nil ? job.powerForm(row: rows.lowerBound) : nil
         if let bad = powerArguments(job, rows: rows, into: w, references: maxima, factorsInto: shared == nil ? r : nil)
         {

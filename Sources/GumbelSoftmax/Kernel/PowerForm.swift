@@ -176,15 +176,36 @@ extension SamplingKernel {
     }
 
     /// `1 / E` for the whole rows `rows` into `r`, each row in its own power form: raises
-    /// `references[row - rows.lowerBound]` to the `bandReference` of each of the row's band
-    /// elements. Without `logitMaxima` the caller fills `references` and checks each row's logits
-    /// itself; with it (rows a multiple of the bulk width long), each row's reference starts at
-    /// its largest logit, taken in the same pass, and `valid` says whether every logit is below
-    /// `+inf` (none NaN). Returns whether some word lay in a tail band.
+    /// `references[row - rows.lowerBound]` (which the caller fills) to the `bandReference` of
+    /// each of the row's band elements. Returns whether some word lay in a tail band; the caller
+    /// checks each row's logits itself.
     @inline(__always)
     static func reciprocals(
         _ job: SamplingJob, rows: Range<Int>, words: UnsafePointer<UInt32>, into r: UnsafeMutablePointer<Float>,
-        raising references: UnsafeMutablePointer<Float>, logitMaxima: Bool = false
+        raising references: UnsafeMutablePointer<Float>
+    ) -> Bool {
+        reciprocals(job, rows: rows, words: words, into: r, references: references, logitMaxima: false).banded
+    }
+
+    /// `reciprocals(_:rows:words:into:raising:)` for rows a multiple of the bulk width long, in
+    /// the avx512 tier: each row's reference starts at its largest logit, taken in the same pass
+    /// (Noise/RowMaxima.swift), before it is raised. Returns whether some word lay in a tail band
+    /// and whether every logit is below `+inf` and none NaN (false also when their sum
+    /// overflows: then the caller checks each row's logits itself).
+    @inline(__always)
+    static func reciprocals(
+        _ job: SamplingJob, rows: Range<Int>, words: UnsafePointer<UInt32>, into r: UnsafeMutablePointer<Float>,
+        takingLogitMaximaInto references: UnsafeMutablePointer<Float>
+    ) -> (banded: Bool, valid: Bool) {
+        reciprocals(job, rows: rows, words: words, into: r, references: references, logitMaxima: true)
+    }
+
+    // Constant `logitMaxima` in each caller: without it, the group's logit check of the bulk
+    // loop is dead code.
+    @inline(__always)
+    private static func reciprocals(
+        _ job: SamplingJob, rows: Range<Int>, words: UnsafePointer<UInt32>, into r: UnsafeMutablePointer<Float>,
+        references: UnsafeMutablePointer<Float>, logitMaxima: Bool
     ) -> (banded: Bool, valid: Bool) {
         let columns = job.columns
         let element = rows.lowerBound * columns
