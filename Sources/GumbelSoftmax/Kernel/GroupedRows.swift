@@ -23,16 +23,20 @@ extension SamplingKernel {
         }
         let k = job.columns
         let count = rows.count
-        perturbRange(job, element: rows.lowerBound * k, count: count * k, scratch: scratch)
+        let taken = perturbTakingMaxima(job, element: rows.lowerBound * k, rows: count, columns: k, scratch: scratch)
         if (job.kind == .soft || job.kind == .log) && k < WideFloatLanes.count {
             return rowsBelowBulkWidth(job, rows: rows, scratch: scratch)
         }
         let d = UnsafePointer(scratch.perturbed)
         let maxima = scratch.maxima
-        for r in 0..<count {
-            let (m, invalid) = RowReduce.max(d + r * k, count: k)
-            if invalid || m == -.infinity { return rows.lowerBound + r }
-            maxima[r] = m
+        if taken {
+            for r in 0..<count where maxima[r] == -.infinity { return rows.lowerBound + r }
+        } else {
+            for r in 0..<count {
+                let (m, invalid) = RowReduce.max(d + r * k, count: k)
+                if invalid || m == -.infinity { return rows.lowerBound + r }
+                maxima[r] = m
+            }
         }
         switch job.kind {
         case .soft, .log:
@@ -169,13 +173,24 @@ extension SamplingKernel {
         let logits = job.logits + first
         let y = job.output! + first
         let maxima = scratch.maxima
-        maxima.update(repeating: -.infinity, count: count)
-        let banded = reciprocals(job, rows: rows, words: scratch.words, into: r, raising: maxima)
-        for i in 0..<count {
-            let (m, invalid) = RowReduce.max(logits + i * k, count: k)
-            let reference = Swift.max(m, maxima[i])
-            if invalid || reference == -.infinity { return rows.lowerBound + i }
-            maxima[i] = reference
+        // Rows a multiple of the bulk width long take their largest logits in the `1 / E` pass.
+        let banded: Bool
+        var taken = false
+        if NoiseMath.takesRowMaxima && k % WideFloatLanes.count == 0 {
+            (banded, taken) = reciprocals(job, rows: rows, words: scratch.words, into: r, takingLogitMaximaInto: maxima)
+        } else {
+            maxima.update(repeating: -.infinity, count: count)
+            banded = reciprocals(job, rows: rows, words: scratch.words, into: r, raising: maxima)
+        }
+        if taken {
+            for i in 0..<count where maxima[i] == -.infinity { return rows.lowerBound + i }
+        } else {
+            for i in 0..<count {
+                let (m, invalid) = RowReduce.max(logits + i * k, count: k)
+                let reference = Swift.max(m, maxima[i])
+                if invalid || reference == -.infinity { return rows.lowerBound + i }
+                maxima[i] = reference
+            }
         }
         for i in 0..<count {
             let form = job.powerForm(row: rows.lowerBound + i)!

@@ -87,20 +87,38 @@ extension SamplingKernel {
     /// their logits, whether one is NaN or `+inf`, and whether some word lay in a tail band (then
     /// `exactBandTerms` must run on the terms). Calls `bandElement(i)` once `r[i]` holds the
     /// exact value of a band element `i`.
+    ///
+    /// With `rowMaxima` (the elements whole rows of `columns`, a multiple of the bulk width), each
+    /// row's largest logit goes to `maxima` in the same pass, before any `bandElement` call, and
+    /// the returned maximum is `-inf`.
     @inline(__always)
     private static func reciprocals(
         _ job: SamplingJob, element: Int, count: Int, words: UnsafePointer<UInt32>, into r: UnsafeMutablePointer<Float>,
-        bandElement: (_ i: Int) -> Void
+        rowMaxima: (columns: Int, maxima: UnsafeMutablePointer<Float>)? = nil, bandElement: (_ i: Int) -> Void
     ) -> (maximum: Float, invalid: Bool, banded: Bool) {
         let logits = job.logits + element
-        // One specialisation per mapping (see `NoiseMath.perturb`).
-        let result =
-            switch job.mapping {
-            case .centered:
-                NoiseMath.reciprocalExponentials(words, into: r, count: count, mapping: .centered, logits: logits)
-            case .jaxTiny:
-                NoiseMath.reciprocalExponentials(words, into: r, count: count, mapping: .jaxTiny, logits: logits)
+        let result: (maximum: Float, invalid: Bool, banded: Bool)
+        #if GUMBEL_SOFTMAX_AVX512
+            if let (columns, maxima) = rowMaxima {
+                let rows = count / columns
+                let (banded, valid) =
+                    switch job.mapping {
+                    case .centered:
+                        NoiseMath.reciprocalExponentials(
+                            words, into: r, rows: rows, columns: columns, mapping: .centered, logits: logits,
+                            maxima: maxima)
+                    case .jaxTiny:
+                        NoiseMath.reciprocalExponentials(
+                            words, into: r, rows: rows, columns: columns, mapping: .jaxTiny, logits: logits,
+                            maxima: maxima)
+                    }
+                result = (-.infinity, !valid, banded)
+            } else {
+                result = reciprocalExponentials(job, words: words, into: r, count: count, logits: logits)
             }
+        #else
+            result = reciprocalExponentials(job, words: words, into: r, count: count, logits: logits)
+        #endif
         if result.banded {
             let tailWord = { (i: Int) in job.tailWord(element + i) }
             NoiseMath.fixBands(words, count: count, tailWord: tailWord, exact: NoiseMath.bandReciprocalExponential) {
@@ -110,6 +128,21 @@ extension SamplingKernel {
             }
         }
         return result
+    }
+
+    /// `NoiseMath.reciprocalExponentials` in the job's mapping.
+    @inline(__always)
+    private static func reciprocalExponentials(
+        _ job: SamplingJob, words: UnsafePointer<UInt32>, into r: UnsafeMutablePointer<Float>, count: Int,
+        logits: UnsafePointer<Float>
+    ) -> (maximum: Float, invalid: Bool, banded: Bool) {
+        // One specialisation per mapping (see `NoiseMath.perturb`).
+        switch job.mapping {
+        case .centered:
+            NoiseMath.reciprocalExponentials(words, into: r, count: count, mapping: .centered, logits: logits)
+        case .jaxTiny:
+            NoiseMath.reciprocalExponentials(words, into: r, count: count, mapping: .jaxTiny, logits: logits)
+        }
     }
 
     /// The reference a band element's term needs to stay at most about 1: `l + ln(c / E)`, in
@@ -151,15 +184,42 @@ extension SamplingKernel {
         _ job: SamplingJob, rows: Range<Int>, words: UnsafePointer<UInt32>, into r: UnsafeMutablePointer<Float>,
         raising references: UnsafeMutablePointer<Float>
     ) -> Bool {
+        reciprocals(job, rows: rows, words: words, into: r, references: references, logitMaxima: false).banded
+    }
+
+    /// `reciprocals(_:rows:words:into:raising:)` for rows a multiple of the bulk width long, in
+    /// the avx512 tier: each row's reference starts at its largest logit, taken in the same pass
+    /// (Noise/RowMaxima.swift), before it is raised. Returns whether some word lay in a tail band
+    /// and whether every logit is below `+inf` and none NaN (false also when their sum
+    /// overflows: then the caller checks each row's logits itself).
+    @inline(__always)
+    static func reciprocals(
+        _ job: SamplingJob, rows: Range<Int>, words: UnsafePointer<UInt32>, into r: UnsafeMutablePointer<Float>,
+        takingLogitMaximaInto references: UnsafeMutablePointer<Float>
+    ) -> (banded: Bool, valid: Bool) {
+        reciprocals(job, rows: rows, words: words, into: r, references: references, logitMaxima: true)
+    }
+
+    // Constant `logitMaxima` in each caller: without it, the group's logit check of the bulk
+    // loop is dead code.
+    @inline(__always)
+    private static func reciprocals(
+        _ job: SamplingJob, rows: Range<Int>, words: UnsafePointer<UInt32>, into r: UnsafeMutablePointer<Float>,
+        references: UnsafeMutablePointer<Float>, logitMaxima: Bool
+    ) -> (banded: Bool, valid: Bool) {
         let columns = job.columns
         let element = rows.lowerBound * columns
         let logits = job.logits + element
-        return reciprocals(job, element: element, count: rows.count * columns, words: words, into: r) { i in
+        let result = reciprocals(
+            job, element: element, count: rows.count * columns, words: words, into: r,
+            rowMaxima: logitMaxima ? (columns, references) : nil
+        ) { i in
             let row = i / columns
             let form = job.powerForm(row: rows.lowerBound + row)!
             let reference = bandReference(logit: logits[i], reciprocal: r[i], form: form)
             if reference > references[row] { references[row] = reference }
-        }.banded
+        }
+        return (result.banded, !result.invalid)
     }
 
     /// Recomputes the power form's terms of the band words among `count` elements in Double and

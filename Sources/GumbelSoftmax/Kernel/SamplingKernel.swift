@@ -87,16 +87,58 @@ enum SamplingKernel {
     @inline(__always)
     static func perturbRange(_ job: SamplingJob, element: Int, count: Int, scratch: borrowing Scratch) {
         job.words(element, UnsafeMutableBufferPointer(start: scratch.words, count: count))
+        let banded = perturb(
+            job.logits + element, words: scratch.words, into: scratch.perturbed, count: count, mapping: job.mapping,
+            blasMinimum: job.configuration.blasAddNoiseMinimum)
+        if banded { fixPerturbedBands(job, element: element, count: count, scratch: scratch) }
+    }
+
+    /// `perturbRange` over `rows` whole rows of `columns` elements from flat index `element`,
+    /// taking each row's largest `d` into `scratch.maxima` in the same pass where it can (Noise/
+    /// RowMaxima.swift): the avx512 tier, rows a multiple of the bulk width long, the fused add,
+    /// and not log output (whose `d - max` keeps
+    /// the sign of a zero maximum, which this pass may take from either of two largest zeros).
+    /// Returns true when the maxima are taken and every `d` is below `+inf`; otherwise the caller
+    /// takes them itself.
+    @inline(__always)
+    static func perturbTakingMaxima(
+        _ job: SamplingJob, element: Int, rows: Int, columns: Int, scratch: borrowing Scratch
+    ) -> Bool {
+        let count = rows * columns
+        #if GUMBEL_SOFTMAX_AVX512
+            if job.kind != .log && columns % WideFloatLanes.count == 0
+                && count < job.configuration.blasAddNoiseMinimum
+            {
+                job.words(element, UnsafeMutableBufferPointer(start: scratch.words, count: count))
+                let (logits, words, d) = (job.logits + element, scratch.words, scratch.perturbed)
+                let maxima = scratch.maxima
+                // One specialisation per mapping (see `NoiseMath.perturb`).
+                let (banded, valid) =
+                    switch job.mapping {
+                    case .centered:
+                        NoiseMath.perturbRows(
+                            logits, words, d, rows: rows, columns: columns, maxima: maxima, mapping: .centered)
+                    case .jaxTiny:
+                        NoiseMath.perturbRows(
+                            logits, words, d, rows: rows, columns: columns, maxima: maxima, mapping: .jaxTiny)
+                    }
+                // A band word's exact noise changes its `d` after the pass, and with it the maximum.
+                if banded { fixPerturbedBands(job, element: element, count: count, scratch: scratch) }
+                return valid && !banded
+            }
+        #endif
+        perturbRange(job, element: element, count: count, scratch: scratch)
+        return false
+    }
+
+    /// The exact noise of the words in a tail band among the `count` perturbed elements from flat
+    /// index `element`, each from one scalar Philox block (its tail word).
+    private static func fixPerturbedBands(_ job: SamplingJob, element: Int, count: Int, scratch: borrowing Scratch) {
         let logits = job.logits + element
         let d = scratch.perturbed
-        let banded = perturb(
-            logits, words: scratch.words, into: d, count: count, mapping: job.mapping,
-            blasMinimum: job.configuration.blasAddNoiseMinimum)
-        if banded {
-            let tailWord = { (i: Int) in job.tailWord(element + i) }
-            NoiseMath.fixBands(scratch.words, count: count, tailWord: tailWord) { i, g in
-                d[i] = logits[i] + g
-            }
+        let tailWord = { (i: Int) in job.tailWord(element + i) }
+        NoiseMath.fixBands(scratch.words, count: count, tailWord: tailWord) { i, g in
+            d[i] = logits[i] + g
         }
     }
 

@@ -165,7 +165,9 @@ extension SamplingKernel {
                 job, element: element, count: n, words: scratch.words, into: scratch.perturbed, form: form)
             return tile.invalid ? nil : (tile.reference, tile.banded)
         }
-        perturbRange(job, element: element, count: n, scratch: scratch)
+        if perturbTakingMaxima(job, element: element, rows: 1, columns: n, scratch: scratch) {
+            return (scratch.maxima[0], false)
+        }
         let (maximum, invalid) = RowReduce.max(scratch.perturbed, count: n)
         return invalid ? nil : (maximum, false)
     }

@@ -47,8 +47,8 @@ public struct PhiloxGenerator: CounterBasedRandomGenerator, Hashable {
 
     /// Writes words `position ..< position + buffer.count` into `buffer`.
     ///
-    /// - Complexity: O(`buffer.count`); four or sixteen blocks (by build tier) are computed at a
-    ///   time in SIMD lanes.
+    /// - Complexity: O(`buffer.count`); four, sixteen or thirty-two blocks (by build tier) are
+    ///   computed at a time in SIMD lanes.
     public func fillWords(startingAt position: UInt64, into buffer: UnsafeMutableBufferPointer<UInt32>) {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return }
         Philox.fill(seed: seed, stream: stream, position: position, count: buffer.count, into: base)
@@ -110,7 +110,9 @@ enum Philox {
     // instruction: with AVX2, eight blocks ran the noise 25% faster than four, and sixteen (four
     // registers per counter word, some of them spilled) a whole sample another 5 to 14% faster
     // than eight on most standard shapes (`make bench-compare`); with AVX-512 (32
-    // registers of 8 lanes) sixteen took 0.96 to 0.72 ns/word. SSE2's 16 registers of two lanes
+    // registers of 8 lanes) sixteen took 0.96 to 0.72 ns/word, and the bulk loop's two batches at
+    // a time (`LanePair`, 24 of the registers) a sample another 7 to 16% less on the in-cache
+    // shapes (docs/benchmarks.md, "Levers measured"). SSE2's 16 registers of two lanes
     // spill badly beyond four (eight: 40% slower), and Swift cannot ask which the build targets:
     // the tier flags (Scripts/build/tier-flags) define GUMBEL_SOFTMAX_WIDE_VECTORS or
     // GUMBEL_SOFTMAX_AVX512 together with `-target-cpu`.
@@ -128,6 +130,15 @@ enum Philox {
     static func blockBatch(
         blockIndex: Lanes, stream2: Lanes, stream3: Lanes, keys: UnsafePointer<(Lanes, Lanes)>
     ) -> (Lanes, Lanes) {
+        blockBatch(blockIndex: blockIndex, stream2: stream2, stream3: stream3) { keys[$0] }
+    }
+
+    /// `blockBatch` in any lanes, the round keys from `key(round)`.
+    @inline(__always)
+    static func blockBatch<L: PhiloxLanes>(
+        blockIndex: L, stream2: L, stream3: L, key: (Int) -> (L, L)
+    ) -> (L, L) {
+        typealias Lanes = L
         let low32 = Lanes(repeating: 0xFFFF_FFFF)  // a literal, not a global: LLVM must see its bits
         var c0 = blockIndex & low32
         var c1 = blockIndex &>> 32
@@ -145,16 +156,16 @@ enum Philox {
             c1 = p1
             c3 = p0
         }
-        round(keys[0])
-        round(keys[1])
-        round(keys[2])
-        round(keys[3])
-        round(keys[4])
-        round(keys[5])
-        round(keys[6])
-        round(keys[7])
-        round(keys[8])
-        round(keys[9])
+        round(key(0))
+        round(key(1))
+        round(key(2))
+        round(key(3))
+        round(key(4))
+        round(key(5))
+        round(key(6))
+        round(key(7))
+        round(key(8))
+        round(key(9))
         return ((c0 & low32) | c1 &<< 32, (c2 & low32) | c3 &<< 32)
     }
 
@@ -240,6 +251,27 @@ enum Philox {
             written = take
             block &+= UInt64(Lanes.scalarCount)
         }
+        #if GUMBEL_SOFTMAX_AVX512
+            // Two batches at a time, as one of twice the lanes: each round's instructions for both
+            // follow one another, two independent chains where one batch's rounds leave the core
+            // waiting on the multiplies' latency.
+            let twiceStream2 = LanePair(stream2, stream2)
+            let twiceStream3 = LanePair(stream3, stream3)
+            while count - written >= 2 * batchWords {
+                let first = (Lanes(repeating: block) &+ laneOffsets) & blockMask
+                let second = (Lanes(repeating: block &+ UInt64(Lanes.scalarCount)) &+ laneOffsets) & blockMask
+                let pairs = blockBatch(
+                    blockIndex: LanePair(first, second), stream2: twiceStream2, stream3: twiceStream3
+                ) { round in
+                    let (k0, k1) = keyPointer[round]
+                    return (LanePair(k0, k0), LanePair(k1, k1))
+                }
+                store((pairs.0.low, pairs.1.low), to: out + written)
+                store((pairs.0.high, pairs.1.high), to: out + written + batchWords)
+                written += 2 * batchWords
+                block &+= UInt64(2 * Lanes.scalarCount)
+            }
+        #endif
         while count - written >= batchWords {
             let pairs = blockBatch(
                 blockIndex: (Lanes(repeating: block) &+ laneOffsets) & blockMask, stream2: stream2, stream3: stream3,
@@ -259,4 +291,37 @@ enum Philox {
             }
         }
     }
+}
+
+/// The lane vectors Philox's batches run in: 64-bit lanes, each holding a zero-extended 32-bit word
+/// (`SIMD4<UInt64>`, `UInt64x16`, or two of them side by side).
+protocol PhiloxLanes {
+    init(repeating value: UInt64)
+    static func &* (a: Self, b: Self) -> Self
+    static func & (a: Self, b: Self) -> Self
+    static func | (a: Self, b: Self) -> Self
+    static func ^ (a: Self, b: Self) -> Self
+    static func &>> (a: Self, b: UInt64) -> Self
+    static func &<< (a: Self, b: UInt64) -> Self
+}
+
+extension SIMD4: PhiloxLanes where Scalar == UInt64 {}
+extension UInt64x16: PhiloxLanes {}
+
+/// Two lane vectors side by side: every operation is issued on both, two independent chains.
+struct LanePair<Half: PhiloxLanes>: PhiloxLanes {
+    var low: Half
+    var high: Half
+
+    @_transparent init(_ low: Half, _ high: Half) {
+        self.low = low
+        self.high = high
+    }
+    @_transparent init(repeating value: UInt64) { self.init(Half(repeating: value), Half(repeating: value)) }
+    @_transparent static func &* (a: Self, b: Self) -> Self { Self(a.low &* b.low, a.high &* b.high) }
+    @_transparent static func & (a: Self, b: Self) -> Self { Self(a.low & b.low, a.high & b.high) }
+    @_transparent static func | (a: Self, b: Self) -> Self { Self(a.low | b.low, a.high | b.high) }
+    @_transparent static func ^ (a: Self, b: Self) -> Self { Self(a.low ^ b.low, a.high ^ b.high) }
+    @_transparent static func &>> (a: Self, b: UInt64) -> Self { Self(a.low &>> b, a.high &>> b) }
+    @_transparent static func &<< (a: Self, b: UInt64) -> Self { Self(a.low &<< b, a.high &<< b) }
 }

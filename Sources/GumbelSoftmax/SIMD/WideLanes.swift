@@ -150,6 +150,10 @@ protocol WideVector: FloatVector {
     var folded: FloatLanes { get }
     /// The lane-wise maximum of the eight-lane slices (for non-NaN lanes).
     var maxFolded: FloatLanes { get }
+    /// `b` where `a < b`, else `a` (one `maxps`; for non-NaN lanes the larger, of two zeros `a`).
+    static func maximum(_ a: Self, _ b: Self) -> Self
+    /// All-ones lanes where `a < b` (ordered), zero lanes elsewhere.
+    static func belowMask(_ a: Self, _ b: Self) -> Bits
 }
 
 /// Thirty-two `Float` lanes as one LLVM vector.
@@ -177,6 +181,10 @@ struct FloatLanes32: WideVector {
     @_transparent static func converting(signed bits: WordLanes32) -> Self {
         Self(Builtin.sitofp_Vec32xInt32_Vec32xFPIEEE32(bits.value))
     }
+    @_transparent static func belowMask(_ a: Self, _ b: Self) -> WordLanes32 {
+        WordLanes32(Builtin.sext_Vec32xInt1_Vec32xInt32(Builtin.fcmp_olt_Vec32xFPIEEE32(a.value, b.value)))
+    }
+    @_transparent static func maximum(_ a: Self, _ b: Self) -> Self { select(belowMask(a, b), b, a) }
 
     @_transparent static func load(_ pointer: UnsafePointer<Float>) -> Self {
         Self(UnsafeRawPointer(pointer).loadUnaligned(as: SIMD32<Float>.self)._storage._value)
@@ -239,6 +247,12 @@ struct Pair<Half: WideVector>: WideVector {
     }
     @_transparent static func converting(signed bits: PairWords<Half.Bits>) -> Self {
         Self(Half.converting(signed: bits.low), Half.converting(signed: bits.high))
+    }
+    @_transparent static func belowMask(_ a: Self, _ b: Self) -> PairWords<Half.Bits> {
+        PairWords(Half.belowMask(a.low, b.low), Half.belowMask(a.high, b.high))
+    }
+    @_transparent static func maximum(_ a: Self, _ b: Self) -> Self {
+        Self(Half.maximum(a.low, b.low), Half.maximum(a.high, b.high))
     }
     @_transparent static func load(_ pointer: UnsafePointer<Float>) -> Self {
         Self(Half.load(pointer), Half.load(pointer + Half.count))
