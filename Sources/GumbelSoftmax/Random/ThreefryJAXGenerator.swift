@@ -183,8 +183,16 @@ enum Threefry {
 
     typealias Lanes = SIMD8<UInt32>
 
+    /// The registers of the bulk loop (`words4x`): sixteen blocks each in the avx512 tier, whose
+    /// 512-bit integer instructions cost one issue slot like 256-bit ones, eight otherwise.
+    #if GUMBEL_SOFTMAX_AVX512
+        typealias BulkLanes = SIMD16<UInt32>
+    #else
+        typealias BulkLanes = SIMD8<UInt32>
+    #endif
+
     @inline(__always)
-    private static func round(_ x0: inout Lanes, _ x1: inout Lanes, _ r: UInt32) {
+    private static func round<L: SIMD>(_ x0: inout L, _ x1: inout L, _ r: UInt32) where L.Scalar == UInt32 {
         x0 &+= x1
         x1 = (x1 &<< r | x1 &>> (32 &- r)) ^ x0
     }
@@ -224,24 +232,45 @@ enum Threefry {
     /// The counters `(hi32(i), lo32(i))` of flat indices `i = index ..< index + 8`, one per lane.
     @inline(__always)
     static func counters8(_ index: UInt64) -> (high: Lanes, low: Lanes) {
-        let lowStart = Lanes(repeating: UInt32(truncatingIfNeeded: index))
-        let highStart = Lanes(repeating: UInt32(truncatingIfNeeded: index >> 32))
-        let low = lowStart &+ Lanes(0, 1, 2, 3, 4, 5, 6, 7)
+        counters(index, offsets: Lanes(0, 1, 2, 3, 4, 5, 6, 7))
+    }
+
+    /// The counters `(hi32(i), lo32(i))` of flat indices `i = index + offsets[lane]`, one per lane.
+    @inline(__always)
+    static func counters<L: SIMD>(_ index: UInt64, offsets: L) -> (high: L, low: L) where L.Scalar == UInt32 {
+        let lowStart = L(repeating: UInt32(truncatingIfNeeded: index))
+        let highStart = L(repeating: UInt32(truncatingIfNeeded: index >> 32))
+        let low = lowStart &+ offsets
         // Lanes whose low word wrapped past 2^32 carry into the high word.
         return (highStart.replacing(with: highStart &+ 1, where: low .< lowStart), low)
     }
 
-    /// The words of flat indices `index ..< index + 32`: four batches of eight blocks side by
-    /// side. One block is a chain of 60 dependent operations (add, rotate, xor per round), so a
-    /// batch alone leaves the core waiting on each result; the four chains' operations of a round
-    /// are independent and issue together (Gumbel noise from these words, one thread, AVX-512
-    /// tier: 4.4 -> 1.5 ns per element).
+    /// The lane offsets `0, 1, ..., n - 1` of the bulk registers.
     @inline(__always)
-    static func words32(at index: UInt64, ks0: UInt32, ks1: UInt32, ks2: UInt32) -> (Lanes, Lanes, Lanes, Lanes) {
-        var (a0, a1) = counters8(index)
-        var (b0, b1) = counters8(index &+ 8)
-        var (c0, c1) = counters8(index &+ 16)
-        var (d0, d1) = counters8(index &+ 24)
+    static var bulkOffsets: BulkLanes {
+        #if GUMBEL_SOFTMAX_AVX512
+            BulkLanes(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+        #else
+            BulkLanes(0, 1, 2, 3, 4, 5, 6, 7)
+        #endif
+    }
+
+    /// The words of flat indices `index ..< index + 4 n` (`n` = `BulkLanes.scalarCount`): four
+    /// batches of `n` blocks side by side. One block is a chain of 60 dependent operations (add,
+    /// rotate, xor per round), so a batch alone leaves the core waiting on each result; the four
+    /// chains' operations of a round are independent and issue together (Gumbel noise from these
+    /// words, one thread, AVX-512 tier: 4.4 -> 1.5 ns per element with eight lanes, and sixteen
+    /// lanes halve the instructions per word again).
+    @inline(__always)
+    static func words4x(
+        at index: UInt64, ks0: UInt32, ks1: UInt32, ks2: UInt32
+    ) -> (BulkLanes, BulkLanes, BulkLanes, BulkLanes) {
+        let n = UInt64(BulkLanes.scalarCount)
+        let offsets = bulkOffsets
+        var (a0, a1) = counters(index, offsets: offsets)
+        var (b0, b1) = counters(index &+ n, offsets: offsets)
+        var (c0, c1) = counters(index &+ 2 &* n, offsets: offsets)
+        var (d0, d1) = counters(index &+ 3 &* n, offsets: offsets)
         @inline(__always) func inject(_ k0: UInt32, _ k1: UInt32) {
             a0 &+= k0
             b0 &+= k0
@@ -252,15 +281,32 @@ enum Threefry {
             c1 &+= k1
             d1 &+= k1
         }
+        @inline(__always) func rounds(_ r: UInt32) {
+            round(&a0, &a1, r)
+            round(&b0, &b1, r)
+            round(&c0, &c1, r)
+            round(&d0, &d1, r)
+        }
         @inline(__always) func rounds4(odd: Bool) {
-            // An array, as in the single batch's rounds4: literal distances scalarise under SSE2.
-            let distances: [UInt32] = odd ? [17, 29, 16, 24] : [13, 15, 26, 6]
-            for r in distances {
-                round(&a0, &a1, r)
-                round(&b0, &b1, r)
-                round(&c0, &c1, r)
-                round(&d0, &d1, r)
-            }
+            #if GUMBEL_SOFTMAX_AVX512
+                // Literal distances: AVX-512 rotates by an immediate (`vprold`), so no register
+                // holds a distance (twenty of them spill with sixteen-lane registers).
+                if odd {
+                    rounds(17)
+                    rounds(29)
+                    rounds(16)
+                    rounds(24)
+                } else {
+                    rounds(13)
+                    rounds(15)
+                    rounds(26)
+                    rounds(6)
+                }
+            #else
+                // An array, as in the single batch's rounds4: literal distances scalarise under SSE2.
+                let distances: [UInt32] = odd ? [17, 29, 16, 24] : [13, 15, 26, 6]
+                for r in distances { rounds(r) }
+            #endif
         }
         inject(ks0, ks1)
         rounds4(odd: false)
@@ -276,23 +322,26 @@ enum Threefry {
         return (a0 ^ a1, b0 ^ b1, c0 ^ c1, d0 ^ d1)
     }
 
-    /// Writes `count` words of the stream of `key` from flat index `position` on to `out`: 32 at
-    /// a time, then the rest eight at a time (a short row costs no more than one batch).
+    /// Writes `count` words of the stream of `key` from flat index `position` on to `out`: four
+    /// bulk registers at a time (`words4x`), then the rest eight at a time (a short row costs no
+    /// more than one batch).
     static func fill(key: (UInt32, UInt32), position: UInt64, count: Int, into out: UnsafeMutablePointer<UInt32>) {
         let ks0 = key.0
         let ks1 = key.1
         let ks2 = key.0 ^ key.1 ^ parity
+        let step = 4 * BulkLanes.scalarCount
+        let bytes = MemoryLayout<BulkLanes>.stride
         var index = position
         var written = 0
-        while count - written >= 32 {
-            let words = words32(at: index, ks0: ks0, ks1: ks1, ks2: ks2)
+        while count - written >= step {
+            let words = words4x(at: index, ks0: ks0, ks1: ks1, ks2: ks2)
             let target = UnsafeMutableRawPointer(out + written)
-            target.storeBytes(of: words.0, as: Lanes.self)
-            target.storeBytes(of: words.1, toByteOffset: 32, as: Lanes.self)
-            target.storeBytes(of: words.2, toByteOffset: 64, as: Lanes.self)
-            target.storeBytes(of: words.3, toByteOffset: 96, as: Lanes.self)
-            written += 32
-            index &+= 32
+            target.storeBytes(of: words.0, as: BulkLanes.self)
+            target.storeBytes(of: words.1, toByteOffset: bytes, as: BulkLanes.self)
+            target.storeBytes(of: words.2, toByteOffset: 2 * bytes, as: BulkLanes.self)
+            target.storeBytes(of: words.3, toByteOffset: 3 * bytes, as: BulkLanes.self)
+            written += step
+            index &+= UInt64(step)
         }
         while written < count {
             let (high, low) = counters8(index)
