@@ -183,18 +183,23 @@ enum Threefry {
 
     typealias Lanes = SIMD8<UInt32>
 
-    /// The registers of the bulk loop (`words4x`): sixteen blocks each in the avx512 tier, whose
-    /// 512-bit integer instructions cost one issue slot like 256-bit ones, eight otherwise.
+    /// The lanes of one batch of the bulk loop (`words4x`). In the avx512 tier, thirty-two blocks
+    /// as one LLVM vector: each operation is two 512-bit instructions (which cost one issue slot
+    /// like 256-bit ones), so the four batches are eight independent chains, whose sixteen
+    /// registers and the loop's constants fit AVX-512's thirty-two. Eight blocks otherwise (four
+    /// chains in AVX2's sixteen registers).
     #if GUMBEL_SOFTMAX_AVX512
-        typealias BulkLanes = SIMD16<UInt32>
+        typealias BulkLanes = WordLanes32
+        static let bulkCount = 32
     #else
         typealias BulkLanes = SIMD8<UInt32>
+        static let bulkCount = 8
     #endif
 
     @inline(__always)
-    private static func round<L: SIMD>(_ x0: inout L, _ x1: inout L, _ r: UInt32) where L.Scalar == UInt32 {
-        x0 &+= x1
-        x1 = (x1 &<< r | x1 &>> (32 &- r)) ^ x0
+    private static func round<W: WordVector>(_ x0: inout W, _ x1: inout W, _ r: UInt32) {
+        x0 = x0 &+ x1
+        x1 = (x1.shiftedLeft(r) | x1.shiftedRight(32 &- r)) ^ x0
     }
 
     @inline(__always)
@@ -249,37 +254,37 @@ enum Threefry {
     @inline(__always)
     static var bulkOffsets: BulkLanes {
         #if GUMBEL_SOFTMAX_AVX512
-            BulkLanes(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+            BulkLanes(
+                SIMD32(
+                    lowHalf: SIMD16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                    highHalf: SIMD16(16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31)))
         #else
             BulkLanes(0, 1, 2, 3, 4, 5, 6, 7)
         #endif
     }
 
-    /// The words of flat indices `index ..< index + 4 n` (`n` = `BulkLanes.scalarCount`): four
-    /// batches of `n` blocks side by side. One block is a chain of 60 dependent operations (add,
-    /// rotate, xor per round), so a batch alone leaves the core waiting on each result; the four
-    /// chains' operations of a round are independent and issue together (Gumbel noise from these
-    /// words, one thread, AVX-512 tier: 4.4 -> 1.5 ns per element with eight lanes, and sixteen
-    /// lanes halve the instructions per word again).
+    /// The words of flat indices `index ..< index + 4 n` (`n` = `bulkCount`), whose low words do
+    /// not wrap past 2^32 (the caller checks): four batches of `n` blocks side by side. One block
+    /// is a chain of 60 dependent operations (add, rotate, xor per round), so a batch alone
+    /// leaves the core waiting on each result; the chains' operations of a round are independent
+    /// and issue together (Gumbel noise from these words, one thread, AVX-512 tier: 4.4 -> 1.5 ns
+    /// per element with four batches of eight lanes, ~1.0 with four of thirty-two).
     @inline(__always)
     static func words4x(
         at index: UInt64, ks0: UInt32, ks1: UInt32, ks2: UInt32
     ) -> (BulkLanes, BulkLanes, BulkLanes, BulkLanes) {
-        let n = UInt64(BulkLanes.scalarCount)
-        let offsets = bulkOffsets
-        var (a0, a1) = counters(index, offsets: offsets)
-        var (b0, b1) = counters(index &+ n, offsets: offsets)
-        var (c0, c1) = counters(index &+ 2 &* n, offsets: offsets)
-        var (d0, d1) = counters(index &+ 3 &* n, offsets: offsets)
+        // Every lane has the same high word.
+        let n = BulkLanes(repeating: UInt32(bulkCount))
+        let high = BulkLanes(repeating: UInt32(truncatingIfNeeded: index >> 32))
+        let low = BulkLanes(repeating: UInt32(truncatingIfNeeded: index)) &+ bulkOffsets
+        var (a0, a1) = (high, low)
+        var (b0, b1) = (high, low &+ n)
+        var (c0, c1) = (high, b1 &+ n)
+        var (d0, d1) = (high, c1 &+ n)
         @inline(__always) func inject(_ k0: UInt32, _ k1: UInt32) {
-            a0 &+= k0
-            b0 &+= k0
-            c0 &+= k0
-            d0 &+= k0
-            a1 &+= k1
-            b1 &+= k1
-            c1 &+= k1
-            d1 &+= k1
+            let (k0, k1) = (BulkLanes(repeating: k0), BulkLanes(repeating: k1))
+            (a0, b0, c0, d0) = (a0 &+ k0, b0 &+ k0, c0 &+ k0, d0 &+ k0)
+            (a1, b1, c1, d1) = (a1 &+ k1, b1 &+ k1, c1 &+ k1, d1 &+ k1)
         }
         @inline(__always) func rounds(_ r: UInt32) {
             round(&a0, &a1, r)
@@ -290,7 +295,7 @@ enum Threefry {
         @inline(__always) func rounds4(odd: Bool) {
             #if GUMBEL_SOFTMAX_AVX512
                 // Literal distances: AVX-512 rotates by an immediate (`vprold`), so no register
-                // holds a distance (twenty of them spill with sixteen-lane registers).
+                // holds a distance (twenty of them would spill).
                 if odd {
                     rounds(17)
                     rounds(29)
@@ -329,21 +334,12 @@ enum Threefry {
         let ks0 = key.0
         let ks1 = key.1
         let ks2 = key.0 ^ key.1 ^ parity
-        let step = 4 * BulkLanes.scalarCount
+        let step = 4 * bulkCount
         let bytes = MemoryLayout<BulkLanes>.stride
         var index = position
         var written = 0
-        while count - written >= step {
-            let words = words4x(at: index, ks0: ks0, ks1: ks1, ks2: ks2)
-            let target = UnsafeMutableRawPointer(out + written)
-            target.storeBytes(of: words.0, as: BulkLanes.self)
-            target.storeBytes(of: words.1, toByteOffset: bytes, as: BulkLanes.self)
-            target.storeBytes(of: words.2, toByteOffset: 2 * bytes, as: BulkLanes.self)
-            target.storeBytes(of: words.3, toByteOffset: 3 * bytes, as: BulkLanes.self)
-            written += step
-            index &+= UInt64(step)
-        }
-        while written < count {
+        /// Eight words (fewer at the end), with each lane's own carry into the high word.
+        @inline(__always) func eight() {
             let (high, low) = counters8(index)
             let words = words8(high: high, low: low, ks0: ks0, ks1: ks1, ks2: ks2)
             let take = min(8, count - written)
@@ -355,6 +351,22 @@ enum Threefry {
             written += take
             index &+= 8
         }
+        while count - written >= step {
+            if UInt32(truncatingIfNeeded: index) > UInt32.max - UInt32(step - 1) {
+                // The low words wrap past 2^32 inside this stretch (once in 2^32 words).
+                for _ in 0..<(step / 8) { eight() }
+                continue
+            }
+            let words = words4x(at: index, ks0: ks0, ks1: ks1, ks2: ks2)
+            let target = UnsafeMutableRawPointer(out + written)
+            target.storeBytes(of: words.0, as: BulkLanes.self)
+            target.storeBytes(of: words.1, toByteOffset: bytes, as: BulkLanes.self)
+            target.storeBytes(of: words.2, toByteOffset: 2 * bytes, as: BulkLanes.self)
+            target.storeBytes(of: words.3, toByteOffset: 3 * bytes, as: BulkLanes.self)
+            written += step
+            index &+= UInt64(step)
+        }
+        while written < count { eight() }
     }
 
     /// JAX's float64 uniform of a block's output `(o0, o1)`: the top 52 bits of `o0 << 32 | o1` as
