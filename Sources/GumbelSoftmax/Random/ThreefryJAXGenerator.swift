@@ -197,10 +197,18 @@ enum Threefry {
     #endif
 
     @inline(__always)
-    private static func round<W: WordVector>(_ x0: inout W, _ x1: inout W, _ r: UInt32) {
-        x0 = x0 &+ x1
-        x1 = (x1.shiftedLeft(r) | x1.shiftedRight(32 &- r)) ^ x0
+    private static func round<L: SIMD>(_ x0: inout L, _ x1: inout L, _ r: UInt32) where L.Scalar == UInt32 {
+        x0 &+= x1
+        x1 = (x1 &<< r | x1 &>> (32 &- r)) ^ x0
     }
+
+    #if GUMBEL_SOFTMAX_AVX512
+        @inline(__always)
+        private static func round(_ x0: inout WordLanes32, _ x1: inout WordLanes32, _ r: UInt32) {
+            x0 = x0 &+ x1
+            x1 = (x1.shiftedLeft(r) | x1.shiftedRight(32 &- r)) ^ x0
+        }
+    #endif
 
     @inline(__always)
     private static func rounds4(
