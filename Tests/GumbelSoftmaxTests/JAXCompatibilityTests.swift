@@ -176,18 +176,22 @@ struct JAXCompatibilityTests {
     }
 
     /// The bulk fill equals the scalar definition for every count and offset near the places where
-    /// the high counter word changes (2^32, 2^33, 2^64).
+    /// the high counter word changes (2^32, 2^33, 2^64), with stretches long enough for the bulk
+    /// loop (128 words a step in the avx512 tier) to meet the change at its start and in its middle.
     @Test func bulkFillEqualsScalarAtEveryOffset() {
         let generators = [
             ThreefryJAXGenerator(seed: 0), ThreefryJAXGenerator(key: (0xFFFF_FFFF, 0xFFFF_FFFF)),
             ThreefryJAXGenerator(key: (0x1319_8A2E, 0x0370_7344)),
         ]
-        let bases: [UInt64] = [0, (1 << 32) - 20, (1 << 33) - 9, UInt64.max - 20, 0x1234_5678_9ABC_DEF0]
+        let bases: [UInt64] = [
+            0, (1 << 32) - 20, (1 << 32) - 150, (1 << 33) - 9, UInt64.max - 20, 0x1234_5678_9ABC_DEF0,
+        ]
+        let counts = [0, 1, 7, 8, 9, 20, 127, 128, 129, 300]
         for g in generators {
             for base in bases {
-                let reference = (0..<41).map { g.word(at: base &+ UInt64($0)) }
+                let reference = (0..<(21 + counts.max()!)).map { g.word(at: base &+ UInt64($0)) }
                 for offset in 0..<21 {
-                    for count in [0, 1, 7, 8, 9, 20] {
+                    for count in counts {
                         var buffer = [UInt32](repeating: 0xDEAD_BEEF, count: count + 1)
                         buffer.withUnsafeMutableBufferPointer { b in
                             g.fillWords(

@@ -148,6 +148,31 @@ enum NoiseMath {
         return (Double(x) + 0.5) * 0x1p-32
     }
 
+    /// The lanes of `jaxNoise`: twice the bulk width in the avx512 tier (eight 512-bit chains),
+    /// the bulk width otherwise.
+    #if GUMBEL_SOFTMAX_AVX512
+        typealias JAXNoiseLanes = Pair<WideFloatLanes>
+    #else
+        typealias JAXNoiseLanes = WideFloatLanes
+    #endif
+
+    /// `.jaxTiny` noise of the longest prefix of `count` words that `JAXNoiseLanes` divides, passed
+    /// to `body(i, g)` for each block from word `i`; returns the prefix's length, where the bulk
+    /// loop goes on. JAX's noise is two degree-8 logarithms (`FastMath.log`), a longer chain of
+    /// dependent operations than `.centered`'s, and at the bulk width (four 512-bit chains) the
+    /// core waits on their latencies: eight chains take 0.97 -> 0.90 ns per element off soft
+    /// output at T = 0.7 (one thread, [1024, 1024]), though some of their registers spill.
+    @inline(__always)
+    static func jaxNoise(
+        _ words: UnsafePointer<UInt32>, count: Int, _ body: (_ i: Int, _ g: JAXNoiseLanes) -> Void
+    ) -> Int {
+        let end = count - count % JAXNoiseLanes.count
+        for i in stride(from: 0, to: end, by: JAXNoiseLanes.count) {
+            body(i, gumbel(JAXNoiseLanes.load(words + i), mapping: .jaxTiny, as: JAXNoiseLanes.self))
+        }
+        return end
+    }
+
     /// Gumbel noise from `count` words into `g`, in the bulk width then eight lanes at a time.
     /// Returns true when some word lies in an outer band (`.centered` only): `fixBands` must then
     /// run.
@@ -157,7 +182,8 @@ enum NoiseMath {
     ) -> Bool {
         let blocks = Blocks(count: count)
         var smallest = WideFloatLanes.Bits(repeating: 0xFFFF_FFFF)
-        for i in blocks.wide {
+        let start = mapping == .jaxTiny ? jaxNoise(words, count: count) { i, noise in noise.store(to: g + i) } : 0
+        for i in stride(from: start, to: blocks.wideEnd, by: WideFloatLanes.count) {
             let noise = gumbel(
                 WideFloatLanes.load(words + i), mapping: mapping, smallest: &smallest, as: WideFloatLanes.self)
             noise.store(to: g + i)
@@ -230,7 +256,10 @@ enum NoiseMath {
     ) -> Bool {
         let blocks = Blocks(count: count)
         var smallest = WideFloatLanes.Bits(repeating: 0xFFFF_FFFF)
-        for i in blocks.wide {
+        let start =
+            mapping == .jaxTiny
+            ? jaxNoise(words, count: count) { i, g in (JAXNoiseLanes.load(logits + i) + g).store(to: d + i) } : 0
+        for i in stride(from: start, to: blocks.wideEnd, by: WideFloatLanes.count) {
             let g = gumbel(
                 WideFloatLanes.load(words + i), mapping: mapping, smallest: &smallest, as: WideFloatLanes.self)
             (WideFloatLanes.load(logits + i) + g).store(to: d + i)

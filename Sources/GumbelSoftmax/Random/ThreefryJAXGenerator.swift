@@ -183,11 +183,32 @@ enum Threefry {
 
     typealias Lanes = SIMD8<UInt32>
 
+    /// The lanes of one batch of the bulk loop (`words4x`). In the avx512 tier, thirty-two blocks
+    /// as one LLVM vector: each operation is two 512-bit instructions (which cost one issue slot
+    /// like 256-bit ones), so the four batches are eight independent chains, whose sixteen
+    /// registers and the loop's constants fit AVX-512's thirty-two. Eight blocks otherwise (four
+    /// chains in AVX2's sixteen registers).
+    #if GUMBEL_SOFTMAX_AVX512
+        typealias BulkLanes = WordLanes32
+        static let bulkCount = 32
+    #else
+        typealias BulkLanes = SIMD8<UInt32>
+        static let bulkCount = 8
+    #endif
+
     @inline(__always)
-    private static func round(_ x0: inout Lanes, _ x1: inout Lanes, _ r: UInt32) {
+    private static func round<L: SIMD>(_ x0: inout L, _ x1: inout L, _ r: UInt32) where L.Scalar == UInt32 {
         x0 &+= x1
         x1 = (x1 &<< r | x1 &>> (32 &- r)) ^ x0
     }
+
+    #if GUMBEL_SOFTMAX_AVX512
+        @inline(__always)
+        private static func round(_ x0: inout WordLanes32, _ x1: inout WordLanes32, _ r: UInt32) {
+            x0 = x0 &+ x1
+            x1 = (x1.shiftedLeft(r) | x1.shiftedRight(32 &- r)) ^ x0
+        }
+    #endif
 
     @inline(__always)
     private static func rounds4(
@@ -224,43 +245,81 @@ enum Threefry {
     /// The counters `(hi32(i), lo32(i))` of flat indices `i = index ..< index + 8`, one per lane.
     @inline(__always)
     static func counters8(_ index: UInt64) -> (high: Lanes, low: Lanes) {
-        let lowStart = Lanes(repeating: UInt32(truncatingIfNeeded: index))
-        let highStart = Lanes(repeating: UInt32(truncatingIfNeeded: index >> 32))
-        let low = lowStart &+ Lanes(0, 1, 2, 3, 4, 5, 6, 7)
+        counters(index, offsets: Lanes(0, 1, 2, 3, 4, 5, 6, 7))
+    }
+
+    /// The counters `(hi32(i), lo32(i))` of flat indices `i = index + offsets[lane]`, one per lane.
+    @inline(__always)
+    static func counters<L: SIMD>(_ index: UInt64, offsets: L) -> (high: L, low: L) where L.Scalar == UInt32 {
+        let lowStart = L(repeating: UInt32(truncatingIfNeeded: index))
+        let highStart = L(repeating: UInt32(truncatingIfNeeded: index >> 32))
+        let low = lowStart &+ offsets
         // Lanes whose low word wrapped past 2^32 carry into the high word.
         return (highStart.replacing(with: highStart &+ 1, where: low .< lowStart), low)
     }
 
-    /// The words of flat indices `index ..< index + 32`: four batches of eight blocks side by
-    /// side. One block is a chain of 60 dependent operations (add, rotate, xor per round), so a
-    /// batch alone leaves the core waiting on each result; the four chains' operations of a round
-    /// are independent and issue together (Gumbel noise from these words, one thread, AVX-512
-    /// tier: 4.4 -> 1.5 ns per element).
+    /// The lane offsets `0, 1, ..., n - 1` of the bulk registers.
     @inline(__always)
-    static func words32(at index: UInt64, ks0: UInt32, ks1: UInt32, ks2: UInt32) -> (Lanes, Lanes, Lanes, Lanes) {
-        var (a0, a1) = counters8(index)
-        var (b0, b1) = counters8(index &+ 8)
-        var (c0, c1) = counters8(index &+ 16)
-        var (d0, d1) = counters8(index &+ 24)
+    static var bulkOffsets: BulkLanes {
+        #if GUMBEL_SOFTMAX_AVX512
+            BulkLanes(
+                SIMD32(
+                    lowHalf: SIMD16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                    highHalf: SIMD16(16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31)))
+        #else
+            BulkLanes(0, 1, 2, 3, 4, 5, 6, 7)
+        #endif
+    }
+
+    /// The words of flat indices `index ..< index + 4 n` (`n` = `bulkCount`), whose low words do
+    /// not wrap past 2^32 (the caller checks): four batches of `n` blocks side by side. One block
+    /// is a chain of 60 dependent operations (add, rotate, xor per round), so a batch alone
+    /// leaves the core waiting on each result; the chains' operations of a round are independent
+    /// and issue together (Gumbel noise from these words, one thread, AVX-512 tier: 4.4 ns per
+    /// element with one batch of eight lanes, 1.5 with four, 0.77 with four of thirty-two).
+    @inline(__always)
+    static func words4x(
+        at index: UInt64, ks0: UInt32, ks1: UInt32, ks2: UInt32
+    ) -> (BulkLanes, BulkLanes, BulkLanes, BulkLanes) {
+        // Every lane has the same high word.
+        let n = BulkLanes(repeating: UInt32(bulkCount))
+        let high = BulkLanes(repeating: UInt32(truncatingIfNeeded: index >> 32))
+        let low = BulkLanes(repeating: UInt32(truncatingIfNeeded: index)) &+ bulkOffsets
+        var (a0, a1) = (high, low)
+        var (b0, b1) = (high, low &+ n)
+        var (c0, c1) = (high, b1 &+ n)
+        var (d0, d1) = (high, c1 &+ n)
         @inline(__always) func inject(_ k0: UInt32, _ k1: UInt32) {
-            a0 &+= k0
-            b0 &+= k0
-            c0 &+= k0
-            d0 &+= k0
-            a1 &+= k1
-            b1 &+= k1
-            c1 &+= k1
-            d1 &+= k1
+            let (k0, k1) = (BulkLanes(repeating: k0), BulkLanes(repeating: k1))
+            (a0, b0, c0, d0) = (a0 &+ k0, b0 &+ k0, c0 &+ k0, d0 &+ k0)
+            (a1, b1, c1, d1) = (a1 &+ k1, b1 &+ k1, c1 &+ k1, d1 &+ k1)
+        }
+        @inline(__always) func rounds(_ r: UInt32) {
+            round(&a0, &a1, r)
+            round(&b0, &b1, r)
+            round(&c0, &c1, r)
+            round(&d0, &d1, r)
         }
         @inline(__always) func rounds4(odd: Bool) {
-            // An array, as in the single batch's rounds4: literal distances scalarise under SSE2.
-            let distances: [UInt32] = odd ? [17, 29, 16, 24] : [13, 15, 26, 6]
-            for r in distances {
-                round(&a0, &a1, r)
-                round(&b0, &b1, r)
-                round(&c0, &c1, r)
-                round(&d0, &d1, r)
-            }
+            #if GUMBEL_SOFTMAX_AVX512
+                // Literal distances: AVX-512 rotates by an immediate (`vprold`), so no register
+                // holds a distance (twenty of them would spill).
+                if odd {
+                    rounds(17)
+                    rounds(29)
+                    rounds(16)
+                    rounds(24)
+                } else {
+                    rounds(13)
+                    rounds(15)
+                    rounds(26)
+                    rounds(6)
+                }
+            #else
+                // An array, as in the single batch's rounds4: literal distances scalarise under SSE2.
+                let distances: [UInt32] = odd ? [17, 29, 16, 24] : [13, 15, 26, 6]
+                for r in distances { rounds(r) }
+            #endif
         }
         inject(ks0, ks1)
         rounds4(odd: false)
@@ -276,25 +335,19 @@ enum Threefry {
         return (a0 ^ a1, b0 ^ b1, c0 ^ c1, d0 ^ d1)
     }
 
-    /// Writes `count` words of the stream of `key` from flat index `position` on to `out`: 32 at
-    /// a time, then the rest eight at a time (a short row costs no more than one batch).
+    /// Writes `count` words of the stream of `key` from flat index `position` on to `out`: four
+    /// bulk registers at a time (`words4x`), then the rest eight at a time (a short row costs no
+    /// more than one batch).
     static func fill(key: (UInt32, UInt32), position: UInt64, count: Int, into out: UnsafeMutablePointer<UInt32>) {
         let ks0 = key.0
         let ks1 = key.1
         let ks2 = key.0 ^ key.1 ^ parity
+        let step = 4 * bulkCount
+        let bytes = MemoryLayout<BulkLanes>.stride
         var index = position
         var written = 0
-        while count - written >= 32 {
-            let words = words32(at: index, ks0: ks0, ks1: ks1, ks2: ks2)
-            let target = UnsafeMutableRawPointer(out + written)
-            target.storeBytes(of: words.0, as: Lanes.self)
-            target.storeBytes(of: words.1, toByteOffset: 32, as: Lanes.self)
-            target.storeBytes(of: words.2, toByteOffset: 64, as: Lanes.self)
-            target.storeBytes(of: words.3, toByteOffset: 96, as: Lanes.self)
-            written += 32
-            index &+= 32
-        }
-        while written < count {
+        /// Eight words (fewer at the end), with each lane's own carry into the high word.
+        @inline(__always) func eight() {
             let (high, low) = counters8(index)
             let words = words8(high: high, low: low, ks0: ks0, ks1: ks1, ks2: ks2)
             let take = min(8, count - written)
@@ -306,6 +359,22 @@ enum Threefry {
             written += take
             index &+= 8
         }
+        while count - written >= step {
+            if UInt32(truncatingIfNeeded: index) > UInt32.max - UInt32(step - 1) {
+                // The low words wrap past 2^32 inside this stretch (once in 2^32 words).
+                for _ in 0..<(step / 8) { eight() }
+                continue
+            }
+            let words = words4x(at: index, ks0: ks0, ks1: ks1, ks2: ks2)
+            let target = UnsafeMutableRawPointer(out + written)
+            target.storeBytes(of: words.0, as: BulkLanes.self)
+            target.storeBytes(of: words.1, toByteOffset: bytes, as: BulkLanes.self)
+            target.storeBytes(of: words.2, toByteOffset: 2 * bytes, as: BulkLanes.self)
+            target.storeBytes(of: words.3, toByteOffset: 3 * bytes, as: BulkLanes.self)
+            written += step
+            index &+= UInt64(step)
+        }
+        while written < count { eight() }
     }
 
     /// JAX's float64 uniform of a block's output `(o0, o1)`: the top 52 bits of `o0 << 32 | o1` as
