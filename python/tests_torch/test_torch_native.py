@@ -329,3 +329,33 @@ def test_the_seed_draw_is_the_python_nodes(module):
         if generator is not None:
             generator.set_state(state)
         assert first == gst._draw_seed(generator)
+
+
+@pytest.fixture
+def substituted(module):
+    """``substituted(sample=..., gradient=...)``: hands the module other function addresses (both
+    dtypes) until the test ends, then the library's again."""
+    addresses = native_build._addresses()
+
+    def substitute(sample=None, gradient=None):
+        module.set_functions(sample or addresses[0], sample or addresses[1], gradient or addresses[2],
+                             gradient or addresses[3], addresses[4])
+
+    yield substitute
+    module.set_functions(*addresses)
+
+
+def test_the_library_calls_run_without_the_gil(module, substituted):
+    """As the Python node's ctypes calls, the library's sample and VJP run with the GIL released, so
+    that other Python threads run meanwhile. The sample function here is CPython's
+    PyGILState_Check (1 when the calling thread holds the GIL; the extra arguments are ignored by
+    the C calling convention), whose 1 the node reports as a status-1 refusal."""
+    import ctypes
+
+    held = ctypes.cast(ctypes.pythonapi.PyGILState_Check, ctypes.c_void_p).value
+    substituted(sample=held, gradient=held)
+    for logits in (LOGITS, LOGITS.double().requires_grad_()):
+        for hard in (False, True):
+            assert module.common(logits, 0.5, -1, hard, 1, 0, 0, None).shape == logits.shape
+    y = module.common(LOGITS.clone().requires_grad_(), 0.5, -1, False, 1, 0, 0, None)
+    y.backward(LOGITS)

@@ -58,14 +58,23 @@ at::Tensor sample(const at::Tensor &logits, double temperature, int code, uint64
     const int64_t count = logits.numel();
     const int64_t columns = logits.size(-1);
     const auto output = static_cast<gs_output>(code);
+    const void *source = logits.const_data_ptr();
+    void *target = result.mutable_data_ptr();
+    const bool single = logits.scalar_type() == at::kFloat;
     gs_status status;
-    if (logits.scalar_type() == at::kFloat) {
-        status = library.sample(logits.const_data_ptr<float>(), count, count / columns, columns,
-                                static_cast<float>(temperature), output, seed, stream, position, 0,
-                                result.mutable_data_ptr<float>(), count);
-    } else {
-        status = library.sample_f64(logits.const_data_ptr<double>(), count, count / columns, columns, temperature,
-                                    output, seed, stream, position, 0, result.mutable_data_ptr<double>(), count);
+    {
+        // The library touches no Python object: other Python threads run meanwhile, as they do
+        // around the Python node's ctypes call. (The caller, `common`, holds the GIL.)
+        pybind11::gil_scoped_release released;
+        if (single) {
+            status = library.sample(static_cast<const float *>(source), count, count / columns, columns,
+                                    static_cast<float>(temperature), output, seed, stream, position, 0,
+                                    static_cast<float *>(target), count);
+        } else {
+            status = library.sample_f64(static_cast<const double *>(source), count, count / columns, columns,
+                                        temperature, output, seed, stream, position, 0, static_cast<double *>(target),
+                                        count);
+        }
     }
     check(status);
     return result;
