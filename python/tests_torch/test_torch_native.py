@@ -359,3 +359,17 @@ def test_the_library_calls_run_without_the_gil(module, substituted):
             assert module.common(logits, 0.5, -1, hard, 1, 0, 0, None).shape == logits.shape
     y = module.common(LOGITS.clone().requires_grad_(), 0.5, -1, False, 1, 0, 0, None)
     y.backward(LOGITS)
+
+
+def test_a_cache_that_cannot_be_written_is_named(tmp_path, monkeypatch, capsys):
+    """A cache directory that cannot be made (here under a file) is the build's error, not a traceback:
+    build-native prints it and exits with status 1, and nothing is compiled."""
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))
+    monkeypatch.setenv("CXX", shutil.which("false"))
+    with pytest.raises(native_build.NativeBuildError, match=r"cannot write the cache entry .*file/gumbel_softmax"):
+        gst.build_native()
+    assert gst._main(["build-native"]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith("error: cannot build gumbel_softmax's compiled torch node: cannot write")
+    assert "Not a directory" in error
