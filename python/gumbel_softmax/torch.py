@@ -411,12 +411,17 @@ _NATIVE_STATUS = "gumbel_softmax status "
 
 
 def _native_node():
-    """The compiled node's module, or None (looked for once)."""
+    """The compiled node's module, or None (looked for once the library is loaded: until then the
+    call is the Python node's, which raises the library's error)."""
     global _native
     native = _native
     if native is _UNRESOLVED:
         with _native_lock:
             if _native is _UNRESOLVED:
+                try:
+                    _library.load()
+                except (OSError, ImportError):
+                    return None
                 _native = _torch_native.load()
             native = _native
     return native

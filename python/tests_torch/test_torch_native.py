@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import threading
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -373,3 +374,28 @@ def test_a_cache_that_cannot_be_written_is_named(tmp_path, monkeypatch, capsys):
     error = capsys.readouterr().err
     assert error.startswith("error: cannot build gumbel_softmax's compiled torch node: cannot write")
     assert "Not a directory" in error
+
+
+def test_a_library_not_found_yet_leaves_the_node_to_a_later_call(cache, module, monkeypatch):
+    """Without the library (not found yet: a Dask worker may get it later), the call is the Python
+    node's (which raises the library's error), with no warning to rebuild the node, and the node is
+    looked for again at the next call."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    monkeypatch.setenv(native_build.ENVIRONMENT_VARIABLE, "1")
+    monkeypatch.setattr(gst, "_native", gst._UNRESOLVED)
+    absent = OSError("cannot load libgumbelsoftmax.so")
+    library_load = gs._library.load
+
+    def missing():
+        raise absent
+
+    monkeypatch.setattr(gs._library, "load", missing)
+    monkeypatch.setattr(gst, "_library_functions", {})
+    leaf = LOGITS.clone().requires_grad_()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(OSError) as raised:
+            gumbel_softmax(leaf, 0.5)
+    assert raised.value is absent and gst._native is gst._UNRESOLVED
+    monkeypatch.setattr(gs._library, "load", library_load)
+    assert type(gumbel_softmax(leaf, 0.5).grad_fn).__name__ == "CppFunction"
