@@ -399,3 +399,24 @@ def test_a_library_not_found_yet_leaves_the_node_to_a_later_call(cache, module, 
     assert raised.value is absent and gst._native is gst._UNRESOLVED
     monkeypatch.setattr(gs._library, "load", library_load)
     assert type(gumbel_softmax(leaf, 0.5).grad_fn).__name__ == "CppFunction"
+
+
+@pytest.mark.parametrize("make", [lambda: torch.randn(5, 1).t(), lambda: torch.randn(3, 1, 4).transpose(0, 1)])
+@pytest.mark.parametrize("hard", [False, True])
+@pytest.mark.parametrize("requires_grad", [False, True])
+def test_the_sample_and_gradient_keep_the_python_nodes_strides(nodes, make, hard, requires_grad):
+    """A C-contiguous tensor whose size-1 dimensions have other strides than a new tensor's: the
+    sample and the gradient have the strides the Python node's empty_like gives them."""
+    base = make()
+    assert base.is_contiguous()
+    results = {}
+    for name in ("native", "python"):
+        logits = base.detach().requires_grad_(requires_grad)
+        y = nodes(name, lambda: gumbel_softmax(logits, 0.5, hard, seed=1))
+        if requires_grad:
+            y.backward(torch.ones_like(y))
+        results[name] = (y.detach(), logits.grad)
+    for native, python in zip(results["native"], results["python"]):
+        assert (native is None) == (python is None)
+        if native is not None:
+            assert torch.equal(native, python) and native.stride() == python.stride(), (native.stride(), python.stride())

@@ -51,10 +51,11 @@ void check(gs_status status) {
 }
 
 // The library's sample of `logits` (C-contiguous, categories last) in the output `code` (a
-// gs_output) into a new tensor.
+// gs_output) into a new tensor with logits' strides (those of a size-1 dimension included), as the
+// Python node's torch.empty_like. So is the gradient below.
 at::Tensor sample(const at::Tensor &logits, double temperature, int code, uint64_t seed, uint64_t stream,
                   uint64_t position) {
-    at::Tensor result = at::empty_like(logits, at::MemoryFormat::Contiguous);
+    at::Tensor result = at::empty_like(logits);
     const int64_t count = logits.numel();
     const int64_t columns = logits.size(-1);
     const auto output = static_cast<gs_output>(code);
@@ -113,7 +114,7 @@ struct SoftSample : public torch::autograd::Function<SoftSample> {
             gradient = y * (upstream - (y * upstream).sum(-1, true)) / temperature;
         } else {
             const at::Tensor g = upstream.contiguous();
-            gradient = at::empty_like(y, at::MemoryFormat::Contiguous);
+            gradient = at::empty_like(y);
             const int64_t count = y.numel();
             const int64_t columns = y.size(-1);
             gs_status status;
