@@ -388,6 +388,7 @@ class _LibrarySoftSample(torch.autograd.Function):
             or not torch._C._has_storage(upstream)  # vmap of the backward (is_grads_batched=True), wrappers
             or upstream.is_neg()  # a negative view: its memory holds the values' negation
             or not y.is_contiguous()  # a saved_tensors_hooks unpack may return another layout
+            or y.numel() != upstream.numel()  # or another size, past which the library would read
         ):
             return _logits_gradient(y, upstream, -1) / ctx.temperature, None, None, None, None
         upstream = upstream.contiguous()

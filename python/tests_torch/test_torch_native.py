@@ -420,3 +420,18 @@ def test_the_sample_and_gradient_keep_the_python_nodes_strides(nodes, make, hard
         assert (native is None) == (python is None)
         if native is not None:
             assert torch.equal(native, python) and native.stride() == python.stride(), (native.stride(), python.stride())
+
+
+@pytest.mark.parametrize("unpack", [lambda t: t.repeat(1000, 1), lambda t: t[:, :2].contiguous()])
+def test_a_saved_sample_of_another_size_never_reaches_the_library(nodes, unpack):
+    """A saved_tensors_hooks unpack that returns another number of elements than the upstream
+    gradient's: the library's VJP would read past the upstream gradient (its count was the
+    sample's), so both nodes take the torch-op formula, whose shapes do not broadcast."""
+    results = {}
+    for name in ("native", "python"):
+        leaf = LOGITS.clone().requires_grad_()
+        with torch.autograd.graph.saved_tensors_hooks(lambda t: t, unpack):
+            y = nodes(name, lambda: gumbel_softmax(leaf, 0.5, seed=1))
+        results[name] = outcome(lambda: y.backward(LOGITS))
+    assert results["native"][:2] == results["python"][:2] == ("error", RuntimeError)
+    assert "must match the size of tensor" in results["native"][2] and results["native"] == results["python"]
