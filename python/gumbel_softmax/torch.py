@@ -485,12 +485,16 @@ def _constant_sample(logits, tau, hard, eps, dim, seed, stream, position, genera
         and -1 <= dim <= _INT64_MAX
         and (generator is None or (type(generator) is torch.Generator and generator.device.type == "cpu"))
     ):
-        # One C++ call: the tensor's checks (None: the general path), the seed's draw, the sample
-        # and its node.
+        # One C++ call: the tensor's checks, the seed's draw, the sample and its node. None: a
+        # tensor the checks below decline too, or refuse (some raise on a sparse tensor) before
+        # the general path's seed draw, as the Python node does.
         try:
-            return native.common(logits, temperature, dim, True if hard else False, seed, stream, position, generator)
+            result = native.common(logits, temperature, dim, True if hard else False, seed, stream, position,
+                                   generator)
         except ValueError as error:
             raise _native_error(error) from None
+        if result is not None:
+            return result
     if (
         (logits.dtype is not torch.float32 and logits.dtype is not torch.float64)
         or not logits.is_cpu

@@ -156,8 +156,9 @@ uint64_t draw_seed(const std::optional<at::Generator> &generator) {
 // The common case of gumbel_softmax.torch.gumbel_softmax, whose caller (_constant_sample) has
 // checked everything but the tensor: a plain eager call, a float temperature in the float32
 // range and words in 0...2**64 - 1. None when the tensor is not the common case's (C-contiguous
-// float32 or float64 on the CPU, strided, not a negative view, at least one element, categories
-// (`dim`) last), before anything is drawn: the call then takes the general path. Otherwise the
+// float32 or float64 on the CPU, strided, not nested, not a negative view, at least one element,
+// categories (`dim`) last), before anything is drawn: the caller then runs the Python node's checks
+// (which decline it too, or raise as for the Python node). Otherwise the
 // seed (when none is given) is drawn from `generator`, and the result is the Python node's:
 // without autograd the library's soft or hard sample; with it the soft sample's SoftSample node,
 // and for hard=True the one-hot plus the soft sample's straight-through derivatives.
@@ -167,7 +168,7 @@ std::optional<at::Tensor> common(const at::Tensor &logits, double temperature, i
     require_functions();
     const auto type = logits.scalar_type();
     if ((type != at::kFloat && type != at::kDouble) || logits.layout() != at::kStrided || !logits.device().is_cpu() ||
-        logits.dim() == 0 || (dim != -1 && dim != logits.dim() - 1) || !logits.is_contiguous() ||
+        logits.is_nested() || logits.dim() == 0 || (dim != -1 && dim != logits.dim() - 1) || !logits.is_contiguous() ||
         logits.is_neg() || logits.numel() == 0) {
         return std::nullopt;
     }
