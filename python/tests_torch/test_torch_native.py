@@ -302,6 +302,7 @@ def test_the_seed_draw_works_in_a_new_thread_in_and_out_of_inference_mode(nodes)
         lambda: LOGITS.to_sparse_csr(),  # is_contiguous raises, before the Python node draws
         lambda: torch.nested.nested_tensor([LOGITS[:2], LOGITS[2:5]]),  # strided, C-contiguous, no sizes
         lambda: LOGITS.to(torch.complex64),
+        lambda: torch._efficientzerotensor(4, 5),  # no memory: the library refuses its NULL pointer
     ],
 )
 @pytest.mark.parametrize("dim", [-1, 0, 1, -2])
