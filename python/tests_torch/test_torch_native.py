@@ -439,3 +439,16 @@ def test_a_saved_sample_of_another_size_never_reaches_the_library(nodes, unpack)
         results[name] = outcome(lambda: y.backward(LOGITS))
     assert results["native"][:2] == results["python"][:2] == ("error", RuntimeError)
     assert "must match the size of tensor" in results["native"][2] and results["native"] == results["python"]
+
+
+def test_a_failed_rebuild_keeps_the_entry(cache, tmp_path, monkeypatch):
+    """A rebuild whose compile fails leaves the entry's module and manifest as they were (and
+    usable), and no scratch directory behind."""
+    entry = _entry_copy(cache, tmp_path, monkeypatch)
+    before = {path.name: path.read_bytes() for path in entry.iterdir()}
+    monkeypatch.setenv("CXX", shutil.which("false"))
+    with pytest.raises(native_build.NativeBuildError, match="exited with status 1"):
+        gst.build_native()
+    assert {path.name: path.read_bytes() for path in entry.iterdir()} == before
+    assert [path.name for path in native_build.cache_root().iterdir()] == [entry.name]
+    assert native_build.load() is not None
