@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import threading
+import time
 import warnings
 from pathlib import Path
 
@@ -452,3 +453,33 @@ def test_a_failed_rebuild_keeps_the_entry(cache, tmp_path, monkeypatch):
     assert {path.name: path.read_bytes() for path in entry.iterdir()} == before
     assert [path.name for path in native_build.cache_root().iterdir()] == [entry.name]
     assert native_build.load() is not None
+
+
+def test_a_seed_draw_waiting_for_the_generator_lets_other_threads_run(module):
+    """While another thread holds the generator (a long randperm from it, which releases the GIL),
+    a call that draws its seed from it waits for it without the GIL, as the Python node's
+    ``random_`` does: the main thread runs in the meantime."""
+    generator = torch.Generator().manual_seed(1)
+    events = []
+    started = threading.Event()
+
+    def hold():
+        started.set()
+        torch.randperm(8_000_000, generator=generator)
+        events.append("randperm")
+
+    def draw():
+        module.common(LOGITS, 0.5, -1, False, None, 0, 0, generator)
+        events.append("sample")
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    started.wait()
+    time.sleep(0.02)
+    drawer = threading.Thread(target=draw)
+    drawer.start()
+    time.sleep(0.02)
+    events.append("main")
+    holder.join()
+    drawer.join()
+    assert events[0] == "main" and sorted(events[1:]) == ["randperm", "sample"], events

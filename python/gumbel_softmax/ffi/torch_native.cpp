@@ -59,23 +59,17 @@ at::Tensor sample(const at::Tensor &logits, double temperature, int code, uint64
     const int64_t count = logits.numel();
     const int64_t columns = logits.size(-1);
     const auto output = static_cast<gs_output>(code);
+    // The untyped pointers: a zero tensor's is NULL, which the library refuses as for the Python node.
     const void *source = logits.const_data_ptr();
     void *target = result.mutable_data_ptr();
-    const bool single = logits.scalar_type() == at::kFloat;
     gs_status status;
-    {
-        // The library touches no Python object: other Python threads run meanwhile, as they do
-        // around the Python node's ctypes call. (The caller, `common`, holds the GIL.)
-        pybind11::gil_scoped_release released;
-        if (single) {
-            status = library.sample(static_cast<const float *>(source), count, count / columns, columns,
-                                    static_cast<float>(temperature), output, seed, stream, position, 0,
-                                    static_cast<float *>(target), count);
-        } else {
-            status = library.sample_f64(static_cast<const double *>(source), count, count / columns, columns,
-                                        temperature, output, seed, stream, position, 0, static_cast<double *>(target),
-                                        count);
-        }
+    if (logits.scalar_type() == at::kFloat) {
+        status = library.sample(static_cast<const float *>(source), count, count / columns, columns,
+                                static_cast<float>(temperature), output, seed, stream, position, 0,
+                                static_cast<float *>(target), count);
+    } else {
+        status = library.sample_f64(static_cast<const double *>(source), count, count / columns, columns, temperature,
+                                    output, seed, stream, position, 0, static_cast<double *>(target), count);
     }
     check(status);
     return result;
@@ -202,8 +196,14 @@ void set_functions(uintptr_t sample_address, uintptr_t sample_f64_address, uintp
 
 PYBIND11_MODULE(TORCH_EXTENSION_NAME, module) {
     module.doc() = "gumbel_softmax.torch's compiled common-case node (python -m gumbel_softmax.torch build-native)";
-    module.def("common", &common, "gumbel_softmax.torch's common case, or None for the general path");
-    module.def("draw_seed", &draw_seed, "gumbel_softmax.torch's seed draw");
+    // Without the GIL, as the Python node's ctypes calls and torch ops run: the call touches no
+    // Python object once its arguments are converted (a Python saved_tensors_hooks or anomaly-mode
+    // callback takes the GIL itself), so other Python threads run while it samples or waits for
+    // the generator another thread holds.
+    module.def("common", &common, "gumbel_softmax.torch's common case, or None for the general path",
+               pybind11::call_guard<pybind11::gil_scoped_release>());
+    module.def("draw_seed", &draw_seed, "gumbel_softmax.torch's seed draw",
+               pybind11::call_guard<pybind11::gil_scoped_release>());
     module.def("set_functions", &set_functions, "the library's gs_sample, gs_sample_f64, gs_gradient, "
                "gs_gradient_f64 and gs_last_error_message addresses");
     module.attr("ABI") = 3;
