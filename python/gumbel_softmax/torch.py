@@ -380,7 +380,7 @@ class _LibrarySoftSample(torch.autograd.Function):
     @staticmethod
     def backward(ctx, upstream):
         (y,) = ctx.saved_tensors
-        if (
+        if not (
             torch.is_grad_enabled()
             or type(upstream) is not torch.Tensor
             or upstream.dtype is not y.dtype
@@ -390,16 +390,19 @@ class _LibrarySoftSample(torch.autograd.Function):
             or not y.is_contiguous()  # a saved_tensors_hooks unpack may return another layout
             or y.numel() != upstream.numel()  # or another size, past which the library would read
         ):
-            return _logits_gradient(y, upstream, -1) / ctx.temperature, None, None, None, None
-        upstream = upstream.contiguous()
-        result = torch.empty_like(y)
-        count = y.numel()
-        columns = y.shape[-1]
-        status = _functions(y.dtype)[1](y.data_ptr(), count, upstream.data_ptr(), count, count // columns, columns,
-                                        ctx.temperature, _SOFT, 0, result.data_ptr(), count, None, 0)
-        if status:
-            check(status)
-        return result, None, None, None, None
+            upstream = upstream.contiguous()
+            result = torch.empty_like(y)
+            count = y.numel()
+            columns = y.shape[-1]
+            status = _functions(y.dtype)[1](y.data_ptr(), count, upstream.data_ptr(), count, count // columns,
+                                            columns, ctx.temperature, _SOFT, 0, result.data_ptr(), count, None, 0)
+            if not status:
+                return result, None, None, None, None
+            # A zero tensor (sgn's backward gives one) has no memory: the library refuses its NULL
+            # pointer, writing nothing, and the formula below gives its zeros.
+            if not upstream._is_zerotensor():
+                check(status)
+        return _logits_gradient(y, upstream, -1) / ctx.temperature, None, None, None, None
 
 
 # The compiled node (python/gumbel_softmax/ffi/torch_native.cpp, built by build_native): the same

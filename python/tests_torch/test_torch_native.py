@@ -483,3 +483,18 @@ def test_a_seed_draw_waiting_for_the_generator_lets_other_threads_run(module):
     holder.join()
     drawer.join()
     assert events[0] == "main" and sorted(events[1:]) == ["randperm", "sample"], events
+
+
+@pytest.mark.parametrize("hard", [False, True])
+def test_a_zero_tensor_upstream_gradient_is_a_zero_gradient(nodes, hard):
+    """``sgn``'s backward hands its input a zero tensor (no memory) as the gradient: both nodes give
+    the torch-op formula's zeros, as the general path does, where the library refused its NULL."""
+    results = {}
+    for name in ("native", "python"):
+        leaf = LOGITS.clone().requires_grad_()
+        y = nodes(name, lambda: gumbel_softmax(leaf, 0.5, hard, seed=1))
+        results[name] = outcome(lambda: y.sgn().sum().backward())
+        assert results[name] == ("value", None) and torch.equal(leaf.grad, torch.zeros_like(LOGITS)), results[name]
+        y = nodes(name, lambda: gumbel_softmax(leaf, 0.5, hard, seed=1))
+        (gradient,) = torch.autograd.grad(y, leaf, torch._efficientzerotensor(LOGITS.shape))
+        assert torch.equal(gradient, torch.zeros_like(LOGITS))

@@ -77,13 +77,15 @@ at::Tensor sample(const at::Tensor &logits, double temperature, int code, uint64
 
 // Whether the library's VJP can take `upstream` for the sample `y`: a plain strided CPU tensor of
 // y's dtype whose memory holds its values (not a vmap of the backward, a wrapper, a negative or
-// conjugate view), with y contiguous and of upstream's size (a saved_tensors_hooks unpack may
-// return another layout or size, past which the library would read). The conditions of
-// _LibrarySoftSample.backward, except that a Python Tensor subclass without __torch_dispatch__ is
-// seen here as the plain tensor it holds (the backward runs without the GIL).
+// conjugate view, a zero tensor, which has none: sgn's backward gives one), with y contiguous and
+// of upstream's size (a saved_tensors_hooks unpack may return another layout or size, past which
+// the library would read). The conditions of _LibrarySoftSample.backward (which finds a zero
+// tensor by the library's refusal of its NULL pointer), except that a Python Tensor subclass
+// without __torch_dispatch__ is seen here as the plain tensor it holds (the backward runs without
+// the GIL).
 bool plain(const at::Tensor &upstream, const at::Tensor &y) {
     return upstream.scalar_type() == y.scalar_type() && upstream.layout() == at::kStrided &&
-           upstream.device().is_cpu() && upstream.has_storage() &&
+           upstream.device().is_cpu() && upstream.has_storage() && !upstream._is_zerotensor() &&
            !upstream.key_set().has(c10::DispatchKey::Python) && !upstream.is_neg() && !upstream.is_conj() &&
            y.is_contiguous() && y.numel() == upstream.numel();
 }
