@@ -447,7 +447,8 @@ def build_native(verbose: bool = False) -> str:
     ``gumbel_softmax/torch-native/<key>/``) and returns its directory; the next process uses it for
     the common case, and so does this one from its next call unless it had loaded one already. Raises
     ``gumbel_softmax._torch_native.NativeBuildError`` when no compiler or header is found, the
-    compile fails or the cache cannot be written. Needs a C++20 compiler and Python's headers (``python3-dev``)."""
+    compile fails or the cache cannot be written. Needs a C++20 compiler and Python's headers
+    (``python3-dev``)."""
     global _native
     directory = _torch_native.build(verbose=verbose)
     with _native_lock:

@@ -59,7 +59,8 @@ at::Tensor sample(const at::Tensor &logits, double temperature, int code, uint64
     const int64_t count = logits.numel();
     const int64_t columns = logits.size(-1);
     const auto output = static_cast<gs_output>(code);
-    // The untyped pointers: a zero tensor's is NULL, which the library refuses as for the Python node.
+    // The untyped pointers: a zero tensor's is NULL, which the library refuses, as for the Python
+    // node.
     const void *source = logits.const_data_ptr();
     void *target = result.mutable_data_ptr();
     gs_status status;
@@ -153,19 +154,19 @@ uint64_t draw_seed(const std::optional<at::Generator> &generator) {
 // checked everything but the tensor: a plain eager call, a float temperature in the float32
 // range and words in 0...2**64 - 1. None when the tensor is not the common case's (C-contiguous
 // float32 or float64 on the CPU, strided, not nested, not a negative view, at least one element,
-// categories (`dim`) last), before anything is drawn: the caller then runs the Python node's checks
-// (which decline it too, or raise as for the Python node). Otherwise the
-// seed (when none is given) is drawn from `generator`, and the result is the Python node's:
-// without autograd the library's soft or hard sample; with it the soft sample's SoftSample node,
-// and for hard=True the one-hot plus the soft sample's straight-through derivatives.
+// categories (`dim`) last), before anything is drawn: the caller then runs the Python node's
+// checks (which decline it too, or raise as for the Python node). Otherwise the seed (when none is
+// given) is drawn from `generator`, and the result is the Python node's: without autograd the
+// library's soft or hard sample; with it the soft sample's SoftSample node, and for hard=True the
+// one-hot plus the soft sample's straight-through derivatives.
 std::optional<at::Tensor> common(const at::Tensor &logits, double temperature, int64_t dim, bool hard,
                                  std::optional<uint64_t> seed, uint64_t stream, uint64_t position,
                                  const std::optional<at::Generator> &generator) {
     require_functions();
     const auto type = logits.scalar_type();
     if ((type != at::kFloat && type != at::kDouble) || logits.layout() != at::kStrided || !logits.device().is_cpu() ||
-        logits.is_nested() || logits.dim() == 0 || (dim != -1 && dim != logits.dim() - 1) || !logits.is_contiguous() ||
-        logits.is_neg() || logits.numel() == 0) {
+        logits.is_nested() || logits.dim() == 0 || (dim != -1 && dim != logits.dim() - 1) ||
+        !logits.is_contiguous() || logits.is_neg() || logits.numel() == 0) {
         return std::nullopt;
     }
     const uint64_t words = seed ? *seed : draw_seed(generator);
