@@ -135,6 +135,13 @@ def _compiler_version(compiler: list[str]) -> str:
         return ""
 
 
+def _unwritable(directory: Path, error: OSError) -> NativeBuildError:
+    return NativeBuildError(
+        f"cannot build gumbel_softmax's compiled torch node: cannot write the cache entry {directory} ({error}); "
+        "set XDG_CACHE_HOME to a writable directory"
+    )
+
+
 def build(verbose: bool = False) -> Path:
     """Compiles the module into its cache entry (replacing one there) and returns the entry's
     directory. The entry is written atomically: the module and then the manifest, each compiled or
@@ -143,8 +150,11 @@ def build(verbose: bool = False) -> Path:
     compiler = _compiler()
     fields = key_fields()
     directory = entry_directory(fields)
-    directory.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=".build-", dir=directory.parent))
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=".build-", dir=directory.parent))
+    except OSError as error:
+        raise _unwritable(directory, error) from None
     try:
         built = scratch / MODULE_FILE
         command = compile_command(compiler, built)
@@ -160,11 +170,14 @@ def build(verbose: bool = False) -> Path:
                 f"cannot build gumbel_softmax's compiled torch node: the compiler exited with status "
                 f"{run.returncode}:\n{shlex.join(command)}\n{tail}"
             )
-        manifest = dict(fields, module_sha256=hashlib.sha256(built.read_bytes()).hexdigest(),
-                        compiler=_compiler_version(compiler), command=shlex.join(command))
-        (scratch / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
-        os.replace(built, directory / MODULE_FILE)
-        os.replace(scratch / MANIFEST, directory / MANIFEST)
+        try:
+            manifest = dict(fields, module_sha256=hashlib.sha256(built.read_bytes()).hexdigest(),
+                            compiler=_compiler_version(compiler), command=shlex.join(command))
+            (scratch / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+            os.replace(built, directory / MODULE_FILE)
+            os.replace(scratch / MANIFEST, directory / MANIFEST)
+        except OSError as error:
+            raise _unwritable(directory, error) from None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return directory

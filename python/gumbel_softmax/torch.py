@@ -380,7 +380,7 @@ class _LibrarySoftSample(torch.autograd.Function):
     @staticmethod
     def backward(ctx, upstream):
         (y,) = ctx.saved_tensors
-        if (
+        if not (
             torch.is_grad_enabled()
             or type(upstream) is not torch.Tensor
             or upstream.dtype is not y.dtype
@@ -388,17 +388,21 @@ class _LibrarySoftSample(torch.autograd.Function):
             or not torch._C._has_storage(upstream)  # vmap of the backward (is_grads_batched=True), wrappers
             or upstream.is_neg()  # a negative view: its memory holds the values' negation
             or not y.is_contiguous()  # a saved_tensors_hooks unpack may return another layout
+            or y.numel() != upstream.numel()  # or another size, past which the library would read
         ):
-            return _logits_gradient(y, upstream, -1) / ctx.temperature, None, None, None, None
-        upstream = upstream.contiguous()
-        result = torch.empty_like(y)
-        count = y.numel()
-        columns = y.shape[-1]
-        status = _functions(y.dtype)[1](y.data_ptr(), count, upstream.data_ptr(), count, count // columns, columns,
-                                        ctx.temperature, _SOFT, 0, result.data_ptr(), count, None, 0)
-        if status:
-            check(status)
-        return result, None, None, None, None
+            upstream = upstream.contiguous()
+            result = torch.empty_like(y)
+            count = y.numel()
+            columns = y.shape[-1]
+            status = _functions(y.dtype)[1](y.data_ptr(), count, upstream.data_ptr(), count, count // columns,
+                                            columns, ctx.temperature, _SOFT, 0, result.data_ptr(), count, None, 0)
+            if not status:
+                return result, None, None, None, None
+            # A zero tensor (sgn's backward gives one) has no memory: the library refuses its NULL
+            # pointer, writing nothing, and the formula below gives its zeros.
+            if not upstream._is_zerotensor():
+                check(status)
+        return _logits_gradient(y, upstream, -1) / ctx.temperature, None, None, None, None
 
 
 # The compiled node (python/gumbel_softmax/ffi/torch_native.cpp, built by build_native): the same
@@ -411,12 +415,17 @@ _NATIVE_STATUS = "gumbel_softmax status "
 
 
 def _native_node():
-    """The compiled node's module, or None (looked for once)."""
+    """The compiled node's module, or None (looked for once the library is loaded: until then the
+    call is the Python node's, which raises the library's error)."""
     global _native
     native = _native
     if native is _UNRESOLVED:
         with _native_lock:
             if _native is _UNRESOLVED:
+                try:
+                    _library.load()
+                except (OSError, ImportError):
+                    return None
                 _native = _torch_native.load()
             native = _native
     return native
@@ -437,8 +446,9 @@ def build_native(verbose: bool = False) -> str:
     against this torch's headers into the per-user cache (``$XDG_CACHE_HOME`` or ``~/.cache``,
     ``gumbel_softmax/torch-native/<key>/``) and returns its directory; the next process uses it for
     the common case, and so does this one from its next call unless it had loaded one already. Raises
-    ``gumbel_softmax._torch_native.NativeBuildError`` when no compiler or header is found or the
-    compile fails. Needs a C++20 compiler and Python's headers (``python3-dev``)."""
+    ``gumbel_softmax._torch_native.NativeBuildError`` when no compiler or header is found, the
+    compile fails or the cache cannot be written. Needs a C++20 compiler and Python's headers
+    (``python3-dev``)."""
     global _native
     directory = _torch_native.build(verbose=verbose)
     with _native_lock:
@@ -479,12 +489,16 @@ def _constant_sample(logits, tau, hard, eps, dim, seed, stream, position, genera
         and -1 <= dim <= _INT64_MAX
         and (generator is None or (type(generator) is torch.Generator and generator.device.type == "cpu"))
     ):
-        # One C++ call: the tensor's checks (None: the general path), the seed's draw, the sample
-        # and its node.
+        # One C++ call: the tensor's checks, the seed's draw, the sample and its node. None: a
+        # tensor the checks below decline too, or refuse (some raise on a sparse tensor) before
+        # the general path's seed draw, as the Python node does.
         try:
-            return native.common(logits, temperature, dim, True if hard else False, seed, stream, position, generator)
+            result = native.common(logits, temperature, dim, True if hard else False, seed, stream, position,
+                                   generator)
         except ValueError as error:
             raise _native_error(error) from None
+        if result is not None:
+            return result
     if (
         (logits.dtype is not torch.float32 and logits.dtype is not torch.float64)
         or not logits.is_cpu

@@ -8,6 +8,8 @@ import json
 import os
 import shutil
 import threading
+import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -298,11 +300,15 @@ def test_the_seed_draw_works_in_a_new_thread_in_and_out_of_inference_mode(nodes)
         lambda: LOGITS[:0],  # no rows
         lambda: torch._neg_view(-LOGITS),
         lambda: LOGITS.to_sparse(),
+        lambda: LOGITS.to_sparse_csr(),  # is_contiguous raises, before the Python node draws
+        lambda: torch.nested.nested_tensor([LOGITS[:2], LOGITS[2:5]]),  # strided, C-contiguous, no sizes
         lambda: LOGITS.to(torch.complex64),
+        lambda: torch._efficientzerotensor(4, 5),  # no memory: the library refuses its NULL pointer
     ],
 )
 @pytest.mark.parametrize("dim", [-1, 0, 1, -2])
 @pytest.mark.parametrize("requires_grad", [False, True])
+@pytest.mark.filterwarnings("ignore:Sparse CSR tensor support is in beta", "ignore:The PyTorch API of nested tensors")
 def test_other_tensors_take_the_python_nodes_path(nodes, make, dim, requires_grad):
     """The compiled node's tensor checks decline what the Python node's do, before anything is
     drawn: the same outcome (value or refusal) and the same generator state afterwards."""
@@ -329,3 +335,166 @@ def test_the_seed_draw_is_the_python_nodes(module):
         if generator is not None:
             generator.set_state(state)
         assert first == gst._draw_seed(generator)
+
+
+@pytest.fixture
+def substituted(module):
+    """``substituted(sample=..., gradient=...)``: hands the module other function addresses (both
+    dtypes) until the test ends, then the library's again."""
+    addresses = native_build._addresses()
+
+    def substitute(sample=None, gradient=None):
+        module.set_functions(sample or addresses[0], sample or addresses[1], gradient or addresses[2],
+                             gradient or addresses[3], addresses[4])
+
+    yield substitute
+    module.set_functions(*addresses)
+
+
+def test_the_library_calls_run_without_the_gil(module, substituted):
+    """As the Python node's ctypes calls, the library's sample and VJP run with the GIL released, so
+    that other Python threads run meanwhile. The sample function here is CPython's
+    PyGILState_Check (1 when the calling thread holds the GIL; the extra arguments are ignored by
+    the C calling convention), whose 1 the node reports as a status-1 refusal."""
+    import ctypes
+
+    held = ctypes.cast(ctypes.pythonapi.PyGILState_Check, ctypes.c_void_p).value
+    substituted(sample=held, gradient=held)
+    for logits in (LOGITS, LOGITS.double().requires_grad_()):
+        for hard in (False, True):
+            assert module.common(logits, 0.5, -1, hard, 1, 0, 0, None).shape == logits.shape
+    y = module.common(LOGITS.clone().requires_grad_(), 0.5, -1, False, 1, 0, 0, None)
+    y.backward(LOGITS)
+
+
+def test_a_cache_that_cannot_be_written_is_named(tmp_path, monkeypatch, capsys):
+    """A cache directory that cannot be made (here under a file) is the build's error, not a traceback:
+    build-native prints it and exits with status 1, and nothing is compiled."""
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))
+    monkeypatch.setenv("CXX", shutil.which("false"))
+    with pytest.raises(native_build.NativeBuildError, match=r"cannot write the cache entry .*file/gumbel_softmax"):
+        gst.build_native()
+    assert gst._main(["build-native"]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith("error: cannot build gumbel_softmax's compiled torch node: cannot write")
+    assert "Not a directory" in error
+
+
+def test_a_library_not_found_yet_leaves_the_node_to_a_later_call(cache, module, monkeypatch):
+    """Without the library (not found yet: a Dask worker may get it later), the call is the Python
+    node's (which raises the library's error), with no warning to rebuild the node, and the node is
+    looked for again at the next call."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    monkeypatch.setenv(native_build.ENVIRONMENT_VARIABLE, "1")
+    monkeypatch.setattr(gst, "_native", gst._UNRESOLVED)
+    absent = OSError("cannot load libgumbelsoftmax.so")
+    library_load = gs._library.load
+
+    def missing():
+        raise absent
+
+    monkeypatch.setattr(gs._library, "load", missing)
+    monkeypatch.setattr(gst, "_library_functions", {})
+    leaf = LOGITS.clone().requires_grad_()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(OSError) as raised:
+            gumbel_softmax(leaf, 0.5)
+    assert raised.value is absent and gst._native is gst._UNRESOLVED
+    monkeypatch.setattr(gs._library, "load", library_load)
+    assert type(gumbel_softmax(leaf, 0.5).grad_fn).__name__ == "CppFunction"
+
+
+@pytest.mark.parametrize("make", [lambda: torch.randn(5, 1).t(), lambda: torch.randn(3, 1, 4).transpose(0, 1)])
+@pytest.mark.parametrize("hard", [False, True])
+@pytest.mark.parametrize("requires_grad", [False, True])
+def test_the_sample_and_gradient_keep_the_python_nodes_strides(nodes, make, hard, requires_grad):
+    """A C-contiguous tensor whose size-1 dimensions have other strides than a new tensor's: the
+    sample and the gradient have the strides the Python node's empty_like gives them."""
+    base = make()
+    assert base.is_contiguous()
+    results = {}
+    for name in ("native", "python"):
+        logits = base.detach().requires_grad_(requires_grad)
+        y = nodes(name, lambda: gumbel_softmax(logits, 0.5, hard, seed=1))
+        if requires_grad:
+            y.backward(torch.ones_like(y))
+        results[name] = (y.detach(), logits.grad)
+    for native, python in zip(results["native"], results["python"]):
+        assert (native is None) == (python is None)
+        if native is not None:
+            assert torch.equal(native, python) and native.stride() == python.stride()
+
+
+@pytest.mark.parametrize("unpack", [lambda t: t.repeat(1000, 1), lambda t: t[:, :2].contiguous()])
+def test_a_saved_sample_of_another_size_never_reaches_the_library(nodes, unpack):
+    """A saved_tensors_hooks unpack that returns another number of elements than the upstream
+    gradient's: the library's VJP would read past the upstream gradient (its count was the
+    sample's), so both nodes take the torch-op formula, whose shapes do not broadcast."""
+    results = {}
+    for name in ("native", "python"):
+        leaf = LOGITS.clone().requires_grad_()
+        with torch.autograd.graph.saved_tensors_hooks(lambda t: t, unpack):
+            y = nodes(name, lambda: gumbel_softmax(leaf, 0.5, seed=1))
+        results[name] = outcome(lambda: y.backward(LOGITS))
+    assert results["native"][:2] == results["python"][:2] == ("error", RuntimeError)
+    assert "must match the size of tensor" in results["native"][2] and results["native"] == results["python"]
+
+
+def test_a_failed_rebuild_keeps_the_entry(cache, tmp_path, monkeypatch):
+    """A rebuild whose compile fails leaves the entry's module and manifest as they were (and
+    usable), and no scratch directory behind."""
+    entry = _entry_copy(cache, tmp_path, monkeypatch)
+    before = {path.name: path.read_bytes() for path in entry.iterdir()}
+    monkeypatch.setenv("CXX", shutil.which("false"))
+    with pytest.raises(native_build.NativeBuildError, match="exited with status 1"):
+        gst.build_native()
+    assert {path.name: path.read_bytes() for path in entry.iterdir()} == before
+    assert [path.name for path in native_build.cache_root().iterdir()] == [entry.name]
+    assert native_build.load() is not None
+
+
+def test_a_seed_draw_waiting_for_the_generator_lets_other_threads_run(module):
+    """While another thread holds the generator (a long randperm from it, which releases the GIL),
+    a call that draws its seed from it waits for it without the GIL, as the Python node's
+    ``random_`` does: the main thread runs in the meantime."""
+    generator = torch.Generator().manual_seed(1)
+    events = []
+    started = threading.Event()
+
+    def hold():
+        started.set()
+        torch.randperm(8_000_000, generator=generator)
+        events.append("randperm")
+
+    def draw():
+        module.common(LOGITS, 0.5, -1, False, None, 0, 0, generator)
+        events.append("sample")
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    started.wait()
+    time.sleep(0.02)
+    drawer = threading.Thread(target=draw)
+    drawer.start()
+    time.sleep(0.02)
+    events.append("main")
+    holder.join()
+    drawer.join()
+    assert events[0] == "main" and sorted(events[1:]) == ["randperm", "sample"], events
+
+
+@pytest.mark.parametrize("hard", [False, True])
+def test_a_zero_tensor_upstream_gradient_is_a_zero_gradient(nodes, hard):
+    """``sgn``'s backward hands its input a zero tensor (no memory) as the gradient: both nodes give
+    the torch-op formula's zeros, as the general path does, where the library refused its NULL."""
+    results = {}
+    for name in ("native", "python"):
+        leaf = LOGITS.clone().requires_grad_()
+        y = nodes(name, lambda: gumbel_softmax(leaf, 0.5, hard, seed=1))
+        results[name] = outcome(lambda: y.sgn().sum().backward())
+        assert results[name] == ("value", None) and torch.equal(leaf.grad, torch.zeros_like(LOGITS)), results[name]
+        y = nodes(name, lambda: gumbel_softmax(leaf, 0.5, hard, seed=1))
+        (gradient,) = torch.autograd.grad(y, leaf, torch._efficientzerotensor(LOGITS.shape))
+        assert torch.equal(gradient, torch.zeros_like(LOGITS))

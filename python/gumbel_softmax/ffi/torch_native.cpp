@@ -51,21 +51,26 @@ void check(gs_status status) {
 }
 
 // The library's sample of `logits` (C-contiguous, categories last) in the output `code` (a
-// gs_output) into a new tensor.
+// gs_output) into a new tensor with logits' strides (those of a size-1 dimension included), as the
+// Python node's torch.empty_like. So is the gradient below.
 at::Tensor sample(const at::Tensor &logits, double temperature, int code, uint64_t seed, uint64_t stream,
                   uint64_t position) {
-    at::Tensor result = at::empty_like(logits, at::MemoryFormat::Contiguous);
+    at::Tensor result = at::empty_like(logits);
     const int64_t count = logits.numel();
     const int64_t columns = logits.size(-1);
     const auto output = static_cast<gs_output>(code);
+    // The untyped pointers: a zero tensor's is NULL, which the library refuses, as for the Python
+    // node.
+    const void *source = logits.const_data_ptr();
+    void *target = result.mutable_data_ptr();
     gs_status status;
     if (logits.scalar_type() == at::kFloat) {
-        status = library.sample(logits.const_data_ptr<float>(), count, count / columns, columns,
+        status = library.sample(static_cast<const float *>(source), count, count / columns, columns,
                                 static_cast<float>(temperature), output, seed, stream, position, 0,
-                                result.mutable_data_ptr<float>(), count);
+                                static_cast<float *>(target), count);
     } else {
-        status = library.sample_f64(logits.const_data_ptr<double>(), count, count / columns, columns, temperature,
-                                    output, seed, stream, position, 0, result.mutable_data_ptr<double>(), count);
+        status = library.sample_f64(static_cast<const double *>(source), count, count / columns, columns, temperature,
+                                    output, seed, stream, position, 0, static_cast<double *>(target), count);
     }
     check(status);
     return result;
@@ -73,14 +78,17 @@ at::Tensor sample(const at::Tensor &logits, double temperature, int code, uint64
 
 // Whether the library's VJP can take `upstream` for the sample `y`: a plain strided CPU tensor of
 // y's dtype whose memory holds its values (not a vmap of the backward, a wrapper, a negative or
-// conjugate view), with y contiguous (a saved_tensors_hooks unpack may return another layout). The
-// conditions of _LibrarySoftSample.backward, except that a Python Tensor subclass without
-// __torch_dispatch__ is seen here as the plain tensor it holds (the backward runs without the GIL).
+// conjugate view, a zero tensor, which has none: sgn's backward gives one), with y contiguous and
+// of upstream's size (a saved_tensors_hooks unpack may return another layout or size, past which
+// the library would read). The conditions of _LibrarySoftSample.backward (which finds a zero
+// tensor by the library's refusal of its NULL pointer), except that a Python Tensor subclass
+// without __torch_dispatch__ is seen here as the plain tensor it holds (the backward runs without
+// the GIL).
 bool plain(const at::Tensor &upstream, const at::Tensor &y) {
     return upstream.scalar_type() == y.scalar_type() && upstream.layout() == at::kStrided &&
-           upstream.device().is_cpu() && upstream.has_storage() &&
+           upstream.device().is_cpu() && upstream.has_storage() && !upstream._is_zerotensor() &&
            !upstream.key_set().has(c10::DispatchKey::Python) && !upstream.is_neg() && !upstream.is_conj() &&
-           y.is_contiguous();
+           y.is_contiguous() && y.numel() == upstream.numel();
 }
 
 struct SoftSample : public torch::autograd::Function<SoftSample> {
@@ -104,7 +112,7 @@ struct SoftSample : public torch::autograd::Function<SoftSample> {
             gradient = y * (upstream - (y * upstream).sum(-1, true)) / temperature;
         } else {
             const at::Tensor g = upstream.contiguous();
-            gradient = at::empty_like(y, at::MemoryFormat::Contiguous);
+            gradient = at::empty_like(y);
             const int64_t count = y.numel();
             const int64_t columns = y.size(-1);
             gs_status status;
@@ -145,19 +153,20 @@ uint64_t draw_seed(const std::optional<at::Generator> &generator) {
 // The common case of gumbel_softmax.torch.gumbel_softmax, whose caller (_constant_sample) has
 // checked everything but the tensor: a plain eager call, a float temperature in the float32
 // range and words in 0...2**64 - 1. None when the tensor is not the common case's (C-contiguous
-// float32 or float64 on the CPU, strided, not a negative view, at least one element, categories
-// (`dim`) last), before anything is drawn: the call then takes the general path. Otherwise the
-// seed (when none is given) is drawn from `generator`, and the result is the Python node's:
-// without autograd the library's soft or hard sample; with it the soft sample's SoftSample node,
-// and for hard=True the one-hot plus the soft sample's straight-through derivatives.
+// float32 or float64 on the CPU, strided, not nested, not a negative view, at least one element,
+// categories (`dim`) last), before anything is drawn: the caller then runs the Python node's
+// checks (which decline it too, or raise as for the Python node). Otherwise the seed (when none is
+// given) is drawn from `generator`, and the result is the Python node's: without autograd the
+// library's soft or hard sample; with it the soft sample's SoftSample node, and for hard=True the
+// one-hot plus the soft sample's straight-through derivatives.
 std::optional<at::Tensor> common(const at::Tensor &logits, double temperature, int64_t dim, bool hard,
                                  std::optional<uint64_t> seed, uint64_t stream, uint64_t position,
                                  const std::optional<at::Generator> &generator) {
     require_functions();
     const auto type = logits.scalar_type();
     if ((type != at::kFloat && type != at::kDouble) || logits.layout() != at::kStrided || !logits.device().is_cpu() ||
-        logits.dim() == 0 || (dim != -1 && dim != logits.dim() - 1) || !logits.is_contiguous() ||
-        logits.is_neg() || logits.numel() == 0) {
+        logits.is_nested() || logits.dim() == 0 || (dim != -1 && dim != logits.dim() - 1) ||
+        !logits.is_contiguous() || logits.is_neg() || logits.numel() == 0) {
         return std::nullopt;
     }
     const uint64_t words = seed ? *seed : draw_seed(generator);
@@ -190,8 +199,14 @@ void set_functions(uintptr_t sample_address, uintptr_t sample_f64_address, uintp
 
 PYBIND11_MODULE(TORCH_EXTENSION_NAME, module) {
     module.doc() = "gumbel_softmax.torch's compiled common-case node (python -m gumbel_softmax.torch build-native)";
-    module.def("common", &common, "gumbel_softmax.torch's common case, or None for the general path");
-    module.def("draw_seed", &draw_seed, "gumbel_softmax.torch's seed draw");
+    // Without the GIL, as the Python node's ctypes calls and torch ops run: the call touches no
+    // Python object once its arguments are converted (a Python saved_tensors_hooks or anomaly-mode
+    // callback takes the GIL itself), so other Python threads run while it samples or waits for
+    // the generator another thread holds.
+    module.def("common", &common, "gumbel_softmax.torch's common case, or None for the general path",
+               pybind11::call_guard<pybind11::gil_scoped_release>());
+    module.def("draw_seed", &draw_seed, "gumbel_softmax.torch's seed draw",
+               pybind11::call_guard<pybind11::gil_scoped_release>());
     module.def("set_functions", &set_functions, "the library's gs_sample, gs_sample_f64, gs_gradient, "
                "gs_gradient_f64 and gs_last_error_message addresses");
     module.attr("ABI") = 3;
