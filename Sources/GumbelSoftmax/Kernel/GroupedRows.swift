@@ -119,7 +119,43 @@ extension SamplingKernel {
         _ d: UnsafePointer<Float>, into z: UnsafeMutablePointer<Float>, columns k: Int, count: Int, job: SamplingJob,
         firstRow: Int
     ) -> Int? {
-        for r in 0..<count {
+        var r = 0
+        #if GUMBEL_SOFTMAX_AVX512
+            while r + 2 <= count {
+                let (a, b) = (d + r * k, d + (r + 1) * k)
+                let (m, invalidA, invalidB) = RowReduce.maxLanes(a, b, count: k)
+                if invalidA || m.a[0] == -.infinity { return r }
+                if invalidB || m.b[0] == -.infinity { return r + 1 }
+                let t = RowPairLanes(
+                    job.inverseTemperature(row: firstRow + r), job.inverseTemperature(row: firstRow + r + 1))
+                let (u, v) = (z + r * k, z + (r + 1) * k)
+                let full = k & ~7
+                // Row a's last vector first: what it spills into row b, row b's stores replace.
+                if full < k {
+                    let tail = (RowPairLanes.loadPadded(a + full, b + full, count: k - full, padding: 0) - m) * t
+                    store8(tail.a, u + full)
+                    var j = 0
+                    while j < full {
+                        let x = (RowPairLanes.load(a + j, b + j) - m) * t
+                        store8(x.a, u + j)
+                        store8(x.b, v + j)
+                        j += 8
+                    }
+                    store8(tail.b, v + full)
+                } else {
+                    var j = 0
+                    while j < full {
+                        let x = (RowPairLanes.load(a + j, b + j) - m) * t
+                        store8(x.a, u + j)
+                        store8(x.b, v + j)
+                        j += 8
+                    }
+                }
+                r += 2
+            }
+        #endif
+        while r < count {
+            defer { r += 1 }
             let (source, target) = (d + r * k, z + r * k)
             let (m, invalid) = RowReduce.maxLanes(source, count: k, overRead: true)
             if invalid || m[0] == -.infinity { return r }
@@ -141,7 +177,48 @@ extension SamplingKernel {
     private static func normalizeRows(
         _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, columns k: Int, count: Int
     ) {
-        for r in 0..<count {
+        var r = 0
+        #if GUMBEL_SOFTMAX_AVX512
+            let full = k & ~7
+            while r + 2 <= count {
+                let (a, b) = (x + r * k, x + (r + 1) * k)
+                let sums = RowReduce.sums(a, b, count: k)
+                let f = RowPairLanes(Float(1 / sums.a), Float(1 / sums.b))
+                let (u, v) = (y + r * k, y + (r + 1) * k)
+                // Row a's last vector first: what it spills into row b, row b's stores replace.
+                if full < k {
+                    let tail = RowPairLanes.loadPadded(a + full, b + full, count: k - full, padding: 0) * f
+                    if (r * k + full) + 8 <= count * k {
+                        store8(tail.a, u + full)
+                    } else {
+                        storePartial(tail.a, u + full, count: k - full)
+                    }
+                    var j = 0
+                    while j < full {
+                        let p = RowPairLanes.load(a + j, b + j) * f
+                        store8(p.a, u + j)
+                        store8(p.b, v + j)
+                        j += 8
+                    }
+                    if ((r + 1) * k + full) + 8 <= count * k {
+                        store8(tail.b, v + full)
+                    } else {
+                        storePartial(tail.b, v + full, count: k - full)
+                    }
+                } else {
+                    var j = 0
+                    while j < full {
+                        let p = RowPairLanes.load(a + j, b + j) * f
+                        store8(p.a, u + j)
+                        store8(p.b, v + j)
+                        j += 8
+                    }
+                }
+                r += 2
+            }
+        #endif
+        while r < count {
+            defer { r += 1 }
             let (source, target) = (x + r * k, y + r * k)
             let f = FloatLanes(repeating: Float(1 / RowReduce.sum(source, count: k, overRead: true)))
             var j = 0
@@ -260,7 +337,49 @@ extension SamplingKernel {
     ) -> Int? {
         let k = job.columns
         let count = rows.count
-        for i in 0..<count {
+        var i = 0
+        #if GUMBEL_SOFTMAX_AVX512
+            // Two rows at a time while both rows' floats after their last full vector lie inside
+            // the group, and the factors are taken in the group's exponential loop.
+            let full = k & ~7
+            while factors == nil && i + 2 <= count && (i + 1) * k + full + 8 <= count * k {
+                let (a, b) = (job.logits + (rows.lowerBound + i) * k, job.logits + (rows.lowerBound + i + 1) * k)
+                let (m, invalidA, invalidB) = RowReduce.maxLanes(a, b, count: k)
+                if invalidA || m.a[0] == -.infinity { return rows.lowerBound + i }
+                if invalidB || m.b[0] == -.infinity { return rows.lowerBound + i + 1 }
+                references[i] = Swift.max(m.a[0], references[i])
+                references[i + 1] = Swift.max(m.b[0], references[i + 1])
+                let reference = RowPairLanes(references[i], references[i + 1])
+                let n = RowPairLanes(
+                    Float(job.powerForm(row: rows.lowerBound + i)!.exponent),
+                    Float(job.powerForm(row: rows.lowerBound + i + 1)!.exponent))
+                let (u, v) = (w + i * k, w + (i + 1) * k)
+                // Row a's last vector first: what it spills into row b, row b's stores replace.
+                if full < k {
+                    let tail = (RowPairLanes.loadPadded(a + full, b + full, count: k - full, padding: 0) - reference) * n
+                    store8(tail.a, u + full)
+                    var j = 0
+                    while j < full {
+                        let x = (RowPairLanes.load(a + j, b + j) - reference) * n
+                        store8(x.a, u + j)
+                        store8(x.b, v + j)
+                        j += 8
+                    }
+                    store8(tail.b, v + full)
+                } else {
+                    var j = 0
+                    while j < full {
+                        let x = (RowPairLanes.load(a + j, b + j) - reference) * n
+                        store8(x.a, u + j)
+                        store8(x.b, v + j)
+                        j += 8
+                    }
+                }
+                i += 2
+            }
+        #endif
+        while i < count {
+            defer { i += 1 }
             let l = job.logits + (rows.lowerBound + i) * k
             // Whether the floats after the row's last full vector reach past the group's end.
             let inside = i * k + (k & ~7) + 8 <= count * k
