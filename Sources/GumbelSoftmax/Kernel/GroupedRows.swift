@@ -109,7 +109,10 @@ extension SamplingKernel {
     // end before the group's last element (rows shorter than four spill past the next row). A
     // pass writes rows in order to a buffer it does not read, so the next rows' stores replace
     // what spills past a row (and no load waits on an overlapping store). The lanes inside the
-    // row get the arithmetic of `loadLanes` and `storeLanes`, so the bits are theirs.
+    // row get the arithmetic of `loadLanes` and `storeLanes`, so the bits are theirs. With AVX-512,
+    // rows shorter than 16 go two at a time, one row per half of a 16-lane vector (`RowPairLanes`):
+    // each half gets its row's operations in its row's order, and row a's last vector is stored
+    // before row b's, so the pairs leave the bits and the writes of single rows.
 
     /// `z = (d - max) * t` for `count` rows of `columns` floats `d` in the scratch, into `z` (the
     /// scratch's terms), with `t` each row's inverse temperature. Returns the index of the first
@@ -121,9 +124,13 @@ extension SamplingKernel {
     ) -> Int? {
         var r = 0
         #if GUMBEL_SOFTMAX_AVX512
-            while r + 2 <= count {
+            let short = ShortRowPair.padding(columns: k)
+            while k < 16 && r + 2 <= count {
                 let (a, b) = (d + r * k, d + (r + 1) * k)
-                let (m, invalidA, invalidB) = RowReduce.maxLanes(a, b, count: k)
+                let (m, invalidA, invalidB) =
+                    if let short { ShortRowPair(a: a, b: b, padding: short).maxLanes() } else {
+                        RowReduce.maxLanes(a, b, count: k)
+                    }
                 if invalidA || m.a[0] == -.infinity { return r }
                 if invalidB || m.b[0] == -.infinity { return r + 1 }
                 let t = RowPairLanes(
@@ -180,9 +187,13 @@ extension SamplingKernel {
         var r = 0
         #if GUMBEL_SOFTMAX_AVX512
             let full = k & ~7
-            while r + 2 <= count {
+            let short = ShortRowPair.padding(columns: k)
+            while k < 16 && r + 2 <= count {
                 let (a, b) = (x + r * k, x + (r + 1) * k)
-                let sums = RowReduce.sums(a, b, count: k)
+                let sums =
+                    if let short { ShortRowPair(a: a, b: b, padding: short).sums() } else {
+                        RowReduce.sums(a, b, count: k)
+                    }
                 let f = RowPairLanes(Float(1 / sums.a), Float(1 / sums.b))
                 let (u, v) = (y + r * k, y + (r + 1) * k)
                 // Row a's last vector first: what it spills into row b, row b's stores replace.
@@ -342,9 +353,13 @@ extension SamplingKernel {
             // Two rows at a time while both rows' floats after their last full vector lie inside
             // the group, and the factors are taken in the group's exponential loop.
             let full = k & ~7
-            while factors == nil && i + 2 <= count && (i + 1) * k + full + 8 <= count * k {
+            let short = ShortRowPair.padding(columns: k)
+            while k < 16 && factors == nil && i + 2 <= count && (i + 1) * k + full + 8 <= count * k {
                 let (a, b) = (job.logits + (rows.lowerBound + i) * k, job.logits + (rows.lowerBound + i + 1) * k)
-                let (m, invalidA, invalidB) = RowReduce.maxLanes(a, b, count: k)
+                let (m, invalidA, invalidB) =
+                    if let short { ShortRowPair(a: a, b: b, padding: short).maxLanes() } else {
+                        RowReduce.maxLanes(a, b, count: k)
+                    }
                 if invalidA || m.a[0] == -.infinity { return rows.lowerBound + i }
                 if invalidB || m.b[0] == -.infinity { return rows.lowerBound + i + 1 }
                 references[i] = Swift.max(m.a[0], references[i])
@@ -356,7 +371,8 @@ extension SamplingKernel {
                 let (u, v) = (w + i * k, w + (i + 1) * k)
                 // Row a's last vector first: what it spills into row b, row b's stores replace.
                 if full < k {
-                    let tail = (RowPairLanes.loadPadded(a + full, b + full, count: k - full, padding: 0) - reference) * n
+                    let padded = RowPairLanes.loadPadded(a + full, b + full, count: k - full, padding: 0)
+                    let tail = (padded - reference) * n
                     store8(tail.a, u + full)
                     var j = 0
                     while j < full {

@@ -160,3 +160,46 @@ extension RowReduce {
         return (sum0 + sum1).sumsInDouble()
     }
 }
+
+/// Two rows of `9 ..< 16` floats (one full vector and a partial one each), the padding mask of
+/// their partial vectors made once: `RowReduce.maxLanes` and `RowReduce.sums` of the pair without
+/// their loops. The maxima drop the passes' maxima with `-inf` (`-inf < x` keeps `x` for any `x`
+/// that is not NaN, and a row holding a NaN is refused whatever its maximum).
+struct ShortRowPair {
+    let a: UnsafePointer<Float>
+    let b: UnsafePointer<Float>
+    /// The lanes of the partial vectors past the rows' end, in both halves.
+    let padding: SIMDMask<SIMD16<Int32>>
+
+    /// The padding mask of rows of `columns` floats, or nil unless `8 < columns < 16`.
+    static func padding(columns: Int) -> SIMDMask<SIMD16<Int32>>? {
+        guard columns > 8 && columns < 16 else { return nil }
+        let lane = SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7)
+        return lane .>= SIMD16(repeating: Int32(columns - 8))
+    }
+
+    /// Each half's first eight floats.
+    @_transparent var head: RowPairLanes { RowPairLanes.load(a, b) }
+
+    /// Each half's floats from 8 on, padded with `value`.
+    @_transparent func tail(padding value: Float) -> RowPairLanes {
+        RowPairLanes(RowPairLanes.load(a + 8, b + 8).simd.replacing(with: SIMD16(repeating: value), where: padding))
+    }
+
+    /// `RowReduce.maxLanes(_:_:count:)`.
+    @_transparent func maxLanes() -> (max: RowPairLanes, invalidA: Bool, invalidB: Bool) {
+        let (x, y) = (head, tail(padding: -.infinity))
+        var valid = SIMD16<Int32>()
+        valid._storage._value = Builtin.and_Vec16xInt32(x.finiteMask(), y.finiteMask())
+        let both = valid.lowHalf & valid.highHalf
+        let m = RowPairLanes.maximum(x, y).maxLanes()
+        if all(SIMDMask<SIMD8<Int32>>(both)) { return (m, false, false) }
+        return (m, !all(SIMDMask<SIMD8<Int32>>(valid.lowHalf)), !all(SIMDMask<SIMD8<Int32>>(valid.highHalf)))
+    }
+
+    /// `RowReduce.sums(_:_:count:)`.
+    @_transparent func sums() -> (a: Double, b: Double) {
+        let zero = RowPairLanes()
+        return ((zero + head) + (zero + tail(padding: 0))).sumsInDouble()
+    }
+}
