@@ -122,17 +122,47 @@ extension SamplingKernel {
         _ d: UnsafePointer<Float>, into z: UnsafeMutablePointer<Float>, columns k: Int, count: Int, job: SamplingJob,
         firstRow: Int
     ) -> Int? {
-        var r = 0
         #if GUMBEL_SOFTMAX_AVX512
+            let (paired, refused) =
+                k < 16
+                ? shiftRowPairs(d, into: z, columns: k, count: count, job: job, firstRow: firstRow) : (0, nil)
+            if let refused { return refused }
+        #else
+            let paired = 0
+        #endif
+        for r in paired..<count {
+            let (source, target) = (d + r * k, z + r * k)
+            let (m, invalid) = RowReduce.maxLanes(source, count: k, overRead: true)
+            if invalid || m[0] == -.infinity { return r }
+            let t = FloatLanes(repeating: job.inverseTemperature(row: firstRow + r))
+            var j = 0
+            while j + 8 <= k {
+                store8((load8(source + j) - m) * t, target + j)
+                j += 8
+            }
+            if j < k { store8((loadOver(source + j, count: k - j, padding: 0) - m) * t, target + j) }
+        }
+        return nil
+    }
+
+    #if GUMBEL_SOFTMAX_AVX512
+        /// `shiftRows` of rows shorter than 16, two at a time while two remain: the number of rows
+        /// done, and the first refused row if any.
+        @inline(never)
+        private static func shiftRowPairs(
+            _ d: UnsafePointer<Float>, into z: UnsafeMutablePointer<Float>, columns k: Int, count: Int,
+            job: SamplingJob, firstRow: Int
+        ) -> (paired: Int, refused: Int?) {
+            var r = 0
             let short = ShortRowPair.padding(columns: k)
-            while k < 16 && r + 2 <= count {
+            while r + 2 <= count {
                 let (a, b) = (d + r * k, d + (r + 1) * k)
                 let (m, invalidA, invalidB) =
                     if let short { ShortRowPair(a: a, b: b, padding: short).maxLanes() } else {
                         RowReduce.maxLanes(a, b, count: k)
                     }
-                if invalidA || m.a[0] == -.infinity { return r }
-                if invalidB || m.b[0] == -.infinity { return r + 1 }
+                if invalidA || m.a[0] == -.infinity { return (r, r) }
+                if invalidB || m.b[0] == -.infinity { return (r, r + 1) }
                 let t = RowPairLanes(
                     job.inverseTemperature(row: firstRow + r), job.inverseTemperature(row: firstRow + r + 1))
                 let (u, v) = (z + r * k, z + (r + 1) * k)
@@ -160,22 +190,9 @@ extension SamplingKernel {
                 }
                 r += 2
             }
-        #endif
-        while r < count {
-            defer { r += 1 }
-            let (source, target) = (d + r * k, z + r * k)
-            let (m, invalid) = RowReduce.maxLanes(source, count: k, overRead: true)
-            if invalid || m[0] == -.infinity { return r }
-            let t = FloatLanes(repeating: job.inverseTemperature(row: firstRow + r))
-            var j = 0
-            while j + 8 <= k {
-                store8((load8(source + j) - m) * t, target + j)
-                j += 8
-            }
-            if j < k { store8((loadOver(source + j, count: k - j, padding: 0) - m) * t, target + j) }
+            return (r, nil)
         }
-        return nil
-    }
+    #endif
 
     /// `y = x / sum(x)` row by row for `count` rows of `columns` terms `x` in the scratch, `y` the
     /// group's output (each row's last vector written whole where it ends inside the group: the
@@ -184,11 +201,41 @@ extension SamplingKernel {
     private static func normalizeRows(
         _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, columns k: Int, count: Int
     ) {
-        var r = 0
         #if GUMBEL_SOFTMAX_AVX512
+            let paired = k < 16 ? normalizeRowPairs(x, into: y, columns: k, count: count) : 0
+        #else
+            let paired = 0
+        #endif
+        for r in paired..<count {
+            let (source, target) = (x + r * k, y + r * k)
+            let f = FloatLanes(repeating: Float(1 / RowReduce.sum(source, count: k, overRead: true)))
+            var j = 0
+            while j + 8 <= k {
+                store8(load8(source + j) * f, target + j)
+                j += 8
+            }
+            if j < k {
+                let v = loadOver(source + j, count: k - j, padding: 0) * f
+                if (r * k + j) + 8 <= count * k {
+                    store8(v, target + j)
+                } else {
+                    storePartial(v, target + j, count: k - j)
+                }
+            }
+        }
+    }
+
+    #if GUMBEL_SOFTMAX_AVX512
+        /// `normalizeRows` of rows shorter than 16, two at a time while two remain: the number of
+        /// rows done.
+        @inline(never)
+        private static func normalizeRowPairs(
+            _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, columns k: Int, count: Int
+        ) -> Int {
+            var r = 0
             let full = k & ~7
             let short = ShortRowPair.padding(columns: k)
-            while k < 16 && r + 2 <= count {
+            while r + 2 <= count {
                 let (a, b) = (x + r * k, x + (r + 1) * k)
                 let sums =
                     if let short { ShortRowPair(a: a, b: b, padding: short).sums() } else {
@@ -227,26 +274,9 @@ extension SamplingKernel {
                 }
                 r += 2
             }
-        #endif
-        while r < count {
-            defer { r += 1 }
-            let (source, target) = (x + r * k, y + r * k)
-            let f = FloatLanes(repeating: Float(1 / RowReduce.sum(source, count: k, overRead: true)))
-            var j = 0
-            while j + 8 <= k {
-                store8(load8(source + j) * f, target + j)
-                j += 8
-            }
-            if j < k {
-                let v = loadOver(source + j, count: k - j, padding: 0) * f
-                if (r * k + j) + 8 <= count * k {
-                    store8(v, target + j)
-                } else {
-                    storePartial(v, target + j, count: k - j)
-                }
-            }
+            return r
         }
-    }
+    #endif
 
     /// `groupedRows` for rows that all take the power form: `1 / E` for the group, then each
     /// row's largest logit `L`, then `w = exp((l - L) n) (c / E)^n` stored and summed, then the
@@ -348,20 +378,64 @@ extension SamplingKernel {
     ) -> Int? {
         let k = job.columns
         let count = rows.count
-        var i = 0
         #if GUMBEL_SOFTMAX_AVX512
-            // Two rows at a time while both rows' floats after their last full vector lie inside
-            // the group, and the factors are taken in the group's exponential loop.
+            let (paired, refused) =
+                k < 16 && factors == nil
+                ? powerArgumentPairs(job, rows: rows, into: w, references: references) : (0, nil)
+            if let refused { return refused }
+        #else
+            let paired = 0
+        #endif
+        for i in paired..<count {
+            let l = job.logits + (rows.lowerBound + i) * k
+            // Whether the floats after the row's last full vector reach past the group's end.
+            let inside = i * k + (k & ~7) + 8 <= count * k
+            let (m, invalid) = RowReduce.maxLanes(l, count: k, overRead: inside)
+            if invalid || m[0] == -.infinity { return rows.lowerBound + i }
+            references[i] = Swift.max(m[0], references[i])
+            let reference = FloatLanes(repeating: references[i])
+            let form = job.powerForm(row: rows.lowerBound + i)!
+            let n = FloatLanes(repeating: Float(form.exponent))
+            let x = w + i * k
+            var j = 0
+            while j + 8 <= k {
+                store8((load8(l + j) - reference) * n, x + j)
+                j += 8
+            }
+            if j < k {
+                let tail =
+                    inside ? loadOver(l + j, count: k - j, padding: 0) : loadPartial(l + j, count: k - j, padding: 0)
+                store8((tail - reference) * n, x + j)
+            }
+            if let factors {
+                mapLanes(factors + i * k, factors + i * k, count: k) { form.factor($0) }
+            }
+        }
+        return nil
+    }
+
+    #if GUMBEL_SOFTMAX_AVX512
+        /// `powerArguments` without factors of rows shorter than 16, two at a time while both
+        /// rows' floats after their last full vector lie inside the group: the number of rows
+        /// done, and the first refused row if any.
+        @inline(never)
+        private static func powerArgumentPairs(
+            _ job: SamplingJob, rows: Range<Int>, into w: UnsafeMutablePointer<Float>,
+            references: UnsafeMutablePointer<Float>
+        ) -> (paired: Int, refused: Int?) {
+            let k = job.columns
+            let count = rows.count
+            var i = 0
             let full = k & ~7
             let short = ShortRowPair.padding(columns: k)
-            while k < 16 && factors == nil && i + 2 <= count && (i + 1) * k + full + 8 <= count * k {
+            while i + 2 <= count && (i + 1) * k + full + 8 <= count * k {
                 let (a, b) = (job.logits + (rows.lowerBound + i) * k, job.logits + (rows.lowerBound + i + 1) * k)
                 let (m, invalidA, invalidB) =
                     if let short { ShortRowPair(a: a, b: b, padding: short).maxLanes() } else {
                         RowReduce.maxLanes(a, b, count: k)
                     }
-                if invalidA || m.a[0] == -.infinity { return rows.lowerBound + i }
-                if invalidB || m.b[0] == -.infinity { return rows.lowerBound + i + 1 }
+                if invalidA || m.a[0] == -.infinity { return (i, rows.lowerBound + i) }
+                if invalidB || m.b[0] == -.infinity { return (i, rows.lowerBound + i + 1) }
                 references[i] = Swift.max(m.a[0], references[i])
                 references[i + 1] = Swift.max(m.b[0], references[i + 1])
                 let reference = RowPairLanes(references[i], references[i + 1])
@@ -393,35 +467,9 @@ extension SamplingKernel {
                 }
                 i += 2
             }
-        #endif
-        while i < count {
-            defer { i += 1 }
-            let l = job.logits + (rows.lowerBound + i) * k
-            // Whether the floats after the row's last full vector reach past the group's end.
-            let inside = i * k + (k & ~7) + 8 <= count * k
-            let (m, invalid) = RowReduce.maxLanes(l, count: k, overRead: inside)
-            if invalid || m[0] == -.infinity { return rows.lowerBound + i }
-            references[i] = Swift.max(m[0], references[i])
-            let reference = FloatLanes(repeating: references[i])
-            let form = job.powerForm(row: rows.lowerBound + i)!
-            let n = FloatLanes(repeating: Float(form.exponent))
-            let x = w + i * k
-            var j = 0
-            while j + 8 <= k {
-                store8((load8(l + j) - reference) * n, x + j)
-                j += 8
-            }
-            if j < k {
-                let tail =
-                    inside ? loadOver(l + j, count: k - j, padding: 0) : loadPartial(l + j, count: k - j, padding: 0)
-                store8((tail - reference) * n, x + j)
-            }
-            if let factors {
-                mapLanes(factors + i * k, factors + i * k, count: k) { form.factor($0) }
-            }
+            return (i, nil)
         }
-        return nil
-    }
+    #endif
 
     /// Replaces the reciprocal `r[i]` of each band word among `count` by its factor `(c r)^n`,
     /// the Float lane arithmetic of `PowerForm.factor`.
