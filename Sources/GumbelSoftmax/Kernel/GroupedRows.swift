@@ -109,7 +109,10 @@ extension SamplingKernel {
     // end before the group's last element (rows shorter than four spill past the next row). A
     // pass writes rows in order to a buffer it does not read, so the next rows' stores replace
     // what spills past a row (and no load waits on an overlapping store). The lanes inside the
-    // row get the arithmetic of `loadLanes` and `storeLanes`, so the bits are theirs.
+    // row get the arithmetic of `loadLanes` and `storeLanes`, so the bits are theirs. With AVX-512,
+    // rows shorter than 16 go two at a time, one row per half of a 16-lane vector (`RowPairLanes`):
+    // each half gets its row's operations in its row's order, and row a's last vector is stored
+    // before row b's, so the pairs leave the bits and the writes of single rows.
 
     /// `z = (d - max) * t` for `count` rows of `columns` floats `d` in the scratch, into `z` (the
     /// scratch's terms), with `t` each row's inverse temperature. Returns the index of the first
@@ -119,7 +122,15 @@ extension SamplingKernel {
         _ d: UnsafePointer<Float>, into z: UnsafeMutablePointer<Float>, columns k: Int, count: Int, job: SamplingJob,
         firstRow: Int
     ) -> Int? {
-        for r in 0..<count {
+        #if GUMBEL_SOFTMAX_AVX512
+            let (paired, refused) =
+                k < 16
+                ? shiftRowPairs(d, into: z, columns: k, count: count, job: job, firstRow: firstRow) : (0, nil)
+            if let refused { return refused }
+        #else
+            let paired = 0
+        #endif
+        for r in paired..<count {
             let (source, target) = (d + r * k, z + r * k)
             let (m, invalid) = RowReduce.maxLanes(source, count: k, overRead: true)
             if invalid || m[0] == -.infinity { return r }
@@ -134,6 +145,55 @@ extension SamplingKernel {
         return nil
     }
 
+    #if GUMBEL_SOFTMAX_AVX512
+        /// `shiftRows` of rows shorter than 16, two at a time while two remain: the number of rows
+        /// done, and the first refused row if any.
+        @inline(never)
+        private static func shiftRowPairs(
+            _ d: UnsafePointer<Float>, into z: UnsafeMutablePointer<Float>, columns k: Int, count: Int,
+            job: SamplingJob, firstRow: Int
+        ) -> (paired: Int, refused: Int?) {
+            var r = 0
+            let short = ShortRowPair.padding(columns: k)
+            while r + 2 <= count {
+                let (a, b) = (d + r * k, d + (r + 1) * k)
+                let (m, invalidA, invalidB) =
+                    if let short { ShortRowPair(a: a, b: b, padding: short).maxLanes() } else {
+                        RowReduce.maxLanes(a, b, count: k)
+                    }
+                if invalidA || m.a[0] == -.infinity { return (r, r) }
+                if invalidB || m.b[0] == -.infinity { return (r, r + 1) }
+                let t = RowPairLanes(
+                    job.inverseTemperature(row: firstRow + r), job.inverseTemperature(row: firstRow + r + 1))
+                let (u, v) = (z + r * k, z + (r + 1) * k)
+                let full = k & ~7
+                // Row a's last vector first: what it spills into row b, row b's stores replace.
+                if full < k {
+                    let tail = (RowPairLanes.loadPadded(a + full, b + full, count: k - full, padding: 0) - m) * t
+                    store8(tail.a, u + full)
+                    var j = 0
+                    while j < full {
+                        let x = (RowPairLanes.load(a + j, b + j) - m) * t
+                        store8(x.a, u + j)
+                        store8(x.b, v + j)
+                        j += 8
+                    }
+                    store8(tail.b, v + full)
+                } else {
+                    var j = 0
+                    while j < full {
+                        let x = (RowPairLanes.load(a + j, b + j) - m) * t
+                        store8(x.a, u + j)
+                        store8(x.b, v + j)
+                        j += 8
+                    }
+                }
+                r += 2
+            }
+            return (r, nil)
+        }
+    #endif
+
     /// `y = x / sum(x)` row by row for `count` rows of `columns` terms `x` in the scratch, `y` the
     /// group's output (each row's last vector written whole where it ends inside the group: the
     /// next rows' stores replace what spills into them).
@@ -141,7 +201,12 @@ extension SamplingKernel {
     private static func normalizeRows(
         _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, columns k: Int, count: Int
     ) {
-        for r in 0..<count {
+        #if GUMBEL_SOFTMAX_AVX512
+            let paired = k < 16 ? normalizeRowPairs(x, into: y, columns: k, count: count) : 0
+        #else
+            let paired = 0
+        #endif
+        for r in paired..<count {
             let (source, target) = (x + r * k, y + r * k)
             let f = FloatLanes(repeating: Float(1 / RowReduce.sum(source, count: k, overRead: true)))
             var j = 0
@@ -159,6 +224,59 @@ extension SamplingKernel {
             }
         }
     }
+
+    #if GUMBEL_SOFTMAX_AVX512
+        /// `normalizeRows` of rows shorter than 16, two at a time while two remain: the number of
+        /// rows done.
+        @inline(never)
+        private static func normalizeRowPairs(
+            _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, columns k: Int, count: Int
+        ) -> Int {
+            var r = 0
+            let full = k & ~7
+            let short = ShortRowPair.padding(columns: k)
+            while r + 2 <= count {
+                let (a, b) = (x + r * k, x + (r + 1) * k)
+                let sums =
+                    if let short { ShortRowPair(a: a, b: b, padding: short).sums() } else {
+                        RowReduce.sums(a, b, count: k)
+                    }
+                let f = RowPairLanes(Float(1 / sums.a), Float(1 / sums.b))
+                let (u, v) = (y + r * k, y + (r + 1) * k)
+                // Row a's last vector first: what it spills into row b, row b's stores replace.
+                if full < k {
+                    let tail = RowPairLanes.loadPadded(a + full, b + full, count: k - full, padding: 0) * f
+                    if (r * k + full) + 8 <= count * k {
+                        store8(tail.a, u + full)
+                    } else {
+                        storePartial(tail.a, u + full, count: k - full)
+                    }
+                    var j = 0
+                    while j < full {
+                        let p = RowPairLanes.load(a + j, b + j) * f
+                        store8(p.a, u + j)
+                        store8(p.b, v + j)
+                        j += 8
+                    }
+                    if ((r + 1) * k + full) + 8 <= count * k {
+                        store8(tail.b, v + full)
+                    } else {
+                        storePartial(tail.b, v + full, count: k - full)
+                    }
+                } else {
+                    var j = 0
+                    while j < full {
+                        let p = RowPairLanes.load(a + j, b + j) * f
+                        store8(p.a, u + j)
+                        store8(p.b, v + j)
+                        j += 8
+                    }
+                }
+                r += 2
+            }
+            return r
+        }
+    #endif
 
     /// `groupedRows` for rows that all take the power form: `1 / E` for the group, then each
     /// row's largest logit `L`, then `w = exp((l - L) n) (c / E)^n` stored and summed, then the
@@ -260,7 +378,15 @@ extension SamplingKernel {
     ) -> Int? {
         let k = job.columns
         let count = rows.count
-        for i in 0..<count {
+        #if GUMBEL_SOFTMAX_AVX512
+            let (paired, refused) =
+                k < 16 && factors == nil
+                ? powerArgumentPairs(job, rows: rows, into: w, references: references) : (0, nil)
+            if let refused { return refused }
+        #else
+            let paired = 0
+        #endif
+        for i in paired..<count {
             let l = job.logits + (rows.lowerBound + i) * k
             // Whether the floats after the row's last full vector reach past the group's end.
             let inside = i * k + (k & ~7) + 8 <= count * k
@@ -287,6 +413,63 @@ extension SamplingKernel {
         }
         return nil
     }
+
+    #if GUMBEL_SOFTMAX_AVX512
+        /// `powerArguments` without factors of rows shorter than 16, two at a time while both
+        /// rows' floats after their last full vector lie inside the group: the number of rows
+        /// done, and the first refused row if any.
+        @inline(never)
+        private static func powerArgumentPairs(
+            _ job: SamplingJob, rows: Range<Int>, into w: UnsafeMutablePointer<Float>,
+            references: UnsafeMutablePointer<Float>
+        ) -> (paired: Int, refused: Int?) {
+            let k = job.columns
+            let count = rows.count
+            var i = 0
+            let full = k & ~7
+            let short = ShortRowPair.padding(columns: k)
+            while i + 2 <= count && (i + 1) * k + full + 8 <= count * k {
+                let (a, b) = (job.logits + (rows.lowerBound + i) * k, job.logits + (rows.lowerBound + i + 1) * k)
+                let (m, invalidA, invalidB) =
+                    if let short { ShortRowPair(a: a, b: b, padding: short).maxLanes() } else {
+                        RowReduce.maxLanes(a, b, count: k)
+                    }
+                if invalidA || m.a[0] == -.infinity { return (i, rows.lowerBound + i) }
+                if invalidB || m.b[0] == -.infinity { return (i, rows.lowerBound + i + 1) }
+                references[i] = Swift.max(m.a[0], references[i])
+                references[i + 1] = Swift.max(m.b[0], references[i + 1])
+                let reference = RowPairLanes(references[i], references[i + 1])
+                let n = RowPairLanes(
+                    Float(job.powerForm(row: rows.lowerBound + i)!.exponent),
+                    Float(job.powerForm(row: rows.lowerBound + i + 1)!.exponent))
+                let (u, v) = (w + i * k, w + (i + 1) * k)
+                // Row a's last vector first: what it spills into row b, row b's stores replace.
+                if full < k {
+                    let padded = RowPairLanes.loadPadded(a + full, b + full, count: k - full, padding: 0)
+                    let tail = (padded - reference) * n
+                    store8(tail.a, u + full)
+                    var j = 0
+                    while j < full {
+                        let x = (RowPairLanes.load(a + j, b + j) - reference) * n
+                        store8(x.a, u + j)
+                        store8(x.b, v + j)
+                        j += 8
+                    }
+                    store8(tail.b, v + full)
+                } else {
+                    var j = 0
+                    while j < full {
+                        let x = (RowPairLanes.load(a + j, b + j) - reference) * n
+                        store8(x.a, u + j)
+                        store8(x.b, v + j)
+                        j += 8
+                    }
+                }
+                i += 2
+            }
+            return (i, nil)
+        }
+    #endif
 
     /// Replaces the reciprocal `r[i]` of each band word among `count` by its factor `(c r)^n`,
     /// the Float lane arithmetic of `PowerForm.factor`.
