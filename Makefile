@@ -147,9 +147,11 @@ test-c-rows: library ## the C test of the per-row-stream functions
 test-c-f64: library ## the C test of the float64 functions (contract 2.1)
 	$(call c-test,Tests/CABI/test_float64.c,)
 
-# Refused arguments leave every buffer untouched, and a call whose helper threads cannot start returns.
-test-c-refusals: library ## the C test of refusals and memory limits
+# Refused arguments leave every buffer untouched, and a call whose helper threads cannot start returns;
+# no call reads or writes past its buffers (each placed against an inaccessible page, at either end).
+test-c-refusals: library ## the C tests of refusals, memory limits and guard pages
 	$(call c-test,Tests/CABI/test_refusals.c,)
+	$(call c-test,Tests/CABI/test_guard_pages.c,)
 
 test-install: deps ## make install into a temporary PREFIX, pkg-config, make uninstall
 	MAKE="$(MAKE)" TEST_CC="$(CC)" Scripts/test/test-install $(TIER)

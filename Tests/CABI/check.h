@@ -1,5 +1,6 @@
 /*
- * The checking and reporting shared by the C ABI tests (test_gumbel_softmax.c, test_row_streams.c):
+ * The checking and reporting shared by the C ABI tests (test_gumbel_softmax.c, test_row_streams.c,
+ * test_guard_pages.c):
  * CHECK(cond, format, ...) counts a pass or prints the failure with its file and line;
  * check_report() prints "N passed, N failed" and returns main's exit status (non-zero on a
  * failure); check_xorshift() is the deterministic xorshift64* step the tests draw their inputs from.
