@@ -153,14 +153,11 @@ extension SamplingKernel {
             _ d: UnsafePointer<Float>, into z: UnsafeMutablePointer<Float>, columns k: Int, count: Int,
             job: SamplingJob, firstRow: Int
         ) -> (paired: Int, refused: Int?) {
+            if k > 8 { return shiftShortRowPairs(d, into: z, columns: k, count: count, job: job, firstRow: firstRow) }
             var r = 0
-            let short = ShortRowPair.padding(columns: k)
             while r + 2 <= count {
                 let (a, b) = (d + r * k, d + (r + 1) * k)
-                let (m, invalidA, invalidB) =
-                    if let short { ShortRowPair(a: a, b: b, padding: short).maxLanes() } else {
-                        RowReduce.maxLanes(a, b, count: k)
-                    }
+                let (m, invalidA, invalidB) = RowReduce.maxLanes(a, b, count: k)
                 if invalidA || m.a[0] == -.infinity { return (r, r) }
                 if invalidB || m.b[0] == -.infinity { return (r, r + 1) }
                 let t = RowPairLanes(
@@ -189,6 +186,32 @@ extension SamplingKernel {
                     }
                 }
                 r += 2
+            }
+            return (r, nil)
+        }
+
+        /// `shiftRowPairs` of rows of `9 ..< 16` floats: one full vector and a partial one each,
+        /// the pair's pointers carried from pair to pair and, with one temperature for the group,
+        /// its lanes made once.
+        @inline(never)
+        private static func shiftShortRowPairs(
+            _ d: UnsafePointer<Float>, into z: UnsafeMutablePointer<Float>, columns k: Int, count: Int,
+            job: SamplingJob, firstRow: Int
+        ) -> (paired: Int, refused: Int?) {
+            let padding = ShortRowPair.padding(columns: k)
+            let perRow = job.rowInverseTemperatures.map { $0 + firstRow }
+            let shared = RowPairLanes(job.inverseTemperature, job.inverseTemperature)
+            var (a, u) = (d, z)
+            var r = 0
+            while r &+ 2 <= count {
+                let pair = ShortRowPair(a: a, b: a + k, padding: padding)
+                let (m, invalidA, invalidB) = pair.maxLanes()
+                if invalidA || m.a[0] == -.infinity { return (r, r) }
+                if invalidB || m.b[0] == -.infinity { return (r, r &+ 1) }
+                let t = if let perRow { RowPairLanes(perRow[r], perRow[r &+ 1]) } else { shared }
+                pair.storeShifted(by: m, times: t, into: u, columns: k)
+                (a, u) = (a + 2 &* k, u + 2 &* k)
+                r &+= 2
             }
             return (r, nil)
         }
@@ -232,15 +255,12 @@ extension SamplingKernel {
         private static func normalizeRowPairs(
             _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, columns k: Int, count: Int
         ) -> Int {
+            if k > 8 { return normalizeShortRowPairs(x, into: y, columns: k, count: count) }
             var r = 0
             let full = k & ~7
-            let short = ShortRowPair.padding(columns: k)
             while r + 2 <= count {
                 let (a, b) = (x + r * k, x + (r + 1) * k)
-                let sums =
-                    if let short { ShortRowPair(a: a, b: b, padding: short).sums() } else {
-                        RowReduce.sums(a, b, count: k)
-                    }
+                let sums = RowReduce.sums(a, b, count: k)
                 let f = RowPairLanes(Float(1 / sums.a), Float(1 / sums.b))
                 let (u, v) = (y + r * k, y + (r + 1) * k)
                 // Row a's last vector first: what it spills into row b, row b's stores replace.
@@ -273,6 +293,37 @@ extension SamplingKernel {
                     }
                 }
                 r += 2
+            }
+            return r
+        }
+
+        /// `normalizeRowPairs` of rows of `9 ..< 16` floats, the pair's pointers carried from pair
+        /// to pair. Row a's last vector ends inside the group (row b is at least nine floats long),
+        /// and so does row b's unless it is the group's last row.
+        @inline(never)
+        private static func normalizeShortRowPairs(
+            _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, columns k: Int, count: Int
+        ) -> Int {
+            let padding = ShortRowPair.padding(columns: k)
+            var (a, u) = (x, y)
+            var r = 0
+            while r &+ 2 <= count {
+                let pair = ShortRowPair(a: a, b: a + k, padding: padding)
+                let sums = pair.sums()
+                let f = RowPairLanes(Float(1 / sums.a), Float(1 / sums.b))
+                let tail = pair.tail(padding: 0) * f
+                let head = pair.head * f
+                // Row a's last vector first: what it spills into row b, row b's stores replace.
+                store8(tail.a, u + 8)
+                store8(head.a, u)
+                store8(head.b, u + k)
+                if r &+ 2 < count {
+                    store8(tail.b, u + k + 8)
+                } else {
+                    storePartial(tail.b, u + k + 8, count: k &- 8)
+                }
+                (a, u) = (a + 2 &* k, u + 2 &* k)
+                r &+= 2
             }
             return r
         }
@@ -425,15 +476,12 @@ extension SamplingKernel {
         ) -> (paired: Int, refused: Int?) {
             let k = job.columns
             let count = rows.count
+            if k > 8 { return powerArgumentShortPairs(job, rows: rows, into: w, references: references) }
             var i = 0
             let full = k & ~7
-            let short = ShortRowPair.padding(columns: k)
             while i + 2 <= count && (i + 1) * k + full + 8 <= count * k {
                 let (a, b) = (job.logits + (rows.lowerBound + i) * k, job.logits + (rows.lowerBound + i + 1) * k)
-                let (m, invalidA, invalidB) =
-                    if let short { ShortRowPair(a: a, b: b, padding: short).maxLanes() } else {
-                        RowReduce.maxLanes(a, b, count: k)
-                    }
+                let (m, invalidA, invalidB) = RowReduce.maxLanes(a, b, count: k)
                 if invalidA || m.a[0] == -.infinity { return (i, rows.lowerBound + i) }
                 if invalidB || m.b[0] == -.infinity { return (i, rows.lowerBound + i + 1) }
                 references[i] = Swift.max(m.a[0], references[i])
@@ -466,6 +514,43 @@ extension SamplingKernel {
                     }
                 }
                 i += 2
+            }
+            return (i, nil)
+        }
+
+        /// `powerArgumentPairs` of rows of `9 ..< 16` floats, the pair's pointers carried from
+        /// pair to pair and, with one temperature for the group, the exponent's lanes made once.
+        /// Row b's floats after its full vector lie inside the group unless it is the group's last
+        /// row, so the pairs stop before the last two rows.
+        @inline(never)
+        private static func powerArgumentShortPairs(
+            _ job: SamplingJob, rows: Range<Int>, into w: UnsafeMutablePointer<Float>,
+            references: UnsafeMutablePointer<Float>
+        ) -> (paired: Int, refused: Int?) {
+            let k = job.columns
+            let count = rows.count
+            let padding = ShortRowPair.padding(columns: k)
+            let single = Float(job.powerForm(row: rows.lowerBound)!.exponent)
+            let shared = RowPairLanes(single, single)
+            var (a, u) = (job.logits + rows.lowerBound * k, w)
+            var i = 0
+            while i &+ 3 <= count {
+                let pair = ShortRowPair(a: a, b: a + k, padding: padding)
+                let (m, invalidA, invalidB) = pair.maxLanes()
+                if invalidA || m.a[0] == -.infinity { return (i, rows.lowerBound &+ i) }
+                if invalidB || m.b[0] == -.infinity { return (i, rows.lowerBound &+ i &+ 1) }
+                references[i] = Swift.max(m.a[0], references[i])
+                references[i &+ 1] = Swift.max(m.b[0], references[i &+ 1])
+                let reference = RowPairLanes(references[i], references[i &+ 1])
+                let n =
+                    job.rowInverseTemperatures == nil
+                    ? shared
+                    : RowPairLanes(
+                        Float(job.powerForm(row: rows.lowerBound &+ i)!.exponent),
+                        Float(job.powerForm(row: rows.lowerBound &+ i &+ 1)!.exponent))
+                pair.storeShifted(by: reference, times: n, into: u, columns: k)
+                (a, u) = (a + 2 &* k, u + 2 &* k)
+                i &+= 2
             }
             return (i, nil)
         }

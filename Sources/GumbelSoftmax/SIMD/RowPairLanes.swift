@@ -62,6 +62,15 @@ struct RowPairLanes {
         Self.belowMask(self, Self(.infinity, .infinity))
     }
 
+    /// Whether every lane of `x` and of `y` is below `+inf` (no NaN or `+inf` in either): one
+    /// test of the two compares' lane bits.
+    @_transparent static func allFinite(_ x: Self, _ y: Self) -> Bool {
+        let infinity = Self(.infinity, .infinity).value
+        let finite = Builtin.and_Vec16xInt1(
+            Builtin.fcmp_olt_Vec16xFPIEEE32(x.value, infinity), Builtin.fcmp_olt_Vec16xFPIEEE32(y.value, infinity))
+        return Bool(Builtin.cmp_eq_Int16(Builtin.bitcast_Vec16xInt1_Int16(finite), (-1 as Int16)._value))
+    }
+
     /// Each half's lanes swapped by halves (`by: 4`), pairs (`by: 2`) or neighbours (`by: 1`),
     /// the lane lists of `FloatLanes.maxLanes()`.
     @_transparent func swapped(by distance: Int) -> Self {
@@ -171,11 +180,10 @@ struct ShortRowPair {
     /// The lanes of the partial vectors past the rows' end, in both halves.
     let padding: SIMDMask<SIMD16<Int32>>
 
-    /// The padding mask of rows of `columns` floats, or nil unless `8 < columns < 16`.
-    static func padding(columns: Int) -> SIMDMask<SIMD16<Int32>>? {
-        guard columns > 8 && columns < 16 else { return nil }
+    /// The padding mask of rows of `columns` floats, `8 < columns < 16`.
+    @_transparent static func padding(columns: Int) -> SIMDMask<SIMD16<Int32>> {
         let lane = SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7)
-        return lane .>= SIMD16(repeating: Int32(columns - 8))
+        return lane .>= SIMD16(repeating: Int32(truncatingIfNeeded: columns &- 8))
     }
 
     /// Each half's first eight floats.
@@ -189,12 +197,24 @@ struct ShortRowPair {
     /// `RowReduce.maxLanes(_:_:count:)`.
     @_transparent func maxLanes() -> (max: RowPairLanes, invalidA: Bool, invalidB: Bool) {
         let (x, y) = (head, tail(padding: -.infinity))
+        let m = RowPairLanes.maximum(x, y).maxLanes()
+        if RowPairLanes.allFinite(x, y) { return (m, false, false) }
         var valid = SIMD16<Int32>()
         valid._storage._value = Builtin.and_Vec16xInt32(x.finiteMask(), y.finiteMask())
-        let both = valid.lowHalf & valid.highHalf
-        let m = RowPairLanes.maximum(x, y).maxLanes()
-        if all(SIMDMask<SIMD8<Int32>>(both)) { return (m, false, false) }
         return (m, !all(SIMDMask<SIMD8<Int32>>(valid.lowHalf)), !all(SIMDMask<SIMD8<Int32>>(valid.highHalf)))
+    }
+
+    /// `(x - shift) * scale` of row a into `u` and of row b into `u + columns`, each row's last
+    /// vector written whole, row a's first: what it spills into row b, row b's stores replace.
+    @_transparent func storeShifted(
+        by shift: RowPairLanes, times scale: RowPairLanes, into u: UnsafeMutablePointer<Float>, columns: Int
+    ) {
+        let last = (tail(padding: 0) - shift) * scale
+        let first = (head - shift) * scale
+        store8(last.a, u + 8)
+        store8(first.a, u)
+        store8(first.b, u + columns)
+        store8(last.b, u + columns + 8)
     }
 
     /// `RowReduce.sums(_:_:count:)`.
