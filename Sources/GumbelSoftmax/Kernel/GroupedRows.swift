@@ -162,29 +162,7 @@ extension SamplingKernel {
                 if invalidB || m.b[0] == -.infinity { return (r, r + 1) }
                 let t = RowPairLanes(
                     job.inverseTemperature(row: firstRow + r), job.inverseTemperature(row: firstRow + r + 1))
-                let (u, v) = (z + r * k, z + (r + 1) * k)
-                let full = k & ~7
-                // Row a's last vector first: what it spills into row b, row b's stores replace.
-                if full < k {
-                    let tail = (RowPairLanes.loadPadded(a + full, b + full, count: k - full, padding: 0) - m) * t
-                    store8(tail.a, u + full)
-                    var j = 0
-                    while j < full {
-                        let x = (RowPairLanes.load(a + j, b + j) - m) * t
-                        store8(x.a, u + j)
-                        store8(x.b, v + j)
-                        j += 8
-                    }
-                    store8(tail.b, v + full)
-                } else {
-                    var j = 0
-                    while j < full {
-                        let x = (RowPairLanes.load(a + j, b + j) - m) * t
-                        store8(x.a, u + j)
-                        store8(x.b, v + j)
-                        j += 8
-                    }
-                }
+                RowPairLanes.storeShifted(a, b, count: k, by: m, times: t, into: z + r * k, z + (r + 1) * k)
                 r += 2
             }
             return (r, nil)
@@ -490,29 +468,7 @@ extension SamplingKernel {
                 let n = RowPairLanes(
                     Float(job.powerForm(row: rows.lowerBound + i)!.exponent),
                     Float(job.powerForm(row: rows.lowerBound + i + 1)!.exponent))
-                let (u, v) = (w + i * k, w + (i + 1) * k)
-                // Row a's last vector first: what it spills into row b, row b's stores replace.
-                if full < k {
-                    let padded = RowPairLanes.loadPadded(a + full, b + full, count: k - full, padding: 0)
-                    let tail = (padded - reference) * n
-                    store8(tail.a, u + full)
-                    var j = 0
-                    while j < full {
-                        let x = (RowPairLanes.load(a + j, b + j) - reference) * n
-                        store8(x.a, u + j)
-                        store8(x.b, v + j)
-                        j += 8
-                    }
-                    store8(tail.b, v + full)
-                } else {
-                    var j = 0
-                    while j < full {
-                        let x = (RowPairLanes.load(a + j, b + j) - reference) * n
-                        store8(x.a, u + j)
-                        store8(x.b, v + j)
-                        j += 8
-                    }
-                }
+                RowPairLanes.storeShifted(a, b, count: k, by: reference, times: n, into: w + i * k, w + (i + 1) * k)
                 i += 2
             }
             return (i, nil)

@@ -36,6 +36,33 @@ struct RowPairLanes {
         Self(loadOver(a, count: count, padding: padding), loadOver(b, count: count, padding: padding))
     }
 
+    /// `(x - shift) * scale` of rows `a` and `b` of `k` floats each (lanes: row a, row b) into `u`
+    /// and `v`, eight floats at a time, each row's last vector read and written whole; row a's
+    /// last vector first: what it spills into row b, row b's stores replace.
+    @inline(__always) static func storeShifted(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count k: Int, by shift: Self, times scale: Self,
+        into u: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>
+    ) {
+        let full = k & ~7
+        @inline(__always) func fullVectors() {
+            var j = 0
+            while j < full {
+                let x = (load(a + j, b + j) - shift) * scale
+                store8(x.a, u + j)
+                store8(x.b, v + j)
+                j += 8
+            }
+        }
+        if full < k {
+            let tail = (loadPadded(a + full, b + full, count: k - full, padding: 0) - shift) * scale
+            store8(tail.a, u + full)
+            fullVectors()
+            store8(tail.b, v + full)
+        } else {
+            fullVectors()
+        }
+    }
+
     @_transparent static func + (x: Self, y: Self) -> Self { Self(Builtin.fadd_Vec16xFPIEEE32(x.value, y.value)) }
     @_transparent static func - (x: Self, y: Self) -> Self { Self(Builtin.fsub_Vec16xFPIEEE32(x.value, y.value)) }
     @_transparent static func * (x: Self, y: Self) -> Self { Self(Builtin.fmul_Vec16xFPIEEE32(x.value, y.value)) }
