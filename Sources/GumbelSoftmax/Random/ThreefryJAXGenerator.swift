@@ -197,7 +197,7 @@ enum Threefry {
     #endif
 
     @inline(__always)
-    private static func round<L: SIMD>(_ x0: inout L, _ x1: inout L, _ r: UInt32) where L.Scalar == UInt32 {
+    private static func round(_ x0: inout Lanes, _ x1: inout Lanes, _ r: UInt32) {
         x0 &+= x1
         x1 = (x1 &<< r | x1 &>> (32 &- r)) ^ x0
     }
@@ -245,15 +245,9 @@ enum Threefry {
     /// The counters `(hi32(i), lo32(i))` of flat indices `i = index ..< index + 8`, one per lane.
     @inline(__always)
     static func counters8(_ index: UInt64) -> (high: Lanes, low: Lanes) {
-        counters(index, offsets: Lanes(0, 1, 2, 3, 4, 5, 6, 7))
-    }
-
-    /// The counters `(hi32(i), lo32(i))` of flat indices `i = index + offsets[lane]`, one per lane.
-    @inline(__always)
-    static func counters<L: SIMD>(_ index: UInt64, offsets: L) -> (high: L, low: L) where L.Scalar == UInt32 {
-        let lowStart = L(repeating: UInt32(truncatingIfNeeded: index))
-        let highStart = L(repeating: UInt32(truncatingIfNeeded: index >> 32))
-        let low = lowStart &+ offsets
+        let lowStart = Lanes(repeating: UInt32(truncatingIfNeeded: index))
+        let highStart = Lanes(repeating: UInt32(truncatingIfNeeded: index >> 32))
+        let low = lowStart &+ Lanes(0, 1, 2, 3, 4, 5, 6, 7)
         // Lanes whose low word wrapped past 2^32 carry into the high word.
         return (highStart.replacing(with: highStart &+ 1, where: low .< lowStart), low)
     }
