@@ -394,8 +394,9 @@ class _LibrarySoftSample(torch.autograd.Function):
             result = torch.empty_like(y)
             count = y.numel()
             columns = y.shape[-1]
-            status = _functions(y.dtype)[1](y.data_ptr(), count, upstream.data_ptr(), count, count // columns,
-                                            columns, ctx.temperature, _SOFT, 0, result.data_ptr(), count, None, 0)
+            status = _functions(y.dtype)[1](y.data_ptr(), count, upstream.data_ptr(), upstream.numel(),
+                                            count // columns, columns, ctx.temperature, _SOFT, 0, result.data_ptr(),
+                                            count, None, 0)
             if not status:
                 return result, None, None, None, None
             # A zero tensor (sgn's backward gives one) has no memory: the library refuses its NULL

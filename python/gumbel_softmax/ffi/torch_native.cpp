@@ -117,11 +117,11 @@ struct SoftSample : public torch::autograd::Function<SoftSample> {
             const int64_t columns = y.size(-1);
             gs_status status;
             if (y.scalar_type() == at::kFloat) {
-                status = library.gradient(y.const_data_ptr<float>(), count, g.const_data_ptr<float>(), count,
+                status = library.gradient(y.const_data_ptr<float>(), count, g.const_data_ptr<float>(), g.numel(),
                                           count / columns, columns, static_cast<float>(temperature), GS_OUTPUT_SOFT,
                                           0, gradient.mutable_data_ptr<float>(), count, nullptr, 0);
             } else {
-                status = library.gradient_f64(y.const_data_ptr<double>(), count, g.const_data_ptr<double>(), count,
+                status = library.gradient_f64(y.const_data_ptr<double>(), count, g.const_data_ptr<double>(), g.numel(),
                                               count / columns, columns, temperature, GS_OUTPUT_SOFT, 0,
                                               gradient.mutable_data_ptr<double>(), count, nullptr, 0);
             }
