@@ -5,12 +5,13 @@ import Testing
 @_spi(Benchmarks) @testable import GumbelSoftmax
 
 /// The reproducibility promises of SPEC 3, on shapes that exercise every kernel path: grouped short
-/// rows, single-segment long rows and multi-segment long rows.
+/// rows, single-segment long rows and multi-segment long rows (segments in parallel, and whole rows
+/// per worker when there are at least four rows per worker: `[9, 40000]` with one or two threads).
 @Suite("Invariants")
 struct InvariantTests {
     static let shapes: [(rows: Int, columns: Int)] = [
         (37, 1), (50, 3), (33, 17), (9, 2048), (5, 2049), (4, 5000),
-        (3, 32768), (2, 32769), (2, 70001),
+        (3, 32768), (2, 32769), (2, 70001), (9, 40000),
     ]
 
     /// A temperature of the general form (0.7) and both of the power form (0.5 and 1).
@@ -44,9 +45,13 @@ struct InvariantTests {
         // Every batch in parallel, however small.
         var configuration = KernelConfiguration()
         configuration.parallelMinimum = 0
-        func sample(_ output: GumbelSoftmax.Output, temperature: Float, threads: Int) throws -> [Float] {
+        func sample(
+            _ output: GumbelSoftmax.Output, temperature: Float, threads: Int, prefetching: Bool = false
+        ) throws -> [Float] {
             var result = [Float](repeating: 0, count: logits.count)
             var generator = PhiloxGenerator(seed: 3)
+            var configuration = configuration
+            if prefetching { configuration.streamingMinimum = 0 }
             try logits.withUnsafeBufferPointer { l in
                 try result.withUnsafeMutableBufferPointer { o in
                     try GumbelSoftmax.sample(
@@ -68,6 +73,13 @@ struct InvariantTests {
                     #expect(
                         many.map(\.bitPattern) == one.map(\.bitPattern),
                         "\(output) at T \(temperature) with \(threads) threads")
+                }
+                // The first passes' prefetches of a batch larger than the cache change nothing.
+                for threads in [1, 3] {
+                    let prefetched = try sample(output, temperature: temperature, threads: threads, prefetching: true)
+                    #expect(
+                        prefetched.map(\.bitPattern) == one.map(\.bitPattern),
+                        "\(output) at T \(temperature) with \(threads) threads, prefetching")
                 }
             }
         }

@@ -20,6 +20,11 @@ enum SampleKind: Sendable {
     public var blasScaleMinimum = 4096
     /// Batches smaller than this many elements run on the calling thread.
     public var parallelMinimum = 1 << 15
+    /// Batches of rows longer than a tile with at least this many elements prefetch the logits
+    /// and outputs of their first passes (Kernel/SegmentedRows.swift): 4M elements read and
+    /// written, 32 MiB, the size of a large last-level cache, beyond which they come from memory.
+    /// `Int.max` disables it; prefetching never changes a value.
+    public var streamingMinimum = 1 << 22
 
     /// The library's defaults.
     public init() {}

@@ -1,8 +1,16 @@
-// Rows longer than a tile, cut into segments (the scheduler's `Tiling`), one work unit each: a
-// first pass over each segment tile by tile with an online softmax (a running maximum, recorded
-// per tile), then each row's segments combined in index order, then a second pass that finishes
-// each segment. Rows of one segment are finished at once by the thread that made them, while they
-// sit in cache. The combination order is fixed, so the thread count never changes a bit.
+// Rows longer than a tile, cut into segments (the scheduler's `Tiling`): a first pass over each
+// segment tile by tile with an online softmax (a running maximum, recorded per tile), then each
+// row's segments combined in index order, then a second pass that finishes each segment. Rows of
+// one segment are finished at once by the thread that made them, while they sit in cache. Where
+// there are rows enough to keep every worker busy, a worker takes whole rows, one after the other
+// (`wholeRows`), and finishes each row as soon as its segments are combined, from the last
+// segment back, so the finish finds most of the row in cache; otherwise each segment is a work
+// unit (`segmentsInParallel`). Either way every segment's operations and the combination order
+// are the same, so neither the thread count nor the schedule changes a bit.
+//
+// A batch larger than the last-level cache streams from memory: its first passes prefetch the
+// logits and outputs of the next two tiles (`KernelConfiguration.streamingMinimum`); a batch that
+// fits is left to the hardware, for which the prefetches cost more than they save.
 
 extension SamplingKernel {
     /// The state of one segment of a long row after its first pass.
@@ -16,7 +24,11 @@ extension SamplingKernel {
     /// The tiles of one segment.
     static let tilesPerSegment = Tiling.segment / Tiling.tile
 
-    /// Rows longer than a tile: segments in parallel, then the row's combination, then the finish.
+    /// The rows per worker from which a worker takes whole rows: with fewer, a worker that starts
+    /// late would leave too large a share of the call to the others.
+    static let wholeRowsPerWorker = 4
+
+    /// Rows longer than a tile: each row's segments, then the row's combination, then the finish.
     static func segmentedRows(_ job: SamplingJob, tiling: Tiling, threads: Int?) -> Int? {
         let units = tiling.units
         let results = KernelBuffer<SegmentResult>(capacity: units)
@@ -24,8 +36,16 @@ extension SamplingKernel {
         let references = KernelBuffer<Float>(capacity: units * tilesPerSegment)
         let firstBad = FirstBadRow()
         let single = tiling.segmentsPerRow == 1
+        let workers = Scheduler.workerCount(
+            requested: threads, elements: job.rows * job.columns, units: units,
+            parallelMinimum: job.configuration.parallelMinimum)
+        if !single && job.rows >= wholeRowsPerWorker * workers {
+            wholeRows(
+                job, tiling: tiling, workers: workers, results: results, references: references, firstBad: firstBad)
+            return firstBad.value
+        }
         firstPasses(
-            job, tiling: tiling, threads: threads, results: results, references: references, finishing: single,
+            job, tiling: tiling, workers: workers, results: results, references: references, finishing: single,
             firstBad: firstBad)
         if single { return firstBad.value }
         if let bad = firstBad.value {
@@ -37,24 +57,65 @@ extension SamplingKernel {
         {
             return bad
         }
-        finishSegments(job, tiling: tiling, threads: threads, combined: combined, references: references)
+        finishSegments(job, tiling: tiling, workers: workers, combined: combined, references: references)
         return nil
+    }
+
+    /// Whole rows on each worker, in row order: a row's segments' first passes into `results`
+    /// and `references`, its combination, then its finish from the last segment back (the
+    /// segments most recently made are the ones still in cache). Records refused rows in
+    /// `firstBad`; a worker stops at the first it meets, after every row before it in its chunk.
+    private static func wholeRows(
+        _ job: SamplingJob, tiling: Tiling, workers: Int, results: borrowing KernelBuffer<SegmentResult>,
+        references: borrowing KernelBuffer<Float>, firstBad: FirstBadRow
+    ) {
+        let segments = tiling.segmentsPerRow
+        let streaming = job.rows * job.columns >= job.configuration.streamingMinimum
+        Scheduler.run(
+            units: job.rows, workers: workers, scratch: { Scratch() },
+            body: { range, scratch in
+                for row in range {
+                    let first = row * segments
+                    for seg in 0..<segments {
+                        let unit = first + seg
+                        let result = firstPass(
+                            job, row: row, segment: seg, scratch: scratch,
+                            references: references.base + unit * tilesPerSegment, streaming: streaming)
+                        results.base[unit] = result
+                        if result.invalid {
+                            firstBad.record(row)
+                            return
+                        }
+                    }
+                    guard let total = combine(job, row: row, segments: results.base + first, count: segments) else {
+                        firstBad.record(row)
+                        return
+                    }
+                    for seg in (0..<segments).reversed() {
+                        finish(
+                            job, row: row, segment: seg, result: total,
+                            references: references.base + (first + seg) * tilesPerSegment)
+                    }
+                }
+            })
     }
 
     /// Every segment's first pass, in parallel, into `results` and `references`; with
     /// `finishing` (rows of one segment), each row is finished at once by the thread that made it,
     /// while it sits in cache. Records refused rows in `firstBad`.
     private static func firstPasses(
-        _ job: SamplingJob, tiling: Tiling, threads: Int?, results: borrowing KernelBuffer<SegmentResult>,
+        _ job: SamplingJob, tiling: Tiling, workers: Int, results: borrowing KernelBuffer<SegmentResult>,
         references: borrowing KernelBuffer<Float>, finishing: Bool, firstBad: FirstBadRow
     ) {
+        let streaming = job.rows * job.columns >= job.configuration.streamingMinimum
         Scheduler.run(
-            tiling, threads: threads, parallelMinimum: job.configuration.parallelMinimum, scratch: { Scratch() },
+            units: tiling.units, workers: workers, scratch: { Scratch() },
             body: { range, scratch in
                 for unit in range {
                     let (row, seg) = tiling.segment(ofUnit: unit)
                     let tileReferences = references.base + unit * tilesPerSegment
-                    let result = firstPass(job, row: row, segment: seg, scratch: scratch, references: tileReferences)
+                    let result = firstPass(
+                        job, row: row, segment: seg, scratch: scratch, references: tileReferences, streaming: streaming)
                     results.base[unit] = result
                     if result.invalid || (finishing && result.maximum == -.infinity) {
                         firstBad.record(row)
@@ -87,30 +148,36 @@ extension SamplingKernel {
         into combined: UnsafeMutablePointer<SegmentResult>
     ) -> Int? {
         for row in 0..<job.rows {
-            let segments = results + row * segmentsPerRow
-            var total = SegmentResult()
-            for seg in 0..<segmentsPerRow where segments[seg].maximum > total.maximum {
-                total.maximum = segments[seg].maximum
-                total.argmax = segments[seg].argmax
-            }
-            if total.maximum == -.infinity { return row }
-            let invT = job.inverseTemperature(row: row)
-            for seg in 0..<segmentsPerRow {
-                total.sum += segments[seg].sum * Double(expScalar((segments[seg].maximum - total.maximum) * invT))
-            }
+            guard let total = combine(job, row: row, segments: results + row * segmentsPerRow, count: segmentsPerRow)
+            else { return row }
             (combined + row).initialize(to: total)
         }
         return nil
     }
 
+    /// One row's `count` segments combined in index order: the largest maximum (the first
+    /// segment's on ties) and its argmax, and the sums rescaled to it. Nil for an all `-inf` row.
+    private static func combine(
+        _ job: SamplingJob, row: Int, segments: UnsafePointer<SegmentResult>, count: Int
+    ) -> SegmentResult? {
+        var total = SegmentResult()
+        for seg in 0..<count where segments[seg].maximum > total.maximum {
+            total.maximum = segments[seg].maximum
+            total.argmax = segments[seg].argmax
+        }
+        if total.maximum == -.infinity { return nil }
+        let invT = job.inverseTemperature(row: row)
+        for seg in 0..<count {
+            total.sum += segments[seg].sum * Double(expScalar((segments[seg].maximum - total.maximum) * invT))
+        }
+        return total
+    }
+
     /// Every segment's second pass, in parallel, once its row is combined.
     private static func finishSegments(
-        _ job: SamplingJob, tiling: Tiling, threads: Int?, combined: borrowing KernelBuffer<SegmentResult>,
+        _ job: SamplingJob, tiling: Tiling, workers: Int, combined: borrowing KernelBuffer<SegmentResult>,
         references: borrowing KernelBuffer<Float>
     ) {
-        let workers = Scheduler.workerCount(
-            requested: threads, elements: job.rows * job.columns, units: tiling.units,
-            parallelMinimum: job.configuration.parallelMinimum)
         Scheduler.run(units: tiling.units, workers: workers) { range in
             for unit in range {
                 let (row, seg) = tiling.segment(ofUnit: unit)
@@ -123,10 +190,11 @@ extension SamplingKernel {
 
     /// First pass over one segment of a long row, tile by tile: the tile's reference
     /// (`tileReference`), the running maximum raised to it (`raise`), then the tile's output
-    /// (`storeTile`); the running maximum after each tile goes to `references`.
+    /// (`storeTile`); the running maximum after each tile goes to `references`. With `streaming`,
+    /// each tile first asks for the logits and outputs of the two tiles after it.
     static func firstPass(
         _ job: SamplingJob, row: Int, segment seg: Int, scratch: borrowing Scratch,
-        references: UnsafeMutablePointer<Float>
+        references: UnsafeMutablePointer<Float>, streaming: Bool
     ) -> SegmentResult {
         let k = job.columns
         let end = Swift.min(k, (seg + 1) * Tiling.segment)
@@ -137,6 +205,7 @@ extension SamplingKernel {
         while column < end {
             let n = Swift.min(Tiling.tile, end - column)
             let element = row * k + column
+            if streaming { prefetchTiles(job, after: element + n, count: Swift.min(2 * Tiling.tile, end - column - n)) }
             guard let (m, banded) = tileReference(job, element: element, count: n, form: form, scratch: scratch)
             else {
                 result.invalid = true
@@ -149,6 +218,17 @@ extension SamplingKernel {
             column += n
         }
         return result
+    }
+
+    /// Asks for the cache lines of the logits and outputs of the `count` elements from flat index
+    /// `element` (none when `count <= 0`).
+    @inline(__always)
+    private static func prefetchTiles(_ job: SamplingJob, after element: Int, count: Int) {
+        guard count > 0 else { return }
+        prefetchLines(job.logits + element, bytes: count * MemoryLayout<Float>.stride, forWriting: false)
+        if let y = job.output {
+            prefetchLines(y + element, bytes: count * MemoryLayout<Float>.stride, forWriting: true)
+        }
     }
 
     /// Fills the scratch for the `count` elements of one tile from flat index `element` and
