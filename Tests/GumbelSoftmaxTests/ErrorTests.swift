@@ -62,24 +62,28 @@ struct ErrorTests {
     }
 
     /// The lowest bad row is reported even when several threads see several bad rows, for short
-    /// rows, single-segment long rows and multi-segment long rows (with one thread, six rows of
-    /// 70000 are taken whole rows at a time; with two, segment by segment).
-    @Test(arguments: [7, 5000, 70000], [1, 2])
+    /// rows, single-segment long rows and multi-segment long rows (twelve rows of 70000: whole rows
+    /// per worker with one and two threads, segments in parallel with four).
+    @Test(arguments: [7, 5000, 70000], [1, 2, 4])
     func firstBadRowWins(columns: Int, threads: Int) {
-        var bad = [Float](repeating: 0, count: 6 * columns)
+        let rows = 12
+        var bad = [Float](repeating: 0, count: rows * columns)
         bad[5 * columns + 1] = .nan
         bad[2 * columns + columns - 1] = .infinity
+        bad[9 * columns] = .nan
         for output in GumbelSoftmax.Output.allCases {
             #expect(throws: GumbelSoftmaxError.infiniteLogit(row: 2, column: columns - 1)) {
                 try GumbelSoftmax.sample(
-                    logits: bad, rows: 6, columns: columns, temperature: 1, output: output, seed: 0, threads: threads)
+                    logits: bad, rows: rows, columns: columns, temperature: 1, output: output, seed: 0,
+                    threads: threads)
             }
         }
-        var masked = [Float](repeating: 0, count: 6 * columns)
+        var masked = [Float](repeating: 0, count: rows * columns)
         for k in 0..<columns { masked[4 * columns + k] = -.infinity }
+        for k in 0..<columns { masked[10 * columns + k] = -.infinity }
         #expect(throws: GumbelSoftmaxError.allMaskedRow(row: 4)) {
             try GumbelSoftmax.sample(
-                logits: masked, rows: 6, columns: columns, temperature: 1, seed: 0, threads: threads)
+                logits: masked, rows: rows, columns: columns, temperature: 1, seed: 0, threads: threads)
         }
         // An all -inf row before a NaN one is the one reported, in both forms of soft output.
         masked[5 * columns + 1] = .nan
@@ -88,8 +92,8 @@ struct ErrorTests {
             for output in GumbelSoftmax.Output.allCases {
                 #expect(throws: GumbelSoftmaxError.allMaskedRow(row: 1)) {
                     try GumbelSoftmax.sample(
-                        logits: masked, rows: 6, columns: columns, temperature: temperature, output: output, seed: 0,
-                        threads: threads)
+                        logits: masked, rows: rows, columns: columns, temperature: temperature, output: output,
+                        seed: 0, threads: threads)
                 }
             }
         }

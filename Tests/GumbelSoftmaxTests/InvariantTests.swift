@@ -88,6 +88,22 @@ struct InvariantTests {
             try GumbelSoftmax.categorical(logits: logits, rows: rows, columns: columns, seed: 3, threads: 4) == indices)
     }
 
+    /// Rows of several segments take both schedules (Kernel/SegmentedRows.swift): whole rows per
+    /// worker with one worker or at least four rows per worker, else segments in parallel; the
+    /// shapes of these tests and of ErrorTests.firstBadRowWins run both.
+    @Test func longRowsTakeBothSchedules() {
+        let nine = Tiling(rows: 9, columns: 40000)
+        #expect(SamplingKernel.takesWholeRows(nine, workers: 1))
+        #expect(SamplingKernel.takesWholeRows(nine, workers: 2))
+        #expect(!SamplingKernel.takesWholeRows(nine, workers: 3))
+        #expect(!SamplingKernel.takesWholeRows(nine, workers: 8))
+        let twelve = Tiling(rows: 12, columns: 70000)
+        #expect(SamplingKernel.takesWholeRows(twelve, workers: 2))
+        #expect(!SamplingKernel.takesWholeRows(twelve, workers: 4))
+        #expect(!SamplingKernel.takesWholeRows(Tiling(rows: 2, columns: 70001), workers: 2))
+        #expect(!SamplingKernel.takesWholeRows(Tiling(rows: 9, columns: 32768), workers: 1))
+    }
+
     /// Calls from several threads at once (one gets the worker pool, the others fall back to
     /// Dispatch) and calls made back to back all give the single-threaded bits.
     @Test func concurrentAndRepeatedCallsGiveTheSameBits() throws {

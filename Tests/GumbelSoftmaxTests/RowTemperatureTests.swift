@@ -7,10 +7,11 @@ import Testing
 struct RowTemperatureTests {
     @Test(arguments: [GumbelSoftmax.Output.soft, .log, .hard])
     func eachRowEqualsScalarSamplingOfThatRow(output: GumbelSoftmax.Output) throws {
-        // Short rows (grouped in tiles, shorter and longer than a bulk vector) and rows longer than
-        // a tile; temperatures 1 and 0.5 take the power form, the others the general one, so
+        // Short rows (grouped in tiles, shorter and longer than a bulk vector), rows longer than
+        // a tile and rows of two segments (the batch in whole rows per worker, each row alone in
+        // segments); temperatures 1 and 0.5 take the power form, the others the general one, so
         // groups mix both.
-        for (rows, columns) in [(9, 13), (14, 64), (3, 5000), (7, 5000)] {
+        for (rows, columns) in [(9, 13), (14, 64), (3, 5000), (7, 5000), (9, 40000)] {
             var logits = testLogits(count: rows * columns, seed: UInt64(columns), scale: 5)
             logits[columns + 2] = -.infinity
             let temperatures = (0..<rows).map { Float([0.05, 0.3, 1, 4, 0.5, 0.7][$0 % 6]) }

@@ -2,9 +2,10 @@
 // scheduler's `Tiling` (Scheduler.swift), whose boundaries depend only on the shape:
 // - a group of rows with K <= tile is one unit, so the words, the noise and the add of logits run
 //   over one contiguous stretch of the batch (GroupedRows.swift);
-// - a segment of a longer row is one unit, processed tile by tile with an online softmax (a
-//   running maximum), then finished once the row's segments are combined in order. Rows of one
-//   segment are finished by the same thread while they sit in cache (SegmentedRows.swift).
+// - a segment of a longer row is processed tile by tile with an online softmax (a running
+//   maximum), then finished once the row's segments are combined in order: each segment a unit,
+//   or, with one worker or at least four rows per worker, each row a unit, finished by the worker
+//   that made it while it sits in cache (SegmentedRows.swift).
 // Each worker owns its scratch (`Scratch`) for the whole call; nothing is allocated per row.
 // Soft output at temperature 1 or 1/2 takes the power form in both (PowerForm.swift); this file
 // holds what every variant shares: the entry point, the scratch, the perturbation and the scaling.

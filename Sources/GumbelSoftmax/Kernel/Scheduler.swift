@@ -8,8 +8,11 @@ import Synchronization
 // cutting of a `[rows, columns]` batch into work units (`Tiling`) and each worker's scratch.
 // Sampling, noise, top-k, gradients and the Concrete density all run through it.
 //
-// Work units depend only on the shape, never on the thread count, and each unit writes only its
-// own results, so a result never depends on how many threads ran or which of them ran a unit.
+// What is computed depends only on the shape, never on the thread count: the tiles, groups and
+// segments and the order their results are combined in. Which unit of work a worker claims (a
+// segment of a long row, or with few workers a whole row of segments: Kernel/SegmentedRows.swift)
+// may depend on the worker count; each unit writes only its own results, so a result never depends
+// on how many threads ran or which of them ran a unit.
 // Workers claim chunks of units from a shared counter (dynamic scheduling): on a shared machine
 // a worker that wakes late or loses its core to another process does not hold up the call.
 //

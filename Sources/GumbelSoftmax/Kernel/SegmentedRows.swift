@@ -1,12 +1,13 @@
 // Rows longer than a tile, cut into segments (the scheduler's `Tiling`): a first pass over each
 // segment tile by tile with an online softmax (a running maximum, recorded per tile), then each
 // row's segments combined in index order, then a second pass that finishes each segment. Rows of
-// one segment are finished at once by the thread that made them, while they sit in cache. Where
-// there are rows enough to keep every worker busy, a worker takes whole rows, one after the other
-// (`wholeRows`), and finishes each row as soon as its segments are combined, from the last
-// segment back, so the finish finds most of the row in cache; otherwise each segment is a work
-// unit (`segmentsInParallel`). Either way every segment's operations and the combination order
-// are the same, so neither the thread count nor the schedule changes a bit.
+// one segment are finished at once by the thread that made them, while they sit in cache. With one
+// worker, or rows enough to keep every worker busy (`takesWholeRows`), a worker takes whole rows,
+// one after the other (`wholeRows`), and finishes each row as soon as its segments are combined,
+// from the last segment back, so the finish finds most of the row in cache; otherwise each segment
+// is a work unit (`firstPasses`, then `combineSegments` and `finishSegments`). Either way every
+// segment's operations and the combination order are the same, so neither the thread count nor
+// the schedule changes a bit.
 //
 // A batch larger than the last-level cache streams from memory: its first passes prefetch the
 // logits and outputs of the next two tiles (`KernelConfiguration.streamingMinimum`); a batch that
@@ -28,6 +29,12 @@ extension SamplingKernel {
     /// late would leave too large a share of the call to the others.
     static let wholeRowsPerWorker = 4
 
+    /// Whether `workers` workers take whole rows of `tiling` (rows of more than one segment: one
+    /// worker, or at least `wholeRowsPerWorker` rows each) rather than segments.
+    static func takesWholeRows(_ tiling: Tiling, workers: Int) -> Bool {
+        tiling.segmentsPerRow > 1 && (workers == 1 || tiling.rows >= wholeRowsPerWorker * workers)
+    }
+
     /// Rows longer than a tile: each row's segments, then the row's combination, then the finish.
     static func segmentedRows(_ job: SamplingJob, tiling: Tiling, threads: Int?) -> Int? {
         let units = tiling.units
@@ -39,14 +46,16 @@ extension SamplingKernel {
         let workers = Scheduler.workerCount(
             requested: threads, elements: job.rows * job.columns, units: units,
             parallelMinimum: job.configuration.parallelMinimum)
-        if !single && job.rows >= wholeRowsPerWorker * workers {
+        let streaming = job.rows * job.columns >= job.configuration.streamingMinimum
+        if takesWholeRows(tiling, workers: workers) {
             wholeRows(
-                job, tiling: tiling, workers: workers, results: results, references: references, firstBad: firstBad)
+                job, tiling: tiling, workers: workers, streaming: streaming, results: results, references: references,
+                firstBad: firstBad)
             return firstBad.value
         }
         firstPasses(
-            job, tiling: tiling, workers: workers, results: results, references: references, finishing: single,
-            firstBad: firstBad)
+            job, tiling: tiling, workers: workers, streaming: streaming, results: results, references: references,
+            finishing: single, firstBad: firstBad)
         if single { return firstBad.value }
         if let bad = firstBad.value {
             return firstRefusedRow(before: bad, results: results.base, segmentsPerRow: tiling.segmentsPerRow)
@@ -64,13 +73,14 @@ extension SamplingKernel {
     /// Whole rows on each worker, in row order: a row's segments' first passes into `results`
     /// and `references`, its combination, then its finish from the last segment back (the
     /// segments most recently made are the ones still in cache). Records refused rows in
-    /// `firstBad`; a worker stops at the first it meets, after every row before it in its chunk.
+    /// `firstBad`: a chunk of rows stops at its first refused row, after the rows before it, and
+    /// the worker goes on with the next chunk, so the lowest refused row is always recorded.
     private static func wholeRows(
-        _ job: SamplingJob, tiling: Tiling, workers: Int, results: borrowing KernelBuffer<SegmentResult>,
-        references: borrowing KernelBuffer<Float>, firstBad: FirstBadRow
+        _ job: SamplingJob, tiling: Tiling, workers: Int, streaming: Bool,
+        results: borrowing KernelBuffer<SegmentResult>, references: borrowing KernelBuffer<Float>,
+        firstBad: FirstBadRow
     ) {
         let segments = tiling.segmentsPerRow
-        let streaming = job.rows * job.columns >= job.configuration.streamingMinimum
         Scheduler.run(
             units: job.rows, workers: workers, scratch: { Scratch() },
             body: { range, scratch in
@@ -104,10 +114,10 @@ extension SamplingKernel {
     /// `finishing` (rows of one segment), each row is finished at once by the thread that made it,
     /// while it sits in cache. Records refused rows in `firstBad`.
     private static func firstPasses(
-        _ job: SamplingJob, tiling: Tiling, workers: Int, results: borrowing KernelBuffer<SegmentResult>,
-        references: borrowing KernelBuffer<Float>, finishing: Bool, firstBad: FirstBadRow
+        _ job: SamplingJob, tiling: Tiling, workers: Int, streaming: Bool,
+        results: borrowing KernelBuffer<SegmentResult>, references: borrowing KernelBuffer<Float>, finishing: Bool,
+        firstBad: FirstBadRow
     ) {
-        let streaming = job.rows * job.columns >= job.configuration.streamingMinimum
         Scheduler.run(
             units: tiling.units, workers: workers, scratch: { Scratch() },
             body: { range, scratch in
@@ -205,7 +215,7 @@ extension SamplingKernel {
         while column < end {
             let n = Swift.min(Tiling.tile, end - column)
             let element = row * k + column
-            if streaming { prefetchTiles(job, after: element + n, count: Swift.min(2 * Tiling.tile, end - column - n)) }
+            if streaming { prefetchTiles(job, from: element + n, count: Swift.min(2 * Tiling.tile, end - column - n)) }
             guard let (m, banded) = tileReference(job, element: element, count: n, form: form, scratch: scratch)
             else {
                 result.invalid = true
@@ -221,9 +231,11 @@ extension SamplingKernel {
     }
 
     /// Asks for the cache lines of the logits and outputs of the `count` elements from flat index
-    /// `element` (none when `count <= 0`).
+    /// `element` (none when `count <= 0`). Each tile asks for the next two, so every line is asked
+    /// for twice: measured, that is faster than asking once for the tile after next
+    /// (docs/benchmarks.md, "Levers measured").
     @inline(__always)
-    private static func prefetchTiles(_ job: SamplingJob, after element: Int, count: Int) {
+    private static func prefetchTiles(_ job: SamplingJob, from element: Int, count: Int) {
         guard count > 0 else { return }
         prefetchLines(job.logits + element, bytes: count * MemoryLayout<Float>.stride, forWriting: false)
         if let y = job.output {

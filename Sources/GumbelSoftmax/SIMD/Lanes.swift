@@ -106,14 +106,16 @@ struct FloatLanes: ExpressibleByFloatLiteral {
     }
 }
 
-/// Asks for the cache lines of `bytes` bytes from `start` ahead of their use, into the nearest
-/// cache, one prefetch per 64-byte line (`forWriting`: for a store, where the CPU can take the line
-/// in the state a write needs). A hint: it never faults and never changes a value.
+/// Asks for the cache lines that hold the `bytes` bytes from `start` ahead of their use, into the
+/// nearest cache, one prefetch per 64-byte line (`forWriting`: for a store, where the CPU can take
+/// the line in the state a write needs). A hint: it never faults and never changes a value.
 @inline(__always)
 func prefetchLines(_ start: UnsafeRawPointer, bytes: Int, forWriting: Bool) {
+    let skew = Int(bitPattern: start) & 63
+    let first = start - skew
     var offset = 0
-    while offset < bytes {
-        let line = (start + offset)._rawValue
+    while offset < bytes + skew {
+        let line = (first + offset)._rawValue
         if forWriting {
             Builtin.int_prefetch_RawPointer(line, Int32(1)._value, Int32(3)._value, Int32(1)._value)
         } else {
