@@ -61,6 +61,36 @@ struct ErrorTests {
         }
     }
 
+    /// Rows of 16, sixteen at a time with AVX-512 (`SixteenRows`): a block holding a bad row is
+    /// taken row by row, and the lowest bad row is the one reported, whichever block it is in.
+    @Test(arguments: [Float(0.5), 0.7])
+    func rowsOfSixteenReportTheFirstBadRow(temperature: Float) {
+        let (rows, columns) = (48, 16)
+        let good = testLogits(count: rows * columns, seed: 12)
+        func refusal(_ logits: [Float]) -> GumbelSoftmaxError? {
+            do {
+                _ = try GumbelSoftmax.sample(
+                    logits: logits, rows: rows, columns: columns, temperature: temperature, seed: 0, threads: 1)
+                return nil
+            } catch {
+                return error as? GumbelSoftmaxError
+            }
+        }
+        var bad = good
+        bad[37 * columns + 3] = .nan
+        bad[40 * columns] = .infinity
+        #expect(refusal(bad) == .nanLogit(row: 37, column: 3))
+        bad[17 * columns + 15] = .infinity
+        #expect(refusal(bad) == .infiniteLogit(row: 17, column: 15))
+        for k in 0..<columns { bad[16 * columns + k] = -.infinity }
+        #expect(refusal(bad) == .allMaskedRow(row: 16))
+        var masked = good
+        for k in 0..<columns { masked[47 * columns + k] = -.infinity }
+        #expect(refusal(masked) == .allMaskedRow(row: 47))
+        masked[15 * columns + 8] = .nan
+        #expect(refusal(masked) == .nanLogit(row: 15, column: 8))
+    }
+
     /// The lowest bad row is reported even when several threads see several bad rows, for short
     /// rows, single-segment long rows and multi-segment long rows (twelve rows of 70000: whole rows
     /// per worker with one and two threads, segments in parallel with four).

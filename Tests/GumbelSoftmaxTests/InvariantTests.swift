@@ -5,12 +5,12 @@ import Testing
 @_spi(Benchmarks) @testable import GumbelSoftmax
 
 /// The reproducibility promises of SPEC 3, on shapes that exercise every kernel path: grouped short
-/// rows, single-segment long rows and multi-segment long rows (segments in parallel, and whole rows
+/// rows (rows of 16: sixteen at a time with AVX-512, `SixteenRows`, the last three alone), single-segment long rows and multi-segment long rows (segments in parallel, and whole rows
 /// per worker when there are at least four rows per worker: `[9, 40000]` with one or two threads).
 @Suite("Invariants")
 struct InvariantTests {
     static let shapes: [(rows: Int, columns: Int)] = [
-        (37, 1), (50, 3), (33, 17), (9, 2048), (5, 2049), (4, 5000),
+        (37, 1), (50, 3), (33, 17), (35, 16), (9, 2048), (5, 2049), (4, 5000),
         (3, 32768), (2, 32769), (2, 70001), (9, 40000),
     ]
 
@@ -86,6 +86,33 @@ struct InvariantTests {
         let indices = try GumbelSoftmax.categorical(logits: logits, rows: rows, columns: columns, seed: 3, threads: 1)
         #expect(
             try GumbelSoftmax.categorical(logits: logits, rows: rows, columns: columns, seed: 3, threads: 4) == indices)
+    }
+
+    /// Rows of 16 whose largest values are `+0` and `-0` (the power form's references are the
+    /// largest logits): sixteen rows at a time, each row's output is the one it gets alone, in
+    /// both forms, soft and log.
+    @Test func rowsOfSixteenWithZeroTies() throws {
+        let (rows, columns) = (35, 16)
+        var logits = testLogits(count: rows * columns, seed: 9).map { -abs($0) - 0.5 }
+        for row in stride(from: 0, to: rows, by: 2) {
+            logits[row * columns + row % columns] = 0
+            logits[row * columns + (row + 5) % columns] = -0.0
+        }
+        for row in stride(from: 1, to: rows, by: 4) { logits[row * columns + 15] = -0.0 }
+        for output in [GumbelSoftmax.Output.soft, .log] {
+            for temperature: Float in [0.5, 1, 0.7] {
+                let batch = try GumbelSoftmax.sample(
+                    logits: logits, rows: rows, columns: columns, temperature: temperature, output: output, seed: 4)
+                for row in 0..<rows {
+                    let alone = try GumbelSoftmax.sample(
+                        logits: Array(logits[row * columns..<(row + 1) * columns]), temperature: temperature,
+                        output: output, seed: 4, position: UInt64(row * columns))
+                    #expect(
+                        alone.map(\.bitPattern) == batch[row * columns..<(row + 1) * columns].map(\.bitPattern),
+                        "row \(row) of \(output) at T \(temperature)")
+                }
+            }
+        }
     }
 
     /// Rows of several segments take both schedules (Kernel/SegmentedRows.swift): whole rows per

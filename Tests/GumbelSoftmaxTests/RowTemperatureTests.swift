@@ -40,6 +40,26 @@ struct RowTemperatureTests {
         }
     }
 
+    /// Rows of 16, sixteen at a time with AVX-512 (`SixteenRows`): one form per group, so each
+    /// row's own temperature (general form) or exponent (power form) is taken in the block.
+    @Test(arguments: [[Float(0.05), 0.3, 0.7, 4], [0.5, 1]])
+    func rowsOfSixteenTakeEachRowsTemperature(cycle: [Float]) throws {
+        let (rows, columns) = (35, 16)
+        var logits = testLogits(count: rows * columns, seed: 53, scale: 5)
+        logits[3 * columns + 7] = -.infinity
+        let temperatures = (0..<rows).map { cycle[$0 % cycle.count] }
+        for output in GumbelSoftmax.Output.allCases {
+            let batch = try GumbelSoftmax.sample(
+                logits: logits, rows: rows, columns: columns, temperatures: temperatures, output: output, seed: 54)
+            for b in 0..<rows {
+                let alone = try GumbelSoftmax.sample(
+                    logits: Array(logits[b * columns..<(b + 1) * columns]), temperature: temperatures[b],
+                    output: output, seed: 54, position: UInt64(b * columns))
+                #expect(alone == Array(batch[b * columns..<(b + 1) * columns]), "\(output) row \(b)")
+            }
+        }
+    }
+
     @Test func equalTemperaturesEqualTheScalarForm() throws {
         let (rows, columns) = (40, 1000)
         let logits = testLogits(count: rows * columns, seed: 52)

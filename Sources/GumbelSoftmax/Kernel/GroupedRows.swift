@@ -125,7 +125,9 @@ extension SamplingKernel {
         #if GUMBEL_SOFTMAX_AVX512
             let (paired, refused) =
                 k < 16
-                ? shiftRowPairs(d, into: z, columns: k, count: count, job: job, firstRow: firstRow) : (0, nil)
+                ? shiftRowPairs(d, into: z, columns: k, count: count, job: job, firstRow: firstRow)
+                : k == 16 && job.kind == .soft
+                    ? (shiftSixteenRowBlocks(d, into: z, count: count, job: job, firstRow: firstRow), nil) : (0, nil)
             if let refused { return refused }
         #else
             let paired = 0
@@ -146,6 +148,37 @@ extension SamplingKernel {
     }
 
     #if GUMBEL_SOFTMAX_AVX512
+        /// `shiftRows` of rows of 16, soft output, sixteen rows at a time (`SixteenRows`): the
+        /// number of rows done. A block holding a NaN or `+inf`, or a row of only `-inf`, stops
+        /// it there, and the row loop finds the refused row. Each row is shifted by lane 0 of its
+        /// maximum in all lanes, where `maxLanes` gives lanes that can differ from it in the sign
+        /// of a zero (two largest values `+0` and `-0`): the terms then differ only in that sign,
+        /// and `exp` gives both the same bits, so the soft output is that of the row loop (the log
+        /// output would not be: it keeps the row loop).
+        @inline(never)
+        private static func shiftSixteenRowBlocks(
+            _ d: UnsafePointer<Float>, into z: UnsafeMutablePointer<Float>, count: Int, job: SamplingJob,
+            firstRow: Int
+        ) -> Int {
+            let perRow = job.rowInverseTemperatures.map { $0 + firstRow }
+            let shared = SixteenRows.Lanes(repeating: job.inverseTemperature)
+            var r = 0
+            while r &+ 16 <= count {
+                let x = d + 16 &* r
+                let (m, finite) = SixteenRows.maxima(x)
+                if !finite || SixteenRows.anyNegativeInfinity(m) { return r }
+                let y = z + 16 &* r
+                for i in 0..<16 {
+                    let t = if let perRow { SixteenRows.Lanes(repeating: perRow[r &+ i]) } else { shared }
+                    let shift = SixteenRows.Lanes(repeating: m[i])
+                    SixteenRows.store(
+                        SixteenRows.multiply(SixteenRows.subtract(SixteenRows.row(x, i), shift), t), y, row: i)
+                }
+                r &+= 16
+            }
+            return r
+        }
+
         /// `shiftRows` of rows shorter than 16, two at a time while two remain: the number of rows
         /// done, and the first refused row if any.
         @inline(never)
@@ -203,7 +236,10 @@ extension SamplingKernel {
         _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, columns k: Int, count: Int
     ) {
         #if GUMBEL_SOFTMAX_AVX512
-            let paired = k < 16 ? normalizeRowPairs(x, into: y, columns: k, count: count) : 0
+            let paired =
+                k < 16
+                ? normalizeRowPairs(x, into: y, columns: k, count: count)
+                : k == 16 ? normalizeSixteenRowBlocks(x, into: y, count: count) : 0
         #else
             let paired = 0
         #endif
@@ -227,6 +263,27 @@ extension SamplingKernel {
     }
 
     #if GUMBEL_SOFTMAX_AVX512
+        /// `normalizeRows` of rows of 16, sixteen rows at a time (`SixteenRows`): the number of
+        /// rows done.
+        @inline(never)
+        private static func normalizeSixteenRowBlocks(
+            _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int
+        ) -> Int {
+            var r = 0
+            while r &+ 16 <= count {
+                let source = x + 16 &* r
+                let f = SixteenRows.reciprocals(SixteenRows.sums(source))
+                let target = y + 16 &* r
+                for i in 0..<16 {
+                    SixteenRows.store(
+                        SixteenRows.multiply(SixteenRows.row(source, i), SixteenRows.Lanes(repeating: f[i])), target,
+                        row: i)
+                }
+                r &+= 16
+            }
+            return r
+        }
+
         /// `normalizeRows` of rows shorter than 16, two at a time while two remain: the number of
         /// rows done.
         @inline(never)
@@ -410,7 +467,9 @@ extension SamplingKernel {
         #if GUMBEL_SOFTMAX_AVX512
             let (paired, refused) =
                 k < 16 && factors == nil
-                ? powerArgumentPairs(job, rows: rows, into: w, references: references) : (0, nil)
+                ? powerArgumentPairs(job, rows: rows, into: w, references: references)
+                : k == 16 && factors == nil
+                    ? (powerArgumentSixteenRowBlocks(job, rows: rows, into: w, references: references), nil) : (0, nil)
             if let refused { return refused }
         #else
             let paired = 0
@@ -444,6 +503,42 @@ extension SamplingKernel {
     }
 
     #if GUMBEL_SOFTMAX_AVX512
+        /// `powerArguments` without factors of rows of 16, sixteen rows at a time
+        /// (`SixteenRows`): the number of rows done. A block holding a NaN or `+inf`, or a row of
+        /// only `-inf`, stops it there, and the row loop finds the refused row. The references
+        /// are `Swift.max` of lane 0 of each row's maximum and the raised reference, as there.
+        @inline(never)
+        private static func powerArgumentSixteenRowBlocks(
+            _ job: SamplingJob, rows: Range<Int>, into w: UnsafeMutablePointer<Float>,
+            references: UnsafeMutablePointer<Float>
+        ) -> Int {
+            let count = rows.count
+            let shared = SixteenRows.Lanes(repeating: Float(job.powerForm(row: rows.lowerBound)!.exponent))
+            let logits = job.logits + rows.lowerBound &* 16
+            var i = 0
+            while i &+ 16 <= count {
+                let x = logits + 16 &* i
+                let (m, finite) = SixteenRows.maxima(x)
+                if !finite || SixteenRows.anyNegativeInfinity(m) { return i }
+                let raised = UnsafeRawPointer(references + i).loadUnaligned(as: SixteenRows.Lanes.self)
+                let reference = SixteenRows.swiftMax(m, raised)
+                UnsafeMutableRawPointer(references + i).storeBytes(of: reference, as: SixteenRows.Lanes.self)
+                let y = w + 16 &* i
+                for r in 0..<16 {
+                    let n =
+                        job.rowInverseTemperatures == nil
+                        ? shared
+                        : SixteenRows.Lanes(
+                            repeating: Float(job.powerForm(row: rows.lowerBound &+ i &+ r)!.exponent))
+                    let shift = SixteenRows.Lanes(repeating: reference[r])
+                    SixteenRows.store(
+                        SixteenRows.multiply(SixteenRows.subtract(SixteenRows.row(x, r), shift), n), y, row: r)
+                }
+                i &+= 16
+            }
+            return i
+        }
+
         /// `powerArguments` without factors of rows shorter than 16, two at a time while both
         /// rows' floats after their last full vector lie inside the group: the number of rows
         /// done, and the first refused row if any.
