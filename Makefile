@@ -289,7 +289,10 @@ test-wheel: wheel ## the wheel in fresh venvs without Swift, its JAX FFI path, a
 # Each framework target creates its venv on first use (with --system-site-packages) and reuses it;
 # test-frameworks then runs the small-calls table's rows against PyTorch and JAX (a smoke test: no
 # timing is asserted).
-test-frameworks: test-torch test-jax test-dask test-ray ## the PyTorch, JAX, Dask and Ray tests
+test-frameworks: test-torch test-jax test-dask test-ray build ## the PyTorch, JAX, Dask and Ray tests
+	@echo "bench.py run, one small shape (the code of make bench's tables, not its timings):"
+	$(PYTHON) Benchmarks/bench.py run --peer-python $(JAX_VENV)/bin/python --shapes 64x1024 \
+		--temperatures 0.5,2 --float64-temperatures 0.5 --rounds 2 --seconds 0.05 --gumbel built=$(BIN)/gumbel > /dev/null
 	$(LIBRARY_ENV) XDG_CACHE_HOME=$(abspath $(TORCH_NATIVE_CACHE)) \
 		$(TORCH_VENV)/bin/python -m pytest -p no:cacheprovider python/tests/test_small_batches.py -q -k torch
 	$(LIBRARY_ENV) GUMBEL_SOFTMAX_JAX_FFI=$(abspath $(BIN))/libgumbelsoftmax_jax.so \

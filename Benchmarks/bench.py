@@ -241,7 +241,7 @@ def run_command(args):
     summary = []  # ((temperature, dtype), label, min, geometric mean)
     for case in cases:
         temperature, dtype = case
-        present = [p for p in peers if any(key[0] == p and key[2] == case for key in median)]
+        present = [p for p in peers if any(key[0] == p and key[2] == case for key in best)]
         header = ["shape"] + [f"{label}" for label in labels] + present + [f"{label} ratio" for label in labels]
         lines = [f"Temperature {temperature:g}, {dtype} (ns per element, all cores; ratio = fastest peer / ours):",
                  "",
