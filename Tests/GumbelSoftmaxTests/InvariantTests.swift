@@ -5,7 +5,8 @@ import Testing
 @_spi(Benchmarks) @testable import GumbelSoftmax
 
 /// The reproducibility promises of SPEC 3, on shapes that exercise every kernel path: grouped short
-/// rows (rows of 16: sixteen at a time with AVX-512, `SixteenRows`, the last three alone), single-segment long rows and multi-segment long rows (segments in parallel, and whole rows
+/// rows (rows of 16: sixteen at a time with AVX-512, `SixteenRows`, the last three alone),
+/// single-segment long rows and multi-segment long rows (segments in parallel, and whole rows
 /// per worker when there are at least four rows per worker: `[9, 40000]` with one or two threads).
 @Suite("Invariants")
 struct InvariantTests {
@@ -351,19 +352,6 @@ struct InvariantTests {
     /// though `exp((l - L) 2)` alone is below Float's range. Short rows (K < 32 and K >= 32) and a
     /// row of two segments, at both power-form temperatures and a general one.
     @Test func bandTermsThatWouldUnderflowTheReference() throws {
-        struct Scripted: CounterBasedRandomGenerator {
-            var words: [UInt32]
-            var position: UInt64 = 0
-            static var uniformMapping: UniformMapping { .centered }
-            mutating func next() -> UInt64 {
-                defer { position += 2 }
-                return UInt64(word(at: position)) | UInt64(word(at: position + 1)) << 32
-            }
-            func fillWords(startingAt position: UInt64, into buffer: UnsafeMutableBufferPointer<UInt32>) {
-                for i in buffer.indices { buffer[i] = words[Int(position) + i] }
-            }
-            func tailWord(at position: UInt64) -> UInt32 { .max }
-        }
         for columns in [2, 40, 40_000] {
             // U = 1 - 2^-65 (E = 2^-65) at the last column, logit -44; elsewhere U = 2^-16 + 2^-33
             // (E = 11.09), logit 0 (or, in the two-column row, U = 1/2).
@@ -372,7 +360,7 @@ struct InvariantTests {
             var logits = [Float](repeating: 0, count: columns)
             logits[columns - 1] = -44
             for temperature: Float in [0.5, 1, 0.7] {
-                var generator = Scripted(words: words)
+                var generator = ScriptedWords(words: words)
                 let y = try GumbelSoftmax.sample(
                     logits: logits, rows: 1, columns: columns, temperature: temperature, using: &generator)
                 let z = (0..<columns).map {
@@ -390,6 +378,35 @@ struct InvariantTests {
                     worst <= Reference.softTolerance(zmax: zmax),
                     "K \(columns) T \(temperature): last \(y[columns - 1]), expected \(Foundation.exp(z[columns - 1] - m) / s)"
                 )
+            }
+        }
+    }
+
+    /// Rows of 16 in blocks of sixteen (`SixteenRows`) whose band words raise the reference above
+    /// the row's largest logit: every row of a `[40, 16]` batch has the bits it gets alone (one
+    /// row, the row loop), at both power-form temperatures and a general one.
+    @Test func bandWordsRaiseTheReferenceInBlocksOfSixteen() throws {
+        let (rows, columns) = (40, 16)
+        var words = testWords(count: rows * columns, seed: 21).map { UInt32(truncatingIfNeeded: $0) | 1 << 12 }
+        var logits = testLogits(count: rows * columns, seed: 22)
+        // U = 1 - 2^-65 (a band word, E = 2^-65) at logit -40 in every third row: its reference
+        // `l + ln(c / E)` is about 5, above the row's largest logit (below 3).
+        for row in stride(from: 0, to: rows, by: 3) {
+            words[row * columns + row % columns] = .max
+            logits[row * columns + row % columns] = -40
+        }
+        for temperature: Float in [0.5, 1, 0.7] {
+            var generator = ScriptedWords(words: words)
+            let batch = try GumbelSoftmax.sample(
+                logits: logits, rows: rows, columns: columns, temperature: temperature, using: &generator)
+            for row in 0..<rows {
+                var alone = ScriptedWords(words: Array(words[row * columns..<(row + 1) * columns]))
+                let y = try GumbelSoftmax.sample(
+                    logits: Array(logits[row * columns..<(row + 1) * columns]), temperature: temperature,
+                    using: &alone)
+                #expect(
+                    y.map(\.bitPattern) == batch[row * columns..<(row + 1) * columns].map(\.bitPattern),
+                    "row \(row) at T \(temperature)")
             }
         }
     }
@@ -424,4 +441,19 @@ struct InvariantTests {
         let scalar = (0..<10_001).map { GumbelNoise.gumbel(at: 3 + UInt64($0), of: PhiloxGenerator(seed: 8)) }
         #expect(scalar.map(\.bitPattern) == whole.map(\.bitPattern))
     }
+}
+
+/// A generator of given words (from position 0), every tail word `.max`.
+private struct ScriptedWords: CounterBasedRandomGenerator {
+    var words: [UInt32]
+    var position: UInt64 = 0
+    static var uniformMapping: UniformMapping { .centered }
+    mutating func next() -> UInt64 {
+        defer { position += 2 }
+        return UInt64(word(at: position)) | UInt64(word(at: position + 1)) << 32
+    }
+    func fillWords(startingAt position: UInt64, into buffer: UnsafeMutableBufferPointer<UInt32>) {
+        for i in buffer.indices { buffer[i] = words[Int(position) + i] }
+    }
+    func tailWord(at position: UInt64) -> UInt32 { .max }
 }

@@ -40,22 +40,30 @@ struct RowTemperatureTests {
         }
     }
 
-    /// Rows of 16, sixteen at a time with AVX-512 (`SixteenRows`): one form per group, so each
-    /// row's own temperature (general form) or exponent (power form) is taken in the block.
+    /// Rows of 16, sixteen at a time with AVX-512 (`SixteenRows`): with one form per group, the
+    /// general form's shift takes each row's own temperature in the block, and both forms'
+    /// scaling runs in blocks (the power form's per-row exponents are taken with the factors, row
+    /// by row). 300 rows: several groups, so blocks start at rows other than the batch's first.
     @Test(arguments: [[Float(0.05), 0.3, 0.7, 4], [0.5, 1]])
     func rowsOfSixteenTakeEachRowsTemperature(cycle: [Float]) throws {
-        let (rows, columns) = (35, 16)
+        let (rows, columns) = (300, 16)
         var logits = testLogits(count: rows * columns, seed: 53, scale: 5)
         logits[3 * columns + 7] = -.infinity
-        let temperatures = (0..<rows).map { cycle[$0 % cycle.count] }
+        logits[250 * columns + 2] = -.infinity
+        let temperatures = (0..<rows).map { cycle[($0 * 7 + $0 / 5) % cycle.count] }
         for output in GumbelSoftmax.Output.allCases {
-            let batch = try GumbelSoftmax.sample(
-                logits: logits, rows: rows, columns: columns, temperatures: temperatures, output: output, seed: 54)
-            for b in 0..<rows {
-                let alone = try GumbelSoftmax.sample(
-                    logits: Array(logits[b * columns..<(b + 1) * columns]), temperature: temperatures[b],
-                    output: output, seed: 54, position: UInt64(b * columns))
-                #expect(alone == Array(batch[b * columns..<(b + 1) * columns]), "\(output) row \(b)")
+            for threads in [1, 2] {
+                let batch = try GumbelSoftmax.sample(
+                    logits: logits, rows: rows, columns: columns, temperatures: temperatures, output: output, seed: 54,
+                    threads: threads)
+                for b in 0..<rows {
+                    let alone = try GumbelSoftmax.sample(
+                        logits: Array(logits[b * columns..<(b + 1) * columns]), temperature: temperatures[b],
+                        output: output, seed: 54, position: UInt64(b * columns))
+                    #expect(
+                        alone.map(\.bitPattern) == batch[b * columns..<(b + 1) * columns].map(\.bitPattern),
+                        "\(output) threads \(threads) row \(b)")
+                }
             }
         }
     }

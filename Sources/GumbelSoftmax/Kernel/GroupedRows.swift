@@ -507,13 +507,16 @@ extension SamplingKernel {
         /// (`SixteenRows`): the number of rows done. A block holding a NaN or `+inf`, or a row of
         /// only `-inf`, stops it there, and the row loop finds the refused row. The references
         /// are `Swift.max` of lane 0 of each row's maximum and the raised reference, as there.
+        /// Without factors the group has one temperature (`powerRowsBelowBulkWidth`: per-row
+        /// temperatures take the factors in this pass), so one exponent serves every row.
         @inline(never)
         private static func powerArgumentSixteenRowBlocks(
             _ job: SamplingJob, rows: Range<Int>, into w: UnsafeMutablePointer<Float>,
             references: UnsafeMutablePointer<Float>
         ) -> Int {
+            assert(job.rowInverseTemperatures == nil, "per-row temperatures take the factors in powerArguments")
             let count = rows.count
-            let shared = SixteenRows.Lanes(repeating: Float(job.powerForm(row: rows.lowerBound)!.exponent))
+            let n = SixteenRows.Lanes(repeating: Float(job.powerForm(row: rows.lowerBound)!.exponent))
             let logits = job.logits + rows.lowerBound &* 16
             var i = 0
             while i &+ 16 <= count {
@@ -525,11 +528,6 @@ extension SamplingKernel {
                 UnsafeMutableRawPointer(references + i).storeBytes(of: reference, as: SixteenRows.Lanes.self)
                 let y = w + 16 &* i
                 for r in 0..<16 {
-                    let n =
-                        job.rowInverseTemperatures == nil
-                        ? shared
-                        : SixteenRows.Lanes(
-                            repeating: Float(job.powerForm(row: rows.lowerBound &+ i &+ r)!.exponent))
                     let shift = SixteenRows.Lanes(repeating: reference[r])
                     SixteenRows.store(
                         SixteenRows.multiply(SixteenRows.subtract(SixteenRows.row(x, r), shift), n), y, row: r)
