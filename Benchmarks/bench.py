@@ -231,7 +231,7 @@ def run_command(args):
                     samples.setdefault((peer, shape, (temperature, dtype)), []).append(ns)
     load_after = os.getloadavg()
     # Each column's best round, ours and the peers' alike: JAX's time moves between processes by
-    # a factor of up to 3 (its [4096, 256] at 1.8-2.2 ns in some, 4.3-5.7 in others, measured
+    # a factor of up to 3 (its [4096, 256] at 1.8-2.2 ns in some, 4.3-6.2 in others, measured
     # 2026-12-07), and a median of three rounds would credit us with its slow processes.
     best = {key: min(values) for key, values in samples.items()}
     peers = [p for p in PEERS if p in versions]
