@@ -89,33 +89,6 @@ struct InvariantTests {
             try GumbelSoftmax.categorical(logits: logits, rows: rows, columns: columns, seed: 3, threads: 4) == indices)
     }
 
-    /// Rows of 16 whose largest values are `+0` and `-0` (the power form's references are the
-    /// largest logits): sixteen rows at a time, each row's output is the one it gets alone, in
-    /// both forms, soft and log.
-    @Test func rowsOfSixteenWithZeroTies() throws {
-        let (rows, columns) = (35, 16)
-        var logits = testLogits(count: rows * columns, seed: 9).map { -abs($0) - 0.5 }
-        for row in stride(from: 0, to: rows, by: 2) {
-            logits[row * columns + row % columns] = 0
-            logits[row * columns + (row + 5) % columns] = -0.0
-        }
-        for row in stride(from: 1, to: rows, by: 4) { logits[row * columns + 15] = -0.0 }
-        for output in [GumbelSoftmax.Output.soft, .log] {
-            for temperature: Float in [0.5, 1, 0.7] {
-                let batch = try GumbelSoftmax.sample(
-                    logits: logits, rows: rows, columns: columns, temperature: temperature, output: output, seed: 4)
-                for row in 0..<rows {
-                    let alone = try GumbelSoftmax.sample(
-                        logits: Array(logits[row * columns..<(row + 1) * columns]), temperature: temperature,
-                        output: output, seed: 4, position: UInt64(row * columns))
-                    #expect(
-                        alone.map(\.bitPattern) == batch[row * columns..<(row + 1) * columns].map(\.bitPattern),
-                        "row \(row) of \(output) at T \(temperature)")
-                }
-            }
-        }
-    }
-
     /// Rows of several segments take both schedules (Kernel/SegmentedRows.swift): whole rows per
     /// worker with one worker or at least four rows per worker, else segments in parallel; the
     /// shapes of these tests and of ErrorTests.firstBadRowWins run both.
