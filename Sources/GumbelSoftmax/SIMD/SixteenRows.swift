@@ -25,22 +25,13 @@ import Builtin
             UnsafeMutableRawPointer(y + 16 &* r).storeBytes(of: value, as: Lanes.self)
         }
 
-        @_transparent static func add(_ x: Lanes, _ y: Lanes) -> Lanes {
-            var r = Lanes()
-            r._storage._value = Builtin.fadd_Vec16xFPIEEE32(x._storage._value, y._storage._value)
-            return r
-        }
-
+        // The lane arithmetic of `RowPairLanes`, which is a sixteen-lane vector too.
+        @_transparent static func add(_ x: Lanes, _ y: Lanes) -> Lanes { (RowPairLanes(x) + RowPairLanes(y)).simd }
         @_transparent static func subtract(_ x: Lanes, _ y: Lanes) -> Lanes {
-            var r = Lanes()
-            r._storage._value = Builtin.fsub_Vec16xFPIEEE32(x._storage._value, y._storage._value)
-            return r
+            (RowPairLanes(x) - RowPairLanes(y)).simd
         }
-
         @_transparent static func multiply(_ x: Lanes, _ y: Lanes) -> Lanes {
-            var r = Lanes()
-            r._storage._value = Builtin.fmul_Vec16xFPIEEE32(x._storage._value, y._storage._value)
-            return r
+            (RowPairLanes(x) * RowPairLanes(y)).simd
         }
 
         /// `y` in the lanes of `mask`, `x` in the others.
@@ -50,9 +41,9 @@ import Builtin
             return r
         }
 
-        /// `FloatLanes.maximum` lane-wise: `y` where `x < y`, else `x`.
+        /// `FloatLanes.maximum` lane-wise (`RowPairLanes.maximum`): `y` where `x < y`, else `x`.
         @_transparent static func maximum(_ x: Lanes, _ y: Lanes) -> Lanes {
-            choose(y, where: Builtin.fcmp_olt_Vec16xFPIEEE32(x._storage._value, y._storage._value), else: x)
+            RowPairLanes.maximum(RowPairLanes(x), RowPairLanes(y)).simd
         }
 
         /// `Swift.max(x, y)` lane-wise: `y` where `y >= x`, else `x`.
