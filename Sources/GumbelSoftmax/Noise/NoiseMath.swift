@@ -42,7 +42,12 @@ enum NoiseMath {
     static func gumbel<V: FloatVector>(
         _ words: V.Bits, mapping: UniformMapping, smallest: inout V.Bits, as: V.Type
     ) -> V {
-        let e = exponential(words, mapping: mapping, smallest: &smallest, as: V.self)
+        gumbel(exponential: exponential(words, mapping: mapping, smallest: &smallest, as: V.self), mapping: mapping)
+    }
+
+    /// `g = -ln E` of the variates `E = exponential(...)`, per `mapping`.
+    @inline(__always)
+    static func gumbel<V: FloatVector>(exponential e: V, mapping: UniformMapping) -> V {
         switch mapping {
         case .centered:
             let (kE, fE) = split(e)

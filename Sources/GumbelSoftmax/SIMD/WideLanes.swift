@@ -197,18 +197,24 @@ struct FloatLanes32: WideVector {
     }
 
     /// The sum of eight-lane slices: lanes `[0, 8) + [8, 16) + [16, 24) + [24, 32)`, in that tree.
-    @inline(__always) var folded: FloatLanes {
-        let s = simd
-        let lo = FloatLanes(s.lowHalf.lowHalf) + FloatLanes(s.lowHalf.highHalf)
-        let hi = FloatLanes(s.highHalf.lowHalf) + FloatLanes(s.highHalf.highHalf)
+    @_transparent var folded: FloatLanes {
+        let q = quarters
+        let lo = FloatLanes(q.0) + FloatLanes(q.1)
+        let hi = FloatLanes(q.2) + FloatLanes(q.3)
         return lo + hi
     }
 
-    @inline(__always) var maxFolded: FloatLanes {
-        let s = simd
-        let lo = FloatLanes.maximum(FloatLanes(s.lowHalf.lowHalf), FloatLanes(s.lowHalf.highHalf))
-        let hi = FloatLanes.maximum(FloatLanes(s.highHalf.lowHalf), FloatLanes(s.highHalf.highHalf))
+    @_transparent var maxFolded: FloatLanes {
+        let q = quarters
+        let lo = FloatLanes.maximum(FloatLanes(q.0), FloatLanes(q.1))
+        let hi = FloatLanes.maximum(FloatLanes(q.2), FloatLanes(q.3))
         return FloatLanes.maximum(lo, hi)
+    }
+
+    /// Lanes `[0, 8)`, `[8, 16)`, `[16, 24)` and `[24, 32)`: a reinterpretation, which LLVM
+    /// lowers to subvector extracts (the stdlib's generic `lowHalf` and `highHalf` stay calls).
+    @_transparent var quarters: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+        unsafeBitCast(simd, to: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>).self)
     }
 
     @_transparent var simd: SIMD32<Float> {
