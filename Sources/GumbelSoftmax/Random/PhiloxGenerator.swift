@@ -112,7 +112,7 @@ enum Philox {
     // than eight on most standard shapes (`make bench-compare`); with AVX-512 (32
     // registers of 8 lanes) sixteen took 0.96 to 0.72 ns/word, and the bulk loop's two batches at
     // a time (`LanePair`, 24 of the registers) a sample another 7 to 16% less on the in-cache
-    // shapes (docs/benchmarks.md, "Levers measured"). SSE2's 16 registers of two lanes
+    // shapes, three (`LaneTriple`) another 1 to 6% (docs/benchmarks.md, "Levers measured"). SSE2's 16 registers of two lanes
     // spill badly beyond four (eight: 40% slower), and Swift cannot ask which the build targets:
     // the tier flags (Scripts/build/tier-flags) define GUMBEL_SOFTMAX_WIDE_VECTORS or
     // GUMBEL_SOFTMAX_AVX512 together with `-target-cpu`.
@@ -252,9 +252,30 @@ enum Philox {
             block &+= UInt64(Lanes.scalarCount)
         }
         #if GUMBEL_SOFTMAX_AVX512
-            // Two batches at a time, as one of twice the lanes: each round's instructions for both
-            // follow one another, two independent chains where one batch's rounds leave the core
-            // waiting on the multiplies' latency.
+            // Three batches at a time, as one of three times the lanes, then two, then one: each
+            // round's instructions for all of them follow one another, independent chains where one
+            // batch's rounds leave the core waiting on the latency of each round's multiply, shift
+            // and xor (3 + 2 + 2 cycles on Zen 5). Two batches took a sample 7 to 16% less time
+            // than one on the in-cache shapes; three, 24 of the 32 registers for the counter words
+            // and a few spills, another 1 to 6% (docs/benchmarks.md, "Levers measured").
+            let thriceStream2 = LaneTriple(stream2, stream2, stream2)
+            let thriceStream3 = LaneTriple(stream3, stream3, stream3)
+            while count - written >= 3 * batchWords {
+                let first = (Lanes(repeating: block) &+ laneOffsets) & blockMask
+                let second = (Lanes(repeating: block &+ UInt64(Lanes.scalarCount)) &+ laneOffsets) & blockMask
+                let third = (Lanes(repeating: block &+ UInt64(2 * Lanes.scalarCount)) &+ laneOffsets) & blockMask
+                let pairs = blockBatch(
+                    blockIndex: LaneTriple(first, second, third), stream2: thriceStream2, stream3: thriceStream3
+                ) { round in
+                    let (k0, k1) = keyPointer[round]
+                    return (LaneTriple(k0, k0, k0), LaneTriple(k1, k1, k1))
+                }
+                store((pairs.0.a, pairs.1.a), to: out + written)
+                store((pairs.0.b, pairs.1.b), to: out + written + batchWords)
+                store((pairs.0.c, pairs.1.c), to: out + written + 2 * batchWords)
+                written += 3 * batchWords
+                block &+= UInt64(3 * Lanes.scalarCount)
+            }
             let twiceStream2 = LanePair(stream2, stream2)
             let twiceStream3 = LanePair(stream3, stream3)
             while count - written >= 2 * batchWords {
@@ -324,4 +345,27 @@ struct LanePair<Half: PhiloxLanes>: PhiloxLanes {
     @_transparent static func ^ (a: Self, b: Self) -> Self { Self(a.low ^ b.low, a.high ^ b.high) }
     @_transparent static func &>> (a: Self, b: UInt64) -> Self { Self(a.low &>> b, a.high &>> b) }
     @_transparent static func &<< (a: Self, b: UInt64) -> Self { Self(a.low &<< b, a.high &<< b) }
+}
+
+/// Three lane vectors side by side: every operation is issued on all three, three independent
+/// chains.
+struct LaneTriple<Part: PhiloxLanes>: PhiloxLanes {
+    var a: Part
+    var b: Part
+    var c: Part
+
+    @_transparent init(_ a: Part, _ b: Part, _ c: Part) {
+        self.a = a
+        self.b = b
+        self.c = c
+    }
+    @_transparent init(repeating value: UInt64) {
+        self.init(Part(repeating: value), Part(repeating: value), Part(repeating: value))
+    }
+    @_transparent static func &* (x: Self, y: Self) -> Self { Self(x.a &* y.a, x.b &* y.b, x.c &* y.c) }
+    @_transparent static func & (x: Self, y: Self) -> Self { Self(x.a & y.a, x.b & y.b, x.c & y.c) }
+    @_transparent static func | (x: Self, y: Self) -> Self { Self(x.a | y.a, x.b | y.b, x.c | y.c) }
+    @_transparent static func ^ (x: Self, y: Self) -> Self { Self(x.a ^ y.a, x.b ^ y.b, x.c ^ y.c) }
+    @_transparent static func &>> (x: Self, y: UInt64) -> Self { Self(x.a &>> y, x.b &>> y, x.c &>> y) }
+    @_transparent static func &<< (x: Self, y: UInt64) -> Self { Self(x.a &<< y, x.b &<< y, x.c &<< y) }
 }
