@@ -248,9 +248,11 @@ enum NoiseMath {
     }
 
     /// `d = logits + gumbel(words)` over `count` elements; returns true when some word lies in an
-    /// outer band (`.centered` only): `fixBands` must then run. In the avx512 tier the bulk takes
-    /// two passes, `E` into `d` and then `d = l - ln E`, as `perturbRows` does (rows of 16 and of
-    /// 1000, general form: 4 to 5% less time).
+    /// outer band (`.centered` only): `fixBands` must then run. In the avx512 and avx2 tiers the
+    /// bulk takes two passes, `E` into `d` and then `d = l - ln E`, as `perturbRows` does (general
+    /// form, avx512: rows of 16, 10 and 1000 4 to 5% less time; avx2, where every shape takes this
+    /// path: 4 to 8%). The baseline tier, bound by its instruction count, keeps one pass (two were
+    /// no faster).
     ///
     /// The callers of this function, `noise` and `reciprocalExponentials` switch on the mapping
     /// and pass each case as a literal (`case .centered: perturb(..., mapping: .centered)`): the
@@ -266,7 +268,7 @@ enum NoiseMath {
         let start =
             mapping == .jaxTiny
             ? jaxNoise(words, count: count) { i, g in (JAXNoiseLanes.load(logits + i) + g).store(to: d + i) } : 0
-        #if GUMBEL_SOFTMAX_AVX512
+        #if GUMBEL_SOFTMAX_AVX512 || GUMBEL_SOFTMAX_WIDE_VECTORS
             // Two passes, each of one logarithm (see `perturbRows`): the same values.
             for i in stride(from: start, to: blocks.wideEnd, by: WideFloatLanes.count) {
                 exponential(
