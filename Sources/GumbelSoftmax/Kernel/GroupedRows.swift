@@ -610,9 +610,7 @@ extension SamplingKernel {
     private static func factorsOfBandWords(
         _ r: UnsafeMutablePointer<Float>, words: UnsafePointer<UInt32>, count: Int, form: PowerForm
     ) {
-        for i in 0..<count where NoiseMath.isInBand(words[i]) {
-            r[i] = form.factor(FloatLanes(repeating: r[i]))[0]
-        }
+        NoiseMath.forEachBandWord(words, count: count) { i in r[i] = form.factor(FloatLanes(repeating: r[i]))[0] }
     }
 
     /// `y[i] = exp(z[i])` for `z[i] <= 0`.

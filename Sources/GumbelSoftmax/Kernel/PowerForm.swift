@@ -257,7 +257,7 @@ extension SamplingKernel {
     ) -> Double {
         var added = 0.0
         let n = Double(form.exponent)
-        for i in 0..<count where NoiseMath.isInBand(words[i]) {
+        NoiseMath.forEachBandWord(words, count: count) { i in
             let exact = Float(exp((Double(logits[i]) - Double(reference)) * n) * factor(i))
             added += Double(exact) - Double(y[i])
             y[i] = exact

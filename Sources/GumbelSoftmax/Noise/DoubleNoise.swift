@@ -133,9 +133,7 @@ enum DoubleNoise {
         exact: (_ word: UInt32, _ tailWord: UInt32) -> Double = bandGumbel(word:tailWord:),
         _ body: (Int, Double) -> Void
     ) {
-        for i in 0..<count where NoiseMath.isInBand(words[i]) {
-            body(i, exact(words[i], tailWord(i)))
-        }
+        NoiseMath.forEachBandWord(words, count: count) { i in body(i, exact(words[i], tailWord(i))) }
     }
 
     /// The float64 noise of one word, bit for bit what the kernels use.

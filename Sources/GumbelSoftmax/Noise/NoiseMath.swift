@@ -305,21 +305,23 @@ enum NoiseMath {
         _ words: UnsafePointer<UInt32>, count: Int, tailWord: (Int) -> UInt32,
         exact: (_ word: UInt32, _ tailWord: UInt32) -> Float = bandGumbel(word:tailWord:), _ body: (Int, Float) -> Void
     ) {
-        // Eight words at a time: a vector compare finds the rare groups that hold a band word
-        // (about one tile in sixteen has one at all), and only those are looked at one by one.
+        forEachBandWord(words, count: count) { i in body(i, exact(words[i], tailWord(i))) }
+    }
+
+    /// Calls `body(i)` for each word `i` of `count` that lies in an outer band, in increasing `i`.
+    /// Eight words at a time: a vector compare finds the rare groups that hold a band word (about
+    /// one tile in sixteen has one at all), and only those are looked at one by one.
+    @inline(__always)
+    static func forEachBandWord(_ words: UnsafePointer<UInt32>, count: Int, _ body: (Int) -> Void) {
         let offset = WordLanes(repeating: bandWidth)
         let limit = WordLanes(repeating: 2 * bandWidth)
         var start = 0
         while start + 8 <= count {
             if any(load8(words + start) &+ offset .< limit) {
-                for i in start..<(start + 8) where isInBand(words[i]) {
-                    body(i, exact(words[i], tailWord(i)))
-                }
+                for i in start..<(start + 8) where isInBand(words[i]) { body(i) }
             }
             start += 8
         }
-        for i in start..<count where isInBand(words[i]) {
-            body(i, exact(words[i], tailWord(i)))
-        }
+        for i in start..<count where isInBand(words[i]) { body(i) }
     }
 }
