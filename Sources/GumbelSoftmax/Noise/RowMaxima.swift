@@ -34,7 +34,7 @@ extension NoiseMath {
         /// dependent operations, about 80 cycles long for the four 512-bit vectors of a step, and
         /// a step that runs both keeps more of them waiting than the core's schedulers hold: in
         /// one pass the loop ran at 1.7 times the bound of its multiply pipes, and two passes,
-        /// with their chains half as long, take the general form 8 to 12% less time on the
+        /// with their chains half as long, take the general form 4 to 12% less time on the
         /// in-cache shapes (docs/benchmarks.md, "Levers measured").
         @inline(__always)
         static func perturbRows(

@@ -112,10 +112,10 @@ enum Philox {
     // than eight on most standard shapes (`make bench-compare`); with AVX-512 (32
     // registers of 8 lanes) sixteen took 0.96 to 0.72 ns/word, and the bulk loop's two batches at
     // a time (`LanePair`, 24 of the registers) a sample another 7 to 16% less on the in-cache
-    // shapes, three (`LaneTriple`) another 1 to 6% (docs/benchmarks.md, "Levers measured"). SSE2's 16 registers of two lanes
-    // spill badly beyond four (eight: 40% slower), and Swift cannot ask which the build targets:
-    // the tier flags (Scripts/build/tier-flags) define GUMBEL_SOFTMAX_WIDE_VECTORS or
-    // GUMBEL_SOFTMAX_AVX512 together with `-target-cpu`.
+    // shapes, three (`LaneTriple`) another 1 to 6% (docs/benchmarks.md, "Levers measured").
+    // SSE2's 16 registers of two lanes spill badly beyond four (eight: 40% slower), and Swift
+    // cannot ask which the build targets: the tier flags (Scripts/build/tier-flags) define
+    // GUMBEL_SOFTMAX_WIDE_VECTORS or GUMBEL_SOFTMAX_AVX512 together with `-target-cpu`.
     #if GUMBEL_SOFTMAX_AVX512 || GUMBEL_SOFTMAX_WIDE_VECTORS
         typealias Lanes = UInt64x16
     #else
