@@ -112,7 +112,7 @@ enum Philox {
     // than eight on most standard shapes (`make bench-compare`); with AVX-512 (32
     // registers of 8 lanes) sixteen took 0.96 to 0.72 ns/word, and the bulk loop's two batches at
     // a time (`LanePair`, 24 of the registers) a sample another 7 to 16% less on the in-cache
-    // shapes, three (`LaneTriple`) another 1 to 6% (docs/benchmarks.md, "Levers measured").
+    // shapes, three (`LaneTriple`) up to 6% more (docs/benchmarks.md, "Levers measured").
     // SSE2's 16 registers of two lanes spill badly beyond four (eight: 40% slower), and Swift
     // cannot ask which the build targets: the tier flags (Scripts/build/tier-flags) define
     // GUMBEL_SOFTMAX_WIDE_VECTORS or GUMBEL_SOFTMAX_AVX512 together with `-target-cpu`.
@@ -257,7 +257,7 @@ enum Philox {
             // batch's rounds leave the core waiting on the latency of each round's multiply, shift
             // and xor (3 + 2 + 2 cycles on Zen 5). Two batches took a sample 7 to 16% less time
             // than one on the in-cache shapes; three, 24 of the 32 registers for the counter words
-            // and a few spills, another 1 to 6% (docs/benchmarks.md, "Levers measured").
+            // and a few spills, up to 6% more (docs/benchmarks.md, "Levers measured").
             let thriceStream2 = LaneTriple(stream2, stream2, stream2)
             let thriceStream3 = LaneTriple(stream3, stream3, stream3)
             while count - written >= 3 * batchWords {
