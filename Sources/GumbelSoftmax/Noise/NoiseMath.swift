@@ -250,7 +250,7 @@ enum NoiseMath {
     /// `d = logits + gumbel(words)` over `count` elements; returns true when some word lies in an
     /// outer band (`.centered` only): `fixBands` must then run. In the avx512 and avx2 tiers the
     /// bulk takes two passes, `E` into `d` and then `d = l - ln E`, as `perturbRows` does (general
-    /// form, avx512: rows of 16, 10 and 1000 4 to 5% less time; avx2, where every shape takes this
+    /// form, avx512: rows of 16, 10 and 1000 3 to 5% less time; avx2, where every shape takes this
     /// path: 4 to 8%). The baseline tier, bound by its instruction count, keeps one pass (two were
     /// no faster).
     ///
