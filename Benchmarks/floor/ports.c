@@ -12,7 +12,7 @@ static double wall(void){struct timespec t; clock_gettime(CLOCK_MONOTONIC,&t); r
 #define R8(op) op(0) op(1) op(2) op(3) op(4) op(5) op(6) op(7)
 #define R12(op) R8(op) op(8) op(9) op(10) op(11)
 #define DIV(i) "vdivps %%zmm20, %%zmm" #i ", %%zmm" #i "\n\t"
-#define DIVY(i) "vdivps %%ymm10, %%ymm" #i ", %%ymm" #i "\n\t"
+#define DIVY(i) "vdivps %%ymm20, %%ymm" #i ", %%ymm" #i "\n\t"
 #define FMA(i) "vfmadd231ps %%zmm20, %%zmm21, %%zmm" #i "\n\t"
 #define MULPS(i) "vmulps %%zmm20, %%zmm" #i ", %%zmm" #i "\n\t"
 #define ADDPS(i) "vaddps %%zmm20, %%zmm" #i ", %%zmm" #i "\n\t"
@@ -34,11 +34,21 @@ static double wall(void){struct timespec t; clock_gettime(CLOCK_MONOTONIC,&t); r
 #define LCVT(i) "vcvtdq2ps %%zmm0, %%zmm0\n\t"
 #define LSRLQ(i) "vpsrlq $1, %%zmm0, %%zmm0\n\t"
 #define LTERN(i) "vpternlogq $0x96, %%zmm20, %%zmm21, %%zmm0\n\t"
-#define TEST(name, count, body) { double best=1e30; for(int r=0;r<200;r++){ double t0=wall(); for(int i=0;i<1000;i++){ __asm__ volatile(body body body body ::: "memory"); } double t=wall()-t0; if(t<best)best=t;} double c=best/1000/(4*count)*ghz; printf("%-26s %.2f cycles per instruction (%.2f per cycle)\n", name, c, 1/c); }
-#define LATENCY(name, body) { double best=1e30; for(int r=0;r<200;r++){ double t0=wall(); for(int i=0;i<1000;i++){ __asm__ volatile(body body body body ::: "memory"); } double t=wall()-t0; if(t<best)best=t;} printf("%-26s %.2f cycles latency\n", name, best/1000/48*ghz); }
+/* Before each run (the C library may use the vector registers between runs): the operands zmm20
+   and zmm21 are 1 and every chain starts at 1.5, so the values stay normal (a division of
+   leftover subnormal values took twice as long). */
+static const float one = 1.0f, one_and_a_half = 1.5f;
+#define INIT __asm__ volatile("vbroadcastss %0, %%zmm20\n\t vbroadcastss %0, %%zmm21\n\t" \
+    "vbroadcastss %1, %%zmm0\n\t vbroadcastss %1, %%zmm1\n\t vbroadcastss %1, %%zmm2\n\t" \
+    "vbroadcastss %1, %%zmm3\n\t vbroadcastss %1, %%zmm4\n\t vbroadcastss %1, %%zmm5\n\t" \
+    "vbroadcastss %1, %%zmm6\n\t vbroadcastss %1, %%zmm7\n\t vbroadcastss %1, %%zmm8\n\t" \
+    "vbroadcastss %1, %%zmm9\n\t vbroadcastss %1, %%zmm10\n\t vbroadcastss %1, %%zmm11\n\t" \
+    :: "m"(one), "m"(one_and_a_half));
+#define TEST(name, count, body) { double best=1e30; for(int r=0;r<200;r++){ double t0=wall(); INIT for(int i=0;i<1000;i++){ __asm__ volatile(body body body body ::: "memory"); } double t=wall()-t0; if(t<best)best=t;} double c=best/1000/(4*count)*ghz; printf("%-26s %.2f cycles per instruction (%.2f per cycle)\n", name, c, 1/c); }
+#define LATENCY(name, body) { double best=1e30; for(int r=0;r<200;r++){ double t0=wall(); INIT for(int i=0;i<1000;i++){ __asm__ volatile(body body body body ::: "memory"); } double t=wall()-t0; if(t<best)best=t;} printf("%-26s %.2f cycles latency\n", name, best/1000/48*ghz); }
 int main(int argc, char **argv){
   double ghz = argc > 1 ? atof(argv[1]) : 4.12;
-  __asm__ volatile("vbroadcastss %0, %%zmm20\n\t vbroadcastss %0, %%zmm21\n\t" :: "m"((float){1.0f}));
+
   TEST("vdivps zmm", 8, R8(DIV))
   TEST("vdivps ymm", 8, R8(DIVY))
   TEST("vfmadd zmm", 12, R12(FMA))

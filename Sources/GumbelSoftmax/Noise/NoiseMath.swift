@@ -45,6 +45,34 @@ enum NoiseMath {
         gumbel(exponential: exponential(words, mapping: mapping, smallest: &smallest, as: V.self), mapping: mapping)
     }
 
+    /// The running minimum of a bulk loop's band test: in the avx512 tier one register, the four of
+    /// each step folded into it, where a 64-lane minimum takes four, which the noise passes spilled
+    /// and read and wrote through the stack at every step (docs/benchmarks.md, "Levers measured").
+    struct SmallestWord {
+        #if GUMBEL_SOFTMAX_AVX512
+            var lanes = SIMD16<UInt32>(repeating: 0xFFFF_FFFF)
+        #else
+            var lanes = WideFloatLanes.Bits(repeating: 0xFFFF_FFFF)
+        #endif
+
+        /// Whether some word seen lies in an outer band (`.centered`).
+        @inline(__always) var banded: Bool { lanes.min() < bandWidth }
+
+        /// `exponential` of one bulk vector of words, their band test folded into these lanes.
+        @inline(__always)
+        mutating func exponential(_ words: WideFloatLanes.Bits, mapping: UniformMapping) -> WideFloatLanes {
+            // `exponential` lowers all-ones lanes to the vector's own test.
+            var least = WideFloatLanes.Bits(repeating: 0xFFFF_FFFF)
+            let e = NoiseMath.exponential(words, mapping: mapping, smallest: &least, as: WideFloatLanes.self)
+            #if GUMBEL_SOFTMAX_AVX512
+                lanes = Lanes16.minimum(lanes, quartersOf: least)
+            #else
+                lanes = WideFloatLanes.Bits.minimum(lanes, least)
+            #endif
+            return e
+        }
+    }
+
     /// `g = -ln E` of the variates `E = exponential(...)`, per `mapping`.
     @inline(__always)
     static func gumbel<V: FloatVector>(exponential e: V, mapping: UniformMapping) -> V {
@@ -186,14 +214,13 @@ enum NoiseMath {
         _ words: UnsafePointer<UInt32>, into g: UnsafeMutablePointer<Float>, count: Int, mapping: UniformMapping
     ) -> Bool {
         let blocks = Blocks(count: count)
-        var smallest = WideFloatLanes.Bits(repeating: 0xFFFF_FFFF)
+        var smallest = SmallestWord()
         let start = mapping == .jaxTiny ? jaxNoise(words, count: count) { i, noise in noise.store(to: g + i) } : 0
         for i in stride(from: start, to: blocks.wideEnd, by: WideFloatLanes.count) {
-            let noise = gumbel(
-                WideFloatLanes.load(words + i), mapping: mapping, smallest: &smallest, as: WideFloatLanes.self)
-            noise.store(to: g + i)
+            let e = smallest.exponential(WideFloatLanes.load(words + i), mapping: mapping)
+            gumbel(exponential: e, mapping: mapping).store(to: g + i)
         }
-        var banded = smallest.minOfLanes < bandWidth
+        var banded = smallest.banded
         for (i, n) in blocks.narrow {
             let noise = gumbel(loadPartial(words + i, count: n), mapping: mapping, as: FloatLanes.self)
             storePartial(noise, g + i, count: n)
@@ -215,20 +242,20 @@ enum NoiseMath {
         logits: UnsafePointer<Float>
     ) -> (maximum: Float, invalid: Bool, banded: Bool) {
         typealias W = WideFloatLanes
-        var smallest = W.Bits(repeating: 0xFFFF_FFFF)
+        var smallest = SmallestWord()
         var maximum = W(repeating: -.infinity)
         var infinite = W.Bits(repeating: 0)  // all-ones lanes after a +inf
         var ordered = W.Bits(repeating: 0xFFFF_FFFF)  // zero lanes after a NaN
         let blocks = Blocks(count: count)
         for i in blocks.wide {
-            let e = exponential(W.load(words + i), mapping: mapping, smallest: &smallest, as: W.self)
+            let e = smallest.exponential(W.load(words + i), mapping: mapping)
             (1.0 / e).store(to: r + i)
             let l = W.load(logits + i)
             infinite = infinite | W.atLeastMask(l, W(repeating: .infinity))
             ordered = ordered & W.atLeastMask(l, l)
             maximum = W.select(W.atLeastMask(maximum, l), maximum, l)
         }
-        var banded = smallest.minOfLanes < bandWidth
+        var banded = smallest.banded
         let valid = ordered & (infinite ^ W.Bits(repeating: 0xFFFF_FFFF))
         var invalid = valid.minOfLanes == 0
         var best = maximum.maxFolded.maxLanes()[0]
@@ -264,17 +291,14 @@ enum NoiseMath {
         count: Int, mapping: UniformMapping
     ) -> Bool {
         let blocks = Blocks(count: count)
-        var smallest = WideFloatLanes.Bits(repeating: 0xFFFF_FFFF)
+        var smallest = SmallestWord()
         let start =
             mapping == .jaxTiny
             ? jaxNoise(words, count: count) { i, g in (JAXNoiseLanes.load(logits + i) + g).store(to: d + i) } : 0
         #if GUMBEL_SOFTMAX_AVX512 || GUMBEL_SOFTMAX_WIDE_VECTORS
             // Two passes, each of one logarithm (see `perturbRows`): the same values.
             for i in stride(from: start, to: blocks.wideEnd, by: WideFloatLanes.count) {
-                exponential(
-                    WideFloatLanes.load(words + i), mapping: mapping, smallest: &smallest, as: WideFloatLanes.self
-                )
-                .store(to: d + i)
+                smallest.exponential(WideFloatLanes.load(words + i), mapping: mapping).store(to: d + i)
             }
             for i in stride(from: start, to: blocks.wideEnd, by: WideFloatLanes.count) {
                 let g = gumbel(exponential: WideFloatLanes.load(d + i), mapping: mapping)
@@ -282,12 +306,11 @@ enum NoiseMath {
             }
         #else
             for i in stride(from: start, to: blocks.wideEnd, by: WideFloatLanes.count) {
-                let g = gumbel(
-                    WideFloatLanes.load(words + i), mapping: mapping, smallest: &smallest, as: WideFloatLanes.self)
-                (WideFloatLanes.load(logits + i) + g).store(to: d + i)
+                let e = smallest.exponential(WideFloatLanes.load(words + i), mapping: mapping)
+                (WideFloatLanes.load(logits + i) + gumbel(exponential: e, mapping: mapping)).store(to: d + i)
             }
         #endif
-        var banded = smallest.minOfLanes < bandWidth
+        var banded = smallest.banded
         for (i, n) in blocks.narrow {
             let g = gumbel(loadPartial(words + i, count: n), mapping: mapping, as: FloatLanes.self)
             let l = loadPartial(logits + i, count: n, padding: 0)

@@ -4,10 +4,11 @@
 // and loop) costs more than the four maxima and four additions per 64 elements taken here.
 //
 // The loop state is kept small, since the 64-lane noise already fills most of the 32 registers:
-// one 32-lane maximum (two registers) per row, and for the whole pass one 32-lane sum whose
-// finiteness says that no value was NaN or `+inf` (an overflow of the sum only sends the caller
-// to its exact check) and one minimum of the words for the band test (taken in the pass that
-// reads the words).
+// one register each (`Lanes16`, the four of a step folded into it) for the row's maximum, for
+// the pass's sum, whose finiteness says that no value was NaN or `+inf` (an overflow of the sum
+// only sends the caller to its exact check), and for the minimum of the words for the band test
+// (`SmallestWord`, in the pass that reads the words). With two or four registers each, the loops
+// spilled them and read and wrote them through the stack at every step.
 //
 // A maximum is exact, so it is the value of a row's largest element whatever the order it is
 // taken in; only where two zeros of either sign are a row's largest may it be either of them.
@@ -42,16 +43,16 @@ extension NoiseMath {
             rows: Int, columns: Int, maxima: UnsafeMutablePointer<Float>, mapping: UniformMapping
         ) -> (banded: Bool, valid: Bool) {
             typealias W = WideFloatLanes
-            var smallest = W.Bits(repeating: 0xFFFF_FFFF)
+            var smallest = SmallestWord()
             for i in stride(from: 0, to: rows * columns, by: W.count) {
-                exponential(W.load(words + i), mapping: mapping, smallest: &smallest, as: W.self).store(to: d + i)
+                smallest.exponential(W.load(words + i), mapping: mapping).store(to: d + i)
             }
             let valid = rowMaxima(rows: rows, columns: columns, maxima: maxima) { i in
                 let v = W.load(logits + i) + gumbel(exponential: W.load(d + i), mapping: mapping)
                 v.store(to: d + i)
                 return v
             }
-            return (smallest.minOfLanes < bandWidth && mapping == .centered, valid)
+            return (smallest.banded && mapping == .centered, valid)
         }
 
         /// `reciprocalExponentials` over `rows` whole rows of `columns` elements, `columns` a
@@ -64,16 +65,12 @@ extension NoiseMath {
             mapping: UniformMapping, logits: UnsafePointer<Float>, maxima: UnsafeMutablePointer<Float>
         ) -> (banded: Bool, valid: Bool) {
             typealias W = WideFloatLanes
-            var smallest = WordLanes32(repeating: 0xFFFF_FFFF)
+            var smallest = SmallestWord()
             let valid = rowMaxima(rows: rows, columns: columns, maxima: maxima) { i in
-                // `exponential` lowers all-ones lanes: its own words.
-                var least = W.Bits(repeating: 0xFFFF_FFFF)
-                let e = exponential(W.load(words + i), mapping: mapping, smallest: &least, as: W.self)
-                smallest = WordLanes32.minimum(smallest, WordLanes32.minimum(least.low, least.high))
-                (1.0 / e).store(to: r + i)
+                (1.0 / smallest.exponential(W.load(words + i), mapping: mapping)).store(to: r + i)
                 return W.load(logits + i)
             }
-            return (smallest.minOfLanes < bandWidth && mapping == .centered, valid)
+            return (smallest.banded && mapping == .centered, valid)
         }
 
         /// Runs `block(i)` on every bulk vector of `rows` rows of `columns` elements, takes the
@@ -83,19 +80,19 @@ extension NoiseMath {
         private static func rowMaxima(
             rows: Int, columns: Int, maxima: UnsafeMutablePointer<Float>, _ block: (_ i: Int) -> WideFloatLanes
         ) -> Bool {
-            var total = FloatLanes32(repeating: 0)
+            var total = RowPairLanes(0, 0)
             var start = 0
             for row in 0..<rows {
-                var maximum = FloatLanes32(repeating: -.infinity)
+                var maximum = RowPairLanes(-.infinity, -.infinity)
                 for i in stride(from: start, to: start + columns, by: WideFloatLanes.count) {
                     let v = block(i)
-                    maximum = FloatLanes32.maximum(maximum, FloatLanes32.maximum(v.low, v.high))
-                    total = total + (v.low + v.high)
+                    maximum = Lanes16.maximum(maximum, quartersOf: v)
+                    total = Lanes16.sum(total, quartersOf: v)
                 }
-                maxima[row] = maximum.maxFolded.maxLanes()[0]
+                maxima[row] = FloatLanes.maximum(maximum.a, maximum.b).maxLanes()[0]
                 start += columns
             }
-            return FloatLanes32.belowMask(total, FloatLanes32(repeating: .infinity)).minOfLanes != 0
+            return RowPairLanes.allFinite(total, total)
         }
     #endif
 }

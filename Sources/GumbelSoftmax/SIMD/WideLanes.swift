@@ -352,3 +352,43 @@ struct UInt64x16 {
         Self(Builtin.shl_Vec16xInt64(a.value, Self(repeating: b & 63).value))
     }
 }
+
+#if GUMBEL_SOFTMAX_AVX512
+    /// Sixteen lanes, one AVX-512 register: the running minimum, maxima and sums that the 64-lane
+    /// bulk loops fold their four registers into, so that each takes one register of the 32 where
+    /// a 64-lane one takes four and spills (Noise/RowMaxima.swift).
+    struct Lanes16 {
+        /// The smallest of the quarters' lanes, lane-wise (unsigned).
+        @_transparent static func minimum(_ a: SIMD16<UInt32>, quartersOf w: WideFloatLanes.Bits) -> SIMD16<UInt32> {
+            let (p, q) = unsafeBitCast(w.low.simd, to: (SIMD16<UInt32>, SIMD16<UInt32>).self)
+            let (r, s) = unsafeBitCast(w.high.simd, to: (SIMD16<UInt32>, SIMD16<UInt32>).self)
+            return umin(a, umin(umin(p, q), umin(r, s)))
+        }
+
+        /// The largest of the quarters' lanes, lane-wise (`RowPairLanes.maximum`: one `maxps` each).
+        @_transparent static func maximum(_ a: RowPairLanes, quartersOf v: WideFloatLanes) -> RowPairLanes {
+            let (p, q, r, s) = quarters(v)
+            return .maximum(a, .maximum(.maximum(p, q), .maximum(r, s)))
+        }
+
+        /// `a` plus the sum of the quarters, lane-wise.
+        @_transparent static func sum(_ a: RowPairLanes, quartersOf v: WideFloatLanes) -> RowPairLanes {
+            let (p, q, r, s) = quarters(v)
+            return a + ((p + q) + (r + s))
+        }
+
+        @_transparent static func quarters(
+            _ v: WideFloatLanes
+        ) -> (RowPairLanes, RowPairLanes, RowPairLanes, RowPairLanes) {
+            let (p, q) = unsafeBitCast(v.low.simd, to: (SIMD16<Float>, SIMD16<Float>).self)
+            let (r, s) = unsafeBitCast(v.high.simd, to: (SIMD16<Float>, SIMD16<Float>).self)
+            return (RowPairLanes(p), RowPairLanes(q), RowPairLanes(r), RowPairLanes(s))
+        }
+
+        @_transparent static func umin(_ a: SIMD16<UInt32>, _ b: SIMD16<UInt32>) -> SIMD16<UInt32> {
+            var m = SIMD16<UInt32>()
+            m._storage._value = Builtin.int_umin_Vec16xInt32(a._storage._value, b._storage._value)
+            return m
+        }
+    }
+#endif
