@@ -51,12 +51,15 @@ enum NoiseMath {
     struct SmallestWord {
         #if GUMBEL_SOFTMAX_AVX512
             var lanes = SIMD16<UInt32>(repeating: 0xFFFF_FFFF)
+
+            /// Whether some word seen lies in an outer band (`.centered`).
+            @inline(__always) var banded: Bool { lanes.min() < bandWidth }
         #else
             var lanes = WideFloatLanes.Bits(repeating: 0xFFFF_FFFF)
-        #endif
 
-        /// Whether some word seen lies in an outer band (`.centered`).
-        @inline(__always) var banded: Bool { lanes.min() < bandWidth }
+            /// Whether some word seen lies in an outer band (`.centered`).
+            @inline(__always) var banded: Bool { lanes.minOfLanes < bandWidth }
+        #endif
 
         /// `exponential` of one bulk vector of words, their band test folded into these lanes.
         @inline(__always)
