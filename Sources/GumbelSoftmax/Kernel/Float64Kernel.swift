@@ -136,7 +136,7 @@ enum Float64Kernel {
                 let sum = DoubleRows.powerSum(
                     l, reciprocals: scratch.perturbed + (row - rows.lowerBound) * k, count: k,
                     reference: DoubleRows.max(l, count: k), exponent: exponent, storingTo: y)
-                scale(y, count: k, by: 1 / sum, blasMinimum: job.configuration.blasScaleMinimum)
+                scale(y, count: k, by: 1 / sum, blasMinimum: job.configuration.blasScaleMinimumFloat64)
             }
             return
         }
@@ -149,7 +149,7 @@ enum Float64Kernel {
             case .soft:
                 let y = job.output! + row * k
                 let sum = DoubleRows.expSum(d, count: k, reference: m, scale: invT, storingTo: y)
-                scale(y, count: k, by: 1 / sum, blasMinimum: job.configuration.blasScaleMinimum)
+                scale(y, count: k, by: 1 / sum, blasMinimum: job.configuration.blasScaleMinimumFloat64)
             case .log:
                 let sum = DoubleRows.expSum(d, count: k, reference: m, scale: invT, storingTo: nil)
                 DoubleRows.logSoftmax(
@@ -326,7 +326,7 @@ enum Float64Kernel {
                 } else {
                     scale(
                         y, count: end - column, by: expScalar(shift) * inverseSum,
-                        blasMinimum: job.configuration.blasScaleMinimum)
+                        blasMinimum: job.configuration.blasScaleMinimumFloat64)
                 }
                 column = end
             }

@@ -14,10 +14,19 @@ enum SampleKind: Sendable {
     /// Tiles (or groups of rows) at least this long add the logits to the noise with
     /// `cblas_saxpy` instead of the fused loop. `Int.max` disables the BLAS path.
     public var blasAddNoiseMinimum = Int.max
-    /// Runs of at least this many outputs sharing one normalising factor are scaled with
+    /// Runs of at least this many float32 outputs sharing one normalising factor are scaled with
     /// `cblas_sscal` instead of a Swift loop (rows shorter than the bulk width always take the
-    /// loop, fused with the copy out of the scratch).
-    public var blasScaleMinimum = 4096
+    /// loop, fused with the copy out of the scratch). In the avx512 tier never: there the
+    /// kernel's own loop was faster at every length measured (the long rows' samples 0 to 4% less
+    /// time; docs/benchmarks.md, "CBLAS or a fused loop"). 4096 in the other tiers.
+    #if GUMBEL_SOFTMAX_AVX512
+        public var blasScaleMinimum = Int.max
+    #else
+        public var blasScaleMinimum = 4096
+    #endif
+    /// The same for float64 outputs (`cblas_dscal`): 4096 in every tier (with AVX-512 the Swift
+    /// loop was no faster for them).
+    public var blasScaleMinimumFloat64 = 4096
     /// Batches smaller than this many elements run on the calling thread.
     public var parallelMinimum = 1 << 15
     /// Batches of rows longer than a tile with at least this many elements prefetch the logits
