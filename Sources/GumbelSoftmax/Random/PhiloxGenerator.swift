@@ -128,9 +128,11 @@ enum Philox {
     /// w2 | w3 << 32)`.
     @inline(__always)
     static func blockBatch(
-        blockIndex: Lanes, stream2: Lanes, stream3: Lanes, keys: UnsafePointer<(Lanes, Lanes)>
+        blockIndex: Lanes, stream2: Lanes, stream3: Lanes, keys: UnsafePointer<(UInt64, UInt64)>
     ) -> (Lanes, Lanes) {
-        blockBatch(blockIndex: blockIndex, stream2: stream2, stream3: stream3) { keys[$0] }
+        blockBatch(blockIndex: blockIndex, stream2: stream2, stream3: stream3) {
+            (Lanes(repeating: keys[$0].0), Lanes(repeating: keys[$0].1))
+        }
     }
 
     /// `blockBatch` in any lanes, the round keys from `key(round)`.
@@ -198,28 +200,23 @@ enum Philox {
         }
     }
 
-    /// Runs `body` with the ten round keys of `seed`, zero-extended and splatted once per call
-    /// (memory operands in the rounds).
+    /// Runs `body` with the ten round keys of `seed`, zero-extended, as scalars that the rounds
+    /// splat (broadcast operands). 160 bytes on the stack: splatted vectors here took 2560 bytes in
+    /// the avx2 and avx512 tiers, which `withUnsafeTemporaryAllocation` allocated with `malloc`,
+    /// and then 40 vector stores per fill of words.
     @inline(__always)
-    static func withRoundKeys<R>(seed: UInt64, _ body: (UnsafePointer<(Lanes, Lanes)>) -> R) -> R {
-        // On the stack: 2560 bytes in the avx2 and avx512 tiers, beyond what
-        // `withUnsafeTemporaryAllocation` keeps there (it took `malloc` and `free` for every fill,
-        // 1.5% of a sample's time on the in-cache shapes).
-        let zero = (Lanes(), Lanes())
-        var storage = (zero, zero, zero, zero, zero, zero, zero, zero, zero, zero)
-        return withUnsafeMutablePointer(to: &storage) { tuple in
-            tuple.withMemoryRebound(to: (Lanes, Lanes).self, capacity: 10) { keys in
-                var k0 = UInt32(truncatingIfNeeded: seed)
-                var k1 = UInt32(truncatingIfNeeded: seed >> 32)
-                for round in 0..<10 {
-                    if round > 0 {
-                        k0 &+= weyl0
-                        k1 &+= weyl1
-                    }
-                    keys[round] = (Lanes(repeating: UInt64(k0)), Lanes(repeating: UInt64(k1)))
+    static func withRoundKeys<R>(seed: UInt64, _ body: (UnsafePointer<(UInt64, UInt64)>) -> R) -> R {
+        withUnsafeTemporaryAllocation(of: (UInt64, UInt64).self, capacity: 10) { keys in
+            var k0 = UInt32(truncatingIfNeeded: seed)
+            var k1 = UInt32(truncatingIfNeeded: seed >> 32)
+            for round in 0..<10 {
+                if round > 0 {
+                    k0 &+= weyl0
+                    k1 &+= weyl1
                 }
-                return body(UnsafePointer(keys))
+                keys[round] = (UInt64(k0), UInt64(k1))
             }
+            return body(UnsafePointer(keys.baseAddress!))
         }
     }
 
@@ -232,7 +229,7 @@ enum Philox {
     }
 
     private static func fill(
-        keys keyPointer: UnsafePointer<(Lanes, Lanes)>, stream: UInt64, position: UInt64, count: Int,
+        keys keyPointer: UnsafePointer<(UInt64, UInt64)>, stream: UInt64, position: UInt64, count: Int,
         into out: UnsafeMutablePointer<UInt32>
     ) {
         let stream2 = Lanes(repeating: stream & 0xFFFF_FFFF)
@@ -275,7 +272,7 @@ enum Philox {
                     blockIndex: LaneTriple(first, second, third), stream2: thriceStream2, stream3: thriceStream3
                 ) { round in
                     let (k0, k1) = keyPointer[round]
-                    return (LaneTriple(k0, k0, k0), LaneTriple(k1, k1, k1))
+                    return (LaneTriple(repeating: k0), LaneTriple(repeating: k1))
                 }
                 store((pairs.0.a, pairs.1.a), to: out + written)
                 store((pairs.0.b, pairs.1.b), to: out + written + batchWords)
@@ -292,7 +289,7 @@ enum Philox {
                     blockIndex: LanePair(first, second), stream2: twiceStream2, stream3: twiceStream3
                 ) { round in
                     let (k0, k1) = keyPointer[round]
-                    return (LanePair(k0, k0), LanePair(k1, k1))
+                    return (LanePair(repeating: k0), LanePair(repeating: k1))
                 }
                 store((pairs.0.low, pairs.1.low), to: out + written)
                 store((pairs.0.high, pairs.1.high), to: out + written + batchWords)
