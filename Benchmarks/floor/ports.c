@@ -34,9 +34,9 @@ static double wall(void){struct timespec t; clock_gettime(CLOCK_MONOTONIC,&t); r
 #define LCVT(i) "vcvtdq2ps %%zmm0, %%zmm0\n\t"
 #define LSRLQ(i) "vpsrlq $1, %%zmm0, %%zmm0\n\t"
 #define LTERN(i) "vpternlogq $0x96, %%zmm20, %%zmm21, %%zmm0\n\t"
-/* Before each run (the C library may use the vector registers between runs): the operands zmm20
-   and zmm21 are 1 and every chain starts at 1.5, so the values stay normal (a division of
-   leftover subnormal values took twice as long). */
+/* At the start of each run (the C library may use the vector registers between runs): the
+   operands zmm20 and zmm21 are 1 and every chain starts at 1.5, so that the division and float
+   chains stay normal (a division of leftover subnormal values took twice as long). */
 static const float one = 1.0f, one_and_a_half = 1.5f;
 #define INIT __asm__ volatile("vbroadcastss %0, %%zmm20\n\t vbroadcastss %0, %%zmm21\n\t" \
     "vbroadcastss %1, %%zmm0\n\t vbroadcastss %1, %%zmm1\n\t vbroadcastss %1, %%zmm2\n\t" \

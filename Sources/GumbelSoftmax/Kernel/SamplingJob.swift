@@ -16,9 +16,9 @@ enum SampleKind: Sendable {
     public var blasAddNoiseMinimum = Int.max
     /// Runs of at least this many float32 outputs sharing one normalising factor are scaled with
     /// `cblas_sscal` instead of a Swift loop (rows shorter than the bulk width always take the
-    /// loop, fused with the copy out of the scratch). In the avx512 tier never: there the
-    /// kernel's own loop was faster at every length measured (the long rows' samples 0 to 4% less
-    /// time; docs/benchmarks.md, "CBLAS or a fused loop"). 4096 in the other tiers.
+    /// loop, fused with the copy out of the scratch). In the avx512 tier never: on the long rows,
+    /// the lengths measured, the kernel's own loop took 0 to 4% less time (docs/benchmarks.md,
+    /// "CBLAS or a fused loop"). 4096 in the other tiers.
     #if GUMBEL_SOFTMAX_AVX512
         public var blasScaleMinimum = Int.max
     #else

@@ -143,8 +143,8 @@ enum SamplingKernel {
         }
     }
 
-    /// Scales `count` floats by `factor`, with `cblas_sscal` for long runs, else in the bulk width
-    /// then eight lanes at a time.
+    /// Scales `count` floats by `factor`, with `cblas_sscal` for runs of at least `blasMinimum`,
+    /// else in the bulk width then eight lanes at a time.
     @inline(__always)
     static func scale(_ x: UnsafeMutablePointer<Float>, count: Int, by factor: Float, blasMinimum: Int) {
         if count >= blasMinimum {

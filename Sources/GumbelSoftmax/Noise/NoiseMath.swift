@@ -45,9 +45,10 @@ enum NoiseMath {
         gumbel(exponential: exponential(words, mapping: mapping, smallest: &smallest, as: V.self), mapping: mapping)
     }
 
-    /// The running minimum of a bulk loop's band test: in the avx512 tier one register, the four of
-    /// each step folded into it, where a 64-lane minimum takes four, which the noise passes spilled
-    /// and read and wrote through the stack at every step (docs/benchmarks.md, "Levers measured").
+    /// The running minimum of a bulk loop's band test. In the avx512 tier it is one register, and
+    /// each step's four registers are folded into it: a 64-lane minimum took four, which the noise
+    /// passes spilled and read and wrote through the stack at every step (docs/benchmarks.md,
+    /// "Levers measured").
     struct SmallestWord {
         #if GUMBEL_SOFTMAX_AVX512
             var lanes = SIMD16<UInt32>(repeating: 0xFFFF_FFFF)
@@ -64,7 +65,7 @@ enum NoiseMath {
         /// `exponential` of one bulk vector of words, their band test folded into these lanes.
         @inline(__always)
         mutating func exponential(_ words: WideFloatLanes.Bits, mapping: UniformMapping) -> WideFloatLanes {
-            // `exponential` lowers all-ones lanes to the vector's own test.
+            // From all ones, so that `least` holds this vector's band test alone.
             var least = WideFloatLanes.Bits(repeating: 0xFFFF_FFFF)
             let e = NoiseMath.exponential(words, mapping: mapping, smallest: &least, as: WideFloatLanes.self)
             #if GUMBEL_SOFTMAX_AVX512

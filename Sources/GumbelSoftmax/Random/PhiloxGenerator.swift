@@ -201,9 +201,9 @@ enum Philox {
     }
 
     /// Runs `body` with the ten round keys of `seed`, zero-extended, as scalars that the rounds
-    /// splat (broadcast operands). 160 bytes on the stack: splatted vectors here took 2560 bytes in
-    /// the avx2 and avx512 tiers, which `withUnsafeTemporaryAllocation` allocated with `malloc`,
-    /// and then 40 vector stores per fill of words.
+    /// splat (broadcast operands): 160 bytes, which `withUnsafeTemporaryAllocation` keeps on the
+    /// stack. Splatted vectors took 2560 bytes in the avx2 and avx512 tiers, beyond its 1 KiB, so
+    /// every fill of words called `malloc` and `free`, then 40 vector stores.
     @inline(__always)
     static func withRoundKeys<R>(seed: UInt64, _ body: (UnsafePointer<(UInt64, UInt64)>) -> R) -> R {
         withUnsafeTemporaryAllocation(of: (UInt64, UInt64).self, capacity: 10) { keys in

@@ -355,8 +355,9 @@ struct UInt64x16 {
 
 #if GUMBEL_SOFTMAX_AVX512
     /// Sixteen lanes, one AVX-512 register: the running minimum, maxima and sums that the 64-lane
-    /// bulk loops fold their four registers into, so that each takes one register of the 32 where
-    /// a 64-lane one takes four and spills (Noise/RowMaxima.swift).
+    /// bulk loops fold their four registers into, so that each takes one register of the 32
+    /// instead of the two (32-lane maxima and sums) or four (64-lane minimum) that the loops
+    /// spilled (Noise/RowMaxima.swift).
     struct Lanes16 {
         /// The smallest of the quarters' lanes, lane-wise (unsigned).
         @_transparent static func minimum(_ a: SIMD16<UInt32>, quartersOf w: WideFloatLanes.Bits) -> SIMD16<UInt32> {
