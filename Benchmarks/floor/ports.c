@@ -48,7 +48,6 @@ static const float one = 1.0f, one_and_a_half = 1.5f;
 #define LATENCY(name, body) { double best=1e30; for(int r=0;r<200;r++){ double t0=wall(); INIT for(int i=0;i<1000;i++){ __asm__ volatile(body body body body ::: "memory"); } double t=wall()-t0; if(t<best)best=t;} printf("%-26s %.2f cycles latency\n", name, best/1000/48*ghz); }
 int main(int argc, char **argv){
   double ghz = argc > 1 ? atof(argv[1]) : 4.12;
-
   TEST("vdivps zmm", 8, R8(DIV))
   TEST("vdivps ymm", 8, R8(DIVY))
   TEST("vfmadd zmm", 12, R12(FMA))

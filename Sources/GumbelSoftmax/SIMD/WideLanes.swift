@@ -358,7 +358,7 @@ struct UInt64x16 {
     /// bulk loops fold their four registers into, so that each takes one register of the 32
     /// instead of the two (32-lane maxima and sums) or four (64-lane minimum) that the loops
     /// spilled (Noise/RowMaxima.swift).
-    struct Lanes16 {
+    enum Lanes16 {
         /// The smallest of the quarters' lanes, lane-wise (unsigned).
         @_transparent static func minimum(_ a: SIMD16<UInt32>, quartersOf w: WideFloatLanes.Bits) -> SIMD16<UInt32> {
             let (p, q) = unsafeBitCast(w.low.simd, to: (SIMD16<UInt32>, SIMD16<UInt32>).self)
